@@ -1,0 +1,229 @@
+//! Orchestration only: settings → controls → workspace → checks → report → renderer.
+//! Each subcommand is a short sequence of calls into the stages; no stage reaches back.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::{bail, Context as _, Result};
+
+use crate::check::Context;
+use crate::cli::{Cli, Command, ControlsCommand, Format, ListFormat};
+use crate::control::{self, Loaded, LoadOptions};
+use crate::report;
+use crate::settings;
+use crate::workspace::{self, ScanPlan};
+
+/// Runs a command; the result is the process exit code (errors exit 2 in `main`).
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Scan(args) => scan(&args),
+        Command::Controls(ControlsCommand::List { format, controls }) => list(format, controls),
+        Command::Controls(ControlsCommand::Validate { dir }) => validate(dir),
+        Command::Explain { id, controls } => explain(&id, controls),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "redflag", &mut std::io::stdout());
+            Ok(0)
+        }
+    }
+}
+
+/// Loads the pack, turning problems into one error listing every `file:line: message`.
+fn load(opts: &LoadOptions) -> Result<Loaded> {
+    let loaded = control::load(opts);
+    if !loaded.diags.is_empty() {
+        bail!("invalid control definitions:\n{}", format_diags(&loaded.diags));
+    }
+    Ok(loaded)
+}
+
+fn format_diags(diags: &[crate::check::compile::Diag]) -> String {
+    diags
+        .iter()
+        .map(|d| match d.line {
+            Some(l) => format!("  {}:{l}: {}", d.file, d.message),
+            None => format!("  {}: {}", d.file, d.message),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn scan(args: &crate::cli::ScanArgs) -> Result<u8> {
+    let settings = settings::resolve(args)?;
+    let loaded = load(&settings.load)?;
+    for sel in settings.only.iter().chain(&settings.skip) {
+        let known = loaded.controls.get(sel).is_some() || sel.to_ascii_lowercase().strip_prefix("rf").and_then(|n| n.parse::<u8>().ok()).is_some_and(|n| (1..=5).contains(&n));
+        if !known {
+            bail!("unknown control `{sel}` in --only/--skip (see `redflag controls list`)");
+        }
+    }
+    let exclude = if settings.exclude.is_empty() {
+        None
+    } else {
+        Some(workspace::matcher::glob_set(&settings.exclude).map_err(|e| anyhow::anyhow!("config exclude: {e}"))?)
+    };
+    let plan = ScanPlan {
+        matchers: loaded.matchers,
+        queries: loaded.queries,
+        doc_kinds: loaded.doc_kinds,
+        max_file_size: settings.max_file_size,
+        no_ignore: settings.no_ignore,
+        threads: settings.threads,
+        exclude,
+    };
+
+    let progress = progress_bar(settings.quiet);
+    let tick = || progress.inc(1);
+    let ws = workspace::walk::scan(&plan, settings.targets.clone(), &tick);
+    progress.finish_and_clear();
+
+    let cx = Context::new(&ws, settings.as_of, &loaded.catalogs, &loaded.signals, &loaded.doc_kind_info);
+    let selected: Vec<&control::Control> = loaded
+        .controls
+        .controls
+        .iter()
+        .filter(|c| settings::selected(&c.id, c.red_flag, &settings.only, &settings.skip))
+        .collect();
+    let report = report::build(&selected, &cx, settings.fail_on);
+
+    let mut buf: Vec<u8> = Vec::new();
+    let to_terminal = settings.output.is_none() && std::io::stdout().is_terminal();
+    match settings.format {
+        Format::Json => report::json::render(&report, &mut buf)?,
+        Format::Table => {
+            let width = if to_terminal { None } else { Some(120) };
+            report::table::render(&report, width, &mut buf)?;
+        }
+    }
+    match &settings.output {
+        Some(path) => {
+            let text = anstream::adapter::strip_bytes(&buf).into_vec();
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => write_stdout(&buf)?,
+    }
+    Ok(report.gate.exit_code)
+}
+
+/// Writes to stdout through anstream (strips colour when not a terminal or NO_COLOR is
+/// set); a closed pipe (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = anstream::stdout();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}
+
+fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_style(indicatif::ProgressStyle::with_template("{spinner} scanning… {pos} files").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+fn list(format: ListFormat, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
+    let loaded = load(&LoadOptions { dirs, ..LoadOptions::default() })?;
+    let mut out: Vec<u8> = Vec::new();
+    match format {
+        ListFormat::Json => {
+            let rows: Vec<serde_json::Value> = loaded
+                .controls
+                .controls
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "id": c.id, "red_flag": c.red_flag, "severity": c.severity, "tsc": c.tsc,
+                        "title": c.title, "manual": c.check.is_none(), "params": c.params, "source": c.source.file,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            out.push(b'\n');
+        }
+        ListFormat::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED).set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+            if !std::io::stdout().is_terminal() {
+                table.set_width(120);
+            }
+            table.set_header(vec!["Id", "Red flag", "Severity", "TSC", "Title"]);
+            for c in &loaded.controls.controls {
+                let rf = c.red_flag.map_or_else(|| "-".to_string(), |r| format!("RF{r}"));
+                table.add_row(vec![c.id.clone(), rf, c.severity.to_string(), c.tsc.join(" "), c.title.clone()]);
+            }
+            writeln!(out, "{table}")?;
+        }
+    }
+    write_stdout(&out)?;
+    Ok(0)
+}
+
+fn validate(dir: Option<std::path::PathBuf>) -> Result<u8> {
+    let opts = LoadOptions { dirs: dir.into_iter().collect(), ..LoadOptions::default() };
+    let loaded = control::load(&opts);
+    if loaded.diags.is_empty() {
+        write_stdout(format!("ok: {} controls, {} signals, {} catalogues\n", loaded.controls.controls.len(), loaded.signals.len(), loaded.catalogs.len()).as_bytes())?;
+        Ok(0)
+    } else {
+        eprintln!("{}", format_diags(&loaded.diags).replace("\n  ", "\n").trim_start());
+        eprintln!("error: {} problem(s) in control definitions", loaded.diags.len());
+        Ok(2)
+    }
+}
+
+fn explain(id: &str, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
+    let loaded = load(&LoadOptions { dirs, ..LoadOptions::default() })?;
+    let Some(c) = loaded.controls.get(id) else {
+        bail!("unknown control `{id}` (see `redflag controls list`)");
+    };
+    let mut s = String::new();
+    use std::fmt::Write as _;
+    let rf = c.red_flag.map_or_else(|| "outside the five red flags".to_string(), |r| format!("red flag {r}: {}", control::red_flag_title(c.red_flag)));
+    let _ = writeln!(s, "{} — {}\n", c.id, c.title);
+    let _ = writeln!(s, "Severity: {}    {rf}", c.severity);
+    let _ = writeln!(s, "Defined in: {}:{}\n", c.source.file, c.source.line);
+    let _ = writeln!(s, "WHY IT MATTERS TO AN AUDITOR\n{}\n", indent(&c.rationale));
+    let _ = writeln!(s, "WHAT REDFLAG CHECKS\n{}\n", indent(&describe_check(c)));
+    if !c.auditor_evidence.is_empty() {
+        let _ = writeln!(s, "EVIDENCE THE AUDITOR WILL ASK FOR");
+        for e in &c.auditor_evidence {
+            let _ = writeln!(s, "  - {e}");
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s, "HOW TO FIX IT\n{}\n", indent(&c.remediation));
+    let _ = writeln!(s, "TRUST SERVICES CRITERIA");
+    for t in &c.tsc {
+        let title = control::tsc::get(t).map_or("", |x| x.title.as_str());
+        let _ = writeln!(s, "  {t:<6} {title}");
+    }
+    if !c.params.is_empty() {
+        let _ = writeln!(s, "\nPARAMETERS (override under `params:` in redflag.yaml)");
+        for (k, v) in &c.params {
+            let _ = writeln!(s, "  {k}: {v}");
+        }
+    }
+    write_stdout(s.as_bytes())?;
+    Ok(0)
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// A one-paragraph description of what is evaluated, from the compiled condition.
+fn describe_check(c: &control::Control) -> String {
+    let applies = if c.applies_when.is_some() {
+        "Applies when its condition holds (otherwise N/A); see the control file for the exact condition."
+    } else {
+        "Applies to every target."
+    };
+    let check = match &c.check {
+        None => "Cannot be verified from files: reported as MANUAL.".to_string(),
+        Some(cond) => format!("Checks: {}.", crate::check::describe(cond)),
+    };
+    format!("{check}\n{applies}")
+}

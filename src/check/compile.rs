@@ -1,0 +1,224 @@
+//! From YAML to compiled conditions. The spec types mirror the YAML (unknown keys are
+//! errors); compiling validates regexes, globs, parameter references, document kinds,
+//! catalogue and signal names, and registers content patterns and structured queries
+//! with the scan plan. Problems are collected with the control file's line, not thrown.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+use serde_saphyr::Spanned;
+
+use super::{artifact, cadence, coverage, dependency, document, inventory, pattern, query, register, Check, Condition};
+use crate::control::catalog::Catalog;
+use crate::workspace::matcher::{self, MatcherBuilder};
+use crate::workspace::Query;
+
+/// A condition as written in YAML: a map with a single key naming the combinator or the
+/// primitive (`all`, `any`, `not`, `signal`, `pattern`, `register`, …).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConditionSpec {
+    All(Vec<ConditionSpec>),
+    Any(Vec<ConditionSpec>),
+    Not(Box<ConditionSpec>),
+    Signal(Spanned<String>),
+    Document(document::Spec),
+    Pattern(pattern::Spec),
+    Query(query::Spec),
+    Dependency(dependency::Spec),
+    Artifact(artifact::Spec),
+    Inventory(inventory::Spec),
+    Register(register::Spec),
+    Coverage(coverage::Spec),
+    Cadence(cadence::Spec),
+}
+
+/// One problem found while compiling, with the line in the control file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diag {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// A number in a check that may instead name a control parameter: `365` or `$max_age_days`.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub raw: Spanned<ParamRaw>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ParamRaw {
+    Number(u32),
+    Name(String),
+}
+
+impl<'de> Deserialize<'de> for Param {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Param { raw: Spanned::deserialize(d)? })
+    }
+}
+
+/// Accepts any YAML scalar and keeps its text (`true`, `3`, `cluster-admin`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScalarText(pub String);
+
+impl<'de> Deserialize<'de> for ScalarText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Any {
+            B(bool),
+            I(i64),
+            F(f64),
+            S(String),
+        }
+        Ok(ScalarText(match Any::deserialize(d)? {
+            Any::B(b) => b.to_string(),
+            Any::I(i) => i.to_string(),
+            Any::F(f) => f.to_string(),
+            Any::S(s) => s,
+        }))
+    }
+}
+
+/// One value or a list of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    pub fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::One(t) => vec![t],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// What compiling a control needs.
+pub struct CompileCx<'a> {
+    pub file: String,
+    pub control_line: u32,
+    pub matchers: &'a mut MatcherBuilder,
+    pub queries: &'a mut Vec<Query>,
+    pub catalogs: &'a [Catalog],
+    pub signals: &'a [String],
+    pub doc_kinds: &'a [String],
+    pub params: &'a BTreeMap<String, u32>,
+    pub diags: &'a mut Vec<Diag>,
+}
+
+impl CompileCx<'_> {
+    pub fn error(&mut self, line: Option<u32>, message: impl Into<String>) {
+        self.diags.push(Diag { file: self.file.clone(), line: line.or(Some(self.control_line)), message: message.into() });
+    }
+
+    pub fn line_of<T>(s: &Spanned<T>) -> Option<u32> {
+        u32::try_from(s.referenced.line()).ok().filter(|l| *l > 0)
+    }
+
+    /// Validates a regex for untrusted text; reports and returns `None` when it is bad.
+    pub fn regex(&mut self, src: &Spanned<String>) -> Option<regex::Regex> {
+        match matcher::check_regex(&src.value) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                self.error(Self::line_of(src), e);
+                None
+            }
+        }
+    }
+
+    /// Validates globs; reports each bad one.
+    pub fn globs(&mut self, globs: &[Spanned<String>]) -> Vec<String> {
+        let mut out = Vec::new();
+        for g in globs {
+            match matcher::glob(&g.value) {
+                Ok(_) => out.push(g.value.clone()),
+                Err(e) => self.error(Self::line_of(g), e),
+            }
+        }
+        out
+    }
+
+    pub fn doc_kind(&mut self, kind: &Spanned<String>) -> String {
+        if !self.doc_kinds.iter().any(|k| *k == kind.value) {
+            let known = self.doc_kinds.join(", ");
+            self.error(Self::line_of(kind), format!("unknown document kind `{}` (known: {known})", kind.value));
+        }
+        kind.value.clone()
+    }
+
+    pub fn catalog(&mut self, name: &Spanned<String>) -> Option<usize> {
+        let idx = self.catalogs.iter().position(|c| c.id == name.value);
+        if idx.is_none() {
+            let known: Vec<&str> = self.catalogs.iter().map(|c| c.id.as_str()).collect();
+            self.error(Self::line_of(name), format!("unknown catalog `{}` (known: {})", name.value, known.join(", ")));
+        }
+        idx
+    }
+
+    /// Resolves a parameter to its number (control parameters, overridden by the config).
+    pub fn param(&mut self, p: &Param) -> Option<u32> {
+        let line = Self::line_of(&p.raw);
+        match &p.raw.value {
+            ParamRaw::Number(n) => Some(*n),
+            ParamRaw::Name(name) => {
+                let key = name.strip_prefix('$').unwrap_or(name);
+                if !name.starts_with('$') {
+                    self.error(line, format!("expected a number or a `$parameter` reference, found `{name}`"));
+                    return None;
+                }
+                match self.params.get(key) {
+                    Some(v) => Some(*v),
+                    None => {
+                        self.error(line, format!("unknown parameter `{name}`: declare it under the control's `params`"));
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl ConditionSpec {
+    pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<Condition> {
+        Some(match self {
+            ConditionSpec::All(list) | ConditionSpec::Any(list) => {
+                if list.is_empty() {
+                    cx.error(None, "`all`/`any` needs at least one condition");
+                }
+                let children: Vec<Condition> = list.iter().filter_map(|c| c.compile(cx)).collect();
+                if children.len() != list.len() {
+                    return None;
+                }
+                if matches!(self, ConditionSpec::All(_)) {
+                    Condition::All(children)
+                } else {
+                    Condition::Any(children)
+                }
+            }
+            ConditionSpec::Not(inner) => Condition::Not(Box::new(inner.compile(cx)?)),
+            ConditionSpec::Signal(name) => match cx.signals.iter().position(|s| *s == name.value) {
+                Some(i) => Condition::Signal(i),
+                None => {
+                    cx.error(CompileCx::line_of(name), format!("unknown signal `{}` (known: {})", name.value, cx.signals.join(", ")));
+                    return None;
+                }
+            },
+            ConditionSpec::Document(s) => Condition::Check(Check::Document(s.compile(cx)?)),
+            ConditionSpec::Pattern(s) => Condition::Check(Check::Pattern(s.compile(cx)?)),
+            ConditionSpec::Query(s) => Condition::Check(Check::Query(s.compile(cx)?)),
+            ConditionSpec::Dependency(s) => Condition::Check(Check::Dependency(s.compile(cx)?)),
+            ConditionSpec::Artifact(s) => Condition::Check(Check::Artifact(s.compile(cx)?)),
+            ConditionSpec::Inventory(s) => Condition::Check(Check::Inventory(s.compile(cx)?)),
+            ConditionSpec::Register(s) => Condition::Check(Check::Register(s.compile(cx)?)),
+            ConditionSpec::Coverage(s) => Condition::Check(Check::Coverage(s.compile(cx)?)),
+            ConditionSpec::Cadence(s) => Condition::Check(Check::Cadence(s.compile(cx)?)),
+        })
+    }
+}

@@ -1,0 +1,183 @@
+//! `coverage`: a document of a kind covers each topic (the AI incident scenarios), and, when
+//! `require` is given, the section of each covered topic states each requirement (severity,
+//! response steps, who is notified, response time).
+//!
+//! A topic is found, in order of preference, as a heading, table row or YAML key whose
+//! title matches; otherwise as any line that matches, whose section is the smallest record
+//! containing it. Synonyms are regexes in the control's YAML, so "indirect injection" or
+//! "jailbreak" can be taught without Rust.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::compile::OneOrMany;
+use super::{CompileCx, Context, Outcome};
+use crate::evidence::{Item, Pointer};
+use crate::workspace::EvidenceDoc;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSpec {
+    pub name: String,
+    #[serde(rename = "match")]
+    pub patterns: OneOrMany<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub document: Spanned<String>,
+    pub topics: Vec<TopicSpec>,
+    /// What each covered topic's section must state.
+    #[serde(default)]
+    pub require: Vec<TopicSpec>,
+    /// Report topics that are not covered at all (default true). A control that checks only
+    /// the details of covered topics sets this to false.
+    #[serde(default = "yes")]
+    pub missing_topics: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug)]
+struct Topic {
+    name: String,
+    patterns: Vec<regex::Regex>,
+}
+
+impl Topic {
+    fn is_match(&self, text: &str) -> bool {
+        self.patterns.iter().any(|p| p.is_match(text))
+    }
+}
+
+#[derive(Debug)]
+pub struct Coverage {
+    kind: String,
+    topics: Vec<Topic>,
+    require: Vec<Topic>,
+    missing_topics: bool,
+}
+
+fn compile_topics(cx: &mut CompileCx<'_>, specs: &[TopicSpec]) -> Option<Vec<Topic>> {
+    let mut out = Vec::new();
+    for t in specs {
+        let pats: Vec<Spanned<String>> = t.patterns.clone().into_vec();
+        let compiled: Vec<regex::Regex> = pats.iter().filter_map(|p| cx.regex(p)).collect();
+        if compiled.len() != pats.len() {
+            return None;
+        }
+        out.push(Topic { name: t.name.clone(), patterns: compiled });
+    }
+    Some(out)
+}
+
+impl Spec {
+    pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<Coverage> {
+        let kind = cx.doc_kind(&self.document);
+        let topics = compile_topics(cx, &self.topics)?;
+        let require = compile_topics(cx, &self.require)?;
+        if topics.is_empty() {
+            cx.error(None, "`coverage` needs at least one topic");
+            return None;
+        }
+        Some(Coverage { kind, topics, require, missing_topics: self.missing_topics })
+    }
+}
+
+/// Where a topic is covered: the document and the section's first and last line.
+struct Section<'a> {
+    doc: &'a EvidenceDoc,
+    title_line: u32,
+    line: u32,
+    end: u32,
+}
+
+fn find_section<'a>(doc: &'a EvidenceDoc, topic: &Topic) -> Option<Section<'a>> {
+    let d = &doc.doc;
+    // A record titled with the topic; the deepest (shortest) one wins.
+    let titled = d
+        .records
+        .iter()
+        .filter(|r| topic.is_match(&r.title) || topic.is_match(&r.title.replace(['_', '-'], " ")))
+        .min_by_key(|r| (r.end_line.saturating_sub(r.line), r.line));
+    if let Some(r) = titled {
+        return Some(Section { doc, title_line: r.line, line: r.line, end: r.end_line });
+    }
+    // Any line; its section is the smallest record containing it.
+    let idx = d.lines.iter().position(|l| topic.is_match(l))?;
+    let line = u32::try_from(idx + 1).unwrap_or(u32::MAX);
+    let container = d
+        .records
+        .iter()
+        .filter(|r| r.line <= line && line <= r.end_line && r.kind != crate::workspace::document::RecordKind::Document)
+        .min_by_key(|r| r.end_line.saturating_sub(r.line));
+    Some(match container {
+        Some(r) => Section { doc, title_line: line, line: r.line, end: r.end_line },
+        None => Section { doc, title_line: line, line, end: line.saturating_add(15) },
+    })
+}
+
+impl Coverage {
+    /// What this check evaluates, in words (for `explain`).
+    pub fn describe(&self) -> String {
+        format!("the {} covers: {}{}", self.kind, self.topics.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "), if self.require.is_empty() { String::new() } else { format!("; each covered topic states {}", self.require.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")) })
+    }
+
+    pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
+        let docs: Vec<&EvidenceDoc> = cx.ws.docs_of(&self.kind).collect();
+        // The document covering most topics is the plan; gaps about absent topics point at it.
+        let primary = docs
+            .iter()
+            .max_by_key(|d| (self.topics.iter().filter(|t| find_section(d, t).is_some()).count(), std::cmp::Reverse(d.file)))
+            .copied();
+        let plan_pointer = |p: &EvidenceDoc| -> Pointer {
+            let first = p.doc.lines.iter().position(|l| !l.trim().is_empty()).map_or(1, |i| i as u32 + 1);
+            cx.ws.doc_pointer(p, first)
+        };
+        let kind_title = super::document::kind_title(cx, &self.kind);
+        let mut passed = Vec::new();
+        let mut failed = Vec::new();
+        for topic in &self.topics {
+            let section = docs.iter().find_map(|d| find_section(d, topic));
+            match section {
+                None => {
+                    if self.missing_topics {
+                        let pointers = primary.map(plan_pointer).into_iter().collect();
+                        let what = if docs.is_empty() { format!("no {} was found", kind_title.to_lowercase()) } else { format!("the {} does not cover it", kind_title.to_lowercase()) };
+                        failed.push(Item::new(format!("AI scenario not covered: {} ({what})", topic.name), format!("topic:{}", topic.name), pointers));
+                    }
+                }
+                Some(s) => {
+                    let path = &cx.ws.file(s.doc.file).path;
+                    let text = s.doc.doc.text(s.line, s.end);
+                    let mut missing = Vec::new();
+                    for req in &self.require {
+                        if !req.is_match(&text) {
+                            missing.push(req.name.as_str());
+                            failed.push(Item::new(
+                                format!("{} section does not state {}", capitalise(&topic.name), req.name),
+                                format!("detail:{}|{}", topic.name, req.name),
+                                vec![cx.ws.doc_pointer(s.doc, s.title_line)],
+                            ));
+                        }
+                    }
+                    if missing.is_empty() {
+                        passed.push(Item::new(format!("{} covered in {path}:{}", capitalise(&topic.name), s.title_line), format!("topic:{}", topic.name), vec![cx.ws.doc_pointer(s.doc, s.title_line).labelled(topic.name.clone())]));
+                    }
+                }
+            }
+        }
+        Outcome::complete(passed, failed)
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,209 @@
+//! Checker primitives and their composition.
+//!
+//! A control's `check` (and its `applies_when`) is a [`Condition`]: the primitives below,
+//! combined with `all`, `any` and `not`, or a named `signal`. The primitive set is closed
+//! and mirrors the YAML schema, so it is an enum with one variant per file in this folder;
+//! each file holds its spec (the YAML shape), its compiled form and its evaluation.
+//!
+//! Evaluation is a pure function of the [`Context`] (the workspace and the as-of date): no
+//! I/O, no clock. Every primitive returns an [`Outcome`]: whether it holds, the items that
+//! support it, and the items that break it. `not` swaps the two, so `not: pattern` turns
+//! each match into a gap item with its line.
+
+pub mod artifact;
+pub mod cadence;
+pub mod compile;
+pub mod coverage;
+pub mod dependency;
+pub mod document;
+pub mod fields;
+pub mod inventory;
+pub mod pattern;
+pub mod query;
+pub mod register;
+
+use std::sync::OnceLock;
+
+use crate::control::catalog::Catalog;
+use crate::date::Date;
+use crate::evidence::Item;
+use crate::workspace::Workspace;
+
+pub use compile::{CompileCx, ConditionSpec};
+
+/// What a condition concluded, with the items that explain it either way.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub holds: bool,
+    /// Items that support the condition (the plan that exists, the matched lines).
+    pub passed: Vec<Item>,
+    /// Items that break it (the missing vendor entry, the missing quarter).
+    pub failed: Vec<Item>,
+}
+
+impl Outcome {
+    /// A condition that holds because of `items`, or fails with `absent` when there are none.
+    pub fn found(items: Vec<Item>, absent: impl FnOnce() -> Item) -> Self {
+        if items.is_empty() {
+            Self { holds: false, passed: Vec::new(), failed: vec![absent()] }
+        } else {
+            Self { holds: true, passed: items, failed: Vec::new() }
+        }
+    }
+
+    /// A condition that holds when there are no failed items.
+    pub fn complete(passed: Vec<Item>, failed: Vec<Item>) -> Self {
+        Self { holds: failed.is_empty(), passed, failed }
+    }
+}
+
+/// A compiled condition tree.
+#[derive(Debug)]
+pub enum Condition {
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    /// A named detector from `controls/signals.yaml`, evaluated once per scan.
+    Signal(usize),
+    Check(Check),
+}
+
+/// The closed set of primitives.
+#[derive(Debug)]
+pub enum Check {
+    Document(document::Document),
+    Pattern(pattern::Pattern),
+    Query(query::QueryCheck),
+    Dependency(dependency::DependencyCheck),
+    Artifact(artifact::Artifact),
+    Inventory(inventory::Inventory),
+    Register(register::Register),
+    Coverage(coverage::Coverage),
+    Cadence(cadence::Cadence),
+}
+
+/// A named, shared detector (e.g. `ai-vendor-usage`, `model-serving`).
+#[derive(Debug)]
+pub struct Signal {
+    pub id: String,
+    pub description: String,
+    pub when: Condition,
+}
+
+/// Display data about evidence-document kinds (for messages).
+#[derive(Debug, Clone)]
+pub struct DocKindInfo {
+    pub id: String,
+    pub title: String,
+    pub patterns: Vec<String>,
+}
+
+/// Everything a check may look at.
+pub struct Context<'a> {
+    pub ws: &'a Workspace,
+    pub as_of: Date,
+    pub catalogs: &'a [Catalog],
+    pub signals: &'a [Signal],
+    pub doc_kinds: &'a [DocKindInfo],
+    signal_cache: Vec<OnceLock<Outcome>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(ws: &'a Workspace, as_of: Date, catalogs: &'a [Catalog], signals: &'a [Signal], doc_kinds: &'a [DocKindInfo]) -> Self {
+        let signal_cache = signals.iter().map(|_| OnceLock::new()).collect();
+        Self { ws, as_of, catalogs, signals, doc_kinds, signal_cache }
+    }
+
+    pub fn doc_kind(&self, id: &str) -> Option<&DocKindInfo> {
+        self.doc_kinds.iter().find(|k| k.id == id)
+    }
+
+    /// "an incident response plan (file names like *incident*response*, *playbook*)"
+    pub fn describe_kind(&self, id: &str) -> String {
+        match self.doc_kind(id) {
+            Some(k) => format!("{} (file names like {})", k.title, k.patterns.join(", ")),
+            None => id.to_string(),
+        }
+    }
+
+    pub fn signal(&self, idx: usize) -> &Outcome {
+        self.signal_cache[idx].get_or_init(|| self.signals[idx].when.evaluate(self))
+    }
+}
+
+impl Condition {
+    pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
+        match self {
+            Condition::All(children) => {
+                let mut out = Outcome { holds: true, ..Outcome::default() };
+                for c in children {
+                    let o = c.evaluate(cx);
+                    out.holds &= o.holds;
+                    out.passed.extend(o.passed);
+                    if !o.holds {
+                        out.failed.extend(o.failed);
+                    }
+                }
+                out
+            }
+            Condition::Any(children) => {
+                let outcomes: Vec<Outcome> = children.iter().map(|c| c.evaluate(cx)).collect();
+                if outcomes.iter().any(|o| o.holds) {
+                    let passed = outcomes.into_iter().filter(|o| o.holds).flat_map(|o| o.passed).collect();
+                    Outcome { holds: true, passed, failed: Vec::new() }
+                } else {
+                    let failed = outcomes.into_iter().flat_map(|o| o.failed).collect();
+                    Outcome { holds: false, passed: Vec::new(), failed }
+                }
+            }
+            Condition::Not(inner) => {
+                let o = inner.evaluate(cx);
+                Outcome { holds: !o.holds, passed: o.failed, failed: o.passed }
+            }
+            Condition::Signal(idx) => cx.signal(*idx).clone(),
+            Condition::Check(check) => check.evaluate(cx),
+        }
+    }
+}
+
+/// A condition in words, for `explain`.
+pub fn describe(c: &Condition) -> String {
+    let join = |v: &[Condition], sep: &str| v.iter().map(describe).collect::<Vec<_>>().join(sep);
+    match c {
+        Condition::All(v) => join(v, "; and "),
+        Condition::Any(v) => format!("any of: {}", join(v, "; or ")),
+        Condition::Not(x) => format!("NOT ({})", describe(x)),
+        Condition::Signal(i) => format!("signal #{i}"),
+        Condition::Check(check) => check.describe(),
+    }
+}
+
+impl Check {
+    pub fn describe(&self) -> String {
+        match self {
+            Check::Document(c) => c.describe(),
+            Check::Pattern(c) => c.describe(),
+            Check::Query(c) => c.describe(),
+            Check::Dependency(c) => c.describe(),
+            Check::Artifact(c) => c.describe(),
+            Check::Inventory(c) => c.describe(),
+            Check::Register(c) => c.describe(),
+            Check::Coverage(c) => c.describe(),
+            Check::Cadence(c) => c.describe(),
+        }
+    }
+
+    pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
+        match self {
+            Check::Document(c) => c.evaluate(cx),
+            Check::Pattern(c) => c.evaluate(cx),
+            Check::Query(c) => c.evaluate(cx),
+            Check::Dependency(c) => c.evaluate(cx),
+            Check::Artifact(c) => c.evaluate(cx),
+            Check::Inventory(c) => c.evaluate(cx),
+            Check::Register(c) => c.evaluate(cx),
+            Check::Coverage(c) => c.evaluate(cx),
+            Check::Cadence(c) => c.evaluate(cx),
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! `pattern`: a regex over text files, with per-line evidence. Absence is `not: pattern`.
+//!
+//! Patterns are registered with the scan plan at compile time and run during the walk in
+//! one pass with every other pattern; evaluation only filters the hits. By default a match
+//! in a test, example or documentation file, or on a comment line, does not count: a
+//! commented-out `import openai` is not use.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::compile::OneOrMany;
+use super::{CompileCx, Context, Outcome};
+use crate::evidence::Item;
+use crate::workspace::{Hit, PatternId};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// One regex or a list (any may match).
+    pub regex: OneOrMany<Spanned<String>>,
+    /// Globs of files to search (default: every text file).
+    #[serde(default)]
+    pub files: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    /// Count matches in tests and examples too.
+    #[serde(default)]
+    pub include_tests: bool,
+    /// Count matches on comment lines too.
+    #[serde(default)]
+    pub include_comments: bool,
+    /// Count matches in documentation (Markdown, text) too.
+    #[serde(default)]
+    pub include_docs: bool,
+    /// What a match means, shown with each matched line ("drift detector", "wildcard action").
+    pub label: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Pattern {
+    ids: Vec<PatternId>,
+    include_tests: bool,
+    include_comments: bool,
+    include_docs: bool,
+    label: String,
+    describe: String,
+}
+
+impl Spec {
+    pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<Pattern> {
+        let files = cx.globs(&self.files);
+        let exclude = cx.globs(&self.exclude);
+        let regexes: Vec<Spanned<String>> = self.regex.clone().into_vec();
+        let mut ids = Vec::new();
+        let mut ok = true;
+        for r in &regexes {
+            if cx.regex(r).is_some() {
+                ids.push(cx.matchers.add(&r.value, &files, &exclude));
+            } else {
+                ok = false;
+            }
+        }
+        if !ok || files.len() != self.files.len() || exclude.len() != self.exclude.len() {
+            return None;
+        }
+        let describe = regexes.iter().map(|r| format!("`{}`", r.value)).collect::<Vec<_>>().join(" or ");
+        Some(Pattern {
+            ids,
+            include_tests: self.include_tests,
+            include_comments: self.include_comments,
+            include_docs: self.include_docs,
+            label: self.label.clone().unwrap_or_else(|| "match".to_string()),
+            describe,
+        })
+    }
+}
+
+impl Pattern {
+    /// What this check evaluates, in words (for `explain`).
+    pub fn describe(&self) -> String {
+        format!("a line matching {} ({})", self.describe, self.label)
+    }
+
+    fn counts(&self, cx: &Context<'_>, h: &Hit) -> bool {
+        let f = cx.ws.file(h.file);
+        if cx.ws.targets[f.target as usize].evidence_only {
+            return false;
+        }
+        (self.include_tests || (!f.flags.test && !f.flags.example))
+            && (self.include_comments || !h.comment)
+            && (self.include_docs || !f.flags.prose)
+    }
+
+    pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
+        let mut hits: Vec<&Hit> = self.ids.iter().flat_map(|id| cx.ws.hits(*id)).filter(|h| self.counts(cx, h)).collect();
+        hits.sort_by_key(|h| (h.file, h.line));
+        hits.dedup_by_key(|h| (h.file, h.line));
+        let items = hits
+            .into_iter()
+            .map(|h| {
+                let f = cx.ws.file(h.file);
+                let key = format!("{}|{}", f.path, crate::text::norm_key(&crate::redact::redact(&h.text)));
+                let pointer = cx.ws.pointer(h.file, h.line, &h.text).labelled(self.label.clone());
+                Item::new(format!("{} at {}:{}", self.label, f.path, h.line), key, vec![pointer])
+            })
+            .collect();
+        Outcome::found(items, || Item::new(format!("Nothing matches {}", self.describe), format!("absent:{}", self.describe), Vec::new()))
+    }
+}

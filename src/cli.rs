@@ -1,0 +1,154 @@
+//! The command line, declared with clap. Nothing here does work: `app` resolves these
+//! arguments into settings and runs the pipeline.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::control::Severity;
+
+/// Find where an AI company's SOC 2 Type II controls will fail the audit, with file:line
+/// evidence an auditor would accept.
+#[derive(Debug, Parser)]
+#[command(name = "redflag", version, about, long_about = None, propagate_version = true)]
+#[command(after_help = "Exit codes: 0 no gap at or above --fail-on; 1 such gaps; 2 usage, config or control error.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan repositories or directories of exported configs and documents for SOC 2 gaps.
+    Scan(ScanArgs),
+    /// List or validate control definitions.
+    #[command(subcommand)]
+    Controls(ControlsCommand),
+    /// Explain a control: what it checks, why auditors care, the evidence they ask for, how to fix it.
+    Explain {
+        /// Control id, e.g. RF3-VENDOR-REGISTERED (case-insensitive).
+        id: String,
+        /// Also load controls from this directory.
+        #[arg(long, value_name = "DIR")]
+        controls: Vec<PathBuf>,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ControlsCommand {
+    /// Table of controls: id, red flag, severity, Trust Services Criteria, title.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+        /// Also load controls from this directory.
+        #[arg(long, value_name = "DIR")]
+        controls: Vec<PathBuf>,
+    },
+    /// Check control files (schema, unknown keys, duplicate ids, TSC ids, regexes, globs).
+    Validate {
+        /// Directory of control files (default: the built-in pack only).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable report grouped by red flag.
+    Table,
+    /// The JSON report (schema_version 1).
+    Json,
+}
+
+/// The `--fail-on` threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    None,
+}
+
+impl FailOn {
+    /// The lowest severity that fails the run, or `None` when nothing does.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::None => None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Repositories or directories to scan (default: the current directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Assessment date (YYYY-MM-DD) used by every freshness and cadence rule [default: today].
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+
+    /// Load controls from DIR too; a control with a built-in's id replaces it.
+    #[arg(long, value_name = "DIR")]
+    pub controls: Vec<PathBuf>,
+
+    /// Evaluate only these controls (ids, or rf1..rf5 for a whole red flag). Repeatable or comma-separated.
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Skip these controls (ids or rf1..rf5). Repeatable or comma-separated.
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// Exit 1 when a gap of this severity or higher is found.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+
+    /// Config file [default: redflag.yaml or .redflag.yaml at the first target's root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Also scan gitignored files and vendored directories (node_modules, vendor, .venv, …).
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Worker threads for the walk [default: number of CPUs].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Directory searched only for evidence documents (registers, plans, records), e.g. a
+    /// policies repository or a shared-drive export. Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub evidence: Vec<PathBuf>,
+
+    /// Files larger than this are indexed by path and size but never read [default: 5 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+
+    /// Print nothing on standard error but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}

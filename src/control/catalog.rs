@@ -1,0 +1,235 @@
+//! Catalogues: data about things redflag detects, e.g. `controls/catalog/ai-vendors.yaml`
+//! (per vendor: package names per ecosystem, import names per language, API hosts,
+//! environment variables, key formats). A catalogue is compiled once into content patterns
+//! registered with the scan plan; the `inventory` and `register` checks read it. Adding a
+//! vendor is a YAML edit.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::check::compile::Diag;
+use crate::workspace::manifest::Ecosystem;
+use crate::workspace::matcher::{check_regex, MatcherBuilder};
+use crate::workspace::PatternId;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogSpec {
+    pub catalog: String,
+    pub title: String,
+    pub items: Vec<ItemSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemSpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub packages: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub modules: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    #[serde(default)]
+    pub env: Vec<String>,
+    #[serde(default)]
+    pub key_patterns: Vec<String>,
+    pub docs: Option<String>,
+}
+
+/// How an item was seen in the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    Package,
+    Import,
+    Host,
+    Env,
+    Key,
+}
+
+impl SignalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Package => "package",
+            Self::Import => "import",
+            Self::Host => "API host",
+            Self::Env => "env var",
+            Self::Key => "API key",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct CatalogItem {
+    pub id: String,
+    pub name: String,
+    /// Lower-cased name and aliases, for matching register entries.
+    pub names: Vec<String>,
+    pub packages: Vec<(Ecosystem, String)>,
+    /// Content patterns of this item with what they detect.
+    pub patterns: Vec<(PatternId, SignalKind)>,
+    pub docs: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    pub id: String,
+    pub title: String,
+    pub items: Vec<CatalogItem>,
+}
+
+/// Which files each language's imports are searched in.
+fn language_files(lang: &str) -> Option<&'static [&'static str]> {
+    Some(match lang {
+        "python" => &["*.py", "*.pyi"],
+        "js" => &["*.js", "*.jsx", "*.ts", "*.tsx", "*.mjs", "*.cjs", "*.vue", "*.svelte"],
+        "go" => &["*.go"],
+        "rust" => &["*.rs"],
+        "java" => &["*.java", "*.kt", "*.kts", "*.scala", "*.groovy"],
+        "ruby" => &["*.rb"],
+        _ => return None,
+    })
+}
+
+/// An import-statement regex for the module names of one language.
+fn import_regex(lang: &str, modules: &[String]) -> String {
+    let alt = |f: &dyn Fn(&str) -> String| modules.iter().map(|m| f(m)).collect::<Vec<_>>().join("|");
+    match lang {
+        "python" => {
+            // `import openai`, `from openai import X`, `from openai.types import X`, and for a
+            // dotted module `google.genai` also `from google import genai`.
+            let mut parts = vec![format!(r"^[ \t]*(?:from[ \t]+(?:{})(?:\.[A-Za-z0-9_.]+)?[ \t]+import|import[ \t]+(?:{})(?:[ \t.,]|$))", alt(&|m| regex::escape(m)), alt(&|m| regex::escape(m)))];
+            for m in modules.iter().filter(|m| m.contains('.')) {
+                if let Some((parent, last)) = m.rsplit_once('.') {
+                    parts.push(format!(r"^[ \t]*from[ \t]+{}[ \t]+import[ \t]+(?:\(?[ \t]*)?(?:[A-Za-z0-9_]+[ \t]*,[ \t]*)*{}(?:[ \t,)]|$)", regex::escape(parent), regex::escape(last)));
+                }
+            }
+            format!("(?m){}", parts.join("|"))
+        }
+        "js" => format!(r#"(?:from[ \t]*|require\([ \t]*|import\([ \t]*|import[ \t]+)["'](?:{})(?:/[^"']*)?["']"#, alt(&|m| regex::escape(m))),
+        "go" => format!(r#""(?:{})(?:/[^"]*)?""#, alt(&|m| regex::escape(m))),
+        "rust" => format!(r"(?m)^[ \t]*(?:pub[ \t]+)?(?:use|extern[ \t]+crate)[ \t]+(?:{})(?:::|;|[ \t])", alt(&|m| regex::escape(m))),
+        "java" => format!(r"(?m)^[ \t]*import[ \t]+(?:static[ \t]+)?(?:{})\.", alt(&|m| regex::escape(m))),
+        "ruby" => format!(r#"(?m)^[ \t]*require[ \t(]+["'](?:{})["']"#, alt(&|m| regex::escape(m))),
+        _ => String::new(),
+    }
+}
+
+/// A host pattern: `*.` prefix = any subdomain, `*` elsewhere = one DNS label.
+fn host_regex(host: &str) -> String {
+    let body = host
+        .split('*')
+        .map(regex::escape)
+        .collect::<Vec<_>>()
+        .join("[A-Za-z0-9-]+");
+    format!(r"(?-u:\b){body}(?-u:\b)")
+}
+
+/// Files where a host or env name is configuration or code, not prose or lock data.
+const CONFIG_AND_CODE_EXCLUDE: &[&str] = &["*.lock", "*-lock.json", "*.lock.json", "*.sum", "*.svg", "*.min.js", "*.map"];
+
+/// Compiles catalogue files into catalogues whose patterns are registered in `matchers`.
+pub fn compile(specs: Vec<(String, CatalogSpec)>, matchers: &mut MatcherBuilder, diags: &mut Vec<Diag>) -> Vec<Catalog> {
+    let exclude: Vec<String> = CONFIG_AND_CODE_EXCLUDE.iter().map(ToString::to_string).collect();
+    let mut out: Vec<Catalog> = Vec::new();
+    for (file, spec) in specs {
+        let mut problems: Vec<String> = Vec::new();
+        if out.iter().any(|c| c.id == spec.catalog) {
+            diags.push(Diag { file: file.clone(), line: None, message: format!("duplicate catalog `{}`", spec.catalog) });
+            continue;
+        }
+        let mut items = Vec::new();
+        for item in spec.items {
+            let mut patterns = Vec::new();
+            let mut packages = Vec::new();
+            for (eco, names) in &item.packages {
+                match Ecosystem::parse(eco) {
+                    Some(e) => packages.extend(names.iter().map(|n| (e, e.normalize(n)))),
+                    None => problems.push(format!("{}: unknown ecosystem `{eco}`", item.id)),
+                }
+            }
+            for (lang, modules) in &item.modules {
+                let Some(files) = language_files(lang) else {
+                    problems.push(format!("{}: unknown language `{lang}` (python, js, go, rust, java, ruby)", item.id));
+                    continue;
+                };
+                if modules.is_empty() {
+                    continue;
+                }
+                let re = import_regex(lang, modules);
+                match check_regex(&re) {
+                    Ok(_) => {
+                        let files: Vec<String> = files.iter().map(ToString::to_string).collect();
+                        patterns.push((matchers.add(&re, &files, &[]), SignalKind::Import));
+                    }
+                    Err(e) => problems.push(format!("{}: {e}", item.id)),
+                }
+            }
+            let mut add = |re: String, kind: SignalKind, patterns: &mut Vec<(PatternId, SignalKind)>, problems: &mut Vec<String>| match check_regex(&re) {
+                Ok(_) => patterns.push((matchers.add(&re, &[], &exclude), kind)),
+                Err(e) => problems.push(format!("{}: {e}", item.id)),
+            };
+            if !item.hosts.is_empty() {
+                let re = item.hosts.iter().map(|h| host_regex(h)).collect::<Vec<_>>().join("|");
+                add(re, SignalKind::Host, &mut patterns, &mut problems);
+            }
+            if !item.env.is_empty() {
+                let names = item.env.iter().map(|e| regex::escape(e)).collect::<Vec<_>>().join("|");
+                add(format!(r"(?-u:\b)(?:{names})(?-u:\b)"), SignalKind::Env, &mut patterns, &mut problems);
+                // A literal value assigned to the vendor's key variable is a hard-coded key.
+                let keyish: Vec<String> = item.env.iter().filter(|e| e.ends_with("KEY") || e.ends_with("TOKEN")).map(|e| regex::escape(e)).collect();
+                if !keyish.is_empty() {
+                    add(
+                        format!(r#"(?-u:\b)(?:{})["']?[ \t]*[:=][ \t]*["']?[A-Za-z0-9_\-]{{24,}}"#, keyish.join("|")),
+                        SignalKind::Key,
+                        &mut patterns,
+                        &mut problems,
+                    );
+                }
+            }
+            for k in &item.key_patterns {
+                add(format!(r"(?-u:\b){k}"), SignalKind::Key, &mut patterns, &mut problems);
+            }
+            let mut names: Vec<String> = std::iter::once(&item.name).chain(item.aliases.iter()).map(|n| n.to_lowercase()).collect();
+            names.dedup();
+            items.push(CatalogItem { id: item.id, name: item.name, names, packages, patterns, docs: item.docs });
+        }
+        diags.extend(problems.into_iter().map(|message| Diag { file: file.clone(), line: None, message }));
+        out.push(Catalog { id: spec.catalog, title: spec.title, items });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_imports() {
+        let re = regex::Regex::new(&import_regex("python", &["openai".into(), "google.genai".into()])).unwrap();
+        for ok in ["import openai", "from openai import OpenAI", "  from openai.types import X", "from google import genai", "from google import auth, genai"] {
+            assert!(re.is_match(ok), "{ok}");
+        }
+        for no in ["import openai_helpers", "from openaix import y", "# see openai", "from google import auth"] {
+            assert!(!re.is_match(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn js_and_hosts() {
+        let re = regex::Regex::new(&import_regex("js", &["@anthropic-ai/sdk".into()])).unwrap();
+        assert!(re.is_match(r#"import Anthropic from "@anthropic-ai/sdk";"#));
+        assert!(re.is_match(r#"const a = require('@anthropic-ai/sdk/resources')"#));
+        assert!(!re.is_match(r#"import x from "@anthropic-ai/sdk-extra""#));
+        let h = regex::Regex::new(&host_regex("bedrock-runtime.*.amazonaws.com")).unwrap();
+        assert!(h.is_match("https://bedrock-runtime.us-east-1.amazonaws.com/model"));
+        let h = regex::Regex::new(&host_regex("*.openai.azure.com")).unwrap();
+        assert!(h.is_match("https://acme-prod.openai.azure.com/"));
+        assert!(!h.is_match("openai.azure.com"));
+    }
+}

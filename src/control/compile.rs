@@ -1,0 +1,352 @@
+//! Loading and compiling the control pack: built-ins plus `--controls` directories, with
+//! config overrides for parameters and document names. Every problem is collected as a
+//! [`Diag`] with file:line; the caller decides to stop (exit 2) when there are any.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use super::catalog::{self, Catalog, CatalogSpec};
+use super::spec::{ControlSpec, DocKindSpec, DocumentsFile, SignalsFile};
+use super::{builtin, tsc, Control, ControlSet, Severity, Source};
+use crate::check::compile::Diag;
+use crate::check::{CompileCx, DocKindInfo, Signal};
+use crate::workspace::matcher::{glob_set, MatcherBuilder, Matchers};
+use crate::workspace::{DocKind, Query};
+
+#[derive(Debug, Default, Clone)]
+pub struct LoadOptions {
+    /// `--controls` directories: add controls, or override built-ins with the same id.
+    pub dirs: Vec<PathBuf>,
+    /// Parameter overrides from the config file (`params:`), by parameter name.
+    pub params: BTreeMap<String, u32>,
+    /// Document-kind name overrides from the config file (`documents:`).
+    pub documents: Vec<DocKindSpec>,
+    /// Skip the built-in pack (for `controls validate DIR` of a standalone pack).
+    pub no_builtin: bool,
+}
+
+/// Everything compiled from the control pack.
+#[derive(Debug)]
+pub struct Loaded {
+    pub controls: ControlSet,
+    pub catalogs: Vec<Catalog>,
+    pub signals: Vec<Signal>,
+    pub doc_kinds: Vec<DocKind>,
+    pub doc_kind_info: Vec<DocKindInfo>,
+    pub matchers: Matchers,
+    pub queries: Vec<Query>,
+    /// Problems; when not empty the pack must not be used.
+    pub diags: Vec<Diag>,
+}
+
+/// A source file of the pack: where it came from and its text.
+struct SourceFile {
+    display: String,
+    rel: String,
+    text: String,
+}
+
+fn builtin_sources() -> Vec<SourceFile> {
+    builtin::BUILTIN.iter().map(|(rel, text)| SourceFile { display: format!("controls/{rel}"), rel: (*rel).to_string(), text: (*text).to_string() }).collect()
+}
+
+fn dir_sources(dir: &Path, diags: &mut Vec<Diag>) -> Vec<SourceFile> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) => {
+                diags.push(Diag { file: d.display().to_string(), line: None, message: format!("cannot read control directory: {e}") });
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(ft) = entry.file_type() else { continue };
+            if ft.is_dir() && path.file_name().is_some_and(|n| n == "catalog") {
+                stack.push(path);
+                continue;
+            }
+            let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+            if !ft.is_file() || !is_yaml {
+                continue;
+            }
+            let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            match std::fs::read_to_string(&path) {
+                Ok(text) => out.push(SourceFile { display: path.display().to_string(), rel, text }),
+                Err(e) => diags.push(Diag { file: path.display().to_string(), line: None, message: format!("cannot read: {e}") }),
+            }
+        }
+    }
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    out
+}
+
+fn parse<T: DeserializeOwned>(file: &SourceFile, diags: &mut Vec<Diag>) -> Option<T> {
+    let mut options = crate::workspace::node::yaml_options();
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    match serde_saphyr::from_str_with_options::<T>(&file.text, options) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let line = e.location().and_then(|l| u32::try_from(l.line()).ok()).filter(|l| *l > 0);
+            let text = e.to_string();
+            let message = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid YAML").trim().to_string();
+            diags.push(Diag { file: file.display.clone(), line, message });
+            None
+        }
+    }
+}
+
+enum Role {
+    Control,
+    Catalog,
+    Signals,
+    Documents,
+    Ignore,
+}
+
+fn role_of(rel: &str) -> Role {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if rel.starts_with("catalog/") {
+        Role::Catalog
+    } else if name == "signals.yaml" {
+        Role::Signals
+    } else if name == "documents.yaml" {
+        Role::Documents
+    } else if name == "tsc.yaml" {
+        Role::Ignore
+    } else {
+        Role::Control
+    }
+}
+
+fn line_of<T>(s: &serde_saphyr::Spanned<T>) -> Option<u32> {
+    u32::try_from(s.referenced.line()).ok().filter(|l| *l > 0)
+}
+
+/// Loads and compiles the pack.
+pub fn load(opts: &LoadOptions) -> Loaded {
+    let mut diags = Vec::new();
+    let mut sources = if opts.no_builtin { Vec::new() } else { builtin_sources() };
+    for dir in &opts.dirs {
+        if !dir.is_dir() {
+            diags.push(Diag { file: dir.display().to_string(), line: None, message: "control directory does not exist".into() });
+            continue;
+        }
+        sources.extend(dir_sources(dir, &mut diags));
+    }
+
+    // Parse everything first.
+    let mut controls: Vec<(usize, ControlSpec)> = Vec::new();
+    let mut catalog_specs: Vec<(String, CatalogSpec)> = Vec::new();
+    let mut signal_specs = Vec::new();
+    let mut doc_specs: Vec<DocKindSpec> = Vec::new();
+    for (i, src) in sources.iter().enumerate() {
+        match role_of(&src.rel) {
+            Role::Control => {
+                if let Some(c) = parse::<ControlSpec>(src, &mut diags) {
+                    controls.push((i, c));
+                }
+            }
+            Role::Catalog => {
+                if let Some(c) = parse::<CatalogSpec>(src, &mut diags) {
+                    catalog_specs.push((src.display.clone(), c));
+                }
+            }
+            Role::Signals => {
+                if let Some(s) = parse::<SignalsFile>(src, &mut diags) {
+                    signal_specs.extend(s.signals.into_iter().map(|s| (i, s)));
+                }
+            }
+            Role::Documents => {
+                if let Some(d) = parse::<DocumentsFile>(src, &mut diags) {
+                    for k in d.documents {
+                        match doc_specs.iter_mut().find(|x| x.id == k.id) {
+                            Some(existing) => *existing = k,
+                            None => doc_specs.push(k),
+                        }
+                    }
+                }
+            }
+            Role::Ignore => {}
+        }
+    }
+    for k in &opts.documents {
+        match doc_specs.iter_mut().find(|x| x.id == k.id) {
+            Some(existing) => {
+                existing.names.clone_from(&k.names);
+                if !k.dirs.is_empty() {
+                    existing.dirs.clone_from(&k.dirs);
+                }
+            }
+            None => doc_specs.push(k.clone()),
+        }
+    }
+
+    // Document kinds.
+    let mut doc_kinds = Vec::new();
+    let mut doc_kind_info = Vec::new();
+    for k in &doc_specs {
+        match (glob_set(&k.names), glob_set(&k.dirs)) {
+            (Ok(names), Ok(dirs)) => {
+                doc_kinds.push(DocKind { id: k.id.clone(), names, dirs });
+                doc_kind_info.push(DocKindInfo { id: k.id.clone(), title: k.title.clone(), patterns: k.names.clone() });
+            }
+            (Err(e), _) | (_, Err(e)) => diags.push(Diag { file: "documents".into(), line: None, message: format!("document kind `{}`: {e}", k.id) }),
+        }
+    }
+    let kind_ids: Vec<String> = doc_kinds.iter().map(|k| k.id.clone()).collect();
+
+    let mut matchers = MatcherBuilder::default();
+    let mut queries = Vec::new();
+    let catalogs = catalog::compile(catalog_specs, &mut matchers, &mut diags);
+
+    // Signals, in file order; a signal may use earlier signals.
+    let mut signal_names: Vec<String> = Vec::new();
+    let mut signals = Vec::new();
+    let empty = BTreeMap::new();
+    for (i, s) in &signal_specs {
+        if signal_names.contains(&s.id.value) {
+            diags.push(Diag { file: sources[*i].display.clone(), line: line_of(&s.id), message: format!("duplicate signal `{}`", s.id.value) });
+            continue;
+        }
+        let mut cx = CompileCx {
+            file: sources[*i].display.clone(),
+            control_line: line_of(&s.id).unwrap_or(1),
+            matchers: &mut matchers,
+            queries: &mut queries,
+            catalogs: &catalogs,
+            signals: &signal_names,
+            doc_kinds: &kind_ids,
+            params: &empty,
+            diags: &mut diags,
+        };
+        if let Some(when) = s.when.compile(&mut cx) {
+            signals.push(Signal { id: s.id.value.clone(), description: s.description.clone(), when });
+            signal_names.push(s.id.value.clone());
+        }
+    }
+
+    // Controls: later sources (user directories) override earlier ones with the same id.
+    let mut by_id: BTreeMap<String, (usize, ControlSpec)> = BTreeMap::new();
+    for (i, c) in controls {
+        let id = c.id.value.clone();
+        if let Some((prev, _)) = by_id.get(&id) {
+            let same_origin = (*prev < builtin_len(opts)) == (i < builtin_len(opts));
+            if same_origin {
+                diags.push(Diag { file: sources[i].display.clone(), line: line_of(&c.id), message: format!("duplicate control id `{id}` (also in {})", sources[*prev].display) });
+                continue;
+            }
+        }
+        by_id.insert(id, (i, c));
+    }
+    let mut compiled = Vec::new();
+    let mut used_params = std::collections::BTreeSet::new();
+    for (id, (i, spec)) in by_id {
+        let file = sources[i].display.clone();
+        let rel = &sources[i].rel;
+        let line = line_of(&spec.id).unwrap_or(1);
+        let mut err = |line: Option<u32>, message: String| diags.push(Diag { file: file.clone(), line, message });
+        if !valid_id(&id) {
+            err(line_of(&spec.id), format!("control id `{id}` must be upper-case letters, digits and dashes"));
+        }
+        if !opts.no_builtin && i < builtin_len(opts) {
+            let stem = rel.trim_end_matches(".yaml");
+            if stem != id {
+                err(line_of(&spec.id), format!("control `{id}` must live in `{id}.yaml`"));
+            }
+        }
+        let severity = Severity::parse(&spec.severity.value);
+        if severity.is_none() {
+            err(line_of(&spec.severity), format!("unknown severity `{}` (critical, high, medium, low)", spec.severity.value));
+        }
+        let red_flag = spec.red_flag.as_ref().map(|r| r.value);
+        if let Some(r) = &spec.red_flag {
+            if !(1..=5).contains(&r.value) {
+                err(line_of(r), format!("red_flag must be 1 to 5, found {}", r.value));
+            }
+        }
+        if spec.tsc.is_empty() {
+            err(Some(line), "a control must map to at least one Trust Services Criterion (`tsc`)".into());
+        }
+        for t in &spec.tsc {
+            if tsc::get(&t.value).is_none() {
+                err(line_of(t), format!("unknown Trust Services Criterion `{}` (see controls/tsc.yaml)", t.value));
+            }
+        }
+        if spec.title.trim().is_empty() || spec.rationale.trim().is_empty() || spec.remediation.trim().is_empty() {
+            err(Some(line), "title, rationale and remediation must not be empty".into());
+        }
+        let mut params = spec.params.clone();
+        for (k, v) in &opts.params {
+            if let Some(p) = params.get_mut(k) {
+                *p = *v;
+                used_params.insert(k.clone());
+            }
+        }
+        let mut cx = CompileCx {
+            file: file.clone(),
+            control_line: line,
+            matchers: &mut matchers,
+            queries: &mut queries,
+            catalogs: &catalogs,
+            signals: &signal_names,
+            doc_kinds: &kind_ids,
+            params: &params,
+            diags: &mut diags,
+        };
+        let applies_when = spec.applies_when.as_ref().map(|c| c.compile(&mut cx));
+        let check = spec.check.as_ref().map(|c| c.compile(&mut cx));
+        if matches!(applies_when, Some(None)) || matches!(check, Some(None)) {
+            continue;
+        }
+        let Some(severity) = severity else { continue };
+        compiled.push(Control {
+            id,
+            title: spec.title.trim().to_string(),
+            red_flag,
+            severity,
+            tsc: spec.tsc.iter().map(|t| t.value.clone()).collect(),
+            rationale: spec.rationale.trim().to_string(),
+            remediation: spec.remediation.trim().to_string(),
+            auditor_evidence: spec.auditor_evidence.clone(),
+            applies_when: applies_when.flatten(),
+            check: check.flatten(),
+            message: spec.message.clone(),
+            params,
+            source: Source { file, line },
+        });
+    }
+    for k in opts.params.keys() {
+        if !used_params.contains(k) {
+            diags.push(Diag { file: "config".into(), line: None, message: format!("parameter `{k}` is not declared by any control") });
+        }
+    }
+    compiled.sort_by(|a, b| (a.red_flag.unwrap_or(u8::MAX), &a.id).cmp(&(b.red_flag.unwrap_or(u8::MAX), &b.id)));
+
+    let matchers = match matchers.build() {
+        Ok(m) => m,
+        Err(e) => {
+            diags.push(Diag { file: "controls".into(), line: None, message: format!("patterns do not compile together: {e}") });
+            Matchers::empty()
+        }
+    };
+    diags.sort();
+    diags.dedup();
+    Loaded { controls: ControlSet { controls: compiled }, catalogs, signals, doc_kinds, doc_kind_info, matchers, queries, diags }
+}
+
+fn builtin_len(opts: &LoadOptions) -> usize {
+    if opts.no_builtin {
+        0
+    } else {
+        builtin::BUILTIN.len()
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-') && id.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+}

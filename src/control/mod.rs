@@ -1,0 +1,119 @@
+//! Controls are data. This module turns the YAML under `controls/` (embedded in the binary)
+//! and any `--controls DIR` into a compiled [`ControlSet`]: typed controls whose checks hold
+//! compiled regexes and globs, plus the [`ScanPlan`](crate::workspace::ScanPlan) pieces
+//! (content patterns, structured queries) the walk must run. Problems are collected, not
+//! thrown at the first one, each with the file and line it came from.
+
+pub mod builtin;
+pub mod catalog;
+pub mod compile;
+pub mod spec;
+pub mod tsc;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::check::Condition;
+
+pub use compile::{load, LoadOptions, Loaded};
+
+/// How bad a gap is. Ordered so `--fail-on` can compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "low" => Some(Self::Low),
+            "medium" => Some(Self::Medium),
+            "high" => Some(Self::High),
+            "critical" => Some(Self::Critical),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+
+    /// Weight in the readiness score.
+    pub fn weight(self) -> f64 {
+        match self {
+            Self::Low => 1.0,
+            Self::Medium => 2.0,
+            Self::High => 4.0,
+            Self::Critical => 8.0,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The five red flags of the article, with their short names.
+pub fn red_flag_title(rf: Option<u8>) -> &'static str {
+    match rf {
+        Some(1) => "Access to models, data and endpoints is trusted, not verified",
+        Some(2) => "Model drift is not monitored as a processing-integrity control",
+        Some(3) => "Third-party AI providers are black boxes",
+        Some(4) => "Incident response ignores AI failures",
+        Some(5) => "Training data has no lineage, consent or deletion",
+        _ => "Other controls",
+    }
+}
+
+/// Where a control was defined, for `explain` and validation messages.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub file: String,
+    pub line: u32,
+}
+
+/// One compiled control.
+#[derive(Debug)]
+pub struct Control {
+    pub id: String,
+    pub title: String,
+    pub red_flag: Option<u8>,
+    pub severity: Severity,
+    pub tsc: Vec<String>,
+    pub rationale: String,
+    pub remediation: String,
+    pub auditor_evidence: Vec<String>,
+    /// When `None`, the control always applies.
+    pub applies_when: Option<Condition>,
+    /// When `None`, the control cannot be checked from files: status `manual`.
+    pub check: Option<Condition>,
+    /// Message for a gap whose check found nothing to point at ("no plan found").
+    pub message: Option<String>,
+    pub params: BTreeMap<String, u32>,
+    pub source: Source,
+}
+
+/// All controls to evaluate, sorted by red flag (none last) then id.
+#[derive(Debug, Default)]
+pub struct ControlSet {
+    pub controls: Vec<Control>,
+}
+
+impl ControlSet {
+    pub fn get(&self, id: &str) -> Option<&Control> {
+        self.controls.iter().find(|c| c.id.eq_ignore_ascii_case(id))
+    }
+}

@@ -1,0 +1,73 @@
+//! The YAML shapes of control files, signals and document kinds (serde mirrors; unknown keys
+//! are errors). Check primitives define their own spec types beside their code
+//! (`check/<name>.rs`); `ConditionSpec` assembles them.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::check::ConditionSpec;
+
+/// One control file: `controls/<ID>.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlSpec {
+    pub id: Spanned<String>,
+    pub title: String,
+    /// 1–5, or absent for a control outside the five red flags.
+    pub red_flag: Option<Spanned<u8>>,
+    pub severity: Spanned<String>,
+    /// Trust Services Criteria ids, validated against `tsc.yaml`.
+    pub tsc: Vec<Spanned<String>>,
+    /// Why it matters to an auditor.
+    pub rationale: String,
+    /// What to do.
+    pub remediation: String,
+    /// What an auditor will ask for, item by item.
+    #[serde(default)]
+    pub auditor_evidence: Vec<String>,
+    /// Policy thresholds, referenced from checks as `$name`; overridable in the config file.
+    #[serde(default)]
+    pub params: BTreeMap<String, u32>,
+    /// When absent, the control always applies.
+    pub applies_when: Option<ConditionSpec>,
+    /// When absent, the control is manual: it cannot be verified from files.
+    pub check: Option<ConditionSpec>,
+    /// Message for a gap with nothing to point at.
+    pub message: Option<String>,
+}
+
+/// `controls/signals.yaml`: named detectors shared by controls.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalsFile {
+    pub signals: Vec<SignalSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalSpec {
+    pub id: Spanned<String>,
+    pub description: String,
+    pub when: ConditionSpec,
+}
+
+/// `controls/documents.yaml`: kinds of evidence documents and their conventional names.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsFile {
+    pub documents: Vec<DocKindSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocKindSpec {
+    pub id: String,
+    pub title: String,
+    /// File-name globs, case-insensitive (`*incident*response*`).
+    pub names: Vec<String>,
+    /// Directory-name globs: Markdown, CSV and text files inside such a directory count too.
+    #[serde(default)]
+    pub dirs: Vec<String>,
+}

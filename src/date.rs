@@ -1,0 +1,196 @@
+//! Dates as evidence: finding dates in register cells, `Date:` lines and file names, and the
+//! quarter arithmetic the cadence rules use. Everything is relative to the `--as-of` date
+//! handed in; nothing here reads the clock.
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use chrono::{Datelike, NaiveDate};
+use regex::Regex;
+
+pub use chrono::NaiveDate as Date;
+
+/// Parses a strict `YYYY-MM-DD` (the `--as-of` and config format).
+pub fn parse_iso(s: &str) -> Option<Date> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+/// A calendar quarter, e.g. 2026-Q3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quarter {
+    pub year: i32,
+    pub q: u32,
+}
+
+impl Quarter {
+    pub fn of(date: Date) -> Self {
+        Self { year: date.year(), q: (date.month0() / 3) + 1 }
+    }
+
+    #[must_use]
+    pub fn prev(self) -> Self {
+        if self.q == 1 {
+            Self { year: self.year - 1, q: 4 }
+        } else {
+            Self { year: self.year, q: self.q - 1 }
+        }
+    }
+
+    #[must_use]
+    pub fn next(self) -> Self {
+        if self.q == 4 {
+            Self { year: self.year + 1, q: 1 }
+        } else {
+            Self { year: self.year, q: self.q + 1 }
+        }
+    }
+
+    pub fn first_day(self) -> Date {
+        NaiveDate::from_ymd_opt(self.year, (self.q - 1) * 3 + 1, 1).unwrap_or_default()
+    }
+
+    /// The `k` complete quarters before the quarter containing `as_of`, oldest first.
+    pub fn last_complete(as_of: Date, k: u32) -> Vec<Quarter> {
+        let mut out = Vec::new();
+        let mut q = Quarter::of(as_of).prev();
+        for _ in 0..k {
+            out.push(q);
+            q = q.prev();
+        }
+        out.reverse();
+        out
+    }
+}
+
+impl fmt::Display for Quarter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-Q{}", self.year, self.q)
+    }
+}
+
+/// A date found in text, with how precise the text was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FoundDate {
+    pub date: Date,
+    /// True when the text named only a quarter (`2026-Q2`) or a month (`2026-05`): the
+    /// date is the first day of that period.
+    pub approximate: bool,
+}
+
+static ISO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(20[0-9]{2}|19[0-9]{2})[-/._](0?[1-9]|1[0-2])[-/._](0?[1-9]|[12][0-9]|3[01])(?-u:\b)").unwrap()
+});
+static QUARTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:(20[0-9]{2})[-_ ]?q([1-4])|q([1-4])[-_ ]?(20[0-9]{2}))(?-u:\b)").unwrap()
+});
+static MONTH_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:([0-9]{1,2})(?:st|nd|rd|th)? +)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? +(?:([0-9]{1,2})(?:st|nd|rd|th)?,? +)?(20[0-9]{2})(?-u:\b)",
+    )
+    .unwrap()
+});
+static YEAR_MONTH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u:\b)(20[0-9]{2})[-_](0[1-9]|1[0-2])(?-u:\b)").unwrap());
+
+fn month_number(name: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let lower = name.to_ascii_lowercase();
+    MONTHS.iter().position(|m| lower.starts_with(m)).map(|i| i as u32 + 1)
+}
+
+/// Every date written in `text`, in order of appearance. Exact dates win over the month or
+/// quarter that contains them when both appear in the same spot.
+pub fn find_dates(text: &str) -> Vec<FoundDate> {
+    let mut found: Vec<(usize, FoundDate)> = Vec::new();
+    let mut covered: Vec<(usize, usize)> = Vec::new();
+    for c in ISO.captures_iter(text) {
+        let m = c.get(0).unwrap();
+        let (y, mo, d) = (c[1].parse().ok(), c[2].parse().ok(), c[3].parse().ok());
+        if let (Some(y), Some(mo), Some(d)) = (y, mo, d) {
+            if let Some(date) = NaiveDate::from_ymd_opt(y, mo, d) {
+                found.push((m.start(), FoundDate { date, approximate: false }));
+                covered.push((m.start(), m.end()));
+            }
+        }
+    }
+    for c in MONTH_NAME.captures_iter(text) {
+        let m = c.get(0).unwrap();
+        let Some(mo) = month_number(&c[2]) else { continue };
+        let Ok(y) = c[4].parse::<i32>() else { continue };
+        let day = c.get(1).or(c.get(3)).and_then(|d| d.as_str().parse::<u32>().ok());
+        let date = NaiveDate::from_ymd_opt(y, mo, day.unwrap_or(1));
+        if let Some(date) = date {
+            found.push((m.start(), FoundDate { date, approximate: day.is_none() }));
+            covered.push((m.start(), m.end()));
+        }
+    }
+    let overlaps = |s: usize, e: usize, covered: &[(usize, usize)]| covered.iter().any(|&(a, b)| s < b && a < e);
+    for c in QUARTER.captures_iter(text) {
+        let m = c.get(0).unwrap();
+        if overlaps(m.start(), m.end(), &covered) {
+            continue;
+        }
+        let (y, q) = match (c.get(1), c.get(2), c.get(3), c.get(4)) {
+            (Some(y), Some(q), _, _) | (_, _, Some(q), Some(y)) => (y.as_str(), q.as_str()),
+            _ => continue,
+        };
+        if let (Ok(year), Ok(q)) = (y.parse::<i32>(), q.parse::<u32>()) {
+            let date = Quarter { year, q }.first_day();
+            found.push((m.start(), FoundDate { date, approximate: true }));
+            covered.push((m.start(), m.end()));
+        }
+    }
+    for c in YEAR_MONTH.captures_iter(text) {
+        let m = c.get(0).unwrap();
+        // `2026-02` inside an invalid `2026-02-30` is not a month reference.
+        let rest = &text.as_bytes()[m.end()..];
+        let continues = rest.len() >= 2 && matches!(rest[0], b'-' | b'/' | b'.' | b'_') && rest[1].is_ascii_digit();
+        if overlaps(m.start(), m.end(), &covered) || continues {
+            continue;
+        }
+        if let (Ok(y), Ok(mo)) = (c[1].parse::<i32>(), c[2].parse::<u32>()) {
+            if let Some(date) = NaiveDate::from_ymd_opt(y, mo, 1) {
+                found.push((m.start(), FoundDate { date, approximate: true }));
+            }
+        }
+    }
+    found.sort_by_key(|(pos, _)| *pos);
+    found.into_iter().map(|(_, d)| d).collect()
+}
+
+/// Whole days from `earlier` to `later` (negative when `earlier` is after `later`).
+pub fn days_between(earlier: Date, later: Date) -> i64 {
+    (later - earlier).num_days()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        parse_iso(s).unwrap()
+    }
+
+    #[test]
+    fn finds_many_date_shapes() {
+        let got: Vec<Date> = find_dates("Signed 2025-11-15; report March 3, 2026; 14 Feb 2026; 2026-Q2; 2026_05")
+            .into_iter()
+            .map(|f| f.date)
+            .collect();
+        assert_eq!(got, vec![d("2025-11-15"), d("2026-03-03"), d("2026-02-14"), d("2026-04-01"), d("2026-05-01")]);
+    }
+
+    #[test]
+    fn invalid_dates_are_ignored() {
+        assert!(find_dates("2026-02-30 and 2026-13-01").is_empty());
+    }
+
+    #[test]
+    fn complete_quarters_before_as_of() {
+        let qs = Quarter::last_complete(d("2026-12-01"), 3);
+        let names: Vec<String> = qs.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["2026-Q1", "2026-Q2", "2026-Q3"]);
+        let qs = Quarter::last_complete(d("2026-01-15"), 2);
+        assert_eq!(qs[0].to_string(), "2025-Q3");
+    }
+}

@@ -1,0 +1,55 @@
+//! The result vocabulary shared by checks and the report: pointers into a target and the
+//! items a check produces. Checks never print; they return these.
+
+/// Index of a scanned target or evidence directory in `Workspace::targets`.
+pub type TargetId = u16;
+
+/// A place in a target: `path:line` and the line's text (already redacted and trimmed).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pointer {
+    pub target: TargetId,
+    pub path: String,
+    pub line: Option<u32>,
+    pub snippet: Option<String>,
+    /// A short label saying what this pointer shows (`OpenAI · import`); optional.
+    pub label: Option<String>,
+}
+
+impl Pointer {
+    pub fn file(target: TargetId, path: &str) -> Self {
+        Self { target, path: path.to_string(), line: None, snippet: None, label: None }
+    }
+
+    pub fn at(target: TargetId, path: &str, line: u32, text: &str) -> Self {
+        Self {
+            target,
+            path: path.to_string(),
+            line: Some(line),
+            snippet: Some(crate::text::snippet(text)),
+            label: None,
+        }
+    }
+
+    #[must_use]
+    pub fn labelled(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+}
+
+/// One unit of evidence produced by a check: a usage site group, a missing register field,
+/// a missing quarter. When the check fails, each failed item becomes one finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub message: String,
+    /// What identifies this item across runs, independent of line numbers (the vendor, the
+    /// missing field, the quarter). Combined with the control id into the fingerprint.
+    pub key: String,
+    pub pointers: Vec<Pointer>,
+}
+
+impl Item {
+    pub fn new(message: impl Into<String>, key: impl Into<String>, pointers: Vec<Pointer>) -> Self {
+        Self { message: message.into(), key: key.into(), pointers }
+    }
+}

@@ -1,0 +1,21 @@
+//! The `redflag` binary: parse the command line, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = redflag::cli::Cli::parse();
+    match redflag::app::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            // One clear message, never a backtrace: usage, config and control errors exit 2.
+            let mut message = format!("error: {err}");
+            for cause in err.chain().skip(1) {
+                message.push_str(&format!("\n  caused by: {cause}"));
+            }
+            eprintln!("{message}");
+            ExitCode::from(2)
+        }
+    }
+}

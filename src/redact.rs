@@ -1,0 +1,102 @@
+//! Secrets never leave redflag. Every line shown as evidence, in every format, passes
+//! through [`redact`] when its pointer is built, so a key found in a client's repository
+//! cannot end up in a CI log or a consultant's PDF. A redacted secret keeps a short prefix
+//! (`sk-ant-…`) so a reader can still tell which key it was.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+
+/// Secret shapes, each with the number of leading characters that may be shown.
+/// One alternation, so a line is scanned once whatever the number of shapes.
+static SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    let shapes = [
+        // Private key blocks (the header line is enough to redact what follows on the line).
+        r"(?P<pem>-----BEGIN [A-Z ]*PRIVATE KEY-----[A-Za-z0-9+/=\s]*)",
+        // Vendor API keys with a distinctive prefix.
+        r"(?P<key>(?:sk-ant-(?:api|admin)[0-9]{2}-|sk-(?:proj|svcacct|admin|or-v1)-|sk-|gsk_|hf_|r8_|pplx-|pcsk_|xai-|fw_|AIza|ghp_|gho_|ghs_|github_pat_|glpat-|xox[abposr]-|sq0csp-|SG\.|AKIA|ASIA)[A-Za-z0-9_\-.]{12,})",
+        // Bearer / basic tokens in headers.
+        r"(?i:(?P<bearer>(?:bearer|basic)\s+)[A-Za-z0-9_\-.=+/]{12,})",
+        // Passwords inside connection strings: scheme://user:password@host
+        r"(?P<url>[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]{3,}@",
+        // key = "value" assignments whose name says secret.
+        r#"(?i:(?P<assign>(?:api[_-]?key|secret(?:[_-]?access)?[_-]?key|client[_-]?secret|secret|token|passwd|password|pwd|auth)["']?\s*[:=]\s*["']?))(?P<aval>[^\s"',;]{8,})"#,
+    ];
+    Regex::new(&shapes.join("|")).expect("redaction regex compiles")
+});
+
+/// Replaces every secret in `line` with a short prefix and `…[redacted]`.
+pub fn redact(line: &str) -> Cow<'_, str> {
+    SECRET.replace_all(line, |c: &Captures| {
+        if c.name("pem").is_some() {
+            return "-----BEGIN PRIVATE KEY-----…[redacted]".to_string();
+        }
+        if let Some(m) = c.name("key") {
+            let keep: String = m.as_str().chars().take(prefix_len(m.as_str())).collect();
+            return format!("{keep}…[redacted]");
+        }
+        if let Some(m) = c.name("bearer") {
+            return format!("{}…[redacted]", m.as_str());
+        }
+        if let Some(m) = c.name("url") {
+            return format!("{}…[redacted]@", m.as_str());
+        }
+        if let Some(m) = c.name("assign") {
+            let value = c.name("aval").map_or("", |v| v.as_str());
+            let n = prefix_len(value);
+            let keep: String = if n == 4 { String::new() } else { value.chars().take(n).collect() };
+            return format!("{}{keep}…[redacted]", m.as_str());
+        }
+        String::from("…[redacted]")
+    })
+}
+
+/// How much of a key may be shown: its vendor prefix and nothing of the random part.
+fn prefix_len(key: &str) -> usize {
+    const PREFIXES: &[&str] = &[
+        "sk-ant-api03-", "sk-ant-admin01-", "sk-proj-", "sk-svcacct-", "sk-admin-", "sk-or-v1-", "github_pat_", "sk-",
+        "gsk_", "hf_", "r8_", "pplx-", "pcsk_", "xai-", "fw_", "AIza", "ghp_", "gho_", "ghs_", "glpat-", "xoxb-",
+        "xoxp-", "xoxa-", "xoxs-", "xoxo-", "xoxr-", "sq0csp-", "SG.", "AKIA", "ASIA",
+    ];
+    PREFIXES.iter().find(|p| key.starts_with(*p)).map_or(4, |p| p.len())
+}
+
+/// True when `line` contains something [`redact`] would hide.
+pub fn has_secret(line: &str) -> bool {
+    SECRET.is_match(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_keep_only_their_prefix() {
+        let key = "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefghij";
+        let line = format!("client = Anthropic(api_key=\"{key}\")");
+        let out = redact(&line);
+        assert!(!out.contains("AbCdEfGh"), "{out}");
+        assert!(out.contains("sk-ant-api03-…[redacted]"), "{out}");
+    }
+
+    #[test]
+    fn other_secret_shapes() {
+        for (line, secret) in [
+            ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "IOSFODNN7EXAMPLE"),
+            ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc.def", "eyJhbGciOiJIUzI1NiJ9"),
+            ("DATABASE_URL=postgres://app:s3cretpass@db:5432/x", "s3cretpass"),
+            ("-----BEGIN RSA PRIVATE KEY----- MIIEpAIBAAKCAQEA", "MIIEpAIBAAKCAQEA"),
+            ("password: hunter2hunter2", "hunter2hunter2"),
+        ] {
+            let out = redact(line);
+            assert!(!out.contains(secret), "{line} -> {out}");
+        }
+    }
+
+    #[test]
+    fn ordinary_lines_are_untouched() {
+        let line = "import anthropic  # the sk- prefix is documented";
+        assert_eq!(redact(line), line);
+    }
+}

@@ -1,0 +1,148 @@
+//! Small text helpers shared by parsers and checks: loose key matching, placeholders,
+//! snippets.
+
+/// Normalises a field name for loose matching: lower case, every run of characters that are
+/// not ASCII letters or digits becomes one space (`Consent_Basis`, `consent-basis` and
+/// `**Consent basis:**` all become `consent basis`).
+pub fn norm_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut space = false;
+    for c in key.chars() {
+        if c.is_ascii_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            space = true;
+        }
+    }
+    out
+}
+
+/// True when the normalised `key` contains the normalised `wanted` as a run of whole words.
+pub fn key_matches(key_norm: &str, wanted_norm: &str) -> bool {
+    if wanted_norm.is_empty() {
+        return false;
+    }
+    if key_norm == wanted_norm {
+        return true;
+    }
+    let padded = format!(" {key_norm} ");
+    padded.contains(&format!(" {wanted_norm} "))
+}
+
+/// How a register or record value reads to an auditor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueState {
+    /// Empty, or only a dash.
+    Empty,
+    /// A template marker: TODO, TBD, FIXME, `<fill in>`, `???`.
+    Todo,
+    /// Explicitly says it is not there: no, none, pending, not signed, missing, unknown.
+    Negative,
+    /// Anything else.
+    Present,
+}
+
+pub fn value_state(value: &str) -> ValueState {
+    let v = value.trim().trim_matches(|c| c == '*' || c == '_' || c == '`').trim();
+    if v.is_empty() || matches!(v, "-" | "—" | "–" | "~" | "null" | "n/a" | "N/A" | "NA") {
+        return ValueState::Empty;
+    }
+    let lower = v.to_ascii_lowercase();
+    if lower.contains("todo")
+        || lower.contains("tbd")
+        || lower.contains("fixme")
+        || lower.contains("???")
+        || (lower.starts_with('<') && lower.ends_with('>'))
+        || lower.starts_with("[fill")
+    {
+        return ValueState::Todo;
+    }
+    let n = crate::text::norm_key(&lower);
+    const NEGATIVE: &[&str] = &[
+        "no", "none", "false", "pending", "missing", "unknown", "not signed", "not yet",
+        "not provided", "not available", "not started", "requested", "in progress", "unsigned",
+        "no dpa", "not received", "not reviewed", "x", "[ ]",
+    ];
+    if NEGATIVE.contains(&n.as_str()) || NEGATIVE.contains(&lower.as_str()) || n.starts_with("not ") || n.starts_with("no ") {
+        return ValueState::Negative;
+    }
+    ValueState::Present
+}
+
+/// The text shown for an evidence line: trimmed, secrets redacted, at most 200 characters.
+pub fn snippet(line: &str) -> String {
+    let redacted = crate::redact::redact(line.trim());
+    truncate_chars(redacted.trim(), 200)
+}
+
+/// Cuts a string to at most `max` characters on a character boundary.
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((i, _)) => {
+            let mut cut = s[..i].to_string();
+            cut.pop();
+            cut.push('…');
+            cut
+        }
+    }
+}
+
+/// 1-based line number of a byte offset, given the offsets where lines start.
+pub fn line_of_offset(line_starts: &[usize], offset: usize) -> u32 {
+    let idx = match line_starts.binary_search(&offset) {
+        Ok(i) => i,
+        Err(i) => i.saturating_sub(1),
+    };
+    u32::try_from(idx + 1).unwrap_or(u32::MAX)
+}
+
+/// Offsets where each line of `text` starts.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+    starts
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i)
+}
+
+/// The text of the line that starts at `starts[line-1]`, without its line break.
+pub fn line_text<'a>(text: &'a str, starts: &[usize], line: u32) -> &'a str {
+    let i = (line as usize).saturating_sub(1);
+    let Some(&start) = starts.get(i) else { return "" };
+    let end = starts.get(i + 1).map_or(text.len(), |e| e.saturating_sub(1));
+    text.get(start..end.max(start)).unwrap_or("").trim_end_matches('\r')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_match_loosely() {
+        assert_eq!(norm_key("**Consent_Basis:**"), "consent basis");
+        assert!(key_matches(&norm_key("SOC 2 Type II report date"), &norm_key("soc 2")));
+        assert!(!key_matches(&norm_key("Subprocessors"), &norm_key("processor")));
+    }
+
+    #[test]
+    fn value_states() {
+        assert_eq!(value_state("TODO: ask legal"), ValueState::Todo);
+        assert_eq!(value_state(" - "), ValueState::Empty);
+        assert_eq!(value_state("Pending"), ValueState::Negative);
+        assert_eq!(value_state("Signed 2026-01-04"), ValueState::Present);
+        assert_eq!(value_state("Not signed"), ValueState::Negative);
+    }
+
+    #[test]
+    fn truncation_is_char_safe() {
+        assert_eq!(truncate_chars("héllo", 3), "hé…");
+        assert_eq!(truncate_chars("abc", 3), "abc");
+    }
+}

@@ -1,0 +1,366 @@
+//! Evidence documents (registers, plans, records) parsed into records and fields.
+//!
+//! Companies keep the same evidence in many shapes: a Markdown table, `- Key: value`
+//! bullets under a heading (the article's lineage template), YAML front matter, a YAML or
+//! JSON list, a CSV export from a GRC tool. All of them become [`Record`]s: a title, the
+//! lines it spans and its fields, each with a line number, so checks need not care about
+//! the format and every finding can point at the entry's line.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::node::{self, Node, Value};
+use crate::text::norm_key;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    /// The document as a whole (front matter and fields before the first heading).
+    Document,
+    Heading(u8),
+    TableRow,
+    Mapping,
+    CsvRow,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub key: String,
+    /// `norm_key(key)`.
+    pub norm: String,
+    pub value: String,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub kind: RecordKind,
+    pub title: String,
+    pub line: u32,
+    /// Last line (inclusive) of the text this record covers.
+    pub end_line: u32,
+    pub fields: Vec<Field>,
+}
+
+impl Record {
+    /// The first field whose key loosely matches any of `keys` (already normalised).
+    pub fn field(&self, keys: &[String]) -> Option<&Field> {
+        keys.iter().find_map(|k| self.fields.iter().find(|f| crate::text::key_matches(&f.norm, k)))
+    }
+}
+
+/// A parsed evidence document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub records: Vec<Record>,
+    /// The raw lines, for text searches and snippets.
+    pub lines: Vec<String>,
+}
+
+impl Document {
+    /// The text of lines `from..=to` (1-based), joined with newlines.
+    pub fn text(&self, from: u32, to: u32) -> String {
+        let a = (from.max(1) - 1) as usize;
+        let b = (to as usize).min(self.lines.len());
+        self.lines.get(a..b).map(|l| l.join("\n")).unwrap_or_default()
+    }
+
+    pub fn line(&self, line: u32) -> &str {
+        self.lines.get((line.max(1) - 1) as usize).map_or("", String::as_str)
+    }
+}
+
+/// Parses a document by its extension. `Err` is a one-line note for the report; the raw
+/// lines are still usable, so a broken YAML register yields a text-only document.
+pub fn parse(path: &str, text: &str) -> (Document, Option<String>) {
+    let lines: Vec<String> = text.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let (records, err) = match ext.as_str() {
+        "yaml" | "yml" => match node::parse_yaml_stream(text) {
+            Ok(docs) => (docs.iter().flat_map(|d| records_from_node(d, None)).collect(), None),
+            Err(e) => (Vec::new(), Some(format!("YAML parse error: {e}"))),
+        },
+        "json" => match Node::from_json(text) {
+            Ok(doc) => (records_from_node(&doc, None), None),
+            Err(e) => (Vec::new(), Some(format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))),
+        },
+        "csv" | "tsv" => csv_records(text, if ext == "tsv" { b'\t' } else { b',' }),
+        _ => markdown_records(&lines),
+    };
+    (Document { records, lines }, err)
+}
+
+// ---------------------------------------------------------------------------------------
+// YAML / JSON
+
+/// Keys whose value names the entry (a vendor, a dataset, a scenario).
+const IDENTITY_KEYS: &[&str] = &["name", "vendor", "provider", "title", "id", "supplier", "company", "dataset name", "scenario", "model"];
+
+fn records_from_node(doc: &Node, title: Option<&str>) -> Vec<Record> {
+    let mut out = Vec::new();
+    collect_records(doc, title.unwrap_or(""), false, &mut out);
+    out
+}
+
+fn has_scalar_entry(entries: &[(node::Key, Node)]) -> bool {
+    entries.iter().any(|(_, v)| matches!(v.value, Value::Scalar(_)))
+}
+
+/// A map becomes a record when it holds scalars or sits in a list; nested maps inside a
+/// record are flattened into `parent key` fields; lists of maps become records of their own.
+fn collect_records(node: &Node, title: &str, in_list: bool, out: &mut Vec<Record>) {
+    match &node.value {
+        Value::Map(entries) if in_list || has_scalar_entry(entries) => {
+            let mut rec = Record { kind: RecordKind::Mapping, title: title.to_string(), line: node.line, end_line: node.line, fields: Vec::new() };
+            let mut children = Vec::new();
+            flatten_fields(entries, "", &mut rec, &mut children);
+            if let Some(id) = IDENTITY_KEYS.iter().find_map(|k| rec.fields.iter().find(|f| f.norm == *k)) {
+                rec.title = id.value.clone();
+            }
+            rec.end_line = max_line(node).max(rec.line);
+            out.push(rec);
+            for (key, child) in children {
+                collect_records(child, &key, false, out);
+            }
+        }
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                collect_records(v, &k.text, false, out);
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                collect_records(item, title, true, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn flatten_fields<'a>(entries: &'a [(node::Key, Node)], prefix: &str, rec: &mut Record, children: &mut Vec<(String, &'a Node)>) {
+    for (k, v) in entries {
+        let key = if prefix.is_empty() { k.text.clone() } else { format!("{prefix} {}", k.text) };
+        match &v.value {
+            Value::Map(inner) => flatten_fields(inner, &key, rec, children),
+            Value::Seq(items) if items.iter().any(|i| matches!(i.value, Value::Map(_))) => {
+                children.push((key.clone(), v));
+                rec.fields.push(Field { norm: norm_key(&key), key, value: v.flat_text(), line: k.line });
+            }
+            _ => rec.fields.push(Field { norm: norm_key(&key), key, value: v.flat_text(), line: k.line }),
+        }
+    }
+}
+
+fn max_line(node: &Node) -> u32 {
+    match &node.value {
+        Value::Seq(items) => items.iter().map(max_line).max().unwrap_or(node.line),
+        Value::Map(entries) => entries.iter().map(|(_, v)| max_line(v)).max().unwrap_or(node.line),
+        _ => node.line,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// CSV
+
+fn csv_records(text: &str, delimiter: u8) -> (Vec<Record>, Option<String>) {
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(e) => return (Vec::new(), Some(format!("CSV parse error: {e}"))),
+    };
+    let mut out = Vec::new();
+    let mut err = None;
+    for row in reader.records() {
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                err = Some(format!("CSV parse error: {e}"));
+                break;
+            }
+        };
+        let line = row.position().map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
+        let fields: Vec<Field> = headers
+            .iter()
+            .zip(row.iter())
+            .map(|(k, v)| Field { key: k.clone(), norm: norm_key(k), value: v.to_string(), line })
+            .collect();
+        let title = identity_of(&fields);
+        out.push(Record { kind: RecordKind::CsvRow, title, line, end_line: line, fields });
+    }
+    (out, err)
+}
+
+fn identity_of(fields: &[Field]) -> String {
+    IDENTITY_KEYS
+        .iter()
+        .find_map(|k| fields.iter().find(|f| f.norm == *k || f.norm.starts_with(&format!("{k} "))))
+        .or(fields.first())
+        .map(|f| f.value.trim().to_string())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------
+// Markdown and plain text
+
+static HEADING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(#{1,6})\s+(.+?)\s*#*\s*$").unwrap());
+/// `- Key: value`, `* **Key:** value`, `Key: value`, `| Key | value |` is handled as a table.
+static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?)?(?:\*\*|__)?([A-Za-z][A-Za-z0-9 /()&'._-]{0,60}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$").unwrap()
+});
+
+fn split_row(line: &str) -> Vec<String> {
+    let t = line.trim().trim_start_matches('|').trim_end_matches('|');
+    t.split('|').map(|c| c.trim().to_string()).collect()
+}
+
+fn is_separator_row(line: &str) -> bool {
+    let t = line.trim();
+    t.contains('-') && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+}
+
+fn strip_md(s: &str) -> String {
+    s.replace("**", "").replace("__", "").replace('`', "").trim().to_string()
+}
+
+fn markdown_records(lines: &[String]) -> (Vec<Record>, Option<String>) {
+    let mut out: Vec<Record> = Vec::new();
+    let n = u32::try_from(lines.len()).unwrap_or(u32::MAX);
+    let mut doc = Record { kind: RecordKind::Document, title: String::new(), line: 1, end_line: n.max(1), fields: Vec::new() };
+    let mut err = None;
+    let mut i = 0usize;
+
+    // Front matter.
+    if lines.first().is_some_and(|l| l.trim() == "---") {
+        if let Some(end) = lines.iter().skip(1).position(|l| l.trim() == "---" || l.trim() == "...") {
+            let body = lines[1..=end].join("\n");
+            match node::parse_yaml(&body) {
+                Ok(front) => {
+                    if let Value::Map(entries) = &front.value {
+                        let mut tmp = Record { kind: RecordKind::Document, title: String::new(), line: 1, end_line: 1, fields: Vec::new() };
+                        let mut children = Vec::new();
+                        flatten_fields(entries, "", &mut tmp, &mut children);
+                        for mut f in tmp.fields {
+                            f.line += 1; // front matter starts on line 2
+                            doc.fields.push(f);
+                        }
+                    }
+                }
+                Err(e) => err = Some(format!("front matter YAML parse error: {e}")),
+            }
+            i = end + 2;
+        }
+    }
+
+    // Open heading records, innermost last: (index in out, level).
+    let mut stack: Vec<(usize, u8)> = Vec::new();
+    let mut in_code = false;
+    while i < lines.len() {
+        let line = &lines[i];
+        let lineno = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_code = !in_code;
+            i += 1;
+            continue;
+        }
+        if in_code {
+            i += 1;
+            continue;
+        }
+        if let Some(c) = HEADING.captures(line) {
+            let level = u8::try_from(c[1].len()).unwrap_or(6);
+            while stack.last().is_some_and(|&(_, l)| l >= level) {
+                let (idx, _) = stack.pop().unwrap_or_default();
+                out[idx].end_line = lineno - 1;
+            }
+            out.push(Record { kind: RecordKind::Heading(level), title: strip_md(&c[2]), line: lineno, end_line: n, fields: Vec::new() });
+            stack.push((out.len() - 1, level));
+            i += 1;
+            continue;
+        }
+        // A table: header row, separator row, body rows.
+        if t.starts_with('|') && lines.get(i + 1).is_some_and(|l| is_separator_row(l)) {
+            let headers: Vec<String> = split_row(line).iter().map(|h| strip_md(h)).collect();
+            let mut j = i + 2;
+            while j < lines.len() && lines[j].trim_start().starts_with('|') {
+                let row_line = u32::try_from(j + 1).unwrap_or(u32::MAX);
+                let cells = split_row(&lines[j]);
+                let fields: Vec<Field> = headers
+                    .iter()
+                    .zip(cells.iter())
+                    .map(|(k, v)| Field { key: k.clone(), norm: norm_key(k), value: strip_md(v), line: row_line })
+                    .collect();
+                let title = identity_of(&fields);
+                out.push(Record { kind: RecordKind::TableRow, title, line: row_line, end_line: row_line, fields });
+                j += 1;
+            }
+            i = j;
+            continue;
+        }
+        if let Some(c) = KEY_VALUE.captures(line) {
+            let key = strip_md(&c[1]);
+            // Prose sentences with a colon are not fields: keys are short.
+            if key.split_whitespace().count() <= 6 && !key.ends_with('.') {
+                let field = Field { norm: norm_key(&key), key, value: strip_md(&c[2]), line: lineno };
+                match stack.last() {
+                    Some(&(idx, _)) => out[idx].fields.push(field),
+                    None => doc.fields.push(field),
+                }
+            }
+        }
+        i += 1;
+    }
+    if !doc.fields.is_empty() {
+        doc.title = out.iter().find(|r| matches!(r.kind, RecordKind::Heading(1))).map(|r| r.title.clone()).unwrap_or_default();
+        out.insert(0, doc);
+    }
+    (out, err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lineage_template_bullets() {
+        let md = "# Lineage: churn model\n\n- Dataset Name: customer_support_v3\n- Consent Basis: ToS 4.2\n- **Last Compliance Review:** 2025-11-15 (passed)\n";
+        let (doc, err) = parse("ml/lineage.md", md);
+        assert!(err.is_none());
+        let r = &doc.records[0];
+        assert_eq!(r.title, "Lineage: churn model");
+        assert_eq!(r.fields.len(), 3);
+        assert_eq!(r.field(&["consent basis".into()]).unwrap().line, 4);
+        assert_eq!(r.field(&["last compliance review".into()]).unwrap().value, "2025-11-15 (passed)");
+    }
+
+    #[test]
+    fn markdown_table_rows_are_records() {
+        let md = "# Vendors\n\n| Vendor | DPA |\n|---|---|\n| OpenAI | Signed |\n| Anthropic | TODO |\n";
+        let (doc, _) = parse("vendors.md", md);
+        let rows: Vec<_> = doc.records.iter().filter(|r| r.kind == RecordKind::TableRow).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].title, "Anthropic");
+        assert_eq!(rows[1].line, 6);
+    }
+
+    #[test]
+    fn yaml_and_csv_registers() {
+        let y = "vendors:\n  - name: OpenAI\n    dpa: signed\n    soc2:\n      type: II\n      date: 2026-01-10\n";
+        let (doc, _) = parse("vendors.yaml", y);
+        assert_eq!(doc.records.len(), 1);
+        assert_eq!(doc.records[0].title, "OpenAI");
+        assert_eq!(doc.records[0].field(&["soc2 date".into()]).unwrap().line, 6);
+        let c = "Vendor,DPA\nOpenAI,yes\n\"Anthropic, PBC\",no\n";
+        let (doc, _) = parse("vendors.csv", c);
+        assert_eq!(doc.records[1].title, "Anthropic, PBC");
+        assert_eq!(doc.records[1].line, 3);
+    }
+
+    #[test]
+    fn heading_sections_end_at_next_peer() {
+        let md = "# Plan\n## Prompt injection\nSeverity: high\n### Steps\nblock\n## Jailbreak\n";
+        let (doc, _) = parse("ir.md", md);
+        let pi = doc.records.iter().find(|r| r.title == "Prompt injection").unwrap();
+        assert_eq!((pi.line, pi.end_line), (2, 5));
+    }
+}

@@ -1,0 +1,157 @@
+//! The thing scanned: every target walked once into a sorted, queryable index.
+//!
+//! [`walk::scan`] visits each file of each target once, in parallel, and runs everything
+//! that needs the file's bytes right there: all content patterns (one pass per scope),
+//! manifest parsing, evidence-document parsing and structured queries. What remains is
+//! small: the file index, pattern hits, dependencies, parsed evidence documents, query
+//! matches and notes. Checks read only this; they never touch the file system.
+
+pub mod classify;
+pub mod document;
+pub mod manifest;
+pub mod matcher;
+pub mod node;
+pub mod query;
+pub mod walk;
+
+use std::path::PathBuf;
+
+use globset::GlobSet;
+
+use crate::evidence::TargetId;
+pub use classify::PathFlags;
+pub use document::Document;
+pub use manifest::Dependency;
+pub use matcher::{Matchers, PatternId};
+pub use query::{Query, QueryMatch};
+
+/// A root given on the command line (or in the config) to scan.
+#[derive(Debug, Clone)]
+pub struct TargetSpec {
+    pub root: PathBuf,
+    /// How the target is named in the report (the path as the user wrote it).
+    pub display: String,
+    /// `--evidence` directories are searched only for evidence documents.
+    pub evidence_only: bool,
+}
+
+/// A kind of evidence document and the names that identify it.
+#[derive(Debug)]
+pub struct DocKind {
+    pub id: String,
+    /// Matched against the file name, case-insensitively.
+    pub names: GlobSet,
+    /// Matched against a directory name, for Markdown/CSV/text files inside it.
+    pub dirs: GlobSet,
+}
+
+/// Everything the walk needs to know, compiled from controls and settings.
+#[derive(Debug)]
+pub struct ScanPlan {
+    pub matchers: Matchers,
+    pub queries: Vec<Query>,
+    pub doc_kinds: Vec<DocKind>,
+    pub max_file_size: u64,
+    pub no_ignore: bool,
+    pub threads: usize,
+    pub exclude: Option<GlobSet>,
+}
+
+/// Index of a file in [`Workspace::files`].
+pub type FileId = u32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileClass {
+    Text,
+    Binary,
+    TooLarge,
+    Unreadable,
+}
+
+#[derive(Debug, Clone)]
+pub struct FileEntry {
+    pub target: TargetId,
+    pub path: String,
+    pub size: u64,
+    pub class: FileClass,
+    pub flags: PathFlags,
+}
+
+/// A content pattern's match.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub file: FileId,
+    pub line: u32,
+    /// The whole line (capped), unredacted: redaction happens when a pointer is built.
+    pub text: String,
+    pub matched: String,
+    pub comment: bool,
+}
+
+/// A parsed evidence document and the kinds it was recognised as.
+#[derive(Debug)]
+pub struct EvidenceDoc {
+    pub file: FileId,
+    pub kinds: Vec<usize>,
+    pub doc: Document,
+}
+
+/// A problem with a file in a target: it was skipped or could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Note {
+    pub target: TargetId,
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TargetStats {
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+}
+
+#[derive(Debug)]
+pub struct Workspace {
+    pub targets: Vec<TargetSpec>,
+    pub stats: Vec<TargetStats>,
+    pub files: Vec<FileEntry>,
+    /// Hits of each pattern, sorted by file then line.
+    pub hits: Vec<Vec<Hit>>,
+    pub deps: Vec<(FileId, Dependency)>,
+    pub docs: Vec<EvidenceDoc>,
+    pub query_matches: Vec<Vec<(FileId, QueryMatch)>>,
+    pub notes: Vec<Note>,
+    pub doc_kind_ids: Vec<String>,
+}
+
+impl Workspace {
+    pub fn file(&self, id: FileId) -> &FileEntry {
+        &self.files[id as usize]
+    }
+
+    pub fn hits(&self, pattern: PatternId) -> &[Hit] {
+        self.hits.get(pattern.0 as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// Evidence documents of a kind, in path order.
+    pub fn docs_of(&self, kind: &str) -> impl Iterator<Item = &EvidenceDoc> {
+        let idx = self.doc_kind_ids.iter().position(|k| k == kind);
+        self.docs.iter().filter(move |d| idx.is_some_and(|i| d.kinds.contains(&i)))
+    }
+
+    /// A pointer to a line of a file, with its text.
+    pub fn pointer(&self, file: FileId, line: u32, text: &str) -> crate::evidence::Pointer {
+        let f = self.file(file);
+        crate::evidence::Pointer::at(f.target, &f.path, line, text)
+    }
+
+    pub fn file_pointer(&self, file: FileId) -> crate::evidence::Pointer {
+        let f = self.file(file);
+        crate::evidence::Pointer::file(f.target, &f.path)
+    }
+
+    /// Pointer to a line of an evidence document.
+    pub fn doc_pointer(&self, doc: &EvidenceDoc, line: u32) -> crate::evidence::Pointer {
+        self.pointer(doc.file, line, doc.doc.line(line))
+    }
+}

@@ -1,0 +1,155 @@
+//! Structured queries over YAML and JSON documents (Kubernetes manifests, CI workflows,
+//! CloudFormation, exported policies), run during the walk on each parsed document.
+//!
+//! A query is a set of `where` conditions, each a path into the document and an expected
+//! value; every condition must hold. Paths are dot-separated keys; `[]` steps into every
+//! element of a list (`rules[].verbs[]`). Expected values are exact text, or a regex when
+//! they start with `~`. The evidence line is the line of the `report` path (default: the
+//! first condition's path).
+
+use globset::GlobSet;
+use regex::Regex;
+
+use super::node::{Node, Value};
+
+#[derive(Debug, Clone)]
+pub enum Expect {
+    Exact(String),
+    Regex(Regex),
+    /// The path exists, whatever its value.
+    Exists,
+}
+
+impl Expect {
+    fn holds(&self, node: &Node) -> bool {
+        match self {
+            Expect::Exists => true,
+            Expect::Exact(want) => node.as_str() == Some(want.as_str()),
+            Expect::Regex(re) => node.as_str().is_some_and(|s| re.is_match(s)),
+        }
+    }
+}
+
+/// A compiled query.
+#[derive(Debug)]
+pub struct Query {
+    pub files: GlobSet,
+    pub conditions: Vec<(Vec<Step>, Expect)>,
+    pub report: Vec<Step>,
+    pub name: Option<Vec<Step>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Key(String),
+    Each,
+}
+
+/// Parses `a.b[].c` into steps.
+pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
+    let mut steps = Vec::new();
+    for part in path.split('.') {
+        let (key, each) = match part.strip_suffix("[]") {
+            Some(k) => (k, true),
+            None => (part, false),
+        };
+        if key.is_empty() && !each {
+            return Err(format!("empty step in path `{path}`"));
+        }
+        if !key.is_empty() {
+            steps.push(Step::Key(key.to_string()));
+        }
+        if each {
+            steps.push(Step::Each);
+        }
+    }
+    if steps.is_empty() {
+        return Err("empty path".to_string());
+    }
+    Ok(steps)
+}
+
+/// Every node reached by `steps` from `node`.
+pub fn select<'a>(node: &'a Node, steps: &[Step], out: &mut Vec<&'a Node>) {
+    let Some((first, rest)) = steps.split_first() else {
+        out.push(node);
+        return;
+    };
+    match (first, &node.value) {
+        (Step::Key(k), Value::Map(_)) => {
+            if let Some(child) = node.get(k) {
+                select(child, rest, out);
+            }
+        }
+        (Step::Each, Value::Seq(items)) => items.iter().for_each(|n| select(n, rest, out)),
+        _ => {}
+    }
+}
+
+/// A document that satisfied a query.
+#[derive(Debug, Clone)]
+pub struct QueryMatch {
+    pub line: u32,
+    /// The `name` path's value (e.g. `metadata.name`), or the reported value.
+    pub name: String,
+    /// The text of the evidence line (filled by the walk, which has the file's text).
+    pub text: String,
+}
+
+impl Query {
+    /// Evaluates the query on one document.
+    pub fn run(&self, doc: &Node) -> Option<QueryMatch> {
+        let mut hit_lines = Vec::with_capacity(self.conditions.len());
+        for (path, expect) in &self.conditions {
+            let mut nodes = Vec::new();
+            select(doc, path, &mut nodes);
+            hit_lines.push(nodes.into_iter().find(|n| expect.holds(n))?.line);
+        }
+        let mut reported = Vec::new();
+        select(doc, &self.report, &mut reported);
+        // The line that made the query true beats the first node on the reported path.
+        let line = self
+            .conditions
+            .iter()
+            .position(|(p, _)| *p == self.report)
+            .map(|i| hit_lines[i])
+            .or_else(|| reported.first().map(|n| n.line))
+            .or_else(|| hit_lines.first().copied())
+            .unwrap_or(doc.line);
+        let name = self
+            .name
+            .as_ref()
+            .and_then(|steps| {
+                let mut v = Vec::new();
+                select(doc, steps, &mut v);
+                v.first().map(|n| n.flat_text())
+            })
+            .or_else(|| reported.first().map(|n| n.flat_text()))
+            .unwrap_or_default();
+        Some(QueryMatch { line, name, text: String::new() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::node::parse_yaml_stream;
+
+    #[test]
+    fn wildcard_verbs_are_found_at_their_line() {
+        let text = "kind: ClusterRole\nmetadata:\n  name: ml-admin\nrules:\n  - apiGroups: [\"\"]\n    verbs: [get]\n  - verbs: [\"*\"]\n";
+        let docs = parse_yaml_stream(text).unwrap();
+        let q = Query {
+            files: globset::GlobSet::empty(),
+            conditions: vec![
+                (parse_path("kind").unwrap(), Expect::Exact("ClusterRole".into())),
+                (parse_path("rules[].verbs[]").unwrap(), Expect::Exact("*".into())),
+            ],
+            report: parse_path("rules[].verbs[]").unwrap(),
+            name: Some(parse_path("metadata.name").unwrap()),
+        };
+        let m = q.run(&docs[0]).unwrap();
+        assert_eq!(m.name, "ml-admin");
+        assert_eq!(m.line, 7, "the line of the wildcard verb");
+    }
+}

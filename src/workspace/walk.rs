@@ -1,0 +1,348 @@
+//! The one walk. Parallel (the `ignore` crate), `.gitignore`/`.ignore` honoured even outside
+//! a git repository, hidden files included, heavy vendored directories skipped, no global
+//! or parent ignore files (results must not depend on the machine), symlinks never
+//! followed. Each file is read at most once, with a byte cap, and only when it is a regular
+//! file whose name does not say binary. Results are sorted afterwards, so the output is the
+//! same for any thread count.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
+
+use ignore::{DirEntry, WalkBuilder, WalkState};
+
+use super::classify::{self, PathFlags};
+use super::document;
+use super::manifest::{self, Dependency};
+use super::matcher::RawHit;
+use super::node::{self, Node};
+use super::query::QueryMatch;
+use super::{EvidenceDoc, FileClass, FileEntry, FileId, Hit, Note, ScanPlan, TargetSpec, TargetStats, Workspace};
+use crate::evidence::TargetId;
+
+/// Directories skipped by default (vendored code, environments, build output).
+pub const SKIPPED_DIRS: &[&str] = &[".venv", "build", "dist", "node_modules", "site-packages", "target", "vendor", "venv"];
+
+/// Files that look like structured config but are state or lock files: never queried.
+fn is_state_or_lock(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.ends_with(".tfstate")
+        || n.ends_with(".tfstate.backup")
+        || n == "plan.json"
+        || n.ends_with(".tfplan.json")
+        || n == "package-lock.json"
+        || n == "pnpm-lock.yaml"
+        || n == "yarn.lock"
+        || n == "composer.lock"
+        || n.ends_with(".lock")
+}
+
+/// How many bytes are sniffed for NUL to tell binary from text.
+const SNIFF: usize = 8192;
+
+/// What processing one file produced.
+#[derive(Default)]
+struct FileResult {
+    entry: Option<FileEntry>,
+    hits: Vec<(RawHit, String, bool)>,
+    deps: Vec<Dependency>,
+    doc: Option<(Vec<usize>, document::Document)>,
+    queries: Vec<(usize, QueryMatch)>,
+    notes: Vec<String>,
+}
+
+/// Walks every target and builds the workspace. `progress` is called once per file.
+pub fn scan(plan: &ScanPlan, targets: Vec<TargetSpec>, progress: &(dyn Fn() + Sync)) -> Workspace {
+    let mut results: Vec<FileResult> = Vec::new();
+    let mut dir_notes: Vec<Note> = Vec::new();
+    for (t, target) in targets.iter().enumerate() {
+        let tid = TargetId::try_from(t).unwrap_or(TargetId::MAX);
+        let (mut r, notes) = walk_target(plan, tid, target, progress);
+        results.append(&mut r);
+        dir_notes.extend(notes);
+    }
+    assemble(plan, targets, results, dir_notes)
+}
+
+fn walk_target(plan: &ScanPlan, tid: TargetId, target: &TargetSpec, progress: &(dyn Fn() + Sync)) -> (Vec<FileResult>, Vec<Note>) {
+    let root = target.root.clone();
+    let no_ignore = plan.no_ignore;
+    let mut builder = WalkBuilder::new(&root);
+    builder
+        .hidden(false)
+        .parents(false)
+        .git_global(false)
+        .git_exclude(false)
+        .require_git(false)
+        .ignore(!no_ignore)
+        .git_ignore(!no_ignore)
+        .follow_links(false)
+        .threads(plan.threads)
+        .filter_entry(move |e| {
+            let name = e.file_name().to_string_lossy();
+            if e.file_type().is_some_and(|t| t.is_dir()) && e.depth() > 0 {
+                if name == ".git" || name == ".hg" || name == ".svn" {
+                    return false;
+                }
+                if !no_ignore && SKIPPED_DIRS.contains(&name.as_ref()) {
+                    return false;
+                }
+            }
+            true
+        });
+    let out: Mutex<Vec<FileResult>> = Mutex::new(Vec::new());
+    let notes: Mutex<Vec<Note>> = Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        let out = &out;
+        let notes = &notes;
+        let root = &root;
+        Box::new(move |entry| {
+            match entry {
+                Ok(e) => {
+                    if let Some(r) = visit(plan, tid, target, root, &e) {
+                        progress();
+                        if let Ok(mut o) = out.lock() {
+                            o.push(r);
+                        }
+                    }
+                }
+                Err(err) => {
+                    if let Ok(mut n) = notes.lock() {
+                        n.push(walk_error_note(tid, root, &err));
+                    }
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    (out.into_inner().unwrap_or_default(), notes.into_inner().unwrap_or_default())
+}
+
+fn walk_error_note(tid: TargetId, root: &Path, err: &ignore::Error) -> Note {
+    let mut path = String::new();
+    if let ignore::Error::WithPath { path: p, .. } = err {
+        path = rel_path(root, p);
+    }
+    let message = match err {
+        ignore::Error::WithPath { err, .. } => err.to_string(),
+        other => other.to_string(),
+    };
+    Note { target: tid, path, message: format!("skipped: {message}") }
+}
+
+fn rel_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut s = String::new();
+    for (i, c) in rel.components().enumerate() {
+        if i > 0 {
+            s.push('/');
+        }
+        s.push_str(&c.as_os_str().to_string_lossy());
+    }
+    s
+}
+
+fn visit(plan: &ScanPlan, tid: TargetId, target: &TargetSpec, root: &Path, e: &DirEntry) -> Option<FileResult> {
+    let ft = e.file_type()?;
+    if ft.is_dir() {
+        return None;
+    }
+    let path = rel_path(root, e.path());
+    if path.is_empty() {
+        return None;
+    }
+    let mut r = FileResult::default();
+    if ft.is_symlink() {
+        r.notes.push("symbolic link not followed".to_string());
+        r.entry = Some(FileEntry { target: tid, path, size: 0, class: FileClass::Unreadable, flags: PathFlags::default() });
+        return Some(r);
+    }
+    if !ft.is_file() {
+        r.notes.push("special file (FIFO, socket or device) not read".to_string());
+        r.entry = Some(FileEntry { target: tid, path, size: 0, class: FileClass::Unreadable, flags: PathFlags::default() });
+        return Some(r);
+    }
+    if plan.exclude.as_ref().is_some_and(|g| g.is_match(&path)) {
+        return None;
+    }
+    let name = path.rsplit('/').next().unwrap_or(&path).to_string();
+    let doc_kinds: Vec<usize> = doc_kinds_of(plan, &path);
+    if target.evidence_only && doc_kinds.is_empty() {
+        return None;
+    }
+    let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+    let flags = PathFlags::of(&path);
+    let mut entry = FileEntry { target: tid, path: path.clone(), size, class: FileClass::Text, flags };
+    if classify::is_binary_name(&path) {
+        entry.class = FileClass::Binary;
+        r.entry = Some(entry);
+        return Some(r);
+    }
+    if size > plan.max_file_size {
+        entry.class = FileClass::TooLarge;
+        r.notes.push(format!("not read: {size} bytes is over the {} byte limit (--max-file-size)", plan.max_file_size));
+        r.entry = Some(entry);
+        return Some(r);
+    }
+    let bytes = match read_capped(e.path(), plan.max_file_size) {
+        Ok(b) => b,
+        Err(err) => {
+            entry.class = FileClass::Unreadable;
+            r.notes.push(format!("not read: {err}"));
+            r.entry = Some(entry);
+            return Some(r);
+        }
+    };
+    if bytes.len() as u64 > plan.max_file_size {
+        entry.class = FileClass::TooLarge;
+        r.notes.push("not read: the file grew over the size limit while being read".to_string());
+        r.entry = Some(entry);
+        return Some(r);
+    }
+    if bytes[..bytes.len().min(SNIFF)].contains(&0) {
+        entry.class = FileClass::Binary;
+        r.entry = Some(entry);
+        return Some(r);
+    }
+    entry.size = bytes.len() as u64;
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    process_text(plan, target, &path, &name, text, doc_kinds, &mut r);
+    r.entry = Some(entry);
+    Some(r)
+}
+
+/// Reads at most `cap + 1` bytes of a regular file (the extra byte tells "too large").
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    let file = File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut buf = Vec::new();
+    file.take(cap + 1).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+fn doc_kinds_of(plan: &ScanPlan, path: &str) -> Vec<usize> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
+    let doc_ext = matches!(ext.as_str(), "md" | "markdown" | "txt" | "csv" | "tsv" | "yaml" | "yml" | "json" | "rst" | "adoc" | "dvc" | "")
+        && !name.starts_with('.');
+    if !doc_ext && name != "MLmodel" {
+        return Vec::new();
+    }
+    let dir_doc = matches!(ext.as_str(), "md" | "markdown" | "txt" | "csv" | "tsv" | "rst" | "adoc");
+    let dirs: Vec<&str> = path.split('/').collect();
+    let dirs = &dirs[..dirs.len().saturating_sub(1)];
+    plan.doc_kinds
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| k.names.is_match(name) || (dir_doc && dirs.iter().any(|d| k.dirs.is_match(d))))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn process_text(plan: &ScanPlan, target: &TargetSpec, path: &str, name: &str, text: &str, doc_kinds: Vec<usize>, r: &mut FileResult) {
+    if !doc_kinds.is_empty() {
+        let (doc, err) = document::parse(path, text);
+        if let Some(e) = err {
+            r.notes.push(e);
+        }
+        r.doc = Some((doc_kinds, doc));
+    }
+    if target.evidence_only {
+        return;
+    }
+    if let Some(kind) = manifest::kind_of(name) {
+        match manifest::parse(kind, name, text) {
+            Ok(deps) => r.deps = deps,
+            Err(e) => r.notes.push(e),
+        }
+    }
+    let starts = crate::text::line_starts(text);
+    let mut raw = Vec::new();
+    plan.matchers.scan(path, text, &starts, &mut raw);
+    if !raw.is_empty() {
+        let style = classify::comment_style(path);
+        for h in raw {
+            let line = crate::text::line_text(text, &starts, h.line);
+            let comment = classify::is_comment(line, style);
+            r.hits.push((h, crate::text::truncate_chars(line, 400), comment));
+        }
+    }
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
+    let structured = matches!(ext.as_str(), "yaml" | "yml" | "json");
+    if structured && !is_state_or_lock(name) && plan.queries.iter().any(|q| q.files.is_match(path)) {
+        let docs: Result<Vec<Node>, String> = if ext == "json" {
+            Node::from_json(text).map(|n| vec![n]).map_err(|e| format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))
+        } else {
+            node::parse_yaml_stream(text).map_err(|e| format!("YAML parse error: {e}"))
+        };
+        match docs {
+            Ok(docs) => {
+                for (qi, q) in plan.queries.iter().enumerate() {
+                    if !q.files.is_match(path) {
+                        continue;
+                    }
+                    for d in &docs {
+                        if let Some(mut m) = q.run(d) {
+                            m.text = crate::text::truncate_chars(crate::text::line_text(text, &starts, m.line), 400);
+                            r.queries.push((qi, m));
+                        }
+                    }
+                }
+            }
+            Err(e) => r.notes.push(e),
+        }
+    }
+}
+
+fn assemble(plan: &ScanPlan, targets: Vec<TargetSpec>, mut results: Vec<FileResult>, mut notes: Vec<Note>) -> Workspace {
+    results.retain(|r| r.entry.is_some());
+    results.sort_by(|a, b| {
+        let (ea, eb) = (a.entry.as_ref(), b.entry.as_ref());
+        ea.map(|e| (e.target, &e.path)).cmp(&eb.map(|e| (e.target, &e.path)))
+    });
+    let mut ws = Workspace {
+        stats: vec![TargetStats::default(); targets.len()],
+        targets,
+        files: Vec::with_capacity(results.len()),
+        hits: vec![Vec::new(); plan.matchers.len()],
+        deps: Vec::new(),
+        docs: Vec::new(),
+        query_matches: vec![Vec::new(); plan.queries.len()],
+        notes: Vec::new(),
+        doc_kind_ids: plan.doc_kinds.iter().map(|k| k.id.clone()).collect(),
+    };
+    for r in results {
+        let Some(entry) = r.entry else { continue };
+        let id = FileId::try_from(ws.files.len()).unwrap_or(FileId::MAX);
+        if entry.class == FileClass::Text {
+            let s = &mut ws.stats[entry.target as usize];
+            s.files_scanned += 1;
+            s.bytes_scanned += entry.size;
+        }
+        for message in r.notes {
+            notes.push(Note { target: entry.target, path: entry.path.clone(), message });
+        }
+        for (h, text, comment) in r.hits {
+            ws.hits[h.pattern.0 as usize].push(Hit { file: id, line: h.line, text, matched: h.matched, comment });
+        }
+        ws.deps.extend(r.deps.into_iter().map(|d| (id, d)));
+        if let Some((kinds, doc)) = r.doc {
+            ws.docs.push(EvidenceDoc { file: id, kinds, doc });
+        }
+        for (qi, m) in r.queries {
+            ws.query_matches[qi].push((id, m));
+        }
+        ws.files.push(entry);
+    }
+    for hits in &mut ws.hits {
+        hits.sort_by_key(|h| (h.file, h.line));
+    }
+    notes.sort();
+    notes.dedup();
+    ws.notes = notes;
+    ws
+}
