@@ -7,7 +7,7 @@ use anyhow::{bail, Context as _, Result};
 
 use crate::check::Context;
 use crate::cli::{Cli, Command, ControlsCommand, Format, ListFormat};
-use crate::control::{self, Loaded, LoadOptions};
+use crate::control::{self, LoadOptions, Loaded};
 use crate::report;
 use crate::settings;
 use crate::workspace::{self, ScanPlan};
@@ -31,7 +31,10 @@ pub fn run(cli: Cli) -> Result<u8> {
 fn load(opts: &LoadOptions) -> Result<Loaded> {
     let loaded = control::load(opts);
     if !loaded.diags.is_empty() {
-        bail!("invalid control definitions:\n{}", format_diags(&loaded.diags));
+        bail!(
+            "invalid control definitions:\n{}",
+            format_diags(&loaded.diags)
+        );
     }
     Ok(loaded)
 }
@@ -49,9 +52,38 @@ fn format_diags(diags: &[crate::check::compile::Diag]) -> String {
 
 fn scan(args: &crate::cli::ScanArgs) -> Result<u8> {
     let settings = settings::resolve(args)?;
+    let report = assess(&settings)?;
+    let mut buf: Vec<u8> = Vec::new();
+    let to_terminal = settings.output.is_none() && std::io::stdout().is_terminal();
+    match settings.format {
+        Format::Json => report::json::render(&report, &mut buf)?,
+        Format::Table => {
+            let width = if to_terminal { None } else { Some(120) };
+            report::table::render(&report, width, &mut buf)?;
+        }
+    }
+    match &settings.output {
+        Some(path) => {
+            let text = anstream::adapter::strip_bytes(&buf).into_vec();
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => write_stdout(&buf)?,
+    }
+    Ok(report.gate.exit_code)
+}
+
+/// Runs an assessment: load controls, walk the targets once, evaluate, build the report.
+/// The library entry point (tests call it; `scan` renders its result).
+pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
     let loaded = load(&settings.load)?;
     for sel in settings.only.iter().chain(&settings.skip) {
-        let known = loaded.controls.get(sel).is_some() || sel.to_ascii_lowercase().strip_prefix("rf").and_then(|n| n.parse::<u8>().ok()).is_some_and(|n| (1..=5).contains(&n));
+        let known = loaded.controls.get(sel).is_some()
+            || sel
+                .to_ascii_lowercase()
+                .strip_prefix("rf")
+                .and_then(|n| n.parse::<u8>().ok())
+                .is_some_and(|n| (1..=5).contains(&n));
         if !known {
             bail!("unknown control `{sel}` in --only/--skip (see `redflag controls list`)");
         }
@@ -59,7 +91,10 @@ fn scan(args: &crate::cli::ScanArgs) -> Result<u8> {
     let exclude = if settings.exclude.is_empty() {
         None
     } else {
-        Some(workspace::matcher::glob_set(&settings.exclude).map_err(|e| anyhow::anyhow!("config exclude: {e}"))?)
+        Some(
+            workspace::matcher::glob_set(&settings.exclude)
+                .map_err(|e| anyhow::anyhow!("config exclude: {e}"))?,
+        )
     };
     let plan = ScanPlan {
         matchers: loaded.matchers,
@@ -76,32 +111,20 @@ fn scan(args: &crate::cli::ScanArgs) -> Result<u8> {
     let ws = workspace::walk::scan(&plan, settings.targets.clone(), &tick);
     progress.finish_and_clear();
 
-    let cx = Context::new(&ws, settings.as_of, &loaded.catalogs, &loaded.signals, &loaded.doc_kind_info);
+    let cx = Context::new(
+        &ws,
+        settings.as_of,
+        &loaded.catalogs,
+        &loaded.signals,
+        &loaded.doc_kind_info,
+    );
     let selected: Vec<&control::Control> = loaded
         .controls
         .controls
         .iter()
         .filter(|c| settings::selected(&c.id, c.red_flag, &settings.only, &settings.skip))
         .collect();
-    let report = report::build(&selected, &cx, settings.fail_on);
-
-    let mut buf: Vec<u8> = Vec::new();
-    let to_terminal = settings.output.is_none() && std::io::stdout().is_terminal();
-    match settings.format {
-        Format::Json => report::json::render(&report, &mut buf)?,
-        Format::Table => {
-            let width = if to_terminal { None } else { Some(120) };
-            report::table::render(&report, width, &mut buf)?;
-        }
-    }
-    match &settings.output {
-        Some(path) => {
-            let text = anstream::adapter::strip_bytes(&buf).into_vec();
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
-        }
-        None => write_stdout(&buf)?,
-    }
-    Ok(report.gate.exit_code)
+    Ok(report::build(&selected, &cx, settings.fail_on))
 }
 
 /// Writes to stdout through anstream (strips colour when not a terminal or NO_COLOR is
@@ -119,13 +142,19 @@ fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let pb = indicatif::ProgressBar::new_spinner();
-    pb.set_style(indicatif::ProgressStyle::with_template("{spinner} scanning… {pos} files").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} scanning… {pos} files")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
 }
 
 fn list(format: ListFormat, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
-    let loaded = load(&LoadOptions { dirs, ..LoadOptions::default() })?;
+    let loaded = load(&LoadOptions {
+        dirs,
+        ..LoadOptions::default()
+    })?;
     let mut out: Vec<u8> = Vec::new();
     match format {
         ListFormat::Json => {
@@ -145,14 +174,24 @@ fn list(format: ListFormat, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
         }
         ListFormat::Table => {
             let mut table = comfy_table::Table::new();
-            table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED).set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+            table
+                .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
             if !std::io::stdout().is_terminal() {
                 table.set_width(120);
             }
             table.set_header(vec!["Id", "Red flag", "Severity", "TSC", "Title"]);
             for c in &loaded.controls.controls {
-                let rf = c.red_flag.map_or_else(|| "-".to_string(), |r| format!("RF{r}"));
-                table.add_row(vec![c.id.clone(), rf, c.severity.to_string(), c.tsc.join(" "), c.title.clone()]);
+                let rf = c
+                    .red_flag
+                    .map_or_else(|| "-".to_string(), |r| format!("RF{r}"));
+                table.add_row(vec![
+                    c.id.clone(),
+                    rf,
+                    c.severity.to_string(),
+                    c.tsc.join(" "),
+                    c.title.clone(),
+                ]);
             }
             writeln!(out, "{table}")?;
         }
@@ -162,30 +201,59 @@ fn list(format: ListFormat, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
 }
 
 fn validate(dir: Option<std::path::PathBuf>) -> Result<u8> {
-    let opts = LoadOptions { dirs: dir.into_iter().collect(), ..LoadOptions::default() };
+    let opts = LoadOptions {
+        dirs: dir.into_iter().collect(),
+        ..LoadOptions::default()
+    };
     let loaded = control::load(&opts);
     if loaded.diags.is_empty() {
-        write_stdout(format!("ok: {} controls, {} signals, {} catalogues\n", loaded.controls.controls.len(), loaded.signals.len(), loaded.catalogs.len()).as_bytes())?;
+        write_stdout(
+            format!(
+                "ok: {} controls, {} signals, {} catalogues\n",
+                loaded.controls.controls.len(),
+                loaded.signals.len(),
+                loaded.catalogs.len()
+            )
+            .as_bytes(),
+        )?;
         Ok(0)
     } else {
-        eprintln!("{}", format_diags(&loaded.diags).replace("\n  ", "\n").trim_start());
-        eprintln!("error: {} problem(s) in control definitions", loaded.diags.len());
+        eprintln!(
+            "{}",
+            format_diags(&loaded.diags)
+                .replace("\n  ", "\n")
+                .trim_start()
+        );
+        eprintln!(
+            "error: {} problem(s) in control definitions",
+            loaded.diags.len()
+        );
         Ok(2)
     }
 }
 
 fn explain(id: &str, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
-    let loaded = load(&LoadOptions { dirs, ..LoadOptions::default() })?;
+    let loaded = load(&LoadOptions {
+        dirs,
+        ..LoadOptions::default()
+    })?;
     let Some(c) = loaded.controls.get(id) else {
         bail!("unknown control `{id}` (see `redflag controls list`)");
     };
     let mut s = String::new();
     use std::fmt::Write as _;
-    let rf = c.red_flag.map_or_else(|| "outside the five red flags".to_string(), |r| format!("red flag {r}: {}", control::red_flag_title(c.red_flag)));
+    let rf = c.red_flag.map_or_else(
+        || "outside the five red flags".to_string(),
+        |r| format!("red flag {r}: {}", control::red_flag_title(c.red_flag)),
+    );
     let _ = writeln!(s, "{} — {}\n", c.id, c.title);
     let _ = writeln!(s, "Severity: {}    {rf}", c.severity);
     let _ = writeln!(s, "Defined in: {}:{}\n", c.source.file, c.source.line);
-    let _ = writeln!(s, "WHY IT MATTERS TO AN AUDITOR\n{}\n", indent(&c.rationale));
+    let _ = writeln!(
+        s,
+        "WHY IT MATTERS TO AN AUDITOR\n{}\n",
+        indent(&c.rationale)
+    );
     let _ = writeln!(s, "WHAT REDFLAG CHECKS\n{}\n", indent(&describe_check(c)));
     if !c.auditor_evidence.is_empty() {
         let _ = writeln!(s, "EVIDENCE THE AUDITOR WILL ASK FOR");
@@ -211,7 +279,10 @@ fn explain(id: &str, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A one-paragraph description of what is evaluated, from the compiled condition.

@@ -11,7 +11,9 @@ use crate::control::Severity;
 /// evidence an auditor would accept.
 #[derive(Debug, Parser)]
 #[command(name = "redflag", version, about, long_about = None, propagate_version = true)]
-#[command(after_help = "Exit codes: 0 no gap at or above --fail-on; 1 such gaps; 2 usage, config or control error.")]
+#[command(
+    after_help = "Exit codes: 0 no gap at or above --fail-on; 1 such gaps; 2 usage, config or control error."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -24,24 +24,39 @@ pub struct Quarter {
 
 impl Quarter {
     pub fn of(date: Date) -> Self {
-        Self { year: date.year(), q: (date.month0() / 3) + 1 }
+        Self {
+            year: date.year(),
+            q: (date.month0() / 3) + 1,
+        }
     }
 
     #[must_use]
     pub fn prev(self) -> Self {
         if self.q == 1 {
-            Self { year: self.year - 1, q: 4 }
+            Self {
+                year: self.year - 1,
+                q: 4,
+            }
         } else {
-            Self { year: self.year, q: self.q - 1 }
+            Self {
+                year: self.year,
+                q: self.q - 1,
+            }
         }
     }
 
     #[must_use]
     pub fn next(self) -> Self {
         if self.q == 4 {
-            Self { year: self.year + 1, q: 1 }
+            Self {
+                year: self.year + 1,
+                q: 1,
+            }
         } else {
-            Self { year: self.year, q: self.q + 1 }
+            Self {
+                year: self.year,
+                q: self.q + 1,
+            }
         }
     }
 
@@ -81,7 +96,8 @@ static ISO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)(20[0-9]{2}|19[0-9]{2})[-/._](0?[1-9]|1[0-2])[-/._](0?[1-9]|[12][0-9]|3[01])(?-u:\b)").unwrap()
 });
 static QUARTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:(20[0-9]{2})[-_ ]?q([1-4])|q([1-4])[-_ ]?(20[0-9]{2}))(?-u:\b)").unwrap()
+    Regex::new(r"(?i)(?-u:\b)(?:(20[0-9]{2})[-_ ]?q([1-4])|q([1-4])[-_ ]?(20[0-9]{2}))(?-u:\b)")
+        .unwrap()
 });
 static MONTH_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -93,9 +109,14 @@ static YEAR_MONTH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u:\b)(20[0-9]{2})[-_](0[1-9]|1[0-2])(?-u:\b)").unwrap());
 
 fn month_number(name: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
     let lower = name.to_ascii_lowercase();
-    MONTHS.iter().position(|m| lower.starts_with(m)).map(|i| i as u32 + 1)
+    MONTHS
+        .iter()
+        .position(|m| lower.starts_with(m))
+        .map(|i| i as u32 + 1)
 }
 
 /// Every date written in `text`, in order of appearance. Exact dates win over the month or
@@ -108,23 +129,42 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
         let (y, mo, d) = (c[1].parse().ok(), c[2].parse().ok(), c[3].parse().ok());
         if let (Some(y), Some(mo), Some(d)) = (y, mo, d) {
             if let Some(date) = NaiveDate::from_ymd_opt(y, mo, d) {
-                found.push((m.start(), FoundDate { date, approximate: false }));
+                found.push((
+                    m.start(),
+                    FoundDate {
+                        date,
+                        approximate: false,
+                    },
+                ));
                 covered.push((m.start(), m.end()));
             }
         }
     }
     for c in MONTH_NAME.captures_iter(text) {
         let m = c.get(0).unwrap();
-        let Some(mo) = month_number(&c[2]) else { continue };
+        let Some(mo) = month_number(&c[2]) else {
+            continue;
+        };
         let Ok(y) = c[4].parse::<i32>() else { continue };
-        let day = c.get(1).or(c.get(3)).and_then(|d| d.as_str().parse::<u32>().ok());
+        let day = c
+            .get(1)
+            .or(c.get(3))
+            .and_then(|d| d.as_str().parse::<u32>().ok());
         let date = NaiveDate::from_ymd_opt(y, mo, day.unwrap_or(1));
         if let Some(date) = date {
-            found.push((m.start(), FoundDate { date, approximate: day.is_none() }));
+            found.push((
+                m.start(),
+                FoundDate {
+                    date,
+                    approximate: day.is_none(),
+                },
+            ));
             covered.push((m.start(), m.end()));
         }
     }
-    let overlaps = |s: usize, e: usize, covered: &[(usize, usize)]| covered.iter().any(|&(a, b)| s < b && a < e);
+    let overlaps = |s: usize, e: usize, covered: &[(usize, usize)]| {
+        covered.iter().any(|&(a, b)| s < b && a < e)
+    };
     for c in QUARTER.captures_iter(text) {
         let m = c.get(0).unwrap();
         if overlaps(m.start(), m.end(), &covered) {
@@ -136,7 +176,13 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
         };
         if let (Ok(year), Ok(q)) = (y.parse::<i32>(), q.parse::<u32>()) {
             let date = Quarter { year, q }.first_day();
-            found.push((m.start(), FoundDate { date, approximate: true }));
+            found.push((
+                m.start(),
+                FoundDate {
+                    date,
+                    approximate: true,
+                },
+            ));
             covered.push((m.start(), m.end()));
         }
     }
@@ -144,13 +190,21 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
         let m = c.get(0).unwrap();
         // `2026-02` inside an invalid `2026-02-30` is not a month reference.
         let rest = &text.as_bytes()[m.end()..];
-        let continues = rest.len() >= 2 && matches!(rest[0], b'-' | b'/' | b'.' | b'_') && rest[1].is_ascii_digit();
+        let continues = rest.len() >= 2
+            && matches!(rest[0], b'-' | b'/' | b'.' | b'_')
+            && rest[1].is_ascii_digit();
         if overlaps(m.start(), m.end(), &covered) || continues {
             continue;
         }
         if let (Ok(y), Ok(mo)) = (c[1].parse::<i32>(), c[2].parse::<u32>()) {
             if let Some(date) = NaiveDate::from_ymd_opt(y, mo, 1) {
-                found.push((m.start(), FoundDate { date, approximate: true }));
+                found.push((
+                    m.start(),
+                    FoundDate {
+                        date,
+                        approximate: true,
+                    },
+                ));
             }
         }
     }
@@ -173,11 +227,21 @@ mod tests {
 
     #[test]
     fn finds_many_date_shapes() {
-        let got: Vec<Date> = find_dates("Signed 2025-11-15; report March 3, 2026; 14 Feb 2026; 2026-Q2; 2026_05")
-            .into_iter()
-            .map(|f| f.date)
-            .collect();
-        assert_eq!(got, vec![d("2025-11-15"), d("2026-03-03"), d("2026-02-14"), d("2026-04-01"), d("2026-05-01")]);
+        let got: Vec<Date> =
+            find_dates("Signed 2025-11-15; report March 3, 2026; 14 Feb 2026; 2026-Q2; 2026_05")
+                .into_iter()
+                .map(|f| f.date)
+                .collect();
+        assert_eq!(
+            got,
+            vec![
+                d("2025-11-15"),
+                d("2026-03-03"),
+                d("2026-02-14"),
+                d("2026-04-01"),
+                d("2026-05-01")
+            ]
+        );
     }
 
     #[test]

@@ -17,7 +17,13 @@ pub struct Pointer {
 
 impl Pointer {
     pub fn file(target: TargetId, path: &str) -> Self {
-        Self { target, path: path.to_string(), line: None, snippet: None, label: None }
+        Self {
+            target,
+            path: path.to_string(),
+            line: None,
+            snippet: None,
+            label: None,
+        }
     }
 
     pub fn at(target: TargetId, path: &str, line: u32, text: &str) -> Self {
@@ -50,6 +56,10 @@ pub struct Item {
 
 impl Item {
     pub fn new(message: impl Into<String>, key: impl Into<String>, pointers: Vec<Pointer>) -> Self {
-        Self { message: message.into(), key: key.into(), pointers }
+        Self {
+            message: message.into(),
+            key: key.into(),
+            pointers,
+        }
     }
 }

@@ -45,7 +45,11 @@ pub fn redact(line: &str) -> Cow<'_, str> {
         if let Some(m) = c.name("assign") {
             let value = c.name("aval").map_or("", |v| v.as_str());
             let n = prefix_len(value);
-            let keep: String = if n == 4 { String::new() } else { value.chars().take(n).collect() };
+            let keep: String = if n == 4 {
+                String::new()
+            } else {
+                value.chars().take(n).collect()
+            };
             return format!("{}{keep}…[redacted]", m.as_str());
         }
         String::from("…[redacted]")
@@ -55,11 +59,41 @@ pub fn redact(line: &str) -> Cow<'_, str> {
 /// How much of a key may be shown: its vendor prefix and nothing of the random part.
 fn prefix_len(key: &str) -> usize {
     const PREFIXES: &[&str] = &[
-        "sk-ant-api03-", "sk-ant-admin01-", "sk-proj-", "sk-svcacct-", "sk-admin-", "sk-or-v1-", "github_pat_", "sk-",
-        "gsk_", "hf_", "r8_", "pplx-", "pcsk_", "xai-", "fw_", "AIza", "ghp_", "gho_", "ghs_", "glpat-", "xoxb-",
-        "xoxp-", "xoxa-", "xoxs-", "xoxo-", "xoxr-", "sq0csp-", "SG.", "AKIA", "ASIA",
+        "sk-ant-api03-",
+        "sk-ant-admin01-",
+        "sk-proj-",
+        "sk-svcacct-",
+        "sk-admin-",
+        "sk-or-v1-",
+        "github_pat_",
+        "sk-",
+        "gsk_",
+        "hf_",
+        "r8_",
+        "pplx-",
+        "pcsk_",
+        "xai-",
+        "fw_",
+        "AIza",
+        "ghp_",
+        "gho_",
+        "ghs_",
+        "glpat-",
+        "xoxb-",
+        "xoxp-",
+        "xoxa-",
+        "xoxs-",
+        "xoxo-",
+        "xoxr-",
+        "sq0csp-",
+        "SG.",
+        "AKIA",
+        "ASIA",
     ];
-    PREFIXES.iter().find(|p| key.starts_with(*p)).map_or(4, |p| p.len())
+    PREFIXES
+        .iter()
+        .find(|p| key.starts_with(*p))
+        .map_or(4, |p| p.len())
 }
 
 /// True when `line` contains something [`redact`] would hide.
@@ -83,10 +117,22 @@ mod tests {
     #[test]
     fn other_secret_shapes() {
         for (line, secret) in [
-            ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "IOSFODNN7EXAMPLE"),
-            ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc.def", "eyJhbGciOiJIUzI1NiJ9"),
-            ("DATABASE_URL=postgres://app:s3cretpass@db:5432/x", "s3cretpass"),
-            ("-----BEGIN RSA PRIVATE KEY----- MIIEpAIBAAKCAQEA", "MIIEpAIBAAKCAQEA"),
+            (
+                "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
+                "IOSFODNN7EXAMPLE",
+            ),
+            (
+                "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc.def",
+                "eyJhbGciOiJIUzI1NiJ9",
+            ),
+            (
+                "DATABASE_URL=postgres://app:s3cretpass@db:5432/x",
+                "s3cretpass",
+            ),
+            (
+                "-----BEGIN RSA PRIVATE KEY----- MIIEpAIBAAKCAQEA",
+                "MIIEpAIBAAKCAQEA",
+            ),
             ("password: hunter2hunter2", "hunter2hunter2"),
         ] {
             let out = redact(line);

@@ -70,16 +70,51 @@ pub struct Settings {
     pub quiet: bool,
 }
 
+impl Settings {
+    /// Settings for scanning `paths` as of a date with everything else at its default (no
+    /// config file); used by tests and embedders.
+    pub fn for_paths(paths: &[PathBuf], as_of: Date) -> Self {
+        Settings {
+            targets: paths
+                .iter()
+                .map(|p| TargetSpec {
+                    root: p.clone(),
+                    display: display_path(p),
+                    evidence_only: false,
+                })
+                .collect(),
+            as_of,
+            format: Format::Json,
+            output: None,
+            fail_on: Some(Severity::Low),
+            load: LoadOptions::default(),
+            only: Vec::new(),
+            skip: Vec::new(),
+            threads: 2,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            exclude: Vec::new(),
+            no_ignore: false,
+            quiet: true,
+        }
+    }
+}
+
 /// Reads a config file; errors name the file and line.
 pub fn read_config(path: &Path) -> Result<ConfigFile> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
     if text.trim().is_empty() {
         return Ok(ConfigFile::default());
     }
     serde_saphyr::from_str::<ConfigFile>(&text).map_err(|e| {
         let line = e.location().map(|l| l.line()).unwrap_or(0);
         let msg = e.to_string();
-        let first = msg.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid YAML").trim().to_string();
+        let first = msg
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("invalid YAML")
+            .trim()
+            .to_string();
         anyhow::anyhow!("{}:{line}: {first}", path.display())
     })
 }
@@ -87,7 +122,9 @@ pub fn read_config(path: &Path) -> Result<ConfigFile> {
 /// Parses `--as-of`, or returns today's local date.
 pub fn resolve_as_of(arg: Option<&str>) -> Result<Date> {
     match arg {
-        Some(s) => parse_iso(s).ok_or_else(|| anyhow::anyhow!("invalid --as-of `{s}`: expected a date as YYYY-MM-DD, e.g. 2026-12-01")),
+        Some(s) => parse_iso(s).ok_or_else(|| {
+            anyhow::anyhow!("invalid --as-of `{s}`: expected a date as YYYY-MM-DD, e.g. 2026-12-01")
+        }),
         None => Ok(chrono::Local::now().date_naive()),
     }
 }
@@ -96,17 +133,26 @@ fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
     if s.eq_ignore_ascii_case("none") {
         return Ok(None);
     }
-    Severity::parse(s).map(Some).ok_or_else(|| anyhow::anyhow!("invalid fail_on `{s}` (critical, high, medium, low, none)"))
+    Severity::parse(s)
+        .map(Some)
+        .ok_or_else(|| anyhow::anyhow!("invalid fail_on `{s}` (critical, high, medium, low, none)"))
 }
 
 pub fn resolve(args: &ScanArgs) -> Result<Settings> {
-    let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     for p in &paths {
         if !p.exists() {
             bail!("path not found: {}", p.display());
         }
         if !p.is_dir() {
-            bail!("not a directory: {} (redflag scans a repository or a directory of exported files)", p.display());
+            bail!(
+                "not a directory: {} (redflag scans a repository or a directory of exported files)",
+                p.display()
+            );
         }
     }
     let as_of = resolve_as_of(args.as_of.as_deref())?;
@@ -118,10 +164,16 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
             }
             Some(p.clone())
         }
-        None => ["redflag.yaml", ".redflag.yaml"].iter().map(|n| paths[0].join(n)).find(|p| p.is_file()),
+        None => ["redflag.yaml", ".redflag.yaml"]
+            .iter()
+            .map(|n| paths[0].join(n))
+            .find(|p| p.is_file()),
     };
     let (config, base) = match &config_path {
-        Some(p) => (read_config(p)?, p.parent().map(Path::to_path_buf).unwrap_or_default()),
+        Some(p) => (
+            read_config(p)?,
+            p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        ),
         None => (ConfigFile::default(), PathBuf::new()),
     };
 
@@ -133,14 +185,27 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
 
     let mut targets: Vec<TargetSpec> = paths
         .iter()
-        .map(|p| TargetSpec { root: p.clone(), display: display_path(p), evidence_only: false })
+        .map(|p| TargetSpec {
+            root: p.clone(),
+            display: display_path(p),
+            evidence_only: false,
+        })
         .collect();
-    let evidence: Vec<PathBuf> = args.evidence.iter().cloned().chain(config.evidence.iter().map(|p| base.join(p))).collect();
+    let evidence: Vec<PathBuf> = args
+        .evidence
+        .iter()
+        .cloned()
+        .chain(config.evidence.iter().map(|p| base.join(p)))
+        .collect();
     for e in evidence {
         if !e.is_dir() {
             bail!("evidence directory not found: {}", e.display());
         }
-        targets.push(TargetSpec { display: display_path(&e), root: e, evidence_only: true });
+        targets.push(TargetSpec {
+            display: display_path(&e),
+            root: e,
+            evidence_only: true,
+        });
     }
 
     let mut dirs = args.controls.clone();
@@ -148,9 +213,19 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
     let documents = config
         .documents
         .into_iter()
-        .map(|d| DocKindSpec { title: d.title.unwrap_or_else(|| d.id.clone()), id: d.id, names: d.names, dirs: d.dirs })
+        .map(|d| DocKindSpec {
+            title: d.title.unwrap_or_else(|| d.id.clone()),
+            id: d.id,
+            names: d.names,
+            dirs: d.dirs,
+        })
         .collect();
-    let load = LoadOptions { dirs, params: config.params, documents, no_builtin: false };
+    let load = LoadOptions {
+        dirs,
+        params: config.params,
+        documents,
+        no_builtin: false,
+    };
 
     let mut only = args.only.clone();
     if only.is_empty() {
@@ -159,7 +234,10 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
     let mut skip = args.skip.clone();
     skip.extend(config.skip);
 
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())).max(1);
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1);
     Ok(Settings {
         targets,
         as_of,
@@ -170,7 +248,10 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         only,
         skip,
         threads,
-        max_file_size: args.max_file_size.or(config.max_file_size).unwrap_or(DEFAULT_MAX_FILE_SIZE),
+        max_file_size: args
+            .max_file_size
+            .or(config.max_file_size)
+            .unwrap_or(DEFAULT_MAX_FILE_SIZE),
         exclude: config.exclude,
         no_ignore: args.no_ignore,
         quiet: args.quiet,
@@ -181,7 +262,11 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
 fn display_path(p: &Path) -> String {
     let s = p.to_string_lossy().replace('\\', "/");
     let t = s.trim_end_matches('/');
-    if t.is_empty() { s } else { t.to_string() }
+    if t.is_empty() {
+        s
+    } else {
+        t.to_string()
+    }
 }
 
 /// True when a control is selected by `--only`/`--skip` (ids or `rf1`..`rf5`).
@@ -189,7 +274,10 @@ pub fn selected(id: &str, red_flag: Option<u8>, only: &[String], skip: &[String]
     let matches = |sel: &String| {
         let s = sel.trim();
         s.eq_ignore_ascii_case(id)
-            || s.to_ascii_lowercase().strip_prefix("rf").and_then(|n| n.parse::<u8>().ok()).is_some_and(|n| Some(n) == red_flag)
+            || s.to_ascii_lowercase()
+                .strip_prefix("rf")
+                .and_then(|n| n.parse::<u8>().ok())
+                .is_some_and(|n| Some(n) == red_flag)
     };
     (only.is_empty() || only.iter().any(matches)) && !skip.iter().any(matches)
 }

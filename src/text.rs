@@ -47,7 +47,10 @@ pub enum ValueState {
 }
 
 pub fn value_state(value: &str) -> ValueState {
-    let v = value.trim().trim_matches(|c| c == '*' || c == '_' || c == '`').trim();
+    let v = value
+        .trim()
+        .trim_matches(|c| c == '*' || c == '_' || c == '`')
+        .trim();
     if v.is_empty() || matches!(v, "-" | "—" | "–" | "~" | "null" | "n/a" | "N/A" | "NA") {
         return ValueState::Empty;
     }
@@ -63,11 +66,31 @@ pub fn value_state(value: &str) -> ValueState {
     }
     let n = crate::text::norm_key(&lower);
     const NEGATIVE: &[&str] = &[
-        "no", "none", "false", "pending", "missing", "unknown", "not signed", "not yet",
-        "not provided", "not available", "not started", "requested", "in progress", "unsigned",
-        "no dpa", "not received", "not reviewed", "x", "[ ]",
+        "no",
+        "none",
+        "false",
+        "pending",
+        "missing",
+        "unknown",
+        "not signed",
+        "not yet",
+        "not provided",
+        "not available",
+        "not started",
+        "requested",
+        "in progress",
+        "unsigned",
+        "no dpa",
+        "not received",
+        "not reviewed",
+        "x",
+        "[ ]",
     ];
-    if NEGATIVE.contains(&n.as_str()) || NEGATIVE.contains(&lower.as_str()) || n.starts_with("not ") || n.starts_with("no ") {
+    if NEGATIVE.contains(&n.as_str())
+        || NEGATIVE.contains(&lower.as_str())
+        || n.starts_with("not ")
+        || n.starts_with("no ")
+    {
         return ValueState::Negative;
     }
     ValueState::Present
@@ -109,15 +132,25 @@ pub fn line_starts(text: &str) -> Vec<usize> {
 }
 
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i)
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
 }
 
 /// The text of the line that starts at `starts[line-1]`, without its line break.
 pub fn line_text<'a>(text: &'a str, starts: &[usize], line: u32) -> &'a str {
     let i = (line as usize).saturating_sub(1);
-    let Some(&start) = starts.get(i) else { return "" };
-    let end = starts.get(i + 1).map_or(text.len(), |e| e.saturating_sub(1));
-    text.get(start..end.max(start)).unwrap_or("").trim_end_matches('\r')
+    let Some(&start) = starts.get(i) else {
+        return "";
+    };
+    let end = starts
+        .get(i + 1)
+        .map_or(text.len(), |e| e.saturating_sub(1));
+    text.get(start..end.max(start))
+        .unwrap_or("")
+        .trim_end_matches('\r')
 }
 
 #[cfg(test)]
@@ -127,8 +160,14 @@ mod tests {
     #[test]
     fn keys_match_loosely() {
         assert_eq!(norm_key("**Consent_Basis:**"), "consent basis");
-        assert!(key_matches(&norm_key("SOC 2 Type II report date"), &norm_key("soc 2")));
-        assert!(!key_matches(&norm_key("Subprocessors"), &norm_key("processor")));
+        assert!(key_matches(
+            &norm_key("SOC 2 Type II report date"),
+            &norm_key("soc 2")
+        ));
+        assert!(!key_matches(
+            &norm_key("Subprocessors"),
+            &norm_key("processor")
+        ));
     }
 
     #[test]

@@ -34,7 +34,11 @@ impl Spec {
             return None;
         }
         let files = crate::workspace::matcher::glob_set(&globs).ok()?;
-        Some(Artifact { files, include_tests: self.include_tests, label: self.label.clone().unwrap_or_else(|| "artifact".into()) })
+        Some(Artifact {
+            files,
+            include_tests: self.include_tests,
+            label: self.label.clone().unwrap_or_else(|| "artifact".into()),
+        })
     }
 }
 
@@ -51,15 +55,31 @@ impl Artifact {
             .iter()
             .enumerate()
             .filter(|(_, f)| {
-                !cx.ws.targets[f.target as usize].evidence_only && (self.include_tests || (!f.flags.test && !f.flags.example)) && self.files.is_match(&f.path)
+                !cx.ws.targets[f.target as usize].evidence_only
+                    && (self.include_tests || (!f.flags.test && !f.flags.example))
+                    && self.files.is_match(&f.path)
             })
             .map(|(i, f)| {
-                let mut p = cx.ws.file_pointer(i as u32).labelled(format!("{} · {}", self.label, human_size(f.size)));
+                let mut p = cx.ws.file_pointer(i as u32).labelled(format!(
+                    "{} · {}",
+                    self.label,
+                    human_size(f.size)
+                ));
                 p.snippet = None;
-                Item::new(format!("{} {} ({})", self.label, f.path, human_size(f.size)), format!("{}", f.path), vec![p])
+                Item::new(
+                    format!("{} {} ({})", self.label, f.path, human_size(f.size)),
+                    format!("{}", f.path),
+                    vec![p],
+                )
             })
             .collect();
-        Outcome::found(items, || Item::new(format!("No {} found", self.label), "absent:artifact", Vec::new()))
+        Outcome::found(items, || {
+            Item::new(
+                format!("No {} found", self.label),
+                "absent:artifact",
+                Vec::new(),
+            )
+        })
     }
 }
 

@@ -58,11 +58,18 @@ impl Spec {
             (Some(q), None) => Rule::Quarters(cx.param(q)?.max(1)),
             (None, Some(d)) => Rule::WithinDays(cx.param(d)?),
             _ => {
-                cx.error(None, "`cadence` needs exactly one of `quarters` or `within_days`");
+                cx.error(
+                    None,
+                    "`cadence` needs exactly one of `quarters` or `within_days`",
+                );
                 return None;
             }
         };
-        let pats: Vec<Spanned<String>> = self.must_match.clone().map(OneOrMany::into_vec).unwrap_or_default();
+        let pats: Vec<Spanned<String>> = self
+            .must_match
+            .clone()
+            .map(OneOrMany::into_vec)
+            .unwrap_or_default();
         let must_match: Vec<regex::Regex> = pats.iter().filter_map(|p| cx.regex(p)).collect();
         let fields: Vec<FieldRule> = self.fields.iter().filter_map(|f| f.compile(cx)).collect();
         if must_match.len() != pats.len() || fields.len() != self.fields.len() {
@@ -72,7 +79,10 @@ impl Spec {
             kind,
             rule,
             must_match,
-            must_match_label: self.must_match_label.clone().unwrap_or_else(|| "the required subject".into()),
+            must_match_label: self
+                .must_match_label
+                .clone()
+                .unwrap_or_else(|| "the required subject".into()),
             fields,
             label: self.label.clone().unwrap_or_else(|| "record".into()),
         })
@@ -90,9 +100,20 @@ struct Dated<'a> {
 }
 
 fn is_date_key(norm: &str) -> bool {
-    ["date", "when", "held", "conducted", "performed", "quarter", "period", "exercise date", "review date", "completed"]
-        .iter()
-        .any(|k| crate::text::key_matches(norm, k))
+    [
+        "date",
+        "when",
+        "held",
+        "conducted",
+        "performed",
+        "quarter",
+        "period",
+        "exercise date",
+        "review date",
+        "completed",
+    ]
+    .iter()
+    .any(|k| crate::text::key_matches(norm, k))
 }
 
 fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
@@ -101,25 +122,58 @@ fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
     let rows: Vec<Dated<'a>> = d
         .records
         .iter()
-        .filter(|r| matches!(r.kind, RecordKind::TableRow | RecordKind::CsvRow | RecordKind::Mapping))
+        .filter(|r| {
+            matches!(
+                r.kind,
+                RecordKind::TableRow | RecordKind::CsvRow | RecordKind::Mapping
+            )
+        })
         .filter_map(|r| {
             let f = r.fields.iter().find(|f| is_date_key(&f.norm))?;
             let date = find_dates(&f.value).first()?.date;
-            let text = r.fields.iter().map(|f| format!("{}: {}", f.key, f.value)).collect::<Vec<_>>().join("\n");
-            Some(Dated { doc, date, line: r.line, records: vec![r], text })
+            let text = r
+                .fields
+                .iter()
+                .map(|f| format!("{}: {}", f.key, f.value))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Some(Dated {
+                doc,
+                date,
+                line: r.line,
+                records: vec![r],
+                text,
+            })
         })
         .collect();
     if rows.len() > 1 {
         return rows;
     }
     // The document as one record.
-    let field_date = d.records.iter().flat_map(|r| r.fields.iter()).filter(|f| is_date_key(&f.norm)).find_map(|f| find_dates(&f.value).first().map(|x| (x.date, f.line)));
+    let field_date = d
+        .records
+        .iter()
+        .flat_map(|r| r.fields.iter())
+        .filter(|f| is_date_key(&f.norm))
+        .find_map(|f| find_dates(&f.value).first().map(|x| (x.date, f.line)));
     let name = path.rsplit('/').next().unwrap_or(path);
     let date = field_date
         .or_else(|| find_dates(name).first().map(|x| (x.date, 1)))
-        .or_else(|| d.lines.iter().take(30).enumerate().find_map(|(i, l)| find_dates(l).first().map(|x| (x.date, i as u32 + 1))));
+        .or_else(|| {
+            d.lines
+                .iter()
+                .take(30)
+                .enumerate()
+                .find_map(|(i, l)| find_dates(l).first().map(|x| (x.date, i as u32 + 1)))
+        });
     match date {
-        Some((date, line)) => vec![Dated { doc, date, line, records: d.records.iter().collect(), text: d.lines.join("\n") }],
+        Some((date, line)) => vec![Dated {
+            doc,
+            date,
+            line,
+            records: d.records.iter().collect(),
+            text: d.lines.join("\n"),
+        }],
         None => Vec::new(),
     }
 }
@@ -127,7 +181,13 @@ fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
 impl Cadence {
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
-        match self.rule { Rule::Quarters(k) => format!("a dated {} record in each of the last {k} complete quarters", self.label), Rule::WithinDays(n) => format!("a {} record within {n} days", self.label) }
+        match self.rule {
+            Rule::Quarters(k) => format!(
+                "a dated {} record in each of the last {k} complete quarters",
+                self.label
+            ),
+            Rule::WithinDays(n) => format!("a {} record within {n} days", self.label),
+        }
     }
 
     fn counts(&self, r: &Dated<'_>) -> bool {
@@ -142,58 +202,119 @@ impl Cadence {
             .filter(|r| r.date <= cx.as_of)
             .collect();
         records.sort_by_key(|r| (r.date, r.doc.file, r.line));
-        let pointer = |r: &Dated<'_>| cx.ws.doc_pointer(r.doc, r.line).labelled(format!("{} {}", self.label, r.date));
+        let pointer = |r: &Dated<'_>| {
+            cx.ws
+                .doc_pointer(r.doc, r.line)
+                .labelled(format!("{} {}", self.label, r.date))
+        };
         let mut passed = Vec::new();
         let mut failed = Vec::new();
         let counted: Vec<&Dated<'_>> = match self.rule {
             Rule::Quarters(k) => {
                 let mut used = Vec::new();
+                let mut missing = Vec::new();
                 for q in Quarter::last_complete(cx.as_of, k) {
-                    let in_q: Vec<&Dated<'_>> = records.iter().filter(|r| Quarter::of(r.date) == q).collect();
-                    match in_q.iter().find(|r| self.counts(r)) {
-                        Some(r) => {
-                            passed.push(Item::new(format!("{} for {q}: {}", self.label, r.date), format!("quarter:{q}"), vec![pointer(r)]));
+                    let in_q: Vec<&Dated<'_>> = records
+                        .iter()
+                        .filter(|r| Quarter::of(r.date) == q)
+                        .collect();
+                    match (in_q.iter().find(|r| self.counts(r)), in_q.first()) {
+                        (Some(r), _) => {
+                            passed.push(Item::new(
+                                format!("{} for {q}: {}", self.label, r.date),
+                                format!("quarter:{q}"),
+                                vec![pointer(r)],
+                            ));
                             used.push(*r);
                         }
-                        None => {
-                            let (message, pointers) = match in_q.first() {
-                                Some(r) => (format!("The {} record for {q} does not cover {}", self.label, self.must_match_label), vec![pointer(r)]),
-                                None => (
-                                    format!("No {} record for {q}", self.label),
-                                    records.last().map(|r| vec![pointer(r).labelled(format!("latest {}: {}", self.label, r.date))]).unwrap_or_default(),
-                                ),
-                            };
-                            failed.push(Item::new(message, format!("quarter:{q}"), pointers));
-                        }
+                        (None, Some(r)) => failed.push(Item::new(
+                            format!(
+                                "The {} record for {q} does not cover {}",
+                                self.label, self.must_match_label
+                            ),
+                            format!("off-topic:{q}"),
+                            vec![pointer(r)],
+                        )),
+                        (None, None) => missing.push(q.to_string()),
                     }
+                }
+                if !missing.is_empty() {
+                    let pointers = records
+                        .last()
+                        .map(|r| {
+                            vec![pointer(r).labelled(format!("latest {}: {}", self.label, r.date))]
+                        })
+                        .unwrap_or_default();
+                    let s = if missing.len() == 1 { "" } else { "s" };
+                    failed.insert(
+                        0,
+                        Item::new(
+                            format!(
+                                "No {} record for quarter{s} {}",
+                                self.label,
+                                missing.join(", ")
+                            ),
+                            "missing-quarters",
+                            pointers,
+                        ),
+                    );
                 }
                 used
             }
             Rule::WithinDays(n) => match records.iter().rev().find(|r| self.counts(r)) {
                 Some(r) if days_between(r.date, cx.as_of) <= i64::from(n) => {
-                    passed.push(Item::new(format!("latest {}: {}", self.label, r.date), "latest".to_string(), vec![pointer(r)]));
+                    passed.push(Item::new(
+                        format!("latest {}: {}", self.label, r.date),
+                        "latest".to_string(),
+                        vec![pointer(r)],
+                    ));
                     vec![r]
                 }
                 Some(r) => {
                     let age = days_between(r.date, cx.as_of);
-                    failed.push(Item::new(format!("The latest {} is from {} ({age} days before {}; limit {n} days)", self.label, r.date, cx.as_of), "stale".to_string(), vec![pointer(r)]));
+                    failed.push(Item::new(
+                        format!(
+                            "The latest {} is from {} ({age} days before {}; limit {n} days)",
+                            self.label, r.date, cx.as_of
+                        ),
+                        "stale".to_string(),
+                        vec![pointer(r)],
+                    ));
                     vec![]
                 }
                 None => {
-                    failed.push(Item::new(format!("No dated {} record found", self.label), "none".to_string(), Vec::new()));
+                    failed.push(Item::new(
+                        format!("No dated {} record found", self.label),
+                        "none".to_string(),
+                        Vec::new(),
+                    ));
                     vec![]
                 }
             },
         };
         for r in counted {
             for rule in &self.fields {
-                let record = r.records.iter().copied().find(|rec| rule.problem(rec, cx.as_of).is_none()).or_else(|| r.records.first().copied());
-                let problem = record.and_then(|rec| rule.problem(rec, cx.as_of)).or_else(|| {
-                    record.is_none().then(|| super::fields::FieldProblem { field: rule.name.clone(), message: format!("no {} recorded", rule.name), line: r.line })
-                });
+                let record = r
+                    .records
+                    .iter()
+                    .copied()
+                    .find(|rec| rule.problem(rec, cx.as_of).is_none())
+                    .or_else(|| r.records.first().copied());
+                let problem = record
+                    .and_then(|rec| rule.problem(rec, cx.as_of))
+                    .or_else(|| {
+                        record.is_none().then(|| super::fields::FieldProblem {
+                            field: rule.name.clone(),
+                            message: format!("no {} recorded", rule.name),
+                            line: r.line,
+                        })
+                    });
                 if let Some(p) = problem {
                     failed.push(Item::new(
-                        format!("The {} record of {} is incomplete: {}", self.label, r.date, p.message),
+                        format!(
+                            "The {} record of {} is incomplete: {}",
+                            self.label, r.date, p.message
+                        ),
                         format!("incomplete:{}|{}", Quarter::of(r.date), p.field),
                         vec![cx.ws.doc_pointer(r.doc, p.line)],
                     ));

@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
-use super::{artifact, cadence, coverage, dependency, document, inventory, pattern, query, register, Check, Condition};
+use super::{
+    artifact, cadence, coverage, dependency, document, inventory, pattern, query, register, Check,
+    Condition,
+};
 use crate::control::catalog::Catalog;
 use crate::workspace::matcher::{self, MatcherBuilder};
 use crate::workspace::Query;
@@ -56,7 +59,9 @@ pub enum ParamRaw {
 
 impl<'de> Deserialize<'de> for Param {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Param { raw: Spanned::deserialize(d)? })
+        Ok(Param {
+            raw: Spanned::deserialize(d)?,
+        })
     }
 }
 
@@ -115,7 +120,11 @@ pub struct CompileCx<'a> {
 
 impl CompileCx<'_> {
     pub fn error(&mut self, line: Option<u32>, message: impl Into<String>) {
-        self.diags.push(Diag { file: self.file.clone(), line: line.or(Some(self.control_line)), message: message.into() });
+        self.diags.push(Diag {
+            file: self.file.clone(),
+            line: line.or(Some(self.control_line)),
+            message: message.into(),
+        });
     }
 
     pub fn line_of<T>(s: &Spanned<T>) -> Option<u32> {
@@ -148,7 +157,10 @@ impl CompileCx<'_> {
     pub fn doc_kind(&mut self, kind: &Spanned<String>) -> String {
         if !self.doc_kinds.iter().any(|k| *k == kind.value) {
             let known = self.doc_kinds.join(", ");
-            self.error(Self::line_of(kind), format!("unknown document kind `{}` (known: {known})", kind.value));
+            self.error(
+                Self::line_of(kind),
+                format!("unknown document kind `{}` (known: {known})", kind.value),
+            );
         }
         kind.value.clone()
     }
@@ -157,7 +169,14 @@ impl CompileCx<'_> {
         let idx = self.catalogs.iter().position(|c| c.id == name.value);
         if idx.is_none() {
             let known: Vec<&str> = self.catalogs.iter().map(|c| c.id.as_str()).collect();
-            self.error(Self::line_of(name), format!("unknown catalog `{}` (known: {})", name.value, known.join(", ")));
+            self.error(
+                Self::line_of(name),
+                format!(
+                    "unknown catalog `{}` (known: {})",
+                    name.value,
+                    known.join(", ")
+                ),
+            );
         }
         idx
     }
@@ -170,7 +189,10 @@ impl CompileCx<'_> {
             ParamRaw::Name(name) => {
                 let key = name.strip_prefix('$').unwrap_or(name);
                 if !name.starts_with('$') {
-                    self.error(line, format!("expected a number or a `$parameter` reference, found `{name}`"));
+                    self.error(
+                        line,
+                        format!("expected a number or a `$parameter` reference, found `{name}`"),
+                    );
                     return None;
                 }
                 match self.params.get(key) {
@@ -206,7 +228,14 @@ impl ConditionSpec {
             ConditionSpec::Signal(name) => match cx.signals.iter().position(|s| *s == name.value) {
                 Some(i) => Condition::Signal(i),
                 None => {
-                    cx.error(CompileCx::line_of(name), format!("unknown signal `{}` (known: {})", name.value, cx.signals.join(", ")));
+                    cx.error(
+                        CompileCx::line_of(name),
+                        format!(
+                            "unknown signal `{}` (known: {})",
+                            name.value,
+                            cx.signals.join(", ")
+                        ),
+                    );
                     return None;
                 }
             },

@@ -69,7 +69,10 @@ fn compile_topics(cx: &mut CompileCx<'_>, specs: &[TopicSpec]) -> Option<Vec<Top
         if compiled.len() != pats.len() {
             return None;
         }
-        out.push(Topic { name: t.name.clone(), patterns: compiled });
+        out.push(Topic {
+            name: t.name.clone(),
+            patterns: compiled,
+        });
     }
     Some(out)
 }
@@ -83,7 +86,12 @@ impl Spec {
             cx.error(None, "`coverage` needs at least one topic");
             return None;
         }
-        Some(Coverage { kind, topics, require, missing_topics: self.missing_topics })
+        Some(Coverage {
+            kind,
+            topics,
+            require,
+            missing_topics: self.missing_topics,
+        })
     }
 }
 
@@ -104,7 +112,12 @@ fn find_section<'a>(doc: &'a EvidenceDoc, topic: &Topic) -> Option<Section<'a>> 
         .filter(|r| topic.is_match(&r.title) || topic.is_match(&r.title.replace(['_', '-'], " ")))
         .min_by_key(|r| (r.end_line.saturating_sub(r.line), r.line));
     if let Some(r) = titled {
-        return Some(Section { doc, title_line: r.line, line: r.line, end: r.end_line });
+        return Some(Section {
+            doc,
+            title_line: r.line,
+            line: r.line,
+            end: r.end_line,
+        });
     }
     // Any line; its section is the smallest record containing it.
     let idx = d.lines.iter().position(|l| topic.is_match(l))?;
@@ -112,18 +125,52 @@ fn find_section<'a>(doc: &'a EvidenceDoc, topic: &Topic) -> Option<Section<'a>> 
     let container = d
         .records
         .iter()
-        .filter(|r| r.line <= line && line <= r.end_line && r.kind != crate::workspace::document::RecordKind::Document)
+        .filter(|r| {
+            r.line <= line
+                && line <= r.end_line
+                && r.kind != crate::workspace::document::RecordKind::Document
+        })
         .min_by_key(|r| r.end_line.saturating_sub(r.line));
     Some(match container {
-        Some(r) => Section { doc, title_line: line, line: r.line, end: r.end_line },
-        None => Section { doc, title_line: line, line, end: line.saturating_add(15) },
+        Some(r) => Section {
+            doc,
+            title_line: line,
+            line: r.line,
+            end: r.end_line,
+        },
+        None => Section {
+            doc,
+            title_line: line,
+            line,
+            end: line.saturating_add(15),
+        },
     })
 }
 
 impl Coverage {
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
-        format!("the {} covers: {}{}", self.kind, self.topics.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "), if self.require.is_empty() { String::new() } else { format!("; each covered topic states {}", self.require.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")) })
+        format!(
+            "the {} covers: {}{}",
+            self.kind,
+            self.topics
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if self.require.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; each covered topic states {}",
+                    self.require
+                        .iter()
+                        .map(|t| t.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        )
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
@@ -131,44 +178,84 @@ impl Coverage {
         // The document covering most topics is the plan; gaps about absent topics point at it.
         let primary = docs
             .iter()
-            .max_by_key(|d| (self.topics.iter().filter(|t| find_section(d, t).is_some()).count(), std::cmp::Reverse(d.file)))
+            .max_by_key(|d| {
+                (
+                    self.topics
+                        .iter()
+                        .filter(|t| find_section(d, t).is_some())
+                        .count(),
+                    std::cmp::Reverse(d.file),
+                )
+            })
             .copied();
         let plan_pointer = |p: &EvidenceDoc| -> Pointer {
-            let first = p.doc.lines.iter().position(|l| !l.trim().is_empty()).map_or(1, |i| i as u32 + 1);
+            let first = p
+                .doc
+                .lines
+                .iter()
+                .position(|l| !l.trim().is_empty())
+                .map_or(1, |i| i as u32 + 1);
             cx.ws.doc_pointer(p, first)
         };
         let kind_title = super::document::kind_title(cx, &self.kind);
         let mut passed = Vec::new();
         let mut failed = Vec::new();
+        let mut uncovered: Vec<&str> = Vec::new();
         for topic in &self.topics {
-            let section = docs.iter().find_map(|d| find_section(d, topic));
-            match section {
-                None => {
-                    if self.missing_topics {
-                        let pointers = primary.map(plan_pointer).into_iter().collect();
-                        let what = if docs.is_empty() { format!("no {} was found", kind_title.to_lowercase()) } else { format!("the {} does not cover it", kind_title.to_lowercase()) };
-                        failed.push(Item::new(format!("AI scenario not covered: {} ({what})", topic.name), format!("topic:{}", topic.name), pointers));
-                    }
-                }
-                Some(s) => {
-                    let path = &cx.ws.file(s.doc.file).path;
-                    let text = s.doc.doc.text(s.line, s.end);
-                    let mut missing = Vec::new();
-                    for req in &self.require {
-                        if !req.is_match(&text) {
-                            missing.push(req.name.as_str());
-                            failed.push(Item::new(
-                                format!("{} section does not state {}", capitalise(&topic.name), req.name),
-                                format!("detail:{}|{}", topic.name, req.name),
-                                vec![cx.ws.doc_pointer(s.doc, s.title_line)],
-                            ));
-                        }
-                    }
-                    if missing.is_empty() {
-                        passed.push(Item::new(format!("{} covered in {path}:{}", capitalise(&topic.name), s.title_line), format!("topic:{}", topic.name), vec![cx.ws.doc_pointer(s.doc, s.title_line).labelled(topic.name.clone())]));
-                    }
-                }
+            let Some(s) = docs.iter().find_map(|d| find_section(d, topic)) else {
+                uncovered.push(&topic.name);
+                continue;
+            };
+            let path = &cx.ws.file(s.doc.file).path;
+            let text = s.doc.doc.text(s.line, s.end);
+            let missing: Vec<&str> = self
+                .require
+                .iter()
+                .filter(|r| !r.is_match(&text))
+                .map(|r| r.name.as_str())
+                .collect();
+            let pointer = cx
+                .ws
+                .doc_pointer(s.doc, s.title_line)
+                .labelled(topic.name.clone());
+            if missing.is_empty() {
+                passed.push(Item::new(
+                    format!(
+                        "{} covered in {path}:{}",
+                        capitalise(&topic.name),
+                        s.title_line
+                    ),
+                    format!("topic:{}", topic.name),
+                    vec![pointer],
+                ));
+            } else {
+                failed.push(Item::new(
+                    format!(
+                        "The {} section does not state {}",
+                        topic.name,
+                        missing.join(", ")
+                    ),
+                    format!("detail:{}", topic.name),
+                    vec![pointer],
+                ));
             }
+        }
+        if self.missing_topics && !uncovered.is_empty() {
+            let pointers = primary.map(plan_pointer).into_iter().collect();
+            let message = if docs.is_empty() {
+                format!(
+                    "No {} covers the AI scenarios: {}",
+                    kind_title.to_lowercase(),
+                    uncovered.join(", ")
+                )
+            } else {
+                format!(
+                    "The {} does not cover: {}",
+                    kind_title.to_lowercase(),
+                    uncovered.join(", ")
+                )
+            };
+            failed.insert(0, Item::new(message, "uncovered-topics", pointers));
         }
         Outcome::complete(passed, failed)
     }

@@ -33,24 +33,40 @@ impl Spec {
         let mut packages = Vec::new();
         for (eco, names) in &self.packages {
             let Some(e) = Ecosystem::parse(eco) else {
-                cx.error(None, format!("unknown ecosystem `{eco}` (known: pypi, npm, go, crates, maven, rubygems)"));
+                cx.error(
+                    None,
+                    format!(
+                        "unknown ecosystem `{eco}` (known: pypi, npm, go, crates, maven, rubygems)"
+                    ),
+                );
                 return None;
             };
             packages.extend(names.iter().map(|n| (e, e.normalize(n))));
         }
-        Some(DependencyCheck { packages, include_dev: self.include_dev, label: self.label.clone().unwrap_or_else(|| "dependency".into()) })
+        Some(DependencyCheck {
+            packages,
+            include_dev: self.include_dev,
+            label: self.label.clone().unwrap_or_else(|| "dependency".into()),
+        })
     }
 }
 
 /// True when a declared name matches a wanted one; Go module paths match by prefix.
 pub fn name_matches(eco: Ecosystem, declared: &str, wanted: &str) -> bool {
-    declared == wanted || (eco == Ecosystem::Go && declared.starts_with(wanted) && declared[wanted.len()..].starts_with('/'))
+    declared == wanted
+        || (eco == Ecosystem::Go
+            && declared.starts_with(wanted)
+            && declared[wanted.len()..].starts_with('/'))
 }
 
 impl DependencyCheck {
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
-        format!("a manifest declares one of {} packages ({})", self.packages.len(), self.label)
+        format!(
+            "a manifest declares one of {} packages ({})",
+            self.packages.len(),
+            self.label
+        )
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
@@ -63,16 +79,36 @@ impl DependencyCheck {
                 (self.include_dev || !d.dev)
                     && !f.flags.test
                     && !f.flags.example
-                    && self.packages.iter().any(|(e, n)| *e == d.ecosystem && name_matches(*e, &d.name, n))
+                    && self
+                        .packages
+                        .iter()
+                        .any(|(e, n)| *e == d.ecosystem && name_matches(*e, &d.name, n))
             })
             .map(|(file, d)| {
                 let f = cx.ws.file(*file);
-                let pointer = cx.ws.pointer(*file, d.line, &format!("{} ({})", d.name, d.ecosystem.as_str()));
+                let pointer = cx.ws.pointer(
+                    *file,
+                    d.line,
+                    &format!("{} ({})", d.name, d.ecosystem.as_str()),
+                );
                 let label = format!("{} · {}", self.label, d.name);
-                Item::new(format!("{} `{}` declared in {}:{}", self.label, d.name, f.path, d.line), format!("{}|{}", f.path, d.name), vec![pointer.labelled(label)])
+                Item::new(
+                    format!(
+                        "{} `{}` declared in {}:{}",
+                        self.label, d.name, f.path, d.line
+                    ),
+                    format!("{}|{}", f.path, d.name),
+                    vec![pointer.labelled(label)],
+                )
             })
             .collect();
         let wanted: Vec<&str> = self.packages.iter().map(|(_, n)| n.as_str()).collect();
-        Outcome::found(items, || Item::new(format!("No manifest declares any of: {}", wanted.join(", ")), "absent:dependency", Vec::new()))
+        Outcome::found(items, || {
+            Item::new(
+                format!("No manifest declares any of: {}", wanted.join(", ")),
+                "absent:dependency",
+                Vec::new(),
+            )
+        })
     }
 }

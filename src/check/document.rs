@@ -22,7 +22,9 @@ pub struct Document {
 
 impl Spec {
     pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<Document> {
-        Some(Document { kind: cx.doc_kind(&self.kind) })
+        Some(Document {
+            kind: cx.doc_kind(&self.kind),
+        })
     }
 }
 
@@ -38,14 +40,30 @@ impl Document {
             .docs_of(&self.kind)
             .map(|d| {
                 let f = cx.ws.file(d.file);
-                let first = d.doc.lines.iter().position(|l| !l.trim().is_empty()).map_or(1, |i| i as u32 + 1);
-                Item::new(format!("{} found: {}", kind_title(cx, &self.kind), f.path), format!("doc:{}", f.path), vec![cx.ws.doc_pointer(d, first)])
+                let first = d
+                    .doc
+                    .lines
+                    .iter()
+                    .position(|l| !l.trim().is_empty())
+                    .map_or(1, |i| i as u32 + 1);
+                Item::new(
+                    format!("{} found: {}", kind_title(cx, &self.kind), f.path),
+                    format!("doc:{}", f.path),
+                    vec![cx.ws.doc_pointer(d, first)],
+                )
             })
             .collect();
-        Outcome::found(items, || Item::new(format!("No {} found", cx.describe_kind(&self.kind)), format!("absent:{}", self.kind), Vec::new()))
+        Outcome::found(items, || {
+            Item::new(
+                format!("No {} found", cx.describe_kind(&self.kind)),
+                format!("absent:{}", self.kind),
+                Vec::new(),
+            )
+        })
     }
 }
 
 pub fn kind_title(cx: &Context<'_>, kind: &str) -> String {
-    cx.doc_kind(kind).map_or_else(|| kind.to_string(), |k| k.title.clone())
+    cx.doc_kind(kind)
+        .map_or_else(|| kind.to_string(), |k| k.title.clone())
 }

@@ -49,7 +49,10 @@ pub struct FieldRule {
 impl FieldSpec {
     pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<FieldRule> {
         if self.keys.is_empty() {
-            cx.error(None, format!("field `{}` needs at least one key", self.name));
+            cx.error(
+                None,
+                format!("field `{}` needs at least one key", self.name),
+            );
             return None;
         }
         let max_age_days = match &self.max_age_days {
@@ -61,7 +64,10 @@ impl FieldSpec {
             None => None,
         };
         let required_when = match &self.required_when {
-            Some(w) => Some((w.keys.iter().map(|k| norm_key(k)).collect(), cx.regex(&w.matches)?)),
+            Some(w) => Some((
+                w.keys.iter().map(|k| norm_key(k)).collect(),
+                cx.regex(&w.matches)?,
+            )),
             None => None,
         };
         Some(FieldRule {
@@ -69,7 +75,10 @@ impl FieldSpec {
             keys: self.keys.iter().map(|k| norm_key(k)).collect(),
             max_age_days,
             must_match,
-            hint: self.hint.clone().unwrap_or_else(|| "does not have the expected form".to_string()),
+            hint: self
+                .hint
+                .clone()
+                .unwrap_or_else(|| "does not have the expected form".to_string()),
             required_when,
         })
     }
@@ -92,14 +101,31 @@ impl FieldRule {
                 return None;
             }
         }
-        let mk = |message: String, line: u32| Some(FieldProblem { field: self.name.clone(), message, line });
+        let mk = |message: String, line: u32| {
+            Some(FieldProblem {
+                field: self.name.clone(),
+                message,
+                line,
+            })
+        };
         let Some(field) = record.field(&self.keys) else {
             return mk(format!("no {} recorded", self.name), record.line);
         };
         match value_state(&field.value) {
             ValueState::Empty => return mk(format!("{} is empty", self.name), field.line),
-            ValueState::Todo => return mk(format!("{} is incomplete: TODO", self.name), field.line),
-            ValueState::Negative => return mk(format!("{} is \"{}\"", self.name, crate::text::truncate_chars(field.value.trim(), 60)), field.line),
+            ValueState::Todo => {
+                return mk(format!("{} is incomplete: TODO", self.name), field.line)
+            }
+            ValueState::Negative => {
+                return mk(
+                    format!(
+                        "{} is \"{}\"",
+                        self.name,
+                        crate::text::truncate_chars(field.value.trim(), 60)
+                    ),
+                    field.line,
+                )
+            }
             ValueState::Present => {}
         }
         if let Some(re) = &self.must_match {
@@ -108,9 +134,18 @@ impl FieldRule {
             }
         }
         if let Some(max) = self.max_age_days {
-            let newest = find_dates(&field.value).into_iter().map(|d| d.date).filter(|d| *d <= as_of).max();
+            let newest = find_dates(&field.value)
+                .into_iter()
+                .map(|d| d.date)
+                .filter(|d| *d <= as_of)
+                .max();
             match newest {
-                None => return mk(format!("{} has no date on or before {as_of}", self.name), field.line),
+                None => {
+                    return mk(
+                        format!("{} has no date on or before {as_of}", self.name),
+                        field.line,
+                    )
+                }
                 Some(d) => {
                     let age = days_between(d, as_of);
                     if age > i64::from(max) {

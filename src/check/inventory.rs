@@ -57,7 +57,14 @@ impl Spec {
     pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<Inventory> {
         let catalog = cx.catalog(&self.catalog)?;
         let signals: BTreeSet<SignalKind> = if self.signals.is_empty() {
-            [SignalKind::Package, SignalKind::Import, SignalKind::Host, SignalKind::Env].into_iter().collect()
+            [
+                SignalKind::Package,
+                SignalKind::Import,
+                SignalKind::Host,
+                SignalKind::Env,
+            ]
+            .into_iter()
+            .collect()
         } else {
             self.signals.iter().copied().collect()
         };
@@ -65,16 +72,37 @@ impl Spec {
             Group::Item => "{name} is used ({kinds})".to_string(),
             Group::Site => "{name} {kinds}".to_string(),
         });
-        Some(Inventory { catalog, signals, group: self.group, message, require_declared: self.require_declared })
+        Some(Inventory {
+            catalog,
+            signals,
+            group: self.group,
+            message,
+            require_declared: self.require_declared,
+        })
     }
 }
 
 /// Words that mark a line as a placeholder or test value.
 fn looks_fake(line: &str) -> bool {
     let l = line.to_ascii_lowercase();
-    ["example", "fake", "dummy", "placeholder", "your-", "your_", "<your", "xxxx", "redacted", "sample", "mock", "changeme", "test-key", "testkey"]
-        .iter()
-        .any(|w| l.contains(w))
+    [
+        "example",
+        "fake",
+        "dummy",
+        "placeholder",
+        "your-",
+        "your_",
+        "<your",
+        "xxxx",
+        "redacted",
+        "sample",
+        "mock",
+        "changeme",
+        "test-key",
+        "testkey",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
 }
 
 /// A real key's random part uses many distinct characters; `sk-ant-api03-aaaa…` does not.
@@ -87,7 +115,18 @@ fn looks_random(matched: &str) -> bool {
 impl Inventory {
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
-        if self.require_declared { "every AI provider used is reached through a declared SDK".to_string() } else { format!("usage of catalogue items ({})", self.signals.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")) }
+        if self.require_declared {
+            "every AI provider used is reached through a declared SDK".to_string()
+        } else {
+            format!(
+                "usage of catalogue items ({})",
+                self.signals
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
     }
 
     /// Usage sites of one catalogue item, sorted by target, path and line.
@@ -97,10 +136,18 @@ impl Inventory {
         if self.signals.contains(&SignalKind::Package) {
             for (file, d) in &ws.deps {
                 let f = ws.file(*file);
-                if d.dev || f.flags.test || f.flags.example || ws.targets[f.target as usize].evidence_only {
+                if d.dev
+                    || f.flags.test
+                    || f.flags.example
+                    || ws.targets[f.target as usize].evidence_only
+                {
                     continue;
                 }
-                if item.packages.iter().any(|(e, n)| *e == d.ecosystem && name_matches(*e, &d.name, n)) {
+                if item
+                    .packages
+                    .iter()
+                    .any(|(e, n)| *e == d.ecosystem && name_matches(*e, &d.name, n))
+                {
                     let text = format!("{} ({} package)", d.name, d.ecosystem.as_str());
                     sites.push((SignalKind::Package, ws.pointer(*file, d.line, &text)));
                 }
@@ -112,7 +159,11 @@ impl Inventory {
             }
             for h in ws.hits(*pattern) {
                 let f = ws.file(h.file);
-                if f.flags.test || f.flags.example || h.comment || ws.targets[f.target as usize].evidence_only {
+                if f.flags.test
+                    || f.flags.example
+                    || h.comment
+                    || ws.targets[f.target as usize].evidence_only
+                {
                     continue;
                 }
                 if *kind == SignalKind::Key {
@@ -125,8 +176,12 @@ impl Inventory {
                 sites.push((*kind, ws.pointer(h.file, h.line, &h.text)));
             }
         }
-        sites.sort_by(|a, b| (&a.1.target, &a.1.path, a.1.line, a.0).cmp(&(&b.1.target, &b.1.path, b.1.line, b.0)));
-        sites.dedup_by(|a, b| a.1.target == b.1.target && a.1.path == b.1.path && a.1.line == b.1.line);
+        sites.sort_by(|a, b| {
+            (&a.1.target, &a.1.path, a.1.line, a.0).cmp(&(&b.1.target, &b.1.path, b.1.line, b.0))
+        });
+        sites.dedup_by(|a, b| {
+            a.1.target == b.1.target && a.1.path == b.1.path && a.1.line == b.1.line
+        });
         sites
     }
 
@@ -142,22 +197,51 @@ impl Inventory {
             match self.group {
                 Group::Item => {
                     let kinds: BTreeSet<SignalKind> = sites.iter().map(|(k, _)| *k).collect();
-                    let kinds = kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
-                    let message = self.message.replace("{name}", &item.name).replace("{kinds}", &kinds);
-                    let declared = sites.iter().any(|(k, _)| matches!(k, SignalKind::Package | SignalKind::Import));
-                    let pointers = sites.into_iter().take(MAX_SITES).map(|(k, p)| p.labelled(format!("{} · {}", item.name, k.as_str()))).collect();
+                    let kinds = kinds
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let message = self
+                        .message
+                        .replace("{name}", &item.name)
+                        .replace("{kinds}", &kinds);
+                    let declared = sites
+                        .iter()
+                        .any(|(k, _)| matches!(k, SignalKind::Package | SignalKind::Import));
+                    let pointers = sites
+                        .into_iter()
+                        .take(MAX_SITES)
+                        .map(|(k, p)| p.labelled(format!("{} · {}", item.name, k.as_str())))
+                        .collect();
                     if self.require_declared && !declared {
                         let message = format!("{} is called without a declared SDK (only {kinds}): dependency review and SBOMs will not show it", item.name);
-                        undeclared.push(Item::new(message, format!("undeclared:{}", item.id), pointers));
+                        undeclared.push(Item::new(
+                            message,
+                            format!("undeclared:{}", item.id),
+                            pointers,
+                        ));
                     } else {
                         items.push(Item::new(message, format!("item:{}", item.id), pointers));
                     }
                 }
                 Group::Site => {
                     for (k, p) in sites {
-                        let message = self.message.replace("{name}", &item.name).replace("{kinds}", k.as_str());
-                        let key = format!("{}|{}|{}", item.id, p.path, p.snippet.as_deref().unwrap_or(""));
-                        items.push(Item::new(message, key, vec![p.labelled(format!("{} · {}", item.name, k.as_str()))]));
+                        let message = self
+                            .message
+                            .replace("{name}", &item.name)
+                            .replace("{kinds}", k.as_str());
+                        let key = format!(
+                            "{}|{}|{}",
+                            item.id,
+                            p.path,
+                            p.snippet.as_deref().unwrap_or("")
+                        );
+                        items.push(Item::new(
+                            message,
+                            key,
+                            vec![p.labelled(format!("{} · {}", item.name, k.as_str()))],
+                        ));
                     }
                 }
             }
@@ -165,7 +249,16 @@ impl Inventory {
         if self.require_declared && !(items.is_empty() && undeclared.is_empty()) {
             return Outcome::complete(items, undeclared);
         }
-        Outcome::found(items, || Item::new(format!("No use of any of the {} found", catalog.title.to_lowercase()), format!("absent:{}", catalog.id), Vec::new()))
+        Outcome::found(items, || {
+            Item::new(
+                format!(
+                    "No use of any of the {} found",
+                    catalog.title.to_lowercase()
+                ),
+                format!("absent:{}", catalog.id),
+                Vec::new(),
+            )
+        })
     }
 }
 
@@ -176,7 +269,11 @@ mod tests {
     #[test]
     fn fake_and_low_entropy_keys() {
         assert!(looks_fake("OPENAI_API_KEY=sk-your-key-here"));
-        assert!(!looks_random("sk-ant-api03-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-        assert!(looks_random("sk-ant-api03-Zx81kQpL0vBn3RtY7uWcE5hJ2mAs9dFg"));
+        assert!(!looks_random(
+            "sk-ant-api03-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        ));
+        assert!(looks_random(
+            "sk-ant-api03-Zx81kQpL0vBn3RtY7uWcE5hJ2mAs9dFg"
+        ));
     }
 }

@@ -45,15 +45,27 @@ impl Outcome {
     /// A condition that holds because of `items`, or fails with `absent` when there are none.
     pub fn found(items: Vec<Item>, absent: impl FnOnce() -> Item) -> Self {
         if items.is_empty() {
-            Self { holds: false, passed: Vec::new(), failed: vec![absent()] }
+            Self {
+                holds: false,
+                passed: Vec::new(),
+                failed: vec![absent()],
+            }
         } else {
-            Self { holds: true, passed: items, failed: Vec::new() }
+            Self {
+                holds: true,
+                passed: items,
+                failed: Vec::new(),
+            }
         }
     }
 
     /// A condition that holds when there are no failed items.
     pub fn complete(passed: Vec<Item>, failed: Vec<Item>) -> Self {
-        Self { holds: failed.is_empty(), passed, failed }
+        Self {
+            holds: failed.is_empty(),
+            passed,
+            failed,
+        }
     }
 }
 
@@ -109,9 +121,22 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(ws: &'a Workspace, as_of: Date, catalogs: &'a [Catalog], signals: &'a [Signal], doc_kinds: &'a [DocKindInfo]) -> Self {
+    pub fn new(
+        ws: &'a Workspace,
+        as_of: Date,
+        catalogs: &'a [Catalog],
+        signals: &'a [Signal],
+        doc_kinds: &'a [DocKindInfo],
+    ) -> Self {
         let signal_cache = signals.iter().map(|_| OnceLock::new()).collect();
-        Self { ws, as_of, catalogs, signals, doc_kinds, signal_cache }
+        Self {
+            ws,
+            as_of,
+            catalogs,
+            signals,
+            doc_kinds,
+            signal_cache,
+        }
     }
 
     pub fn doc_kind(&self, id: &str) -> Option<&DocKindInfo> {
@@ -135,7 +160,10 @@ impl Condition {
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
         match self {
             Condition::All(children) => {
-                let mut out = Outcome { holds: true, ..Outcome::default() };
+                let mut out = Outcome {
+                    holds: true,
+                    ..Outcome::default()
+                };
                 for c in children {
                     let o = c.evaluate(cx);
                     out.holds &= o.holds;
@@ -149,21 +177,56 @@ impl Condition {
             Condition::Any(children) => {
                 let outcomes: Vec<Outcome> = children.iter().map(|c| c.evaluate(cx)).collect();
                 if outcomes.iter().any(|o| o.holds) {
-                    let passed = outcomes.into_iter().filter(|o| o.holds).flat_map(|o| o.passed).collect();
-                    Outcome { holds: true, passed, failed: Vec::new() }
+                    let passed = outcomes
+                        .into_iter()
+                        .filter(|o| o.holds)
+                        .flat_map(|o| o.passed)
+                        .collect();
+                    Outcome {
+                        holds: true,
+                        passed,
+                        failed: Vec::new(),
+                    }
                 } else {
-                    let failed = outcomes.into_iter().flat_map(|o| o.failed).collect();
-                    Outcome { holds: false, passed: Vec::new(), failed }
+                    let failed: Vec<Item> = outcomes.into_iter().flat_map(|o| o.failed).collect();
+                    Outcome {
+                        holds: false,
+                        passed: Vec::new(),
+                        failed: merge_absent(failed),
+                    }
                 }
             }
             Condition::Not(inner) => {
                 let o = inner.evaluate(cx);
-                Outcome { holds: !o.holds, passed: o.failed, failed: o.passed }
+                Outcome {
+                    holds: !o.holds,
+                    passed: o.failed,
+                    failed: o.passed,
+                }
             }
             Condition::Signal(idx) => cx.signal(*idx).clone(),
             Condition::Check(check) => check.evaluate(cx),
         }
     }
+}
+
+/// When every alternative of an `any` failed for lack of something, one gap says so (not
+/// one per alternative).
+fn merge_absent(failed: Vec<Item>) -> Vec<Item> {
+    if failed.len() < 2 || !failed.iter().all(|i| i.key.starts_with("absent:")) {
+        return failed;
+    }
+    let message = failed
+        .iter()
+        .map(|i| i.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let key = failed
+        .iter()
+        .map(|i| i.key.as_str())
+        .collect::<Vec<_>>()
+        .join("|");
+    vec![Item::new(message, key, Vec::new())]
 }
 
 /// A condition in words, for `explain`.

@@ -63,7 +63,11 @@ impl Spec {
         if !ok || files.len() != self.files.len() || exclude.len() != self.exclude.len() {
             return None;
         }
-        let describe = regexes.iter().map(|r| format!("`{}`", r.value)).collect::<Vec<_>>().join(" or ");
+        let describe = regexes
+            .iter()
+            .map(|r| format!("`{}`", r.value))
+            .collect::<Vec<_>>()
+            .join(" or ");
         Some(Pattern {
             ids,
             include_tests: self.include_tests,
@@ -92,18 +96,40 @@ impl Pattern {
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
-        let mut hits: Vec<&Hit> = self.ids.iter().flat_map(|id| cx.ws.hits(*id)).filter(|h| self.counts(cx, h)).collect();
+        let mut hits: Vec<&Hit> = self
+            .ids
+            .iter()
+            .flat_map(|id| cx.ws.hits(*id))
+            .filter(|h| self.counts(cx, h))
+            .collect();
         hits.sort_by_key(|h| (h.file, h.line));
         hits.dedup_by_key(|h| (h.file, h.line));
         let items = hits
             .into_iter()
             .map(|h| {
                 let f = cx.ws.file(h.file);
-                let key = format!("{}|{}", f.path, crate::text::norm_key(&crate::redact::redact(&h.text)));
-                let pointer = cx.ws.pointer(h.file, h.line, &h.text).labelled(self.label.clone());
-                Item::new(format!("{} at {}:{}", self.label, f.path, h.line), key, vec![pointer])
+                let key = format!(
+                    "{}|{}",
+                    f.path,
+                    crate::text::norm_key(&crate::redact::redact(&h.text))
+                );
+                let pointer = cx
+                    .ws
+                    .pointer(h.file, h.line, &h.text)
+                    .labelled(self.label.clone());
+                Item::new(
+                    format!("{} at {}:{}", self.label, f.path, h.line),
+                    key,
+                    vec![pointer],
+                )
             })
             .collect();
-        Outcome::found(items, || Item::new(format!("Nothing matches {}", self.describe), format!("absent:{}", self.describe), Vec::new()))
+        Outcome::found(items, || {
+            Item::new(
+                format!("Nothing matches {}", self.describe),
+                format!("absent:{}", self.describe),
+                Vec::new(),
+            )
+        })
     }
 }

@@ -74,15 +74,32 @@ impl Spec {
             return None;
         }
         let report = match &self.report {
-            Some(p) => parse_path(p).map_err(|e| cx.error(None, format!("query report path: {e}"))).ok()?,
+            Some(p) => parse_path(p)
+                .map_err(|e| cx.error(None, format!("query report path: {e}")))
+                .ok()?,
             None => conditions[0].0.clone(),
         };
         let name = match &self.name {
-            Some(p) => Some(parse_path(p).map_err(|e| cx.error(None, format!("query name path: {e}"))).ok()?),
+            Some(p) => Some(
+                parse_path(p)
+                    .map_err(|e| cx.error(None, format!("query name path: {e}")))
+                    .ok()?,
+            ),
             None => None,
         };
-        cx.queries.push(Query { files, conditions, report, name });
-        Some(QueryCheck { index: cx.queries.len() - 1, message: self.message.clone().unwrap_or_else(|| "matches `{name}`".to_string()) })
+        cx.queries.push(Query {
+            files,
+            conditions,
+            report,
+            name,
+        });
+        Some(QueryCheck {
+            index: cx.queries.len() - 1,
+            message: self
+                .message
+                .clone()
+                .unwrap_or_else(|| "matches `{name}`".to_string()),
+        })
     }
 }
 
@@ -102,10 +119,15 @@ impl QueryCheck {
             .map(|(file, m)| {
                 let f = cx.ws.file(*file);
                 let message = self.message.replace("{name}", &m.name);
-                let pointer = cx.ws.pointer(*file, m.line, &m.text).labelled(m.name.clone());
+                let pointer = cx
+                    .ws
+                    .pointer(*file, m.line, &m.text)
+                    .labelled(m.name.clone());
                 Item::new(message, format!("{}|{}", f.path, m.name), vec![pointer])
             })
             .collect();
-        Outcome::found(items, || Item::new("No document matches the query", "absent:query", Vec::new()))
+        Outcome::found(items, || {
+            Item::new("No document matches the query", "absent:query", Vec::new())
+        })
     }
 }

@@ -49,7 +49,14 @@ impl Spec {
         let usage = match &self.catalog {
             Some(name) => {
                 let idx = cx.catalog(name)?;
-                let inv = InventorySpec { catalog: name.clone(), signals: Vec::new(), group: Default::default(), message: None, require_declared: false }.compile(cx)?;
+                let inv = InventorySpec {
+                    catalog: name.clone(),
+                    signals: Vec::new(),
+                    group: Default::default(),
+                    message: None,
+                    require_declared: false,
+                }
+                .compile(cx)?;
                 Some((idx, inv))
             }
             None => None,
@@ -59,23 +66,42 @@ impl Spec {
             return None;
         }
         if usage.is_none() && fields.is_empty() {
-            cx.error(None, "`register` needs a `catalog` to cross-reference or `fields` to check");
+            cx.error(
+                None,
+                "`register` needs a `catalog` to cross-reference or `fields` to check",
+            );
             return None;
         }
-        Some(Register { kind, usage, missing_entries: self.missing_entries, fields })
+        Some(Register {
+            kind,
+            usage,
+            missing_entries: self.missing_entries,
+            fields,
+        })
     }
 }
 
 /// Records that can be register entries: table rows, CSV rows, YAML/JSON mappings, and
 /// headed sections with fields.
 fn entries(doc: &EvidenceDoc) -> impl Iterator<Item = &Record> {
-    doc.doc.records.iter().filter(|r| !r.fields.is_empty() && !(r.kind == RecordKind::Document && r.fields.len() < 2))
+    doc.doc
+        .records
+        .iter()
+        .filter(|r| !r.fields.is_empty() && !(r.kind == RecordKind::Document && r.fields.len() < 2))
 }
 
 /// True when `record` names one of `names` (lower case): in its title or identity fields.
 fn names_item(record: &Record, names: &[String]) -> bool {
     let title = record.title.to_lowercase();
-    let hay = if title.is_empty() { record.fields.first().map(|f| f.value.to_lowercase()).unwrap_or_default() } else { title };
+    let hay = if title.is_empty() {
+        record
+            .fields
+            .first()
+            .map(|f| f.value.to_lowercase())
+            .unwrap_or_default()
+    } else {
+        title
+    };
     names.iter().any(|n| contains_words(&hay, n))
 }
 
@@ -84,7 +110,10 @@ fn contains_words(hay: &str, needle: &str) -> bool {
     while let Some(pos) = hay[start..].find(needle) {
         let a = start + pos;
         let b = a + needle.len();
-        let before = hay[..a].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+        let before = hay[..a]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
         let after = hay[b..].chars().next().is_none_or(|c| !c.is_alphanumeric());
         if before && after {
             return true;
@@ -100,7 +129,26 @@ fn contains_words(hay: &str, needle: &str) -> bool {
 impl Register {
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
-        format!("{}{}", if self.usage.is_some() { format!("every item in use has an entry in the {}", self.kind) } else { format!("every {} record", self.kind) }, if self.fields.is_empty() { String::new() } else { format!(" with complete fields: {}", self.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")) })
+        format!(
+            "{}{}",
+            if self.usage.is_some() {
+                format!("every item in use has an entry in the {}", self.kind)
+            } else {
+                format!("every {} record", self.kind)
+            },
+            if self.fields.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " with complete fields: {}",
+                    self.fields
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        )
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
@@ -114,48 +162,100 @@ impl Register {
                     if sites.is_empty() {
                         continue;
                     }
-                    let entry = docs.iter().find_map(|d| entries(d).find(|r| names_item(r, &item.names)).map(|r| (*d, r)));
+                    let entry = docs.iter().find_map(|d| {
+                        entries(d)
+                            .find(|r| names_item(r, &item.names))
+                            .map(|r| (*d, r))
+                    });
                     match entry {
                         None if self.missing_entries => {
-                            let pointers = sites.into_iter().take(10).map(|(k, p)| p.labelled(format!("{} · {}", item.name, k.as_str()))).collect();
-                            let where_ = if docs.is_empty() { format!("no {} was found", super::document::kind_title(cx, &self.kind).to_lowercase()) } else { "the register has no entry for it".to_string() };
-                            failed.push(Item::new(format!("{} is used but {where_}", item.name), format!("missing:{}", item.id), pointers));
+                            let pointers = sites
+                                .into_iter()
+                                .take(10)
+                                .map(|(k, p)| p.labelled(format!("{} · {}", item.name, k.as_str())))
+                                .collect();
+                            let where_ = if docs.is_empty() {
+                                format!(
+                                    "no {} was found",
+                                    super::document::kind_title(cx, &self.kind).to_lowercase()
+                                )
+                            } else {
+                                "the register has no entry for it".to_string()
+                            };
+                            failed.push(Item::new(
+                                format!("{} is used but {where_}", item.name),
+                                format!("missing:{}", item.id),
+                                pointers,
+                            ));
                         }
                         None => {}
-                        Some((doc, record)) => self.check_fields(cx, doc, record, &item.name, &mut passed, &mut failed),
+                        Some((doc, record)) => {
+                            self.check_fields(cx, doc, record, &item.name, &mut passed, &mut failed)
+                        }
                     }
                 }
             }
             None => {
                 for doc in &docs {
                     for record in entries(doc) {
-                        let name = if record.title.is_empty() { cx.ws.file(doc.file).path.clone() } else { record.title.clone() };
+                        let name = if record.title.is_empty() {
+                            cx.ws.file(doc.file).path.clone()
+                        } else {
+                            record.title.clone()
+                        };
                         self.check_fields(cx, doc, record, &name, &mut passed, &mut failed);
                     }
                 }
                 if docs.is_empty() {
-                    failed.push(Item::new(format!("No {} found", cx.describe_kind(&self.kind)), format!("absent:{}", self.kind), Vec::new()));
+                    failed.push(Item::new(
+                        format!("No {} found", cx.describe_kind(&self.kind)),
+                        format!("absent:{}", self.kind),
+                        Vec::new(),
+                    ));
                 }
             }
         }
         if self.usage.is_some() && failed.is_empty() && passed.is_empty() {
             // Nothing in use: the register has nothing to prove.
-            return Outcome { holds: true, passed, failed };
+            return Outcome {
+                holds: true,
+                passed,
+                failed,
+            };
         }
         Outcome::complete(passed, failed)
     }
 
-    fn check_fields(&self, cx: &Context<'_>, doc: &EvidenceDoc, record: &Record, name: &str, passed: &mut Vec<Item>, failed: &mut Vec<Item>) {
+    fn check_fields(
+        &self,
+        cx: &Context<'_>,
+        doc: &EvidenceDoc,
+        record: &Record,
+        name: &str,
+        passed: &mut Vec<Item>,
+        failed: &mut Vec<Item>,
+    ) {
         let path = &cx.ws.file(doc.file).path;
         let mut ok = true;
         for rule in &self.fields {
             if let Some(p) = rule.problem(record, cx.as_of) {
                 ok = false;
-                failed.push(Item::new(format!("{name}: {}", p.message), format!("field:{}|{}", crate::text::norm_key(name), p.field), vec![cx.ws.doc_pointer(doc, p.line)]));
+                failed.push(Item::new(
+                    format!("{name}: {}", p.message),
+                    format!("field:{}|{}", crate::text::norm_key(name), p.field),
+                    vec![cx.ws.doc_pointer(doc, p.line)],
+                ));
             }
         }
         if ok {
-            passed.push(Item::new(format!("{name}: entry in {path}:{}", record.line), format!("entry:{name}"), vec![cx.ws.doc_pointer(doc, record.line).labelled(name.to_string())]));
+            passed.push(Item::new(
+                format!("{name}: entry in {path}:{}", record.line),
+                format!("entry:{name}"),
+                vec![cx
+                    .ws
+                    .doc_pointer(doc, record.line)
+                    .labelled(name.to_string())],
+            ));
         }
     }
 }

@@ -87,7 +87,9 @@ pub struct Catalog {
 fn language_files(lang: &str) -> Option<&'static [&'static str]> {
     Some(match lang {
         "python" => &["*.py", "*.pyi"],
-        "js" => &["*.js", "*.jsx", "*.ts", "*.tsx", "*.mjs", "*.cjs", "*.vue", "*.svelte"],
+        "js" => &[
+            "*.js", "*.jsx", "*.ts", "*.tsx", "*.mjs", "*.cjs", "*.vue", "*.svelte",
+        ],
         "go" => &["*.go"],
         "rust" => &["*.rs"],
         "java" => &["*.java", "*.kt", "*.kts", "*.scala", "*.groovy"],
@@ -98,12 +100,17 @@ fn language_files(lang: &str) -> Option<&'static [&'static str]> {
 
 /// An import-statement regex for the module names of one language.
 fn import_regex(lang: &str, modules: &[String]) -> String {
-    let alt = |f: &dyn Fn(&str) -> String| modules.iter().map(|m| f(m)).collect::<Vec<_>>().join("|");
+    let alt =
+        |f: &dyn Fn(&str) -> String| modules.iter().map(|m| f(m)).collect::<Vec<_>>().join("|");
     match lang {
         "python" => {
             // `import openai`, `from openai import X`, `from openai.types import X`, and for a
             // dotted module `google.genai` also `from google import genai`.
-            let mut parts = vec![format!(r"^[ \t]*(?:from[ \t]+(?:{})(?:\.[A-Za-z0-9_.]+)?[ \t]+import|import[ \t]+(?:{})(?:[ \t.,]|$))", alt(&|m| regex::escape(m)), alt(&|m| regex::escape(m)))];
+            let mut parts = vec![format!(
+                r"^[ \t]*(?:from[ \t]+(?:{})(?:\.[A-Za-z0-9_.]+)?[ \t]+import|import[ \t]+(?:{})(?:[ \t.,]|$))",
+                alt(&|m| regex::escape(m)),
+                alt(&|m| regex::escape(m))
+            )];
             for m in modules.iter().filter(|m| m.contains('.')) {
                 if let Some((parent, last)) = m.rsplit_once('.') {
                     parts.push(format!(r"^[ \t]*from[ \t]+{}[ \t]+import[ \t]+(?:\(?[ \t]*)?(?:[A-Za-z0-9_]+[ \t]*,[ \t]*)*{}(?:[ \t,)]|$)", regex::escape(parent), regex::escape(last)));
@@ -111,11 +118,23 @@ fn import_regex(lang: &str, modules: &[String]) -> String {
             }
             format!("(?m){}", parts.join("|"))
         }
-        "js" => format!(r#"(?:from[ \t]*|require\([ \t]*|import\([ \t]*|import[ \t]+)["'](?:{})(?:/[^"']*)?["']"#, alt(&|m| regex::escape(m))),
+        "js" => format!(
+            r#"(?:from[ \t]*|require\([ \t]*|import\([ \t]*|import[ \t]+)["'](?:{})(?:/[^"']*)?["']"#,
+            alt(&|m| regex::escape(m))
+        ),
         "go" => format!(r#""(?:{})(?:/[^"]*)?""#, alt(&|m| regex::escape(m))),
-        "rust" => format!(r"(?m)^[ \t]*(?:pub[ \t]+)?(?:use|extern[ \t]+crate)[ \t]+(?:{})(?:::|;|[ \t])", alt(&|m| regex::escape(m))),
-        "java" => format!(r"(?m)^[ \t]*import[ \t]+(?:static[ \t]+)?(?:{})\.", alt(&|m| regex::escape(m))),
-        "ruby" => format!(r#"(?m)^[ \t]*require[ \t(]+["'](?:{})["']"#, alt(&|m| regex::escape(m))),
+        "rust" => format!(
+            r"(?m)^[ \t]*(?:pub[ \t]+)?(?:use|extern[ \t]+crate)[ \t]+(?:{})(?:::|;|[ \t])",
+            alt(&|m| regex::escape(m))
+        ),
+        "java" => format!(
+            r"(?m)^[ \t]*import[ \t]+(?:static[ \t]+)?(?:{})\.",
+            alt(&|m| regex::escape(m))
+        ),
+        "ruby" => format!(
+            r#"(?m)^[ \t]*require[ \t(]+["'](?:{})["']"#,
+            alt(&|m| regex::escape(m))
+        ),
         _ => String::new(),
     }
 }
@@ -131,16 +150,35 @@ fn host_regex(host: &str) -> String {
 }
 
 /// Files where a host or env name is configuration or code, not prose or lock data.
-const CONFIG_AND_CODE_EXCLUDE: &[&str] = &["*.lock", "*-lock.json", "*.lock.json", "*.sum", "*.svg", "*.min.js", "*.map"];
+const CONFIG_AND_CODE_EXCLUDE: &[&str] = &[
+    "*.lock",
+    "*-lock.json",
+    "*.lock.json",
+    "*.sum",
+    "*.svg",
+    "*.min.js",
+    "*.map",
+];
 
 /// Compiles catalogue files into catalogues whose patterns are registered in `matchers`.
-pub fn compile(specs: Vec<(String, CatalogSpec)>, matchers: &mut MatcherBuilder, diags: &mut Vec<Diag>) -> Vec<Catalog> {
-    let exclude: Vec<String> = CONFIG_AND_CODE_EXCLUDE.iter().map(ToString::to_string).collect();
+pub fn compile(
+    specs: Vec<(String, CatalogSpec)>,
+    matchers: &mut MatcherBuilder,
+    diags: &mut Vec<Diag>,
+) -> Vec<Catalog> {
+    let exclude: Vec<String> = CONFIG_AND_CODE_EXCLUDE
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let mut out: Vec<Catalog> = Vec::new();
     for (file, spec) in specs {
         let mut problems: Vec<String> = Vec::new();
         if out.iter().any(|c| c.id == spec.catalog) {
-            diags.push(Diag { file: file.clone(), line: None, message: format!("duplicate catalog `{}`", spec.catalog) });
+            diags.push(Diag {
+                file: file.clone(),
+                line: None,
+                message: format!("duplicate catalog `{}`", spec.catalog),
+            });
             continue;
         }
         let mut items = Vec::new();
@@ -155,7 +193,10 @@ pub fn compile(specs: Vec<(String, CatalogSpec)>, matchers: &mut MatcherBuilder,
             }
             for (lang, modules) in &item.modules {
                 let Some(files) = language_files(lang) else {
-                    problems.push(format!("{}: unknown language `{lang}` (python, js, go, rust, java, ruby)", item.id));
+                    problems.push(format!(
+                        "{}: unknown language `{lang}` (python, js, go, rust, java, ruby)",
+                        item.id
+                    ));
                     continue;
                 };
                 if modules.is_empty() {
@@ -170,22 +211,49 @@ pub fn compile(specs: Vec<(String, CatalogSpec)>, matchers: &mut MatcherBuilder,
                     Err(e) => problems.push(format!("{}: {e}", item.id)),
                 }
             }
-            let mut add = |re: String, kind: SignalKind, patterns: &mut Vec<(PatternId, SignalKind)>, problems: &mut Vec<String>| match check_regex(&re) {
-                Ok(_) => patterns.push((matchers.add(&re, &[], &exclude), kind)),
-                Err(e) => problems.push(format!("{}: {e}", item.id)),
-            };
+            let mut add =
+                |re: String,
+                 kind: SignalKind,
+                 patterns: &mut Vec<(PatternId, SignalKind)>,
+                 problems: &mut Vec<String>| match check_regex(&re) {
+                    Ok(_) => patterns.push((matchers.add(&re, &[], &exclude), kind)),
+                    Err(e) => problems.push(format!("{}: {e}", item.id)),
+                };
             if !item.hosts.is_empty() {
-                let re = item.hosts.iter().map(|h| host_regex(h)).collect::<Vec<_>>().join("|");
+                let re = item
+                    .hosts
+                    .iter()
+                    .map(|h| host_regex(h))
+                    .collect::<Vec<_>>()
+                    .join("|");
                 add(re, SignalKind::Host, &mut patterns, &mut problems);
             }
             if !item.env.is_empty() {
-                let names = item.env.iter().map(|e| regex::escape(e)).collect::<Vec<_>>().join("|");
-                add(format!(r"(?-u:\b)(?:{names})(?-u:\b)"), SignalKind::Env, &mut patterns, &mut problems);
+                let names = item
+                    .env
+                    .iter()
+                    .map(|e| regex::escape(e))
+                    .collect::<Vec<_>>()
+                    .join("|");
+                add(
+                    format!(r"(?-u:\b)(?:{names})(?-u:\b)"),
+                    SignalKind::Env,
+                    &mut patterns,
+                    &mut problems,
+                );
                 // A literal value assigned to the vendor's key variable is a hard-coded key.
-                let keyish: Vec<String> = item.env.iter().filter(|e| e.ends_with("KEY") || e.ends_with("TOKEN")).map(|e| regex::escape(e)).collect();
+                let keyish: Vec<String> = item
+                    .env
+                    .iter()
+                    .filter(|e| e.ends_with("KEY") || e.ends_with("TOKEN"))
+                    .map(|e| regex::escape(e))
+                    .collect();
                 if !keyish.is_empty() {
                     add(
-                        format!(r#"(?-u:\b)(?:{})["']?[ \t]*[:=][ \t]*["']?[A-Za-z0-9_\-]{{24,}}"#, keyish.join("|")),
+                        format!(
+                            r#"(?-u:\b)(?:{})["']?[ \t]*[:=][ \t]*["']?[A-Za-z0-9_\-]{{24,}}"#,
+                            keyish.join("|")
+                        ),
                         SignalKind::Key,
                         &mut patterns,
                         &mut problems,
@@ -193,14 +261,37 @@ pub fn compile(specs: Vec<(String, CatalogSpec)>, matchers: &mut MatcherBuilder,
                 }
             }
             for k in &item.key_patterns {
-                add(format!(r"(?-u:\b){k}"), SignalKind::Key, &mut patterns, &mut problems);
+                add(
+                    format!(r"(?-u:\b){k}"),
+                    SignalKind::Key,
+                    &mut patterns,
+                    &mut problems,
+                );
             }
-            let mut names: Vec<String> = std::iter::once(&item.name).chain(item.aliases.iter()).map(|n| n.to_lowercase()).collect();
+            let mut names: Vec<String> = std::iter::once(&item.name)
+                .chain(item.aliases.iter())
+                .map(|n| n.to_lowercase())
+                .collect();
             names.dedup();
-            items.push(CatalogItem { id: item.id, name: item.name, names, packages, patterns, docs: item.docs });
+            items.push(CatalogItem {
+                id: item.id,
+                name: item.name,
+                names,
+                packages,
+                patterns,
+                docs: item.docs,
+            });
         }
-        diags.extend(problems.into_iter().map(|message| Diag { file: file.clone(), line: None, message }));
-        out.push(Catalog { id: spec.catalog, title: spec.title, items });
+        diags.extend(problems.into_iter().map(|message| Diag {
+            file: file.clone(),
+            line: None,
+            message,
+        }));
+        out.push(Catalog {
+            id: spec.catalog,
+            title: spec.title,
+            items,
+        });
     }
     out
 }
@@ -211,11 +302,26 @@ mod tests {
 
     #[test]
     fn python_imports() {
-        let re = regex::Regex::new(&import_regex("python", &["openai".into(), "google.genai".into()])).unwrap();
-        for ok in ["import openai", "from openai import OpenAI", "  from openai.types import X", "from google import genai", "from google import auth, genai"] {
+        let re = regex::Regex::new(&import_regex(
+            "python",
+            &["openai".into(), "google.genai".into()],
+        ))
+        .unwrap();
+        for ok in [
+            "import openai",
+            "from openai import OpenAI",
+            "  from openai.types import X",
+            "from google import genai",
+            "from google import auth, genai",
+        ] {
             assert!(re.is_match(ok), "{ok}");
         }
-        for no in ["import openai_helpers", "from openaix import y", "# see openai", "from google import auth"] {
+        for no in [
+            "import openai_helpers",
+            "from openaix import y",
+            "# see openai",
+            "from google import auth",
+        ] {
             assert!(!re.is_match(no), "{no}");
         }
     }

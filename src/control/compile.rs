@@ -49,7 +49,14 @@ struct SourceFile {
 }
 
 fn builtin_sources() -> Vec<SourceFile> {
-    builtin::BUILTIN.iter().map(|(rel, text)| SourceFile { display: format!("controls/{rel}"), rel: (*rel).to_string(), text: (*text).to_string() }).collect()
+    builtin::BUILTIN
+        .iter()
+        .map(|(rel, text)| SourceFile {
+            display: format!("controls/{rel}"),
+            rel: (*rel).to_string(),
+            text: (*text).to_string(),
+        })
+        .collect()
 }
 
 fn dir_sources(dir: &Path, diags: &mut Vec<Diag>) -> Vec<SourceFile> {
@@ -59,7 +66,11 @@ fn dir_sources(dir: &Path, diags: &mut Vec<Diag>) -> Vec<SourceFile> {
         let entries = match std::fs::read_dir(&d) {
             Ok(e) => e,
             Err(e) => {
-                diags.push(Diag { file: d.display().to_string(), line: None, message: format!("cannot read control directory: {e}") });
+                diags.push(Diag {
+                    file: d.display().to_string(),
+                    line: None,
+                    message: format!("cannot read control directory: {e}"),
+                });
                 continue;
             }
         };
@@ -74,10 +85,22 @@ fn dir_sources(dir: &Path, diags: &mut Vec<Diag>) -> Vec<SourceFile> {
             if !ft.is_file() || !is_yaml {
                 continue;
             }
-            let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
             match std::fs::read_to_string(&path) {
-                Ok(text) => out.push(SourceFile { display: path.display().to_string(), rel, text }),
-                Err(e) => diags.push(Diag { file: path.display().to_string(), line: None, message: format!("cannot read: {e}") }),
+                Ok(text) => out.push(SourceFile {
+                    display: path.display().to_string(),
+                    rel,
+                    text,
+                }),
+                Err(e) => diags.push(Diag {
+                    file: path.display().to_string(),
+                    line: None,
+                    message: format!("cannot read: {e}"),
+                }),
             }
         }
     }
@@ -91,10 +114,22 @@ fn parse<T: DeserializeOwned>(file: &SourceFile, diags: &mut Vec<Diag>) -> Optio
     match serde_saphyr::from_str_with_options::<T>(&file.text, options) {
         Ok(v) => Some(v),
         Err(e) => {
-            let line = e.location().and_then(|l| u32::try_from(l.line()).ok()).filter(|l| *l > 0);
+            let line = e
+                .location()
+                .and_then(|l| u32::try_from(l.line()).ok())
+                .filter(|l| *l > 0);
             let text = e.to_string();
-            let message = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid YAML").trim().to_string();
-            diags.push(Diag { file: file.display.clone(), line, message });
+            let message = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid YAML")
+                .trim()
+                .to_string();
+            diags.push(Diag {
+                file: file.display.clone(),
+                line,
+                message,
+            });
             None
         }
     }
@@ -130,10 +165,18 @@ fn line_of<T>(s: &serde_saphyr::Spanned<T>) -> Option<u32> {
 /// Loads and compiles the pack.
 pub fn load(opts: &LoadOptions) -> Loaded {
     let mut diags = Vec::new();
-    let mut sources = if opts.no_builtin { Vec::new() } else { builtin_sources() };
+    let mut sources = if opts.no_builtin {
+        Vec::new()
+    } else {
+        builtin_sources()
+    };
     for dir in &opts.dirs {
         if !dir.is_dir() {
-            diags.push(Diag { file: dir.display().to_string(), line: None, message: "control directory does not exist".into() });
+            diags.push(Diag {
+                file: dir.display().to_string(),
+                line: None,
+                message: "control directory does not exist".into(),
+            });
             continue;
         }
         sources.extend(dir_sources(dir, &mut diags));
@@ -192,10 +235,22 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     for k in &doc_specs {
         match (glob_set(&k.names), glob_set(&k.dirs)) {
             (Ok(names), Ok(dirs)) => {
-                doc_kinds.push(DocKind { id: k.id.clone(), names, dirs });
-                doc_kind_info.push(DocKindInfo { id: k.id.clone(), title: k.title.clone(), patterns: k.names.clone() });
+                doc_kinds.push(DocKind {
+                    id: k.id.clone(),
+                    names,
+                    dirs,
+                });
+                doc_kind_info.push(DocKindInfo {
+                    id: k.id.clone(),
+                    title: k.title.clone(),
+                    patterns: k.names.clone(),
+                });
             }
-            (Err(e), _) | (_, Err(e)) => diags.push(Diag { file: "documents".into(), line: None, message: format!("document kind `{}`: {e}", k.id) }),
+            (Err(e), _) | (_, Err(e)) => diags.push(Diag {
+                file: "documents".into(),
+                line: None,
+                message: format!("document kind `{}`: {e}", k.id),
+            }),
         }
     }
     let kind_ids: Vec<String> = doc_kinds.iter().map(|k| k.id.clone()).collect();
@@ -210,7 +265,11 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     let empty = BTreeMap::new();
     for (i, s) in &signal_specs {
         if signal_names.contains(&s.id.value) {
-            diags.push(Diag { file: sources[*i].display.clone(), line: line_of(&s.id), message: format!("duplicate signal `{}`", s.id.value) });
+            diags.push(Diag {
+                file: sources[*i].display.clone(),
+                line: line_of(&s.id),
+                message: format!("duplicate signal `{}`", s.id.value),
+            });
             continue;
         }
         let mut cx = CompileCx {
@@ -225,7 +284,11 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             diags: &mut diags,
         };
         if let Some(when) = s.when.compile(&mut cx) {
-            signals.push(Signal { id: s.id.value.clone(), description: s.description.clone(), when });
+            signals.push(Signal {
+                id: s.id.value.clone(),
+                description: s.description.clone(),
+                when,
+            });
             signal_names.push(s.id.value.clone());
         }
     }
@@ -237,7 +300,14 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         if let Some((prev, _)) = by_id.get(&id) {
             let same_origin = (*prev < builtin_len(opts)) == (i < builtin_len(opts));
             if same_origin {
-                diags.push(Diag { file: sources[i].display.clone(), line: line_of(&c.id), message: format!("duplicate control id `{id}` (also in {})", sources[*prev].display) });
+                diags.push(Diag {
+                    file: sources[i].display.clone(),
+                    line: line_of(&c.id),
+                    message: format!(
+                        "duplicate control id `{id}` (also in {})",
+                        sources[*prev].display
+                    ),
+                });
                 continue;
             }
         }
@@ -249,36 +319,72 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         let file = sources[i].display.clone();
         let rel = &sources[i].rel;
         let line = line_of(&spec.id).unwrap_or(1);
-        let mut err = |line: Option<u32>, message: String| diags.push(Diag { file: file.clone(), line, message });
+        let mut err = |line: Option<u32>, message: String| {
+            diags.push(Diag {
+                file: file.clone(),
+                line,
+                message,
+            })
+        };
         if !valid_id(&id) {
-            err(line_of(&spec.id), format!("control id `{id}` must be upper-case letters, digits and dashes"));
+            err(
+                line_of(&spec.id),
+                format!("control id `{id}` must be upper-case letters, digits and dashes"),
+            );
         }
         if !opts.no_builtin && i < builtin_len(opts) {
             let stem = rel.trim_end_matches(".yaml");
             if stem != id {
-                err(line_of(&spec.id), format!("control `{id}` must live in `{id}.yaml`"));
+                err(
+                    line_of(&spec.id),
+                    format!("control `{id}` must live in `{id}.yaml`"),
+                );
             }
         }
         let severity = Severity::parse(&spec.severity.value);
         if severity.is_none() {
-            err(line_of(&spec.severity), format!("unknown severity `{}` (critical, high, medium, low)", spec.severity.value));
+            err(
+                line_of(&spec.severity),
+                format!(
+                    "unknown severity `{}` (critical, high, medium, low)",
+                    spec.severity.value
+                ),
+            );
         }
         let red_flag = spec.red_flag.as_ref().map(|r| r.value);
         if let Some(r) = &spec.red_flag {
             if !(1..=5).contains(&r.value) {
-                err(line_of(r), format!("red_flag must be 1 to 5, found {}", r.value));
+                err(
+                    line_of(r),
+                    format!("red_flag must be 1 to 5, found {}", r.value),
+                );
             }
         }
         if spec.tsc.is_empty() {
-            err(Some(line), "a control must map to at least one Trust Services Criterion (`tsc`)".into());
+            err(
+                Some(line),
+                "a control must map to at least one Trust Services Criterion (`tsc`)".into(),
+            );
         }
         for t in &spec.tsc {
             if tsc::get(&t.value).is_none() {
-                err(line_of(t), format!("unknown Trust Services Criterion `{}` (see controls/tsc.yaml)", t.value));
+                err(
+                    line_of(t),
+                    format!(
+                        "unknown Trust Services Criterion `{}` (see controls/tsc.yaml)",
+                        t.value
+                    ),
+                );
             }
         }
-        if spec.title.trim().is_empty() || spec.rationale.trim().is_empty() || spec.remediation.trim().is_empty() {
-            err(Some(line), "title, rationale and remediation must not be empty".into());
+        if spec.title.trim().is_empty()
+            || spec.rationale.trim().is_empty()
+            || spec.remediation.trim().is_empty()
+        {
+            err(
+                Some(line),
+                "title, rationale and remediation must not be empty".into(),
+            );
         }
         let mut params = spec.params.clone();
         for (k, v) in &opts.params {
@@ -322,21 +428,40 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     }
     for k in opts.params.keys() {
         if !used_params.contains(k) {
-            diags.push(Diag { file: "config".into(), line: None, message: format!("parameter `{k}` is not declared by any control") });
+            diags.push(Diag {
+                file: "config".into(),
+                line: None,
+                message: format!("parameter `{k}` is not declared by any control"),
+            });
         }
     }
-    compiled.sort_by(|a, b| (a.red_flag.unwrap_or(u8::MAX), &a.id).cmp(&(b.red_flag.unwrap_or(u8::MAX), &b.id)));
+    compiled.sort_by(|a, b| {
+        (a.red_flag.unwrap_or(u8::MAX), &a.id).cmp(&(b.red_flag.unwrap_or(u8::MAX), &b.id))
+    });
 
     let matchers = match matchers.build() {
         Ok(m) => m,
         Err(e) => {
-            diags.push(Diag { file: "controls".into(), line: None, message: format!("patterns do not compile together: {e}") });
+            diags.push(Diag {
+                file: "controls".into(),
+                line: None,
+                message: format!("patterns do not compile together: {e}"),
+            });
             Matchers::empty()
         }
     };
     diags.sort();
     diags.dedup();
-    Loaded { controls: ControlSet { controls: compiled }, catalogs, signals, doc_kinds, doc_kind_info, matchers, queries, diags }
+    Loaded {
+        controls: ControlSet { controls: compiled },
+        catalogs,
+        signals,
+        doc_kinds,
+        doc_kind_info,
+        matchers,
+        queries,
+        diags,
+    }
 }
 
 fn builtin_len(opts: &LoadOptions) -> usize {
@@ -348,5 +473,9 @@ fn builtin_len(opts: &LoadOptions) -> usize {
 }
 
 fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-') && id.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        && id.chars().next().is_some_and(|c| c.is_ascii_uppercase())
 }

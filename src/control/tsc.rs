@@ -22,7 +22,9 @@ const TSC_YAML: &str = include_str!("../../controls/tsc.yaml");
 /// All criteria, in the order of the file.
 pub fn all() -> &'static [Criterion] {
     static ALL: std::sync::LazyLock<Vec<Criterion>> = std::sync::LazyLock::new(|| {
-        serde_saphyr::from_str::<TscFile>(TSC_YAML).map(|f| f.criteria).unwrap_or_default()
+        serde_saphyr::from_str::<TscFile>(TSC_YAML)
+            .map(|f| f.criteria)
+            .unwrap_or_default()
     });
     &ALL
 }

@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use sha2::{Digest, Sha256};
 
-use super::{ControlOut, Counts, FindingOut, Gate, NoteOut, PointerOut, Report, Status, Summary, TargetOut, Tool};
+use super::{
+    ControlOut, Counts, FindingOut, Gate, NoteOut, PointerOut, Report, Status, Summary, TargetOut,
+    Tool,
+};
 use crate::check::Context;
 use crate::control::{Control, Severity};
 use crate::evidence::{Item, Pointer};
@@ -32,26 +35,45 @@ pub fn build(controls: &[&Control], cx: &Context<'_>, fail_on: Option<Severity>)
         let applies = control.applies_when.as_ref().map(|c| c.evaluate(cx));
         let subject: Vec<Pointer> = applies
             .as_ref()
-            .map(|o| o.passed.iter().flat_map(|i| i.pointers.iter().cloned()).take(MAX_SUBJECT_POINTERS).collect())
+            .map(|o| {
+                o.passed
+                    .iter()
+                    .flat_map(|i| i.pointers.iter().cloned())
+                    .take(MAX_SUBJECT_POINTERS)
+                    .collect()
+            })
             .unwrap_or_default();
-        let (status, evidence, failed): (Status, Vec<Pointer>, Vec<Item>) = match (&applies, &control.check) {
-            (Some(a), _) if !a.holds => (Status::NotApplicable, Vec::new(), Vec::new()),
-            (_, None) => (Status::Manual, subject.clone(), Vec::new()),
-            (_, Some(check)) => {
-                let o = check.evaluate(cx);
-                let ev: Vec<Pointer> = o.passed.iter().flat_map(|i| i.pointers.iter().cloned()).take(MAX_CONTROL_EVIDENCE).collect();
-                if o.holds {
-                    (Status::Pass, ev, Vec::new())
-                } else {
-                    let failed = if o.failed.is_empty() {
-                        vec![Item::new(control.message.clone().unwrap_or_else(|| control.title.clone()), "gap", Vec::new())]
+        let (status, evidence, failed): (Status, Vec<Pointer>, Vec<Item>) =
+            match (&applies, &control.check) {
+                (Some(a), _) if !a.holds => (Status::NotApplicable, Vec::new(), Vec::new()),
+                (_, None) => (Status::Manual, subject.clone(), Vec::new()),
+                (_, Some(check)) => {
+                    let o = check.evaluate(cx);
+                    let ev: Vec<Pointer> = o
+                        .passed
+                        .iter()
+                        .flat_map(|i| i.pointers.iter().cloned())
+                        .take(MAX_CONTROL_EVIDENCE)
+                        .collect();
+                    if o.holds {
+                        (Status::Pass, ev, Vec::new())
                     } else {
-                        o.failed
-                    };
-                    (Status::Gap, ev, failed)
+                        let failed = if o.failed.is_empty() {
+                            vec![Item::new(
+                                control
+                                    .message
+                                    .clone()
+                                    .unwrap_or_else(|| control.title.clone()),
+                                "gap",
+                                Vec::new(),
+                            )]
+                        } else {
+                            o.failed
+                        };
+                        (Status::Gap, ev, failed)
+                    }
                 }
-            }
-        };
+            };
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut n = 0;
         for item in failed {
@@ -60,10 +82,18 @@ pub fn build(controls: &[&Control], cx: &Context<'_>, fail_on: Option<Severity>)
                 (Some(m), true) => m.clone(),
                 _ => item.message.clone(),
             };
-            let pointers = if item.pointers.is_empty() { subject.clone() } else { item.pointers.clone() };
+            let pointers = if item.pointers.is_empty() {
+                subject.clone()
+            } else {
+                item.pointers.clone()
+            };
             let count = seen.entry(item.key.clone()).or_insert(0);
             *count += 1;
-            let key = if *count > 1 { format!("{}#{}", item.key, count) } else { item.key.clone() };
+            let key = if *count > 1 {
+                format!("{}#{}", item.key, count)
+            } else {
+                item.key.clone()
+            };
             findings.push(FindingOut {
                 control_id: control.id.clone(),
                 red_flag: control.red_flag,
@@ -93,17 +123,35 @@ pub fn build(controls: &[&Control], cx: &Context<'_>, fail_on: Option<Severity>)
     }
     findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     let summary = summarize(&out_controls, &findings);
-    let failing = findings.iter().filter(|f| fail_on.is_some_and(|t| f.severity >= t)).count();
-    let gate = Gate { fail_on: fail_on.map_or("none", Severity::as_str).to_string(), failing_findings: failing, exit_code: u8::from(failing > 0) };
+    let failing = findings
+        .iter()
+        .filter(|f| fail_on.is_some_and(|t| f.severity >= t))
+        .count();
+    let gate = Gate {
+        fail_on: fail_on.map_or("none", Severity::as_str).to_string(),
+        failing_findings: failing,
+        exit_code: u8::from(failing > 0),
+    };
     Report {
         schema_version: super::SCHEMA_VERSION,
-        tool: Tool { name: "redflag", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "redflag",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         as_of: cx.as_of.format("%Y-%m-%d").to_string(),
         targets: targets(ws),
         summary,
         controls: out_controls,
         findings,
-        notes: ws.notes.iter().map(|n| NoteOut { target: ws.targets[n.target as usize].display.clone(), path: n.path.clone(), message: n.message.clone() }).collect(),
+        notes: ws
+            .notes
+            .iter()
+            .map(|n| NoteOut {
+                target: ws.targets[n.target as usize].display.clone(),
+                path: n.path.clone(),
+                message: n.message.clone(),
+            })
+            .collect(),
         gate,
     }
 }
@@ -112,7 +160,12 @@ fn targets(ws: &Workspace) -> Vec<TargetOut> {
     ws.targets
         .iter()
         .zip(&ws.stats)
-        .map(|(t, s)| TargetOut { path: t.display.clone(), files_scanned: s.files_scanned, bytes_scanned: s.bytes_scanned, role: if t.evidence_only { "evidence" } else { "scan" } })
+        .map(|(t, s)| TargetOut {
+            path: t.display.clone(),
+            files_scanned: s.files_scanned,
+            bytes_scanned: s.bytes_scanned,
+            role: if t.evidence_only { "evidence" } else { "scan" },
+        })
         .collect()
 }
 
@@ -139,11 +192,15 @@ pub fn fingerprint(control_id: &str, key: &str) -> String {
 }
 
 fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Summary {
-    let mut by_red_flag: BTreeMap<String, Counts> = (1..=5).map(|i| (i.to_string(), Counts::default())).collect();
+    let mut by_red_flag: BTreeMap<String, Counts> = (1..=5)
+        .map(|i| (i.to_string(), Counts::default()))
+        .collect();
     let mut total = Counts::default();
     let (mut earned, mut possible) = (0.0, 0.0);
     for c in controls {
-        let slot = c.red_flag.map(|r| by_red_flag.entry(r.to_string()).or_default());
+        let slot = c
+            .red_flag
+            .map(|r| by_red_flag.entry(r.to_string()).or_default());
         let bump = |counts: &mut Counts| match c.status {
             Status::Pass => counts.pass += 1,
             Status::Gap => counts.gap += 1,
@@ -163,8 +220,20 @@ fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Summary {
             _ => {}
         }
     }
-    let score = if possible > 0.0 { (earned / possible * 1000.0).round() / 10.0 } else { 100.0 };
-    let mut by_severity: BTreeMap<&'static str, usize> = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low].iter().map(|s| (s.as_str(), 0)).collect();
+    let score = if possible > 0.0 {
+        (earned / possible * 1000.0).round() / 10.0
+    } else {
+        100.0
+    };
+    let mut by_severity: BTreeMap<&'static str, usize> = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ]
+    .iter()
+    .map(|s| (s.as_str(), 0))
+    .collect();
     for f in findings {
         *by_severity.entry(f.severity.as_str()).or_default() += 1;
     }

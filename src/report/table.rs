@@ -56,7 +56,11 @@ fn pointer_line(p: &PointerOut, multi_target: bool) -> String {
         let _ = write!(line, "  {}", paint(snippet, Style::new().dimmed()));
     }
     if let Some(label) = &p.label {
-        let _ = write!(line, "  {}", paint(&format!("[{label}]"), AnsiColor::Blue.on_default()));
+        let _ = write!(
+            line,
+            "  {}",
+            paint(&format!("[{label}]"), AnsiColor::Blue.on_default())
+        );
     }
     line
 }
@@ -64,29 +68,63 @@ fn pointer_line(p: &PointerOut, multi_target: bool) -> String {
 pub fn render(report: &Report, width: Option<u16>, out: &mut dyn Write) -> std::io::Result<()> {
     let mut s = String::new();
     let multi = report.targets.len() > 1;
-    let _ = writeln!(s, "{} · SOC 2 Type II readiness · as of {}", paint(&format!("redflag {}", report.tool.version), Style::new().bold()), report.as_of);
+    let _ = writeln!(
+        s,
+        "{} · SOC 2 Type II readiness · as of {}",
+        paint(
+            &format!("redflag {}", report.tool.version),
+            Style::new().bold()
+        ),
+        report.as_of
+    );
     for t in &report.targets {
-        let role = if t.role == "evidence" { " (evidence only)" } else { "" };
-        let _ = writeln!(s, "target: {}{role} · {} files, {}", t.path, t.files_scanned, crate::check::artifact::human_size(t.bytes_scanned));
+        let role = if t.role == "evidence" {
+            " (evidence only)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "target: {}{role} · {} files, {}",
+            t.path,
+            t.files_scanned,
+            crate::check::artifact::human_size(t.bytes_scanned)
+        );
     }
 
     let mut groups: Vec<Option<u8>> = report.controls.iter().map(|c| c.red_flag).collect();
     groups.dedup();
     for rf in groups {
-        let controls: Vec<&ControlOut> = report.controls.iter().filter(|c| c.red_flag == rf).collect();
+        let controls: Vec<&ControlOut> = report
+            .controls
+            .iter()
+            .filter(|c| c.red_flag == rf)
+            .collect();
         let heading = match rf {
             Some(n) => format!("Red flag {n} · {}", red_flag_title(rf)),
             None => red_flag_title(None).to_string(),
         };
-        let _ = writeln!(s, "\n{}", paint(&format!("━━ {heading} ━━"), Style::new().bold()));
+        let _ = writeln!(
+            s,
+            "\n{}",
+            paint(&format!("━━ {heading} ━━"), Style::new().bold())
+        );
         let mut table = Table::new();
-        table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+        table
+            .load_style(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic);
         if let Some(w) = width {
             table.set_width(w);
         }
         table.set_header(vec!["Status", "Severity", "Control", "Title", "Findings"]);
         for c in &controls {
-            table.add_row(vec![c.status.label().to_string(), c.severity.to_string(), c.id.clone(), c.title.clone(), c.findings.to_string()]);
+            table.add_row(vec![
+                c.status.label().to_string(),
+                c.severity.to_string(),
+                c.id.clone(),
+                c.title.clone(),
+                c.findings.to_string(),
+            ]);
         }
         let _ = writeln!(s, "{table}");
         for c in controls {
@@ -106,23 +144,52 @@ pub fn render(report: &Report, width: Option<u16>, out: &mut dyn Write) -> std::
         sm.not_applicable,
         sm.manual
     );
-    let sev: Vec<String> = ["critical", "high", "medium", "low"].iter().map(|k| format!("{} {k}", sm.by_severity.get(k).copied().unwrap_or(0))).collect();
+    let sev: Vec<String> = ["critical", "high", "medium", "low"]
+        .iter()
+        .map(|k| format!("{} {k}", sm.by_severity.get(k).copied().unwrap_or(0)))
+        .collect();
     let _ = writeln!(s, "  {} findings: {}", sm.findings, sev.join(", "));
     if !report.notes.is_empty() {
-        let _ = writeln!(s, "  {} notes: files skipped or not parsed", report.notes.len());
+        let _ = writeln!(
+            s,
+            "  {} notes: files skipped or not parsed",
+            report.notes.len()
+        );
         for n in report.notes.iter().take(10) {
-            let loc = if multi { format!("{}/{}", n.target, n.path) } else { n.path.clone() };
-            let _ = writeln!(s, "    {}  {}", loc, paint(&n.message, Style::new().dimmed()));
+            let loc = if multi {
+                format!("{}/{}", n.target, n.path)
+            } else {
+                n.path.clone()
+            };
+            let _ = writeln!(
+                s,
+                "    {}  {}",
+                loc,
+                paint(&n.message, Style::new().dimmed())
+            );
         }
         if report.notes.len() > 10 {
-            let _ = writeln!(s, "    … and {} more (--format json lists all)", report.notes.len() - 10);
+            let _ = writeln!(
+                s,
+                "    … and {} more (--format json lists all)",
+                report.notes.len() - 10
+            );
         }
     }
     let g = &report.gate;
     let verdict = if g.exit_code == 0 {
-        paint(&format!("no gap at or above --fail-on {}", g.fail_on), AnsiColor::Green.on_default().bold())
+        paint(
+            &format!("no gap at or above --fail-on {}", g.fail_on),
+            AnsiColor::Green.on_default().bold(),
+        )
     } else {
-        paint(&format!("{} findings at or above --fail-on {}", g.failing_findings, g.fail_on), AnsiColor::Red.on_default().bold())
+        paint(
+            &format!(
+                "{} findings at or above --fail-on {}",
+                g.failing_findings, g.fail_on
+            ),
+            AnsiColor::Red.on_default().bold(),
+        )
     };
     let _ = writeln!(s, "  result: {verdict}");
     out.write_all(s.as_bytes())
@@ -139,18 +206,46 @@ fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) 
     match c.status {
         Status::Gap => {
             let _ = writeln!(s, "\n{head}");
-            let findings: Vec<&FindingOut> = report.findings.iter().filter(|f| f.control_id == c.id).collect();
+            let findings: Vec<&FindingOut> = report
+                .findings
+                .iter()
+                .filter(|f| f.control_id == c.id)
+                .collect();
+            let mut previous: Option<&[PointerOut]> = None;
             for f in findings {
-                let _ = writeln!(s, "  {} {}", paint("✗", AnsiColor::Red.on_default()), f.message);
+                let _ = writeln!(
+                    s,
+                    "  {} {}",
+                    paint("✗", AnsiColor::Red.on_default()),
+                    f.message
+                );
+                if previous == Some(f.evidence.as_slice()) && !f.evidence.is_empty() {
+                    let _ = writeln!(
+                        s,
+                        "      {}",
+                        paint("(evidence as above)", Style::new().dimmed())
+                    );
+                    continue;
+                }
+                previous = Some(f.evidence.as_slice());
                 for p in f.evidence.iter().take(GAP_EVIDENCE_LINES) {
                     let _ = writeln!(s, "{}", pointer_line(p, multi));
                 }
                 if f.evidence.len() > GAP_EVIDENCE_LINES {
-                    let _ = writeln!(s, "      … and {} more", f.evidence.len() - GAP_EVIDENCE_LINES);
+                    let _ = writeln!(
+                        s,
+                        "      … and {} more",
+                        f.evidence.len() - GAP_EVIDENCE_LINES
+                    );
                 }
             }
             let fix = c.remediation.lines().next().unwrap_or("");
-            let _ = writeln!(s, "  {} {fix} (redflag explain {})", paint("fix:", Style::new().bold()), c.id);
+            let _ = writeln!(
+                s,
+                "  {} {fix} (redflag explain {})",
+                paint("fix:", Style::new().bold()),
+                c.id
+            );
         }
         Status::Pass if !c.evidence.is_empty() => {
             let _ = writeln!(s, "\n{head}");
@@ -158,11 +253,19 @@ fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) 
                 let _ = writeln!(s, "{}", pointer_line(p, multi));
             }
             if c.evidence.len() > PASS_EVIDENCE_LINES {
-                let _ = writeln!(s, "      … and {} more", c.evidence.len() - PASS_EVIDENCE_LINES);
+                let _ = writeln!(
+                    s,
+                    "      … and {} more",
+                    c.evidence.len() - PASS_EVIDENCE_LINES
+                );
             }
         }
         Status::Manual => {
-            let _ = writeln!(s, "\n{head}\n  needs manual evidence: redflag explain {}", c.id);
+            let _ = writeln!(
+                s,
+                "\n{head}\n  needs manual evidence: redflag explain {}",
+                c.id
+            );
         }
         _ => {}
     }

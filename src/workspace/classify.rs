@@ -6,19 +6,93 @@
 /// Extensions of formats that are never text. Kept sorted (a test checks), so a reader can
 /// find an entry and the binary search works.
 const BINARY_EXTENSIONS: &[&str] = &[
-    "7z", "a", "arrow", "avi", "avif", "bin", "bmp", "bz2", "ckpt", "class", "db", "dll", "dmg", "doc", "docx", "dylib",
-    "eot", "exe", "feather", "ggml", "gguf", "gif", "gz", "h5", "hdf5", "ico", "jar", "joblib", "jpeg", "jpg", "keras",
-    "lz4", "mar", "mlmodel", "mov", "mp3", "mp4", "msgpack", "npy", "npz", "o", "onnx", "orc", "otf", "parquet", "pb",
-    "pdf", "pickle", "pkl", "png", "ppt", "pptx", "pt", "pth", "pyc", "pyo", "rar", "safetensors", "so", "sqlite",
-    "tar", "tflite", "tgz", "tif", "tiff", "ttf", "wasm", "wav", "webm", "webp", "whl", "woff", "woff2", "xls", "xlsx",
-    "xz", "zip", "zst",
+    "7z",
+    "a",
+    "arrow",
+    "avi",
+    "avif",
+    "bin",
+    "bmp",
+    "bz2",
+    "ckpt",
+    "class",
+    "db",
+    "dll",
+    "dmg",
+    "doc",
+    "docx",
+    "dylib",
+    "eot",
+    "exe",
+    "feather",
+    "ggml",
+    "gguf",
+    "gif",
+    "gz",
+    "h5",
+    "hdf5",
+    "ico",
+    "jar",
+    "joblib",
+    "jpeg",
+    "jpg",
+    "keras",
+    "lz4",
+    "mar",
+    "mlmodel",
+    "mov",
+    "mp3",
+    "mp4",
+    "msgpack",
+    "npy",
+    "npz",
+    "o",
+    "onnx",
+    "orc",
+    "otf",
+    "parquet",
+    "pb",
+    "pdf",
+    "pickle",
+    "pkl",
+    "png",
+    "ppt",
+    "pptx",
+    "pt",
+    "pth",
+    "pyc",
+    "pyo",
+    "rar",
+    "safetensors",
+    "so",
+    "sqlite",
+    "tar",
+    "tflite",
+    "tgz",
+    "tif",
+    "tiff",
+    "ttf",
+    "wasm",
+    "wav",
+    "webm",
+    "webp",
+    "whl",
+    "woff",
+    "woff2",
+    "xls",
+    "xlsx",
+    "xz",
+    "zip",
+    "zst",
 ];
 
 /// True when the file name's extension says it is binary.
 pub fn is_binary_name(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     match name.rsplit_once('.') {
-        Some((_, ext)) => BINARY_EXTENSIONS.binary_search(&ext.to_ascii_lowercase().as_str()).is_ok(),
+        Some((_, ext)) => BINARY_EXTENSIONS
+            .binary_search(&ext.to_ascii_lowercase().as_str())
+            .is_ok(),
         None => false,
     }
 }
@@ -40,17 +114,22 @@ pub enum CommentStyle {
 
 pub fn comment_style(path: &str) -> CommentStyle {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    if name == "dockerfile" || name == "makefile" || name.starts_with(".env") || name == "gemfile" || name == "pipfile" {
+    if name == "dockerfile"
+        || name == "makefile"
+        || name.starts_with(".env")
+        || name == "gemfile"
+        || name == "pipfile"
+    {
         return CommentStyle::Hash;
     }
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
     match ext {
-        "py" | "pyi" | "sh" | "bash" | "zsh" | "yaml" | "yml" | "toml" | "rb" | "r" | "pl" | "cfg" | "ini" | "conf"
-        | "env" | "properties" | "txt" | "dockerfile" | "mk" | "cmake" | "ps1" | "jl" | "nix" => CommentStyle::Hash,
-        "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "go" | "rs" | "java" | "kt" | "kts" | "scala" | "c" | "h" | "cc"
-        | "cpp" | "hpp" | "cs" | "swift" | "dart" | "groovy" | "gradle" | "proto" | "json5" | "jsonc" | "zig" => {
-            CommentStyle::Slash
-        }
+        "py" | "pyi" | "sh" | "bash" | "zsh" | "yaml" | "yml" | "toml" | "rb" | "r" | "pl"
+        | "cfg" | "ini" | "conf" | "env" | "properties" | "txt" | "dockerfile" | "mk" | "cmake"
+        | "ps1" | "jl" | "nix" => CommentStyle::Hash,
+        "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "go" | "rs" | "java" | "kt" | "kts"
+        | "scala" | "c" | "h" | "cc" | "cpp" | "hpp" | "cs" | "swift" | "dart" | "groovy"
+        | "gradle" | "proto" | "json5" | "jsonc" | "zig" => CommentStyle::Slash,
         "tf" | "hcl" | "tfvars" | "php" => CommentStyle::HashSlash,
         "sql" | "lua" | "hs" => CommentStyle::Dash,
         _ => CommentStyle::None,
@@ -62,7 +141,9 @@ pub fn is_comment(line: &str, style: CommentStyle) -> bool {
     let t = line.trim_start();
     match style {
         CommentStyle::Hash => t.starts_with('#'),
-        CommentStyle::Slash => t.starts_with("//") || t.starts_with("/*") || t.starts_with("* ") || t == "*",
+        CommentStyle::Slash => {
+            t.starts_with("//") || t.starts_with("/*") || t.starts_with("* ") || t == "*"
+        }
         CommentStyle::HashSlash => t.starts_with('#') || t.starts_with("//") || t.starts_with("/*"),
         CommentStyle::Dash => t.starts_with("--"),
         CommentStyle::None => false,
@@ -86,8 +167,31 @@ impl PathFlags {
         let parts: Vec<&str> = lower.split('/').collect();
         let (dirs, name) = parts.split_at(parts.len().saturating_sub(1));
         let name = name.first().copied().unwrap_or("");
-        const TEST_DIRS: &[&str] = &["test", "tests", "__tests__", "__mocks__", "spec", "specs", "testdata", "test_data", "fixtures", "e2e", "testing"];
-        const EXAMPLE_DIRS: &[&str] = &["example", "examples", "sample", "samples", "demo", "demos", "tutorial", "tutorials", "notebooks", "cookbook"];
+        const TEST_DIRS: &[&str] = &[
+            "test",
+            "tests",
+            "__tests__",
+            "__mocks__",
+            "spec",
+            "specs",
+            "testdata",
+            "test_data",
+            "fixtures",
+            "e2e",
+            "testing",
+        ];
+        const EXAMPLE_DIRS: &[&str] = &[
+            "example",
+            "examples",
+            "sample",
+            "samples",
+            "demo",
+            "demos",
+            "tutorial",
+            "tutorials",
+            "notebooks",
+            "cookbook",
+        ];
         let stem = name.split('.').next().unwrap_or("");
         let test = dirs.iter().any(|d| TEST_DIRS.contains(d))
             || stem.starts_with("test_")
@@ -96,11 +200,19 @@ impl PathFlags {
             || name.contains(".test.")
             || name.contains(".spec.")
             || name == "conftest.py";
-        let example = dirs.iter().any(|d| EXAMPLE_DIRS.contains(d)) || name.ends_with(".ipynb") || stem.starts_with("example");
+        let example = dirs.iter().any(|d| EXAMPLE_DIRS.contains(d))
+            || name.ends_with(".ipynb")
+            || stem.starts_with("example");
         let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
-        let prose = matches!(ext, "md" | "markdown" | "rst" | "txt" | "adoc" | "org" | "html" | "htm")
-            && !name.starts_with("requirements");
-        Self { test, example, prose }
+        let prose = matches!(
+            ext,
+            "md" | "markdown" | "rst" | "txt" | "adoc" | "org" | "html" | "htm"
+        ) && !name.starts_with("requirements");
+        Self {
+            test,
+            example,
+            prose,
+        }
     }
 
     /// Production code or configuration: not a test, example or document.

@@ -45,7 +45,11 @@ pub struct Record {
 impl Record {
     /// The first field whose key loosely matches any of `keys` (already normalised).
     pub fn field(&self, keys: &[String]) -> Option<&Field> {
-        keys.iter().find_map(|k| self.fields.iter().find(|f| crate::text::key_matches(&f.norm, k)))
+        keys.iter().find_map(|k| {
+            self.fields
+                .iter()
+                .find(|f| crate::text::key_matches(&f.norm, k))
+        })
     }
 }
 
@@ -62,27 +66,47 @@ impl Document {
     pub fn text(&self, from: u32, to: u32) -> String {
         let a = (from.max(1) - 1) as usize;
         let b = (to as usize).min(self.lines.len());
-        self.lines.get(a..b).map(|l| l.join("\n")).unwrap_or_default()
+        self.lines
+            .get(a..b)
+            .map(|l| l.join("\n"))
+            .unwrap_or_default()
     }
 
     pub fn line(&self, line: u32) -> &str {
-        self.lines.get((line.max(1) - 1) as usize).map_or("", String::as_str)
+        self.lines
+            .get((line.max(1) - 1) as usize)
+            .map_or("", String::as_str)
     }
 }
 
 /// Parses a document by its extension. `Err` is a one-line note for the report; the raw
 /// lines are still usable, so a broken YAML register yields a text-only document.
 pub fn parse(path: &str, text: &str) -> (Document, Option<String>) {
-    let lines: Vec<String> = text.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .collect();
     let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     let (records, err) = match ext.as_str() {
         "yaml" | "yml" => match node::parse_yaml_stream(text) {
-            Ok(docs) => (docs.iter().flat_map(|d| records_from_node(d, None)).collect(), None),
+            Ok(docs) => (
+                docs.iter()
+                    .flat_map(|d| records_from_node(d, None))
+                    .collect(),
+                None,
+            ),
             Err(e) => (Vec::new(), Some(format!("YAML parse error: {e}"))),
         },
         "json" => match Node::from_json(text) {
             Ok(doc) => (records_from_node(&doc, None), None),
-            Err(e) => (Vec::new(), Some(format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))),
+            Err(e) => (
+                Vec::new(),
+                Some(format!(
+                    "JSON parse error at {}:{}: {e}",
+                    e.line(),
+                    e.column()
+                )),
+            ),
         },
         "csv" | "tsv" => csv_records(text, if ext == "tsv" { b'\t' } else { b',' }),
         _ => markdown_records(&lines),
@@ -94,7 +118,18 @@ pub fn parse(path: &str, text: &str) -> (Document, Option<String>) {
 // YAML / JSON
 
 /// Keys whose value names the entry (a vendor, a dataset, a scenario).
-const IDENTITY_KEYS: &[&str] = &["name", "vendor", "provider", "title", "id", "supplier", "company", "dataset name", "scenario", "model"];
+const IDENTITY_KEYS: &[&str] = &[
+    "name",
+    "vendor",
+    "provider",
+    "title",
+    "id",
+    "supplier",
+    "company",
+    "dataset name",
+    "scenario",
+    "model",
+];
 
 fn records_from_node(doc: &Node, title: Option<&str>) -> Vec<Record> {
     let mut out = Vec::new();
@@ -103,7 +138,9 @@ fn records_from_node(doc: &Node, title: Option<&str>) -> Vec<Record> {
 }
 
 fn has_scalar_entry(entries: &[(node::Key, Node)]) -> bool {
-    entries.iter().any(|(_, v)| matches!(v.value, Value::Scalar(_)))
+    entries
+        .iter()
+        .any(|(_, v)| matches!(v.value, Value::Scalar(_)))
 }
 
 /// A map becomes a record when it holds scalars or sits in a list; nested maps inside a
@@ -111,10 +148,19 @@ fn has_scalar_entry(entries: &[(node::Key, Node)]) -> bool {
 fn collect_records(node: &Node, title: &str, in_list: bool, out: &mut Vec<Record>) {
     match &node.value {
         Value::Map(entries) if in_list || has_scalar_entry(entries) => {
-            let mut rec = Record { kind: RecordKind::Mapping, title: title.to_string(), line: node.line, end_line: node.line, fields: Vec::new() };
+            let mut rec = Record {
+                kind: RecordKind::Mapping,
+                title: title.to_string(),
+                line: node.line,
+                end_line: node.line,
+                fields: Vec::new(),
+            };
             let mut children = Vec::new();
             flatten_fields(entries, "", &mut rec, &mut children);
-            if let Some(id) = IDENTITY_KEYS.iter().find_map(|k| rec.fields.iter().find(|f| f.norm == *k)) {
+            if let Some(id) = IDENTITY_KEYS
+                .iter()
+                .find_map(|k| rec.fields.iter().find(|f| f.norm == *k))
+            {
                 rec.title = id.value.clone();
             }
             rec.end_line = max_line(node).max(rec.line);
@@ -137,16 +183,35 @@ fn collect_records(node: &Node, title: &str, in_list: bool, out: &mut Vec<Record
     }
 }
 
-fn flatten_fields<'a>(entries: &'a [(node::Key, Node)], prefix: &str, rec: &mut Record, children: &mut Vec<(String, &'a Node)>) {
+fn flatten_fields<'a>(
+    entries: &'a [(node::Key, Node)],
+    prefix: &str,
+    rec: &mut Record,
+    children: &mut Vec<(String, &'a Node)>,
+) {
     for (k, v) in entries {
-        let key = if prefix.is_empty() { k.text.clone() } else { format!("{prefix} {}", k.text) };
+        let key = if prefix.is_empty() {
+            k.text.clone()
+        } else {
+            format!("{prefix} {}", k.text)
+        };
         match &v.value {
             Value::Map(inner) => flatten_fields(inner, &key, rec, children),
             Value::Seq(items) if items.iter().any(|i| matches!(i.value, Value::Map(_))) => {
                 children.push((key.clone(), v));
-                rec.fields.push(Field { norm: norm_key(&key), key, value: v.flat_text(), line: k.line });
+                rec.fields.push(Field {
+                    norm: norm_key(&key),
+                    key,
+                    value: v.flat_text(),
+                    line: k.line,
+                });
             }
-            _ => rec.fields.push(Field { norm: norm_key(&key), key, value: v.flat_text(), line: k.line }),
+            _ => rec.fields.push(Field {
+                norm: norm_key(&key),
+                key,
+                value: v.flat_text(),
+                line: k.line,
+            }),
         }
     }
 }
@@ -154,7 +219,11 @@ fn flatten_fields<'a>(entries: &'a [(node::Key, Node)], prefix: &str, rec: &mut 
 fn max_line(node: &Node) -> u32 {
     match &node.value {
         Value::Seq(items) => items.iter().map(max_line).max().unwrap_or(node.line),
-        Value::Map(entries) => entries.iter().map(|(_, v)| max_line(v)).max().unwrap_or(node.line),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(_, v)| max_line(v))
+            .max()
+            .unwrap_or(node.line),
         _ => node.line,
     }
 }
@@ -163,7 +232,10 @@ fn max_line(node: &Node) -> u32 {
 // CSV
 
 fn csv_records(text: &str, delimiter: u8) -> (Vec<Record>, Option<String>) {
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(str::to_string).collect(),
         Err(e) => return (Vec::new(), Some(format!("CSV parse error: {e}"))),
@@ -178,14 +250,27 @@ fn csv_records(text: &str, delimiter: u8) -> (Vec<Record>, Option<String>) {
                 break;
             }
         };
-        let line = row.position().map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
+        let line = row
+            .position()
+            .map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
         let fields: Vec<Field> = headers
             .iter()
             .zip(row.iter())
-            .map(|(k, v)| Field { key: k.clone(), norm: norm_key(k), value: v.to_string(), line })
+            .map(|(k, v)| Field {
+                key: k.clone(),
+                norm: norm_key(k),
+                value: v.to_string(),
+                line,
+            })
             .collect();
         let title = identity_of(&fields);
-        out.push(Record { kind: RecordKind::CsvRow, title, line, end_line: line, fields });
+        out.push(Record {
+            kind: RecordKind::CsvRow,
+            title,
+            line,
+            end_line: line,
+            fields,
+        });
     }
     (out, err)
 }
@@ -193,7 +278,11 @@ fn csv_records(text: &str, delimiter: u8) -> (Vec<Record>, Option<String>) {
 fn identity_of(fields: &[Field]) -> String {
     IDENTITY_KEYS
         .iter()
-        .find_map(|k| fields.iter().find(|f| f.norm == *k || f.norm.starts_with(&format!("{k} "))))
+        .find_map(|k| {
+            fields
+                .iter()
+                .find(|f| f.norm == *k || f.norm.starts_with(&format!("{k} ")))
+        })
         .or(fields.first())
         .map(|f| f.value.trim().to_string())
         .unwrap_or_default()
@@ -202,7 +291,8 @@ fn identity_of(fields: &[Field]) -> String {
 // ---------------------------------------------------------------------------------------
 // Markdown and plain text
 
-static HEADING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(#{1,6})\s+(.+?)\s*#*\s*$").unwrap());
+static HEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(#{1,6})\s+(.+?)\s*#*\s*$").unwrap());
 /// `- Key: value`, `* **Key:** value`, `Key: value`, `| Key | value |` is handled as a table.
 static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?)?(?:\*\*|__)?([A-Za-z][A-Za-z0-9 /()&'._-]{0,60}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$").unwrap()
@@ -219,24 +309,44 @@ fn is_separator_row(line: &str) -> bool {
 }
 
 fn strip_md(s: &str) -> String {
-    s.replace("**", "").replace("__", "").replace('`', "").trim().to_string()
+    s.replace("**", "")
+        .replace("__", "")
+        .replace('`', "")
+        .trim()
+        .to_string()
 }
 
 fn markdown_records(lines: &[String]) -> (Vec<Record>, Option<String>) {
     let mut out: Vec<Record> = Vec::new();
     let n = u32::try_from(lines.len()).unwrap_or(u32::MAX);
-    let mut doc = Record { kind: RecordKind::Document, title: String::new(), line: 1, end_line: n.max(1), fields: Vec::new() };
+    let mut doc = Record {
+        kind: RecordKind::Document,
+        title: String::new(),
+        line: 1,
+        end_line: n.max(1),
+        fields: Vec::new(),
+    };
     let mut err = None;
     let mut i = 0usize;
 
     // Front matter.
     if lines.first().is_some_and(|l| l.trim() == "---") {
-        if let Some(end) = lines.iter().skip(1).position(|l| l.trim() == "---" || l.trim() == "...") {
+        if let Some(end) = lines
+            .iter()
+            .skip(1)
+            .position(|l| l.trim() == "---" || l.trim() == "...")
+        {
             let body = lines[1..=end].join("\n");
             match node::parse_yaml(&body) {
                 Ok(front) => {
                     if let Value::Map(entries) = &front.value {
-                        let mut tmp = Record { kind: RecordKind::Document, title: String::new(), line: 1, end_line: 1, fields: Vec::new() };
+                        let mut tmp = Record {
+                            kind: RecordKind::Document,
+                            title: String::new(),
+                            line: 1,
+                            end_line: 1,
+                            fields: Vec::new(),
+                        };
                         let mut children = Vec::new();
                         flatten_fields(entries, "", &mut tmp, &mut children);
                         for mut f in tmp.fields {
@@ -273,7 +383,13 @@ fn markdown_records(lines: &[String]) -> (Vec<Record>, Option<String>) {
                 let (idx, _) = stack.pop().unwrap_or_default();
                 out[idx].end_line = lineno - 1;
             }
-            out.push(Record { kind: RecordKind::Heading(level), title: strip_md(&c[2]), line: lineno, end_line: n, fields: Vec::new() });
+            out.push(Record {
+                kind: RecordKind::Heading(level),
+                title: strip_md(&c[2]),
+                line: lineno,
+                end_line: n,
+                fields: Vec::new(),
+            });
             stack.push((out.len() - 1, level));
             i += 1;
             continue;
@@ -288,10 +404,21 @@ fn markdown_records(lines: &[String]) -> (Vec<Record>, Option<String>) {
                 let fields: Vec<Field> = headers
                     .iter()
                     .zip(cells.iter())
-                    .map(|(k, v)| Field { key: k.clone(), norm: norm_key(k), value: strip_md(v), line: row_line })
+                    .map(|(k, v)| Field {
+                        key: k.clone(),
+                        norm: norm_key(k),
+                        value: strip_md(v),
+                        line: row_line,
+                    })
                     .collect();
                 let title = identity_of(&fields);
-                out.push(Record { kind: RecordKind::TableRow, title, line: row_line, end_line: row_line, fields });
+                out.push(Record {
+                    kind: RecordKind::TableRow,
+                    title,
+                    line: row_line,
+                    end_line: row_line,
+                    fields,
+                });
                 j += 1;
             }
             i = j;
@@ -301,7 +428,12 @@ fn markdown_records(lines: &[String]) -> (Vec<Record>, Option<String>) {
             let key = strip_md(&c[1]);
             // Prose sentences with a colon are not fields: keys are short.
             if key.split_whitespace().count() <= 6 && !key.ends_with('.') {
-                let field = Field { norm: norm_key(&key), key, value: strip_md(&c[2]), line: lineno };
+                let field = Field {
+                    norm: norm_key(&key),
+                    key,
+                    value: strip_md(&c[2]),
+                    line: lineno,
+                };
                 match stack.last() {
                     Some(&(idx, _)) => out[idx].fields.push(field),
                     None => doc.fields.push(field),
@@ -311,7 +443,11 @@ fn markdown_records(lines: &[String]) -> (Vec<Record>, Option<String>) {
         i += 1;
     }
     if !doc.fields.is_empty() {
-        doc.title = out.iter().find(|r| matches!(r.kind, RecordKind::Heading(1))).map(|r| r.title.clone()).unwrap_or_default();
+        doc.title = out
+            .iter()
+            .find(|r| matches!(r.kind, RecordKind::Heading(1)))
+            .map(|r| r.title.clone())
+            .unwrap_or_default();
         out.insert(0, doc);
     }
     (out, err)
@@ -330,14 +466,22 @@ mod tests {
         assert_eq!(r.title, "Lineage: churn model");
         assert_eq!(r.fields.len(), 3);
         assert_eq!(r.field(&["consent basis".into()]).unwrap().line, 4);
-        assert_eq!(r.field(&["last compliance review".into()]).unwrap().value, "2025-11-15 (passed)");
+        assert_eq!(
+            r.field(&["last compliance review".into()]).unwrap().value,
+            "2025-11-15 (passed)"
+        );
     }
 
     #[test]
     fn markdown_table_rows_are_records() {
-        let md = "# Vendors\n\n| Vendor | DPA |\n|---|---|\n| OpenAI | Signed |\n| Anthropic | TODO |\n";
+        let md =
+            "# Vendors\n\n| Vendor | DPA |\n|---|---|\n| OpenAI | Signed |\n| Anthropic | TODO |\n";
         let (doc, _) = parse("vendors.md", md);
-        let rows: Vec<_> = doc.records.iter().filter(|r| r.kind == RecordKind::TableRow).collect();
+        let rows: Vec<_> = doc
+            .records
+            .iter()
+            .filter(|r| r.kind == RecordKind::TableRow)
+            .collect();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].title, "Anthropic");
         assert_eq!(rows[1].line, 6);
@@ -360,7 +504,11 @@ mod tests {
     fn heading_sections_end_at_next_peer() {
         let md = "# Plan\n## Prompt injection\nSeverity: high\n### Steps\nblock\n## Jailbreak\n";
         let (doc, _) = parse("ir.md", md);
-        let pi = doc.records.iter().find(|r| r.title == "Prompt injection").unwrap();
+        let pi = doc
+            .records
+            .iter()
+            .find(|r| r.title == "Prompt injection")
+            .unwrap();
         assert_eq!((pi.line, pi.end_line), (2, 5));
     }
 }

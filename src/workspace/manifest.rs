@@ -81,8 +81,12 @@ pub fn kind_of(file_name: &str) -> Option<ManifestKind> {
         "gemfile" => ManifestKind::Gemfile,
         "pom.xml" => ManifestKind::Pom,
         "build.gradle" | "build.gradle.kts" => ManifestKind::Gradle,
-        _ if lower.starts_with("requirements") && lower.ends_with(".txt") => ManifestKind::Requirements,
-        _ if lower.ends_with(".requirements.txt") || lower == "constraints.txt" => ManifestKind::Requirements,
+        _ if lower.starts_with("requirements") && lower.ends_with(".txt") => {
+            ManifestKind::Requirements
+        }
+        _ if lower.ends_with(".requirements.txt") || lower == "constraints.txt" => {
+            ManifestKind::Requirements
+        }
         _ => return None,
     })
 }
@@ -122,10 +126,13 @@ pub fn parse(kind: ManifestKind, file_name: &str, text: &str) -> Result<Vec<Depe
 
 fn is_dev_name(file_name: &str) -> bool {
     let l = file_name.to_ascii_lowercase();
-    ["dev", "test", "lint", "docs", "ci"].iter().any(|w| l.contains(w))
+    ["dev", "test", "lint", "docs", "ci"]
+        .iter()
+        .any(|w| l.contains(w))
 }
 
-static REQ_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)").unwrap());
+static REQ_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)").unwrap());
 
 fn requirements(text: &str, dev: bool) -> Vec<Dependency> {
     let mut out = Vec::new();
@@ -142,7 +149,12 @@ fn requirements(text: &str, dev: bool) -> Vec<Dependency> {
 }
 
 fn dep(ecosystem: Ecosystem, name: &str, line0: usize, dev: bool) -> Dependency {
-    Dependency { ecosystem, name: ecosystem.normalize(name), line: u32::try_from(line0 + 1).unwrap_or(u32::MAX), dev }
+    Dependency {
+        ecosystem,
+        name: ecosystem.normalize(name),
+        line: u32::try_from(line0 + 1).unwrap_or(u32::MAX),
+        dev,
+    }
 }
 
 /// Line (0-based) where a TOML/Python dependency string or key for `name` appears.
@@ -152,7 +164,9 @@ fn find_line(text: &str, name: &str) -> usize {
         let l = line.trim_start().to_ascii_lowercase();
         let l = l.trim_start_matches(['"', '\'', '[']);
         if let Some(rest) = l.strip_prefix(lower.as_str()) {
-            if rest.is_empty() || !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if rest.is_empty()
+                || !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 return i;
             }
         }
@@ -164,11 +178,15 @@ fn find_line(text: &str, name: &str) -> usize {
 }
 
 fn pep508_name(spec: &str) -> Option<&str> {
-    REQ_NAME.captures(spec).and_then(|c| c.get(1)).map(|m| m.as_str())
+    REQ_NAME
+        .captures(spec)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str())
 }
 
 fn toml_table(text: &str) -> Result<toml::Table, String> {
-    text.parse::<toml::Table>().map_err(|e| format!("TOML parse error: {}", e.message()))
+    text.parse::<toml::Table>()
+        .map_err(|e| format!("TOML parse error: {}", e.message()))
 }
 
 fn pyproject(text: &str) -> Result<Vec<Dependency>, String> {
@@ -183,7 +201,10 @@ fn pyproject(text: &str) -> Result<Vec<Dependency>, String> {
     };
     let project = doc.get("project");
     push_specs(project.and_then(|p| p.get("dependencies")), false, &mut out);
-    if let Some(opt) = project.and_then(|p| p.get("optional-dependencies")).and_then(|v| v.as_table()) {
+    if let Some(opt) = project
+        .and_then(|p| p.get("optional-dependencies"))
+        .and_then(|v| v.as_table())
+    {
         for (group, list) in opt {
             push_specs(Some(list), is_dev_name(group), &mut out);
         }
@@ -195,15 +216,26 @@ fn pyproject(text: &str) -> Result<Vec<Dependency>, String> {
     }
     let poetry = doc.get("tool").and_then(|t| t.get("poetry"));
     let push_keys = |table: Option<&toml::Value>, dev: bool, out: &mut Vec<Dependency>| {
-        for name in table.and_then(|v| v.as_table()).into_iter().flat_map(|t| t.keys()) {
+        for name in table
+            .and_then(|v| v.as_table())
+            .into_iter()
+            .flat_map(|t| t.keys())
+        {
             if name != "python" {
                 out.push(dep(Ecosystem::Pypi, name, find_line(text, name), dev));
             }
         }
     };
     push_keys(poetry.and_then(|p| p.get("dependencies")), false, &mut out);
-    push_keys(poetry.and_then(|p| p.get("dev-dependencies")), true, &mut out);
-    if let Some(groups) = poetry.and_then(|p| p.get("group")).and_then(|v| v.as_table()) {
+    push_keys(
+        poetry.and_then(|p| p.get("dev-dependencies")),
+        true,
+        &mut out,
+    );
+    if let Some(groups) = poetry
+        .and_then(|p| p.get("group"))
+        .and_then(|v| v.as_table())
+    {
         for (name, g) in groups {
             push_keys(g.get("dependencies"), is_dev_name(name), &mut out);
         }
@@ -215,7 +247,12 @@ fn pipfile(text: &str) -> Result<Vec<Dependency>, String> {
     let doc = toml_table(text)?;
     let mut out = Vec::new();
     for (section, dev) in [("packages", false), ("dev-packages", true)] {
-        for name in doc.get(section).and_then(|v| v.as_table()).into_iter().flat_map(|t| t.keys()) {
+        for name in doc
+            .get(section)
+            .and_then(|v| v.as_table())
+            .into_iter()
+            .flat_map(|t| t.keys())
+        {
             out.push(dep(Ecosystem::Pypi, name, find_line(text, name), dev));
         }
     }
@@ -237,7 +274,9 @@ fn setup_cfg(text: &str) -> Vec<Dependency> {
         if !indented {
             if let Some((key, rest)) = t.split_once('=') {
                 let key = key.trim();
-                in_list = key == "install_requires" || key == "tests_require" || t.contains("extras_require");
+                in_list = key == "install_requires"
+                    || key == "tests_require"
+                    || t.contains("extras_require");
                 dev = key == "tests_require" || is_dev_name(key);
                 if in_list {
                     if let Some(name) = pep508_name(rest.trim()) {
@@ -257,7 +296,8 @@ fn setup_cfg(text: &str) -> Vec<Dependency> {
 }
 
 fn package_json(text: &str) -> Result<Vec<Dependency>, String> {
-    let root = Node::from_json(text).map_err(|e| format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))?;
+    let root = Node::from_json(text)
+        .map_err(|e| format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))?;
     let mut out = Vec::new();
     for (section, dev) in [
         ("dependencies", false),
@@ -265,9 +305,18 @@ fn package_json(text: &str) -> Result<Vec<Dependency>, String> {
         ("optionalDependencies", false),
         ("devDependencies", true),
     ] {
-        if let Some(Node { value: Value::Map(entries), .. }) = root.get(section) {
+        if let Some(Node {
+            value: Value::Map(entries),
+            ..
+        }) = root.get(section)
+        {
             for (k, _) in entries {
-                out.push(Dependency { ecosystem: Ecosystem::Npm, name: Ecosystem::Npm.normalize(&k.text), line: k.line, dev });
+                out.push(Dependency {
+                    ecosystem: Ecosystem::Npm,
+                    name: Ecosystem::Npm.normalize(&k.text),
+                    line: k.line,
+                    dev,
+                });
             }
         }
     }
@@ -287,7 +336,11 @@ fn go_mod(text: &str) -> Vec<Dependency> {
             block = false;
             continue;
         }
-        let spec = if block { Some(t) } else { t.strip_prefix("require ") };
+        let spec = if block {
+            Some(t)
+        } else {
+            t.strip_prefix("require ")
+        };
         if let Some(path) = spec.and_then(|s| s.split_whitespace().next()) {
             if path.contains('.') || path.contains('/') {
                 out.push(dep(Ecosystem::Go, path, i, false));
@@ -301,14 +354,23 @@ fn cargo_toml(text: &str) -> Result<Vec<Dependency>, String> {
     let doc = toml_table(text)?;
     let mut out = Vec::new();
     let mut tables: Vec<(&toml::Value, bool)> = Vec::new();
-    for (key, dev) in [("dependencies", false), ("dev-dependencies", true), ("build-dependencies", true)] {
+    for (key, dev) in [
+        ("dependencies", false),
+        ("dev-dependencies", true),
+        ("build-dependencies", true),
+    ] {
         if let Some(t) = doc.get(key) {
             tables.push((t, dev));
         }
         if let Some(t) = doc.get("workspace").and_then(|w| w.get(key)) {
             tables.push((t, dev));
         }
-        for target in doc.get("target").and_then(|v| v.as_table()).into_iter().flat_map(|t| t.values()) {
+        for target in doc
+            .get("target")
+            .and_then(|v| v.as_table())
+            .into_iter()
+            .flat_map(|t| t.values())
+        {
             if let Some(t) = target.get(key) {
                 tables.push((t, dev));
             }
@@ -323,7 +385,8 @@ fn cargo_toml(text: &str) -> Result<Vec<Dependency>, String> {
     Ok(out)
 }
 
-static GEM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"^\s*gem\s+["']([A-Za-z0-9._-]+)["']"#).unwrap());
+static GEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^\s*gem\s+["']([A-Za-z0-9._-]+)["']"#).unwrap());
 
 fn gemfile(text: &str) -> Vec<Dependency> {
     let mut out = Vec::new();
@@ -352,8 +415,15 @@ fn pom(text: &str) -> Vec<Dependency> {
         .captures_iter(text)
         .map(|c| {
             let line = crate::text::line_of_offset(&starts, c.get(2).map_or(0, |m| m.start()));
-            let dev = c.get(3).is_some_and(|m| m.as_str().contains("<scope>test</scope>"));
-            Dependency { ecosystem: Ecosystem::Maven, name: format!("{}:{}", &c[1], &c[2]).to_ascii_lowercase(), line, dev }
+            let dev = c
+                .get(3)
+                .is_some_and(|m| m.as_str().contains("<scope>test</scope>"));
+            Dependency {
+                ecosystem: Ecosystem::Maven,
+                name: format!("{}:{}", &c[1], &c[2]).to_ascii_lowercase(),
+                line,
+                dev,
+            }
         })
         .collect()
 }
@@ -367,7 +437,12 @@ fn gradle(text: &str) -> Vec<Dependency> {
     for (i, line) in text.lines().enumerate() {
         if let Some(c) = GRADLE_DEP.captures(line) {
             let dev = c[1].starts_with("test");
-            out.push(dep(Ecosystem::Maven, &format!("{}:{}", &c[2], &c[3]), i, dev));
+            out.push(dep(
+                Ecosystem::Maven,
+                &format!("{}:{}", &c[2], &c[3]),
+                i,
+                dev,
+            ));
         }
     }
     out
@@ -383,11 +458,26 @@ mod tests {
 
     #[test]
     fn requirements_and_pyproject() {
-        let r = parse(ManifestKind::Requirements, "requirements.txt", "# x\nopenai==1.2\n-r base.txt\nAnthropic[bedrock]>=0.3\n").unwrap();
-        assert_eq!(names(&r), [("openai".into(), 2, false), ("anthropic".into(), 4, false)]);
+        let r = parse(
+            ManifestKind::Requirements,
+            "requirements.txt",
+            "# x\nopenai==1.2\n-r base.txt\nAnthropic[bedrock]>=0.3\n",
+        )
+        .unwrap();
+        assert_eq!(
+            names(&r),
+            [("openai".into(), 2, false), ("anthropic".into(), 4, false)]
+        );
         let p = "[project]\nname='x'\ndependencies = [\n  \"openai>=1\",\n  'scikit_learn',\n]\n[tool.poetry.dependencies]\npython='^3.11'\nanthropic = '*'\n";
         let d = parse(ManifestKind::Pyproject, "pyproject.toml", p).unwrap();
-        assert_eq!(names(&d), [("openai".into(), 4, false), ("scikit-learn".into(), 5, false), ("anthropic".into(), 9, false)]);
+        assert_eq!(
+            names(&d),
+            [
+                ("openai".into(), 4, false),
+                ("scikit-learn".into(), 5, false),
+                ("anthropic".into(), 9, false)
+            ]
+        );
         assert!(parse(ManifestKind::Pyproject, "pyproject.toml", "[project\n").is_err());
     }
 
@@ -395,21 +485,39 @@ mod tests {
     fn package_json_go_mod_cargo_gemfile_pom_gradle() {
         let pj = "{\n \"dependencies\": {\n  \"openai\": \"^4\"\n },\n \"devDependencies\": {\"@anthropic-ai/sdk\": \"1\"}\n}";
         let d = parse(ManifestKind::PackageJson, "package.json", pj).unwrap();
-        assert_eq!(names(&d), [("openai".into(), 3, false), ("@anthropic-ai/sdk".into(), 5, true)]);
+        assert_eq!(
+            names(&d),
+            [
+                ("openai".into(), 3, false),
+                ("@anthropic-ai/sdk".into(), 5, true)
+            ]
+        );
         let gm = "module x\n\nrequire (\n\tgithub.com/sashabaranov/go-openai v1.20.0 // indirect\n)\nrequire github.com/a/b v1\n";
         let d = parse(ManifestKind::GoMod, "go.mod", gm).unwrap();
-        assert_eq!(names(&d)[0], ("github.com/sashabaranov/go-openai".into(), 4, false));
+        assert_eq!(
+            names(&d)[0],
+            ("github.com/sashabaranov/go-openai".into(), 4, false)
+        );
         let ct = "[package]\nname='x'\n[dependencies]\nasync-openai = \"0.20\"\n[dev-dependencies.tokio]\nversion='1'\n";
         let d = parse(ManifestKind::CargoToml, "Cargo.toml", ct).unwrap();
-        assert_eq!(names(&d), [("async-openai".into(), 4, false), ("tokio".into(), 5, true)]);
+        assert_eq!(
+            names(&d),
+            [("async-openai".into(), 4, false), ("tokio".into(), 5, true)]
+        );
         let gf = "source 'x'\ngem 'ruby-openai'\ngroup :test do\n  gem \"rspec\"\nend\n";
         let d = parse(ManifestKind::Gemfile, "Gemfile", gf).unwrap();
-        assert_eq!(names(&d), [("ruby-openai".into(), 2, false), ("rspec".into(), 4, true)]);
+        assert_eq!(
+            names(&d),
+            [("ruby-openai".into(), 2, false), ("rspec".into(), 4, true)]
+        );
         let pom = "<project>\n<dependencies>\n<dependency>\n  <groupId>com.openai</groupId>\n  <artifactId>openai-java</artifactId>\n</dependency>\n</dependencies>\n</project>";
         let d = parse(ManifestKind::Pom, "pom.xml", pom).unwrap();
         assert_eq!(names(&d), [("com.openai:openai-java".into(), 5, false)]);
         let gr = "dependencies {\n  implementation(\"com.anthropic:anthropic-java:1.0\")\n}\n";
         let d = parse(ManifestKind::Gradle, "build.gradle.kts", gr).unwrap();
-        assert_eq!(names(&d), [("com.anthropic:anthropic-java".into(), 2, false)]);
+        assert_eq!(
+            names(&d),
+            [("com.anthropic:anthropic-java".into(), 2, false)]
+        );
     }
 }

@@ -33,10 +33,16 @@ pub fn check_regex(src: &str) -> Result<Regex, String> {
             "regex `{src}` uses a Unicode word boundary; write `(?-u:\\b)` instead (Unicode \\b is very slow on non-ASCII text)"
         ));
     }
-    regex::RegexBuilder::new(src).size_limit(REGEX_SIZE_LIMIT).build().map_err(|e| {
-        let text = e.to_string();
-        format!("invalid regex `{src}`: {}", text.lines().last().unwrap_or(&text).trim())
-    })
+    regex::RegexBuilder::new(src)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| {
+            let text = e.to_string();
+            format!(
+                "invalid regex `{src}`: {}",
+                text.lines().last().unwrap_or(&text).trim()
+            )
+        })
 }
 
 /// True when `src` contains `\b` or `\B` outside an `(?-u:...)` group. A conservative
@@ -98,10 +104,17 @@ impl MatcherBuilder {
     pub fn add(&mut self, regex: &str, files: &[String], exclude: &[String]) -> PatternId {
         let id = PatternId(self.count);
         self.count += 1;
-        let scope = self.scopes.iter_mut().find(|(f, e, _)| f.as_slice() == files && e.as_slice() == exclude);
+        let scope = self
+            .scopes
+            .iter_mut()
+            .find(|(f, e, _)| f.as_slice() == files && e.as_slice() == exclude);
         match scope {
             Some((_, _, list)) => list.push((regex.to_string(), id)),
-            None => self.scopes.push((files.to_vec(), exclude.to_vec(), vec![(regex.to_string(), id)])),
+            None => self.scopes.push((
+                files.to_vec(),
+                exclude.to_vec(),
+                vec![(regex.to_string(), id)],
+            )),
         }
         id
     }
@@ -109,18 +122,38 @@ impl MatcherBuilder {
     pub fn build(self) -> Result<Matchers, String> {
         let mut scopes = Vec::with_capacity(self.scopes.len());
         for (files, exclude, patterns) in self.scopes {
-            let include = if files.is_empty() { None } else { Some(glob_set(&files)?) };
-            let exclude = if exclude.is_empty() { None } else { Some(glob_set(&exclude)?) };
+            let include = if files.is_empty() {
+                None
+            } else {
+                Some(glob_set(&files)?)
+            };
+            let exclude = if exclude.is_empty() {
+                None
+            } else {
+                Some(glob_set(&exclude)?)
+            };
             let sources: Vec<&str> = patterns.iter().map(|(s, _)| s.as_str()).collect();
             let set = regex::RegexSetBuilder::new(&sources)
                 .size_limit(REGEX_SIZE_LIMIT * 4)
                 .build()
                 .map_err(|e| e.to_string())?;
-            let regexes = sources.iter().map(|s| check_regex(s)).collect::<Result<Vec<_>, _>>()?;
+            let regexes = sources
+                .iter()
+                .map(|s| check_regex(s))
+                .collect::<Result<Vec<_>, _>>()?;
             let ids = patterns.iter().map(|(_, id)| *id).collect();
-            scopes.push(Scope { include, exclude, set, regexes, ids });
+            scopes.push(Scope {
+                include,
+                exclude,
+                set,
+                regexes,
+                ids,
+            });
         }
-        Ok(Matchers { scopes, count: self.count })
+        Ok(Matchers {
+            scopes,
+            count: self.count,
+        })
     }
 }
 
@@ -152,7 +185,10 @@ pub struct RawHit {
 
 impl Matchers {
     pub fn empty() -> Self {
-        Self { scopes: Vec::new(), count: 0 }
+        Self {
+            scopes: Vec::new(),
+            count: 0,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -183,7 +219,11 @@ impl Matchers {
                     }
                     last_line = line;
                     let matched = crate::text::truncate_chars(m.as_str(), 200);
-                    out.push(RawHit { pattern: scope.ids[idx], line, matched });
+                    out.push(RawHit {
+                        pattern: scope.ids[idx],
+                        line,
+                        matched,
+                    });
                     n += 1;
                     if n >= MAX_HITS_PER_PATTERN_PER_FILE {
                         break;

@@ -136,7 +136,9 @@ impl Workspace {
     /// Evidence documents of a kind, in path order.
     pub fn docs_of(&self, kind: &str) -> impl Iterator<Item = &EvidenceDoc> {
         let idx = self.doc_kind_ids.iter().position(|k| k == kind);
-        self.docs.iter().filter(move |d| idx.is_some_and(|i| d.kinds.contains(&i)))
+        self.docs
+            .iter()
+            .filter(move |d| idx.is_some_and(|i| d.kinds.contains(&i)))
     }
 
     /// A pointer to a line of a file, with its text.

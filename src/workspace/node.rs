@@ -100,7 +100,11 @@ struct JsonLines<'a> {
 
 impl<'a> JsonLines<'a> {
     fn new(text: &'a str) -> Self {
-        Self { bytes: text.as_bytes(), pos: 0, line: 1 }
+        Self {
+            bytes: text.as_bytes(),
+            pos: 0,
+            line: 1,
+        }
     }
 
     fn skip_ws(&mut self) {
@@ -157,7 +161,10 @@ impl<'a> JsonLines<'a> {
                 let mut entries = Vec::with_capacity(map.len());
                 for (k, v) in map {
                     self.skip_ws();
-                    let key = Key { line: self.line, text: k.clone() };
+                    let key = Key {
+                        line: self.line,
+                        text: k.clone(),
+                    };
                     self.skip_string();
                     entries.push((key, self.node(v)));
                 }
@@ -180,15 +187,15 @@ impl<'a> JsonLines<'a> {
 
 /// Parses every document of a YAML stream into nodes.
 pub fn parse_yaml_stream(text: &str) -> Result<Vec<Node>, String> {
-    let docs: Vec<Spanned<Value>> =
-        serde_saphyr::from_multiple_with_options(text, yaml_options()).map_err(|e| first_line(&e.to_string()))?;
+    let docs: Vec<Spanned<Value>> = serde_saphyr::from_multiple_with_options(text, yaml_options())
+        .map_err(|e| first_line(&e.to_string()))?;
     Ok(docs.into_iter().map(spanned_to_node).collect())
 }
 
 /// Parses a single YAML document (front matter, control files use their own types).
 pub fn parse_yaml(text: &str) -> Result<Node, String> {
-    let doc: Spanned<Value> =
-        serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| first_line(&e.to_string()))?;
+    let doc: Spanned<Value> = serde_saphyr::from_str_with_options(text, yaml_options())
+        .map_err(|e| first_line(&e.to_string()))?;
     Ok(spanned_to_node(doc))
 }
 
@@ -210,15 +217,25 @@ pub fn yaml_options() -> serde_saphyr::Options {
 }
 
 fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or("parse error").trim().to_string()
+    message
+        .lines()
+        .next()
+        .unwrap_or("parse error")
+        .trim()
+        .to_string()
 }
 
 fn spanned_to_node(s: Spanned<Value>) -> Node {
-    Node { line: line_of(&s), value: s.value }
+    Node {
+        line: line_of(&s),
+        value: s.value,
+    }
 }
 
 fn line_of<T>(s: &Spanned<T>) -> u32 {
-    u32::try_from(s.referenced.line()).unwrap_or(u32::MAX).max(1)
+    u32::try_from(s.referenced.line())
+        .unwrap_or(u32::MAX)
+        .max(1)
 }
 
 impl<'de> Deserialize<'de> for Value {
@@ -285,10 +302,20 @@ impl<'de> Visitor<'de> for ValueVisitor {
             let text = match key.value {
                 Value::Scalar(s) => s,
                 Value::Null => String::new(),
-                other => Node { line: key_line, value: other }.flat_text(),
+                other => Node {
+                    line: key_line,
+                    value: other,
+                }
+                .flat_text(),
             };
             let value: Spanned<Value> = map.next_value()?;
-            entries.push((Key { line: key_line, text }, spanned_to_node(value)));
+            entries.push((
+                Key {
+                    line: key_line,
+                    text,
+                },
+                spanned_to_node(value),
+            ));
         }
         Ok(Value::Map(entries))
     }
@@ -332,7 +359,9 @@ mod tests {
         let mut s = String::from("a0: &a0 [x,x,x,x,x,x,x,x,x]\n");
         for i in 1..10 {
             let p = i - 1;
-            s.push_str(&format!("a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n"));
+            s.push_str(&format!(
+                "a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n"
+            ));
         }
         assert!(parse_yaml(&s).is_err());
     }

@@ -126,7 +126,11 @@ impl Query {
             })
             .or_else(|| reported.first().map(|n| n.flat_text()))
             .unwrap_or_default();
-        Some(QueryMatch { line, name, text: String::new() })
+        Some(QueryMatch {
+            line,
+            name,
+            text: String::new(),
+        })
     }
 }
 
@@ -142,8 +146,14 @@ mod tests {
         let q = Query {
             files: globset::GlobSet::empty(),
             conditions: vec![
-                (parse_path("kind").unwrap(), Expect::Exact("ClusterRole".into())),
-                (parse_path("rules[].verbs[]").unwrap(), Expect::Exact("*".into())),
+                (
+                    parse_path("kind").unwrap(),
+                    Expect::Exact("ClusterRole".into()),
+                ),
+                (
+                    parse_path("rules[].verbs[]").unwrap(),
+                    Expect::Exact("*".into()),
+                ),
             ],
             report: parse_path("rules[].verbs[]").unwrap(),
             name: Some(parse_path("metadata.name").unwrap()),

@@ -18,11 +18,23 @@ use super::manifest::{self, Dependency};
 use super::matcher::RawHit;
 use super::node::{self, Node};
 use super::query::QueryMatch;
-use super::{EvidenceDoc, FileClass, FileEntry, FileId, Hit, Note, ScanPlan, TargetSpec, TargetStats, Workspace};
+use super::{
+    EvidenceDoc, FileClass, FileEntry, FileId, Hit, Note, ScanPlan, TargetSpec, TargetStats,
+    Workspace,
+};
 use crate::evidence::TargetId;
 
 /// Directories skipped by default (vendored code, environments, build output).
-pub const SKIPPED_DIRS: &[&str] = &[".venv", "build", "dist", "node_modules", "site-packages", "target", "vendor", "venv"];
+pub const SKIPPED_DIRS: &[&str] = &[
+    ".venv",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "target",
+    "vendor",
+    "venv",
+];
 
 /// Files that look like structured config but are state or lock files: never queried.
 fn is_state_or_lock(name: &str) -> bool {
@@ -65,7 +77,12 @@ pub fn scan(plan: &ScanPlan, targets: Vec<TargetSpec>, progress: &(dyn Fn() + Sy
     assemble(plan, targets, results, dir_notes)
 }
 
-fn walk_target(plan: &ScanPlan, tid: TargetId, target: &TargetSpec, progress: &(dyn Fn() + Sync)) -> (Vec<FileResult>, Vec<Note>) {
+fn walk_target(
+    plan: &ScanPlan,
+    tid: TargetId,
+    target: &TargetSpec,
+    progress: &(dyn Fn() + Sync),
+) -> (Vec<FileResult>, Vec<Note>) {
     let root = target.root.clone();
     let no_ignore = plan.no_ignore;
     let mut builder = WalkBuilder::new(&root);
@@ -116,7 +133,10 @@ fn walk_target(plan: &ScanPlan, tid: TargetId, target: &TargetSpec, progress: &(
             WalkState::Continue
         })
     });
-    (out.into_inner().unwrap_or_default(), notes.into_inner().unwrap_or_default())
+    (
+        out.into_inner().unwrap_or_default(),
+        notes.into_inner().unwrap_or_default(),
+    )
 }
 
 fn walk_error_note(tid: TargetId, root: &Path, err: &ignore::Error) -> Note {
@@ -128,7 +148,11 @@ fn walk_error_note(tid: TargetId, root: &Path, err: &ignore::Error) -> Note {
         ignore::Error::WithPath { err, .. } => err.to_string(),
         other => other.to_string(),
     };
-    Note { target: tid, path, message: format!("skipped: {message}") }
+    Note {
+        target: tid,
+        path,
+        message: format!("skipped: {message}"),
+    }
 }
 
 fn rel_path(root: &Path, path: &Path) -> String {
@@ -143,7 +167,13 @@ fn rel_path(root: &Path, path: &Path) -> String {
     s
 }
 
-fn visit(plan: &ScanPlan, tid: TargetId, target: &TargetSpec, root: &Path, e: &DirEntry) -> Option<FileResult> {
+fn visit(
+    plan: &ScanPlan,
+    tid: TargetId,
+    target: &TargetSpec,
+    root: &Path,
+    e: &DirEntry,
+) -> Option<FileResult> {
     let ft = e.file_type()?;
     if ft.is_dir() {
         return None;
@@ -155,12 +185,25 @@ fn visit(plan: &ScanPlan, tid: TargetId, target: &TargetSpec, root: &Path, e: &D
     let mut r = FileResult::default();
     if ft.is_symlink() {
         r.notes.push("symbolic link not followed".to_string());
-        r.entry = Some(FileEntry { target: tid, path, size: 0, class: FileClass::Unreadable, flags: PathFlags::default() });
+        r.entry = Some(FileEntry {
+            target: tid,
+            path,
+            size: 0,
+            class: FileClass::Unreadable,
+            flags: PathFlags::default(),
+        });
         return Some(r);
     }
     if !ft.is_file() {
-        r.notes.push("special file (FIFO, socket or device) not read".to_string());
-        r.entry = Some(FileEntry { target: tid, path, size: 0, class: FileClass::Unreadable, flags: PathFlags::default() });
+        r.notes
+            .push("special file (FIFO, socket or device) not read".to_string());
+        r.entry = Some(FileEntry {
+            target: tid,
+            path,
+            size: 0,
+            class: FileClass::Unreadable,
+            flags: PathFlags::default(),
+        });
         return Some(r);
     }
     if plan.exclude.as_ref().is_some_and(|g| g.is_match(&path)) {
@@ -173,7 +216,13 @@ fn visit(plan: &ScanPlan, tid: TargetId, target: &TargetSpec, root: &Path, e: &D
     }
     let size = e.metadata().map(|m| m.len()).unwrap_or(0);
     let flags = PathFlags::of(&path);
-    let mut entry = FileEntry { target: tid, path: path.clone(), size, class: FileClass::Text, flags };
+    let mut entry = FileEntry {
+        target: tid,
+        path: path.clone(),
+        size,
+        class: FileClass::Text,
+        flags,
+    };
     if classify::is_binary_name(&path) {
         entry.class = FileClass::Binary;
         r.entry = Some(entry);
@@ -181,7 +230,10 @@ fn visit(plan: &ScanPlan, tid: TargetId, target: &TargetSpec, root: &Path, e: &D
     }
     if size > plan.max_file_size {
         entry.class = FileClass::TooLarge;
-        r.notes.push(format!("not read: {size} bytes is over the {} byte limit (--max-file-size)", plan.max_file_size));
+        r.notes.push(format!(
+            "not read: {size} bytes is over the {} byte limit (--max-file-size)",
+            plan.max_file_size
+        ));
         r.entry = Some(entry);
         return Some(r);
     }
@@ -196,7 +248,8 @@ fn visit(plan: &ScanPlan, tid: TargetId, target: &TargetSpec, root: &Path, e: &D
     };
     if bytes.len() as u64 > plan.max_file_size {
         entry.class = FileClass::TooLarge;
-        r.notes.push("not read: the file grew over the size limit while being read".to_string());
+        r.notes
+            .push("not read: the file grew over the size limit while being read".to_string());
         r.entry = Some(entry);
         return Some(r);
     }
@@ -226,24 +279,52 @@ fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
 
 fn doc_kinds_of(plan: &ScanPlan, path: &str) -> Vec<usize> {
     let name = path.rsplit('/').next().unwrap_or(path);
-    let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
-    let doc_ext = matches!(ext.as_str(), "md" | "markdown" | "txt" | "csv" | "tsv" | "yaml" | "yml" | "json" | "rst" | "adoc" | "dvc" | "")
-        && !name.starts_with('.');
+    let ext = name
+        .rsplit_once('.')
+        .map_or("", |(_, e)| e)
+        .to_ascii_lowercase();
+    let doc_ext = matches!(
+        ext.as_str(),
+        "md" | "markdown"
+            | "txt"
+            | "csv"
+            | "tsv"
+            | "yaml"
+            | "yml"
+            | "json"
+            | "rst"
+            | "adoc"
+            | "dvc"
+            | ""
+    ) && !name.starts_with('.');
     if !doc_ext && name != "MLmodel" {
         return Vec::new();
     }
-    let dir_doc = matches!(ext.as_str(), "md" | "markdown" | "txt" | "csv" | "tsv" | "rst" | "adoc");
+    let dir_doc = matches!(
+        ext.as_str(),
+        "md" | "markdown" | "txt" | "csv" | "tsv" | "rst" | "adoc" | "yaml" | "yml" | "json"
+    );
     let dirs: Vec<&str> = path.split('/').collect();
     let dirs = &dirs[..dirs.len().saturating_sub(1)];
     plan.doc_kinds
         .iter()
         .enumerate()
-        .filter(|(_, k)| k.names.is_match(name) || (dir_doc && dirs.iter().any(|d| k.dirs.is_match(d))))
+        .filter(|(_, k)| {
+            k.names.is_match(name) || (dir_doc && dirs.iter().any(|d| k.dirs.is_match(d)))
+        })
         .map(|(i, _)| i)
         .collect()
 }
 
-fn process_text(plan: &ScanPlan, target: &TargetSpec, path: &str, name: &str, text: &str, doc_kinds: Vec<usize>, r: &mut FileResult) {
+fn process_text(
+    plan: &ScanPlan,
+    target: &TargetSpec,
+    path: &str,
+    name: &str,
+    text: &str,
+    doc_kinds: Vec<usize>,
+    r: &mut FileResult,
+) {
     if !doc_kinds.is_empty() {
         let (doc, err) = document::parse(path, text);
         if let Some(e) = err {
@@ -268,14 +349,21 @@ fn process_text(plan: &ScanPlan, target: &TargetSpec, path: &str, name: &str, te
         for h in raw {
             let line = crate::text::line_text(text, &starts, h.line);
             let comment = classify::is_comment(line, style);
-            r.hits.push((h, crate::text::truncate_chars(line, 400), comment));
+            r.hits
+                .push((h, crate::text::truncate_chars(line, 400), comment));
         }
     }
-    let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
+    let ext = name
+        .rsplit_once('.')
+        .map_or("", |(_, e)| e)
+        .to_ascii_lowercase();
     let structured = matches!(ext.as_str(), "yaml" | "yml" | "json");
-    if structured && !is_state_or_lock(name) && plan.queries.iter().any(|q| q.files.is_match(path)) {
+    if structured && !is_state_or_lock(name) && plan.queries.iter().any(|q| q.files.is_match(path))
+    {
         let docs: Result<Vec<Node>, String> = if ext == "json" {
-            Node::from_json(text).map(|n| vec![n]).map_err(|e| format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))
+            Node::from_json(text)
+                .map(|n| vec![n])
+                .map_err(|e| format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))
         } else {
             node::parse_yaml_stream(text).map_err(|e| format!("YAML parse error: {e}"))
         };
@@ -287,7 +375,10 @@ fn process_text(plan: &ScanPlan, target: &TargetSpec, path: &str, name: &str, te
                     }
                     for d in &docs {
                         if let Some(mut m) = q.run(d) {
-                            m.text = crate::text::truncate_chars(crate::text::line_text(text, &starts, m.line), 400);
+                            m.text = crate::text::truncate_chars(
+                                crate::text::line_text(text, &starts, m.line),
+                                400,
+                            );
                             r.queries.push((qi, m));
                         }
                     }
@@ -298,11 +389,17 @@ fn process_text(plan: &ScanPlan, target: &TargetSpec, path: &str, name: &str, te
     }
 }
 
-fn assemble(plan: &ScanPlan, targets: Vec<TargetSpec>, mut results: Vec<FileResult>, mut notes: Vec<Note>) -> Workspace {
+fn assemble(
+    plan: &ScanPlan,
+    targets: Vec<TargetSpec>,
+    mut results: Vec<FileResult>,
+    mut notes: Vec<Note>,
+) -> Workspace {
     results.retain(|r| r.entry.is_some());
     results.sort_by(|a, b| {
         let (ea, eb) = (a.entry.as_ref(), b.entry.as_ref());
-        ea.map(|e| (e.target, &e.path)).cmp(&eb.map(|e| (e.target, &e.path)))
+        ea.map(|e| (e.target, &e.path))
+            .cmp(&eb.map(|e| (e.target, &e.path)))
     });
     let mut ws = Workspace {
         stats: vec![TargetStats::default(); targets.len()],
@@ -324,14 +421,28 @@ fn assemble(plan: &ScanPlan, targets: Vec<TargetSpec>, mut results: Vec<FileResu
             s.bytes_scanned += entry.size;
         }
         for message in r.notes {
-            notes.push(Note { target: entry.target, path: entry.path.clone(), message });
+            notes.push(Note {
+                target: entry.target,
+                path: entry.path.clone(),
+                message,
+            });
         }
         for (h, text, comment) in r.hits {
-            ws.hits[h.pattern.0 as usize].push(Hit { file: id, line: h.line, text, matched: h.matched, comment });
+            ws.hits[h.pattern.0 as usize].push(Hit {
+                file: id,
+                line: h.line,
+                text,
+                matched: h.matched,
+                comment,
+            });
         }
         ws.deps.extend(r.deps.into_iter().map(|d| (id, d)));
         if let Some((kinds, doc)) = r.doc {
-            ws.docs.push(EvidenceDoc { file: id, kinds, doc });
+            ws.docs.push(EvidenceDoc {
+                file: id,
+                kinds,
+                doc,
+            });
         }
         for (qi, m) in r.queries {
             ws.query_matches[qi].push((id, m));

@@ -1,0 +1,170 @@
+//! Control fixtures: `tests/fixtures/<CONTROL-ID>/<case>/` is a mini-repository and
+//! `<case>.expect` the exact result of evaluating only that control on it as of
+//! 2026-12-01: the status, then one line per finding, `path:line | message` (the finding's
+//! first evidence pointer). Case names start with `pass`, `gap` or `na`, which must agree
+//! with the expected status. Every built-in control must have at least one `pass*` and one
+//! `gap*` case.
+//!
+//! `REDFLAG_BLESS=1 cargo test --test controls` rewrites the `.expect` files from the
+//! current results; review the diff before committing it.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use redflag::report::{Report, Status};
+use redflag::settings::Settings;
+
+const AS_OF: &str = "2026-12-01";
+
+fn render(report: &Report, id: &str) -> String {
+    let control = report
+        .controls
+        .iter()
+        .find(|c| c.id == id)
+        .expect("control evaluated");
+    let status = match control.status {
+        Status::Pass => "pass",
+        Status::Gap => "gap",
+        Status::NotApplicable => "not_applicable",
+        Status::Manual => "manual",
+    };
+    let mut out = format!("status: {status}\n");
+    for f in report.findings.iter().filter(|f| f.control_id == id) {
+        let loc = match f.evidence.first() {
+            Some(p) => match p.line {
+                Some(l) => format!("{}:{l}", p.path),
+                None => p.path.clone(),
+            },
+            None => "-".to_string(),
+        };
+        let _ = writeln!(out, "{loc} | {}", f.message);
+    }
+    out
+}
+
+fn cases(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_control_fixture_gives_its_expected_findings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let bless = std::env::var_os("REDFLAG_BLESS").is_some();
+    let as_of = redflag::date::parse_iso(AS_OF).unwrap();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for control_dir in cases(&root) {
+        let id = control_dir
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        for case in cases(&control_dir) {
+            count += 1;
+            let name = case.file_name().unwrap().to_string_lossy().to_string();
+            let mut settings = Settings::for_paths(&[case.clone()], as_of);
+            settings.only = vec![id.clone()];
+            let report =
+                redflag::app::assess(&settings).unwrap_or_else(|e| panic!("{id}/{name}: {e:#}"));
+            let got = render(&report, &id);
+            let expect_path = control_dir.join(format!("{name}.expect"));
+            if bless {
+                std::fs::write(&expect_path, &got).unwrap();
+            }
+            let want = std::fs::read_to_string(&expect_path).unwrap_or_default();
+            if got != want {
+                failures.push(format!("{id}/{name}:\n--- expected\n{want}--- got\n{got}"));
+            }
+            let prefix_status = if name.starts_with("pass") {
+                "status: pass"
+            } else if name.starts_with("gap") {
+                "status: gap"
+            } else if name.starts_with("na") {
+                "status: not_applicable"
+            } else {
+                "status: ?"
+            };
+            if !got.starts_with(prefix_status) {
+                failures.push(format!(
+                    "{id}/{name}: case name says `{prefix_status}` but got `{}`",
+                    got.lines().next().unwrap_or("")
+                ));
+            }
+        }
+    }
+    assert!(count > 0, "no fixtures found");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} fixture cases differ:\n\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_builtin_control_has_a_passing_and_a_gapping_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let loaded = redflag::control::load(&redflag::control::LoadOptions::default());
+    assert!(loaded.diags.is_empty(), "{:?}", loaded.diags);
+    let mut missing = Vec::new();
+    for c in &loaded.controls.controls {
+        let dir = root.join(&c.id);
+        let names: Vec<String> = if dir.is_dir() {
+            cases(&dir)
+                .iter()
+                .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for prefix in ["pass", "gap"] {
+            if !names.iter().any(|n| n.starts_with(prefix)) {
+                missing.push(format!("{} has no `{prefix}*` fixture", c.id));
+            }
+        }
+    }
+    for dir in cases(&root) {
+        let id = dir.file_name().unwrap().to_string_lossy().to_string();
+        if loaded.controls.get(&id).is_none() {
+            missing.push(format!("fixture directory {id} names no control"));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[test]
+fn builtin_table_matches_the_controls_directory() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("controls");
+    let mut on_disk = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).unwrap().flatten() {
+                on_disk.push(format!(
+                    "{}/{}",
+                    p.file_name().unwrap().to_string_lossy(),
+                    e.file_name().to_string_lossy()
+                ));
+            }
+        } else if p.extension().is_some_and(|e| e == "yaml") && p.file_name().unwrap() != "tsc.yaml"
+        {
+            on_disk.push(p.file_name().unwrap().to_string_lossy().to_string());
+        }
+    }
+    on_disk.sort();
+    let table: Vec<String> = redflag::control::builtin::BUILTIN
+        .iter()
+        .map(|(n, _)| (*n).to_string())
+        .collect();
+    assert_eq!(
+        table, on_disk,
+        "controls/ and control::builtin::BUILTIN disagree"
+    );
+}
