@@ -69,7 +69,7 @@ fn every_control_fixture_gives_its_expected_findings() {
         for case in cases(&control_dir) {
             count += 1;
             let name = case.file_name().unwrap().to_string_lossy().to_string();
-            let mut settings = Settings::for_paths(&[case.clone()], as_of);
+            let mut settings = Settings::for_paths(std::slice::from_ref(&case), as_of);
             settings.only = vec![id.clone()];
             let report =
                 redflag::app::assess(&settings).unwrap_or_else(|e| panic!("{id}/{name}: {e:#}"));

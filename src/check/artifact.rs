@@ -68,7 +68,7 @@ impl Artifact {
                 p.snippet = None;
                 Item::new(
                     format!("{} {} ({})", self.label, f.path, human_size(f.size)),
-                    format!("{}", f.path),
+                    f.path.clone(),
                     vec![p],
                 )
             })

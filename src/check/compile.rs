@@ -155,7 +155,7 @@ impl CompileCx<'_> {
     }
 
     pub fn doc_kind(&mut self, kind: &Spanned<String>) -> String {
-        if !self.doc_kinds.iter().any(|k| *k == kind.value) {
+        if !self.doc_kinds.contains(&kind.value) {
             let known = self.doc_kinds.join(", ");
             self.error(
                 Self::line_of(kind),

@@ -87,7 +87,7 @@ fn entries(doc: &EvidenceDoc) -> impl Iterator<Item = &Record> {
     doc.doc
         .records
         .iter()
-        .filter(|r| !r.fields.is_empty() && !(r.kind == RecordKind::Document && r.fields.len() < 2))
+        .filter(|r| !(r.fields.is_empty() || (r.kind == RecordKind::Document && r.fields.len() < 2)))
 }
 
 /// True when `record` names one of `names` (lower case): in its title or identity fields.

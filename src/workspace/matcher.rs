@@ -19,9 +19,12 @@ const MAX_HITS_PER_PATTERN_PER_FILE: usize = 64;
 /// Size limit of a compiled regex (bytes of program); bounds memory and build time.
 const REGEX_SIZE_LIMIT: usize = 8 << 20;
 
+/// Patterns grouped by file scope: (include globs, exclude globs, patterns).
+type ScopeSpec = (Vec<String>, Vec<String>, Vec<(String, PatternId)>);
+
 #[derive(Debug, Default)]
 pub struct MatcherBuilder {
-    scopes: Vec<(Vec<String>, Vec<String>, Vec<(String, PatternId)>)>,
+    scopes: Vec<ScopeSpec>,
     count: u32,
 }
 
