@@ -31,10 +31,7 @@ pub fn run(cli: Cli) -> Result<u8> {
 fn load(opts: &LoadOptions) -> Result<Loaded> {
     let loaded = control::load(opts);
     if !loaded.diags.is_empty() {
-        bail!(
-            "invalid control definitions:\n{}",
-            format_diags(&loaded.diags)
-        );
+        bail!("invalid control definitions:\n{}", format_diags(&loaded.diags));
     }
     Ok(loaded)
 }
@@ -65,8 +62,7 @@ fn scan(args: &crate::cli::ScanArgs) -> Result<u8> {
     match &settings.output {
         Some(path) => {
             let text = anstream::adapter::strip_bytes(&buf).into_vec();
-            std::fs::write(path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
         }
         None => write_stdout(&buf)?,
     }
@@ -182,9 +178,7 @@ fn list(format: ListFormat, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
             }
             table.set_header(vec!["Id", "Red flag", "Severity", "TSC", "Title"]);
             for c in &loaded.controls.controls {
-                let rf = c
-                    .red_flag
-                    .map_or_else(|| "-".to_string(), |r| format!("RF{r}"));
+                let rf = c.red_flag.map_or_else(|| "-".to_string(), |r| format!("RF{r}"));
                 table.add_row(vec![
                     c.id.clone(),
                     rf,
@@ -220,14 +214,9 @@ fn validate(dir: Option<std::path::PathBuf>) -> Result<u8> {
     } else {
         eprintln!(
             "{}",
-            format_diags(&loaded.diags)
-                .replace("\n  ", "\n")
-                .trim_start()
+            format_diags(&loaded.diags).replace("\n  ", "\n").trim_start()
         );
-        eprintln!(
-            "error: {} problem(s) in control definitions",
-            loaded.diags.len()
-        );
+        eprintln!("error: {} problem(s) in control definitions", loaded.diags.len());
         Ok(2)
     }
 }
@@ -249,11 +238,7 @@ fn explain(id: &str, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
     let _ = writeln!(s, "{} — {}\n", c.id, c.title);
     let _ = writeln!(s, "Severity: {}    {rf}", c.severity);
     let _ = writeln!(s, "Defined in: {}:{}\n", c.source.file, c.source.line);
-    let _ = writeln!(
-        s,
-        "WHY IT MATTERS TO AN AUDITOR\n{}\n",
-        indent(&c.rationale)
-    );
+    let _ = writeln!(s, "WHY IT MATTERS TO AN AUDITOR\n{}\n", indent(&c.rationale));
     let _ = writeln!(s, "WHAT REDFLAG CHECKS\n{}\n", indent(&describe_check(c)));
     if !c.auditor_evidence.is_empty() {
         let _ = writeln!(s, "EVIDENCE THE AUDITOR WILL ASK FOR");

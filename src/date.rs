@@ -93,11 +93,13 @@ pub struct FoundDate {
 }
 
 static ISO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(20[0-9]{2}|19[0-9]{2})[-/._](0?[1-9]|1[0-2])[-/._](0?[1-9]|[12][0-9]|3[01])(?-u:\b)").unwrap()
+    Regex::new(
+        r"(?-u:\b)(20[0-9]{2}|19[0-9]{2})[-/._](0?[1-9]|1[0-2])[-/._](0?[1-9]|[12][0-9]|3[01])(?-u:\b)",
+    )
+    .unwrap()
 });
 static QUARTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:(20[0-9]{2})[-_ ]?q([1-4])|q([1-4])[-_ ]?(20[0-9]{2}))(?-u:\b)")
-        .unwrap()
+    Regex::new(r"(?i)(?-u:\b)(?:(20[0-9]{2})[-_ ]?q([1-4])|q([1-4])[-_ ]?(20[0-9]{2}))(?-u:\b)").unwrap()
 });
 static MONTH_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -146,10 +148,7 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
             continue;
         };
         let Ok(y) = c[4].parse::<i32>() else { continue };
-        let day = c
-            .get(1)
-            .or(c.get(3))
-            .and_then(|d| d.as_str().parse::<u32>().ok());
+        let day = c.get(1).or(c.get(3)).and_then(|d| d.as_str().parse::<u32>().ok());
         let date = NaiveDate::from_ymd_opt(y, mo, day.unwrap_or(1));
         if let Some(date) = date {
             found.push((
@@ -162,9 +161,8 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
             covered.push((m.start(), m.end()));
         }
     }
-    let overlaps = |s: usize, e: usize, covered: &[(usize, usize)]| {
-        covered.iter().any(|&(a, b)| s < b && a < e)
-    };
+    let overlaps =
+        |s: usize, e: usize, covered: &[(usize, usize)]| covered.iter().any(|&(a, b)| s < b && a < e);
     for c in QUARTER.captures_iter(text) {
         let m = c.get(0).unwrap();
         if overlaps(m.start(), m.end(), &covered) {
@@ -190,9 +188,8 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
         let m = c.get(0).unwrap();
         // `2026-02` inside an invalid `2026-02-30` is not a month reference.
         let rest = &text.as_bytes()[m.end()..];
-        let continues = rest.len() >= 2
-            && matches!(rest[0], b'-' | b'/' | b'.' | b'_')
-            && rest[1].is_ascii_digit();
+        let continues =
+            rest.len() >= 2 && matches!(rest[0], b'-' | b'/' | b'.' | b'_') && rest[1].is_ascii_digit();
         if overlaps(m.start(), m.end(), &covered) || continues {
             continue;
         }

@@ -117,18 +117,12 @@ mod tests {
     #[test]
     fn other_secret_shapes() {
         for (line, secret) in [
-            (
-                "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
-                "IOSFODNN7EXAMPLE",
-            ),
+            ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "IOSFODNN7EXAMPLE"),
             (
                 "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc.def",
                 "eyJhbGciOiJIUzI1NiJ9",
             ),
-            (
-                "DATABASE_URL=postgres://app:s3cretpass@db:5432/x",
-                "s3cretpass",
-            ),
+            ("DATABASE_URL=postgres://app:s3cretpass@db:5432/x", "s3cretpass"),
             (
                 "-----BEGIN RSA PRIVATE KEY----- MIIEpAIBAAKCAQEA",
                 "MIIEpAIBAAKCAQEA",

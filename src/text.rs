@@ -145,9 +145,7 @@ pub fn line_text<'a>(text: &'a str, starts: &[usize], line: u32) -> &'a str {
     let Some(&start) = starts.get(i) else {
         return "";
     };
-    let end = starts
-        .get(i + 1)
-        .map_or(text.len(), |e| e.saturating_sub(1));
+    let end = starts.get(i + 1).map_or(text.len(), |e| e.saturating_sub(1));
     text.get(start..end.max(start))
         .unwrap_or("")
         .trim_end_matches('\r')
@@ -164,10 +162,7 @@ mod tests {
             &norm_key("SOC 2 Type II report date"),
             &norm_key("soc 2")
         ));
-        assert!(!key_matches(
-            &norm_key("Subprocessors"),
-            &norm_key("processor")
-        ));
+        assert!(!key_matches(&norm_key("Subprocessors"), &norm_key("processor")));
     }
 
     #[test]

@@ -61,18 +61,13 @@ fn every_control_fixture_gives_its_expected_findings() {
     let mut failures = Vec::new();
     let mut count = 0;
     for control_dir in cases(&root) {
-        let id = control_dir
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .to_string();
+        let id = control_dir.file_name().unwrap().to_string_lossy().to_string();
         for case in cases(&control_dir) {
             count += 1;
             let name = case.file_name().unwrap().to_string_lossy().to_string();
             let mut settings = Settings::for_paths(std::slice::from_ref(&case), as_of);
             settings.only = vec![id.clone()];
-            let report =
-                redflag::app::assess(&settings).unwrap_or_else(|e| panic!("{id}/{name}: {e:#}"));
+            let report = redflag::app::assess(&settings).unwrap_or_else(|e| panic!("{id}/{name}: {e:#}"));
             let got = render(&report, &id);
             let expect_path = control_dir.join(format!("{name}.expect"));
             if bless {
@@ -153,8 +148,7 @@ fn builtin_table_matches_the_controls_directory() {
                     e.file_name().to_string_lossy()
                 ));
             }
-        } else if p.extension().is_some_and(|e| e == "yaml") && p.file_name().unwrap() != "tsc.yaml"
-        {
+        } else if p.extension().is_some_and(|e| e == "yaml") && p.file_name().unwrap() != "tsc.yaml" {
             on_disk.push(p.file_name().unwrap().to_string_lossy().to_string());
         }
     }
@@ -163,8 +157,5 @@ fn builtin_table_matches_the_controls_directory() {
         .iter()
         .map(|(n, _)| (*n).to_string())
         .collect();
-    assert_eq!(
-        table, on_disk,
-        "controls/ and control::builtin::BUILTIN disagree"
-    );
+    assert_eq!(table, on_disk, "controls/ and control::builtin::BUILTIN disagree");
 }

@@ -60,11 +60,10 @@ impl Artifact {
                     && self.files.is_match(&f.path)
             })
             .map(|(i, f)| {
-                let mut p = cx.ws.file_pointer(i as u32).labelled(format!(
-                    "{} · {}",
-                    self.label,
-                    human_size(f.size)
-                ));
+                let mut p =
+                    cx.ws
+                        .file_pointer(i as u32)
+                        .labelled(format!("{} · {}", self.label, human_size(f.size)));
                 p.snippet = None;
                 Item::new(
                     format!("{} {} ({})", self.label, f.path, human_size(f.size)),
@@ -74,11 +73,7 @@ impl Artifact {
             })
             .collect();
         Outcome::found(items, || {
-            Item::new(
-                format!("No {} found", self.label),
-                "absent:artifact",
-                Vec::new(),
-            )
+            Item::new(format!("No {} found", self.label), "absent:artifact", Vec::new())
         })
     }
 }

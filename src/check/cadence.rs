@@ -25,7 +25,7 @@ pub struct Spec {
     /// Or: the newest record is at most this many days old.
     pub within_days: Option<Param>,
     /// A record counts only when its text matches one of these.
-    pub must_match: Option<OneOrMany<Spanned<String>>>,
+    pub must_match: Option<Spanned<OneOrMany<String>>>,
     /// What a record must say to count, for messages ("an AI scenario").
     pub must_match_label: Option<String>,
     /// Fields each counted record must have.
@@ -58,21 +58,16 @@ impl Spec {
             (Some(q), None) => Rule::Quarters(cx.param(q)?.max(1)),
             (None, Some(d)) => Rule::WithinDays(cx.param(d)?),
             _ => {
-                cx.error(
-                    None,
-                    "`cadence` needs exactly one of `quarters` or `within_days`",
-                );
+                cx.error(None, "`cadence` needs exactly one of `quarters` or `within_days`");
                 return None;
             }
         };
-        let pats: Vec<Spanned<String>> = self
-            .must_match
-            .clone()
-            .map(OneOrMany::into_vec)
-            .unwrap_or_default();
-        let must_match: Vec<regex::Regex> = pats.iter().filter_map(|p| cx.regex(p)).collect();
+        let must_match: Vec<regex::Regex> = match &self.must_match {
+            Some(list) => cx.regexes(list)?.into_iter().map(|(_, re)| re).collect(),
+            None => Vec::new(),
+        };
         let fields: Vec<FieldRule> = self.fields.iter().filter_map(|f| f.compile(cx)).collect();
-        if must_match.len() != pats.len() || fields.len() != self.fields.len() {
+        if fields.len() != self.fields.len() {
             return None;
         }
         Some(Cadence {
@@ -214,10 +209,7 @@ impl Cadence {
                 let mut used = Vec::new();
                 let mut missing = Vec::new();
                 for q in Quarter::last_complete(cx.as_of, k) {
-                    let in_q: Vec<&Dated<'_>> = records
-                        .iter()
-                        .filter(|r| Quarter::of(r.date) == q)
-                        .collect();
+                    let in_q: Vec<&Dated<'_>> = records.iter().filter(|r| Quarter::of(r.date) == q).collect();
                     match (in_q.iter().find(|r| self.counts(r)), in_q.first()) {
                         (Some(r), _) => {
                             passed.push(Item::new(
@@ -241,19 +233,13 @@ impl Cadence {
                 if !missing.is_empty() {
                     let pointers = records
                         .last()
-                        .map(|r| {
-                            vec![pointer(r).labelled(format!("latest {}: {}", self.label, r.date))]
-                        })
+                        .map(|r| vec![pointer(r).labelled(format!("latest {}: {}", self.label, r.date))])
                         .unwrap_or_default();
                     let s = if missing.len() == 1 { "" } else { "s" };
                     failed.insert(
                         0,
                         Item::new(
-                            format!(
-                                "No {} record for quarter{s} {}",
-                                self.label,
-                                missing.join(", ")
-                            ),
+                            format!("No {} record for quarter{s} {}", self.label, missing.join(", ")),
                             "missing-quarters",
                             pointers,
                         ),
@@ -300,15 +286,13 @@ impl Cadence {
                     .copied()
                     .find(|rec| rule.problem(rec, cx.as_of).is_none())
                     .or_else(|| r.records.first().copied());
-                let problem = record
-                    .and_then(|rec| rule.problem(rec, cx.as_of))
-                    .or_else(|| {
-                        record.is_none().then(|| super::fields::FieldProblem {
-                            field: rule.name.clone(),
-                            message: format!("no {} recorded", rule.name),
-                            line: r.line,
-                        })
-                    });
+                let problem = record.and_then(|rec| rule.problem(rec, cx.as_of)).or_else(|| {
+                    record.is_none().then(|| super::fields::FieldProblem {
+                        field: rule.name.clone(),
+                        message: format!("no {} recorded", rule.name),
+                        line: r.line,
+                    })
+                });
                 if let Some(p) = problem {
                     failed.push(Item::new(
                         format!(

@@ -9,8 +9,7 @@ use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 use super::{
-    artifact, cadence, coverage, dependency, document, inventory, pattern, query, register, Check,
-    Condition,
+    artifact, cadence, coverage, dependency, document, inventory, pattern, query, register, Check, Condition,
 };
 use crate::control::catalog::Catalog;
 use crate::workspace::matcher::{self, MatcherBuilder};
@@ -18,6 +17,8 @@ use crate::workspace::Query;
 
 /// A condition as written in YAML: a map with a single key naming the combinator or the
 /// primitive (`all`, `any`, `not`, `signal`, `pattern`, `register`, …).
+// Specs live only while a pack is compiled; boxing the big variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ConditionSpec {
@@ -103,6 +104,17 @@ impl<T> OneOrMany<T> {
             OneOrMany::Many(v) => v,
         }
     }
+
+    pub fn len(&self) -> usize {
+        match self {
+            OneOrMany::One(_) => 1,
+            OneOrMany::Many(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// What compiling a control needs.
@@ -142,6 +154,21 @@ impl CompileCx<'_> {
         }
     }
 
+    /// Validates one regex or a list of them (all reported at the value's line); `None`
+    /// when any is bad.
+    pub fn regexes(&mut self, list: &Spanned<OneOrMany<String>>) -> Option<Vec<(String, regex::Regex)>> {
+        let line = Self::line_of(list);
+        let sources: Vec<String> = list.value.clone().into_vec();
+        let mut out = Vec::new();
+        for src in sources {
+            match matcher::check_regex(&src) {
+                Ok(re) => out.push((src, re)),
+                Err(e) => self.error(line, e),
+            }
+        }
+        (out.len() == list.value.len()).then_some(out)
+    }
+
     /// Validates globs; reports each bad one.
     pub fn globs(&mut self, globs: &[Spanned<String>]) -> Vec<String> {
         let mut out = Vec::new();
@@ -171,11 +198,7 @@ impl CompileCx<'_> {
             let known: Vec<&str> = self.catalogs.iter().map(|c| c.id.as_str()).collect();
             self.error(
                 Self::line_of(name),
-                format!(
-                    "unknown catalog `{}` (known: {})",
-                    name.value,
-                    known.join(", ")
-                ),
+                format!("unknown catalog `{}` (known: {})", name.value, known.join(", ")),
             );
         }
         idx
@@ -198,7 +221,10 @@ impl CompileCx<'_> {
                 match self.params.get(key) {
                     Some(v) => Some(*v),
                     None => {
-                        self.error(line, format!("unknown parameter `{name}`: declare it under the control's `params`"));
+                        self.error(
+                            line,
+                            format!("unknown parameter `{name}`: declare it under the control's `params`"),
+                        );
                         None
                     }
                 }

@@ -20,7 +20,7 @@ use crate::workspace::EvidenceDoc;
 pub struct TopicSpec {
     pub name: String,
     #[serde(rename = "match")]
-    pub patterns: OneOrMany<Spanned<String>>,
+    pub patterns: Spanned<OneOrMany<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,14 +64,10 @@ pub struct Coverage {
 fn compile_topics(cx: &mut CompileCx<'_>, specs: &[TopicSpec]) -> Option<Vec<Topic>> {
     let mut out = Vec::new();
     for t in specs {
-        let pats: Vec<Spanned<String>> = t.patterns.clone().into_vec();
-        let compiled: Vec<regex::Regex> = pats.iter().filter_map(|p| cx.regex(p)).collect();
-        if compiled.len() != pats.len() {
-            return None;
-        }
+        let compiled = cx.regexes(&t.patterns)?;
         out.push(Topic {
             name: t.name.clone(),
-            patterns: compiled,
+            patterns: compiled.into_iter().map(|(_, re)| re).collect(),
         });
     }
     Some(out)
@@ -126,9 +122,7 @@ fn find_section<'a>(doc: &'a EvidenceDoc, topic: &Topic) -> Option<Section<'a>> 
         .records
         .iter()
         .filter(|r| {
-            r.line <= line
-                && line <= r.end_line
-                && r.kind != crate::workspace::document::RecordKind::Document
+            r.line <= line && line <= r.end_line && r.kind != crate::workspace::document::RecordKind::Document
         })
         .min_by_key(|r| r.end_line.saturating_sub(r.line));
     Some(match container {
@@ -220,21 +214,13 @@ impl Coverage {
                 .labelled(topic.name.clone());
             if missing.is_empty() {
                 passed.push(Item::new(
-                    format!(
-                        "{} covered in {path}:{}",
-                        capitalise(&topic.name),
-                        s.title_line
-                    ),
+                    format!("{} covered in {path}:{}", capitalise(&topic.name), s.title_line),
                     format!("topic:{}", topic.name),
                     vec![pointer],
                 ));
             } else {
                 failed.push(Item::new(
-                    format!(
-                        "The {} section does not state {}",
-                        topic.name,
-                        missing.join(", ")
-                    ),
+                    format!("The {} section does not state {}", topic.name, missing.join(", ")),
                     format!("detail:{}", topic.name),
                     vec![pointer],
                 ));

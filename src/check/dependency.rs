@@ -35,9 +35,7 @@ impl Spec {
             let Some(e) = Ecosystem::parse(eco) else {
                 cx.error(
                     None,
-                    format!(
-                        "unknown ecosystem `{eco}` (known: pypi, npm, go, crates, maven, rubygems)"
-                    ),
+                    format!("unknown ecosystem `{eco}` (known: pypi, npm, go, crates, maven, rubygems)"),
                 );
                 return None;
             };
@@ -54,9 +52,7 @@ impl Spec {
 /// True when a declared name matches a wanted one; Go module paths match by prefix.
 pub fn name_matches(eco: Ecosystem, declared: &str, wanted: &str) -> bool {
     declared == wanted
-        || (eco == Ecosystem::Go
-            && declared.starts_with(wanted)
-            && declared[wanted.len()..].starts_with('/'))
+        || (eco == Ecosystem::Go && declared.starts_with(wanted) && declared[wanted.len()..].starts_with('/'))
 }
 
 impl DependencyCheck {
@@ -86,17 +82,12 @@ impl DependencyCheck {
             })
             .map(|(file, d)| {
                 let f = cx.ws.file(*file);
-                let pointer = cx.ws.pointer(
-                    *file,
-                    d.line,
-                    &format!("{} ({})", d.name, d.ecosystem.as_str()),
-                );
+                let pointer = cx
+                    .ws
+                    .pointer(*file, d.line, &format!("{} ({})", d.name, d.ecosystem.as_str()));
                 let label = format!("{} · {}", self.label, d.name);
                 Item::new(
-                    format!(
-                        "{} `{}` declared in {}:{}",
-                        self.label, d.name, f.path, d.line
-                    ),
+                    format!("{} `{}` declared in {}:{}", self.label, d.name, f.path, d.line),
                     format!("{}|{}", f.path, d.name),
                     vec![pointer.labelled(label)],
                 )

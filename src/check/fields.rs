@@ -49,10 +49,7 @@ pub struct FieldRule {
 impl FieldSpec {
     pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<FieldRule> {
         if self.keys.is_empty() {
-            cx.error(
-                None,
-                format!("field `{}` needs at least one key", self.name),
-            );
+            cx.error(None, format!("field `{}` needs at least one key", self.name));
             return None;
         }
         let max_age_days = match &self.max_age_days {
@@ -113,9 +110,7 @@ impl FieldRule {
         };
         match value_state(&field.value) {
             ValueState::Empty => return mk(format!("{} is empty", self.name), field.line),
-            ValueState::Todo => {
-                return mk(format!("{} is incomplete: TODO", self.name), field.line)
-            }
+            ValueState::Todo => return mk(format!("{} is incomplete: TODO", self.name), field.line),
             ValueState::Negative => {
                 return mk(
                     format!(
@@ -149,7 +144,13 @@ impl FieldRule {
                 Some(d) => {
                     let age = days_between(d, as_of);
                     if age > i64::from(max) {
-                        return mk(format!("{} is stale: dated {d}, {age} days before {as_of} (limit {max} days)", self.name), field.line);
+                        return mk(
+                            format!(
+                                "{} is stale: dated {d}, {age} days before {as_of} (limit {max} days)",
+                                self.name
+                            ),
+                            field.line,
+                        );
                     }
                 }
             }

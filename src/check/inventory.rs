@@ -136,11 +136,7 @@ impl Inventory {
         if self.signals.contains(&SignalKind::Package) {
             for (file, d) in &ws.deps {
                 let f = ws.file(*file);
-                if d.dev
-                    || f.flags.test
-                    || f.flags.example
-                    || ws.targets[f.target as usize].evidence_only
-                {
+                if d.dev || f.flags.test || f.flags.example || ws.targets[f.target as usize].evidence_only {
                     continue;
                 }
                 if item
@@ -159,10 +155,7 @@ impl Inventory {
             }
             for h in ws.hits(*pattern) {
                 let f = ws.file(h.file);
-                if f.flags.test
-                    || f.flags.example
-                    || h.comment
-                    || ws.targets[f.target as usize].evidence_only
+                if f.flags.test || f.flags.example || h.comment || ws.targets[f.target as usize].evidence_only
                 {
                     continue;
                 }
@@ -179,9 +172,7 @@ impl Inventory {
         sites.sort_by(|a, b| {
             (&a.1.target, &a.1.path, a.1.line, a.0).cmp(&(&b.1.target, &b.1.path, b.1.line, b.0))
         });
-        sites.dedup_by(|a, b| {
-            a.1.target == b.1.target && a.1.path == b.1.path && a.1.line == b.1.line
-        });
+        sites.dedup_by(|a, b| a.1.target == b.1.target && a.1.path == b.1.path && a.1.line == b.1.line);
         sites
     }
 
@@ -197,11 +188,7 @@ impl Inventory {
             match self.group {
                 Group::Item => {
                     let kinds: BTreeSet<SignalKind> = sites.iter().map(|(k, _)| *k).collect();
-                    let kinds = kinds
-                        .iter()
-                        .map(|k| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let kinds = kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
                     let message = self
                         .message
                         .replace("{name}", &item.name)
@@ -216,11 +203,7 @@ impl Inventory {
                         .collect();
                     if self.require_declared && !declared {
                         let message = format!("{} is called without a declared SDK (only {kinds}): dependency review and SBOMs will not show it", item.name);
-                        undeclared.push(Item::new(
-                            message,
-                            format!("undeclared:{}", item.id),
-                            pointers,
-                        ));
+                        undeclared.push(Item::new(message, format!("undeclared:{}", item.id), pointers));
                     } else {
                         items.push(Item::new(message, format!("item:{}", item.id), pointers));
                     }
@@ -231,12 +214,7 @@ impl Inventory {
                             .message
                             .replace("{name}", &item.name)
                             .replace("{kinds}", k.as_str());
-                        let key = format!(
-                            "{}|{}|{}",
-                            item.id,
-                            p.path,
-                            p.snippet.as_deref().unwrap_or("")
-                        );
+                        let key = format!("{}|{}|{}", item.id, p.path, p.snippet.as_deref().unwrap_or(""));
                         items.push(Item::new(
                             message,
                             key,
@@ -251,10 +229,7 @@ impl Inventory {
         }
         Outcome::found(items, || {
             Item::new(
-                format!(
-                    "No use of any of the {} found",
-                    catalog.title.to_lowercase()
-                ),
+                format!("No use of any of the {} found", catalog.title.to_lowercase()),
                 format!("absent:{}", catalog.id),
                 Vec::new(),
             )
@@ -269,11 +244,7 @@ mod tests {
     #[test]
     fn fake_and_low_entropy_keys() {
         assert!(looks_fake("OPENAI_API_KEY=sk-your-key-here"));
-        assert!(!looks_random(
-            "sk-ant-api03-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-        ));
-        assert!(looks_random(
-            "sk-ant-api03-Zx81kQpL0vBn3RtY7uWcE5hJ2mAs9dFg"
-        ));
+        assert!(!looks_random("sk-ant-api03-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        assert!(looks_random("sk-ant-api03-Zx81kQpL0vBn3RtY7uWcE5hJ2mAs9dFg"));
     }
 }

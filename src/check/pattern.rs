@@ -17,7 +17,7 @@ use crate::workspace::{Hit, PatternId};
 #[serde(deny_unknown_fields)]
 pub struct Spec {
     /// One regex or a list (any may match).
-    pub regex: OneOrMany<Spanned<String>>,
+    pub regex: Spanned<OneOrMany<String>>,
     /// Globs of files to search (default: every text file).
     #[serde(default)]
     pub files: Vec<Spanned<String>>,
@@ -50,22 +50,17 @@ impl Spec {
     pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<Pattern> {
         let files = cx.globs(&self.files);
         let exclude = cx.globs(&self.exclude);
-        let regexes: Vec<Spanned<String>> = self.regex.clone().into_vec();
-        let mut ids = Vec::new();
-        let mut ok = true;
-        for r in &regexes {
-            if cx.regex(r).is_some() {
-                ids.push(cx.matchers.add(&r.value, &files, &exclude));
-            } else {
-                ok = false;
-            }
-        }
-        if !ok || files.len() != self.files.len() || exclude.len() != self.exclude.len() {
+        let regexes = cx.regexes(&self.regex)?;
+        if files.len() != self.files.len() || exclude.len() != self.exclude.len() {
             return None;
         }
+        let ids = regexes
+            .iter()
+            .map(|(src, _)| cx.matchers.add(src, &files, &exclude))
+            .collect();
         let describe = regexes
             .iter()
-            .map(|r| format!("`{}`", r.value))
+            .map(|(src, _)| format!("`{src}`"))
             .collect::<Vec<_>>()
             .join(" or ");
         Some(Pattern {

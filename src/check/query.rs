@@ -119,10 +119,7 @@ impl QueryCheck {
             .map(|(file, m)| {
                 let f = cx.ws.file(*file);
                 let message = self.message.replace("{name}", &m.name);
-                let pointer = cx
-                    .ws
-                    .pointer(*file, m.line, &m.text)
-                    .labelled(m.name.clone());
+                let pointer = cx.ws.pointer(*file, m.line, &m.text).labelled(m.name.clone());
                 Item::new(message, format!("{}|{}", f.path, m.name), vec![pointer])
             })
             .collect();

@@ -110,10 +110,7 @@ fn contains_words(hay: &str, needle: &str) -> bool {
     while let Some(pos) = hay[start..].find(needle) {
         let a = start + pos;
         let b = a + needle.len();
-        let before = hay[..a]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric());
+        let before = hay[..a].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
         let after = hay[b..].chars().next().is_none_or(|c| !c.is_alphanumeric());
         if before && after {
             return true;
@@ -162,11 +159,9 @@ impl Register {
                     if sites.is_empty() {
                         continue;
                     }
-                    let entry = docs.iter().find_map(|d| {
-                        entries(d)
-                            .find(|r| names_item(r, &item.names))
-                            .map(|r| (*d, r))
-                    });
+                    let entry = docs
+                        .iter()
+                        .find_map(|d| entries(d).find(|r| names_item(r, &item.names)).map(|r| (*d, r)));
                     match entry {
                         None if self.missing_entries => {
                             let pointers = sites
@@ -251,10 +246,7 @@ impl Register {
             passed.push(Item::new(
                 format!("{name}: entry in {path}:{}", record.line),
                 format!("entry:{name}"),
-                vec![cx
-                    .ws
-                    .doc_pointer(doc, record.line)
-                    .labelled(name.to_string())],
+                vec![cx.ws.doc_pointer(doc, record.line).labelled(name.to_string())],
             ));
         }
     }

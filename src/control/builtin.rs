@@ -55,9 +55,6 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "catalog/ai-vendors.yaml",
         include_str!("../../controls/catalog/ai-vendors.yaml"),
     ),
-    (
-        "documents.yaml",
-        include_str!("../../controls/documents.yaml"),
-    ),
+    ("documents.yaml", include_str!("../../controls/documents.yaml")),
     ("signals.yaml", include_str!("../../controls/signals.yaml")),
 ];

@@ -100,8 +100,7 @@ fn language_files(lang: &str) -> Option<&'static [&'static str]> {
 
 /// An import-statement regex for the module names of one language.
 fn import_regex(lang: &str, modules: &[String]) -> String {
-    let alt =
-        |f: &dyn Fn(&str) -> String| modules.iter().map(|m| f(m)).collect::<Vec<_>>().join("|");
+    let alt = |f: &dyn Fn(&str) -> String| modules.iter().map(|m| f(m)).collect::<Vec<_>>().join("|");
     match lang {
         "python" => {
             // `import openai`, `from openai import X`, `from openai.types import X`, and for a
@@ -166,10 +165,7 @@ pub fn compile(
     matchers: &mut MatcherBuilder,
     diags: &mut Vec<Diag>,
 ) -> Vec<Catalog> {
-    let exclude: Vec<String> = CONFIG_AND_CODE_EXCLUDE
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let exclude: Vec<String> = CONFIG_AND_CODE_EXCLUDE.iter().map(ToString::to_string).collect();
     let mut out: Vec<Catalog> = Vec::new();
     for (file, spec) in specs {
         let mut problems: Vec<String> = Vec::new();
@@ -211,14 +207,13 @@ pub fn compile(
                     Err(e) => problems.push(format!("{}: {e}", item.id)),
                 }
             }
-            let mut add =
-                |re: String,
-                 kind: SignalKind,
-                 patterns: &mut Vec<(PatternId, SignalKind)>,
-                 problems: &mut Vec<String>| match check_regex(&re) {
-                    Ok(_) => patterns.push((matchers.add(&re, &[], &exclude), kind)),
-                    Err(e) => problems.push(format!("{}: {e}", item.id)),
-                };
+            let mut add = |re: String,
+                           kind: SignalKind,
+                           patterns: &mut Vec<(PatternId, SignalKind)>,
+                           problems: &mut Vec<String>| match check_regex(&re) {
+                Ok(_) => patterns.push((matchers.add(&re, &[], &exclude), kind)),
+                Err(e) => problems.push(format!("{}: {e}", item.id)),
+            };
             if !item.hosts.is_empty() {
                 let re = item
                     .hosts
@@ -302,11 +297,8 @@ mod tests {
 
     #[test]
     fn python_imports() {
-        let re = regex::Regex::new(&import_regex(
-            "python",
-            &["openai".into(), "google.genai".into()],
-        ))
-        .unwrap();
+        let re =
+            regex::Regex::new(&import_regex("python", &["openai".into(), "google.genai".into()])).unwrap();
         for ok in [
             "import openai",
             "from openai import OpenAI",

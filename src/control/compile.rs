@@ -303,10 +303,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
                 diags.push(Diag {
                     file: sources[i].display.clone(),
                     line: line_of(&c.id),
-                    message: format!(
-                        "duplicate control id `{id}` (also in {})",
-                        sources[*prev].display
-                    ),
+                    message: format!("duplicate control id `{id}` (also in {})", sources[*prev].display),
                 });
                 continue;
             }
@@ -354,10 +351,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         let red_flag = spec.red_flag.as_ref().map(|r| r.value);
         if let Some(r) = &spec.red_flag {
             if !(1..=5).contains(&r.value) {
-                err(
-                    line_of(r),
-                    format!("red_flag must be 1 to 5, found {}", r.value),
-                );
+                err(line_of(r), format!("red_flag must be 1 to 5, found {}", r.value));
             }
         }
         if spec.tsc.is_empty() {
@@ -435,9 +429,8 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             });
         }
     }
-    compiled.sort_by(|a, b| {
-        (a.red_flag.unwrap_or(u8::MAX), &a.id).cmp(&(b.red_flag.unwrap_or(u8::MAX), &b.id))
-    });
+    compiled
+        .sort_by(|a, b| (a.red_flag.unwrap_or(u8::MAX), &a.id).cmp(&(b.red_flag.unwrap_or(u8::MAX), &b.id)));
 
     let matchers = match matchers.build() {
         Ok(m) => m,

@@ -7,8 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use sha2::{Digest, Sha256};
 
 use super::{
-    ControlOut, Counts, FindingOut, Gate, NoteOut, PointerOut, Report, Status, Summary, TargetOut,
-    Tool,
+    ControlOut, Counts, FindingOut, Gate, NoteOut, PointerOut, Report, Status, Summary, TargetOut, Tool,
 };
 use crate::check::Context;
 use crate::control::{Control, Severity};
@@ -43,37 +42,33 @@ pub fn build(controls: &[&Control], cx: &Context<'_>, fail_on: Option<Severity>)
                     .collect()
             })
             .unwrap_or_default();
-        let (status, evidence, failed): (Status, Vec<Pointer>, Vec<Item>) =
-            match (&applies, &control.check) {
-                (Some(a), _) if !a.holds => (Status::NotApplicable, Vec::new(), Vec::new()),
-                (_, None) => (Status::Manual, subject.clone(), Vec::new()),
-                (_, Some(check)) => {
-                    let o = check.evaluate(cx);
-                    let ev: Vec<Pointer> = o
-                        .passed
-                        .iter()
-                        .flat_map(|i| i.pointers.iter().cloned())
-                        .take(MAX_CONTROL_EVIDENCE)
-                        .collect();
-                    if o.holds {
-                        (Status::Pass, ev, Vec::new())
+        let (status, evidence, failed): (Status, Vec<Pointer>, Vec<Item>) = match (&applies, &control.check) {
+            (Some(a), _) if !a.holds => (Status::NotApplicable, Vec::new(), Vec::new()),
+            (_, None) => (Status::Manual, subject.clone(), Vec::new()),
+            (_, Some(check)) => {
+                let o = check.evaluate(cx);
+                let ev: Vec<Pointer> = o
+                    .passed
+                    .iter()
+                    .flat_map(|i| i.pointers.iter().cloned())
+                    .take(MAX_CONTROL_EVIDENCE)
+                    .collect();
+                if o.holds {
+                    (Status::Pass, ev, Vec::new())
+                } else {
+                    let failed = if o.failed.is_empty() {
+                        vec![Item::new(
+                            control.message.clone().unwrap_or_else(|| control.title.clone()),
+                            "gap",
+                            Vec::new(),
+                        )]
                     } else {
-                        let failed = if o.failed.is_empty() {
-                            vec![Item::new(
-                                control
-                                    .message
-                                    .clone()
-                                    .unwrap_or_else(|| control.title.clone()),
-                                "gap",
-                                Vec::new(),
-                            )]
-                        } else {
-                            o.failed
-                        };
-                        (Status::Gap, ev, failed)
-                    }
+                        o.failed
+                    };
+                    (Status::Gap, ev, failed)
                 }
-            };
+            }
+        };
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut n = 0;
         for item in failed {
@@ -192,15 +187,12 @@ pub fn fingerprint(control_id: &str, key: &str) -> String {
 }
 
 fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Summary {
-    let mut by_red_flag: BTreeMap<String, Counts> = (1..=5)
-        .map(|i| (i.to_string(), Counts::default()))
-        .collect();
+    let mut by_red_flag: BTreeMap<String, Counts> =
+        (1..=5).map(|i| (i.to_string(), Counts::default())).collect();
     let mut total = Counts::default();
     let (mut earned, mut possible) = (0.0, 0.0);
     for c in controls {
-        let slot = c
-            .red_flag
-            .map(|r| by_red_flag.entry(r.to_string()).or_default());
+        let slot = c.red_flag.map(|r| by_red_flag.entry(r.to_string()).or_default());
         let bump = |counts: &mut Counts| match c.status {
             Status::Pass => counts.pass += 1,
             Status::Gap => counts.gap += 1,

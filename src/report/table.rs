@@ -71,10 +71,7 @@ pub fn render(report: &Report, width: Option<u16>, out: &mut dyn Write) -> std::
     let _ = writeln!(
         s,
         "{} · SOC 2 Type II readiness · as of {}",
-        paint(
-            &format!("redflag {}", report.tool.version),
-            Style::new().bold()
-        ),
+        paint(&format!("redflag {}", report.tool.version), Style::new().bold()),
         report.as_of
     );
     for t in &report.targets {
@@ -95,20 +92,12 @@ pub fn render(report: &Report, width: Option<u16>, out: &mut dyn Write) -> std::
     let mut groups: Vec<Option<u8>> = report.controls.iter().map(|c| c.red_flag).collect();
     groups.dedup();
     for rf in groups {
-        let controls: Vec<&ControlOut> = report
-            .controls
-            .iter()
-            .filter(|c| c.red_flag == rf)
-            .collect();
+        let controls: Vec<&ControlOut> = report.controls.iter().filter(|c| c.red_flag == rf).collect();
         let heading = match rf {
             Some(n) => format!("Red flag {n} · {}", red_flag_title(rf)),
             None => red_flag_title(None).to_string(),
         };
-        let _ = writeln!(
-            s,
-            "\n{}",
-            paint(&format!("━━ {heading} ━━"), Style::new().bold())
-        );
+        let _ = writeln!(s, "\n{}", paint(&format!("━━ {heading} ━━"), Style::new().bold()));
         let mut table = Table::new();
         table
             .load_style(UTF8_FULL_CONDENSED)
@@ -150,23 +139,14 @@ pub fn render(report: &Report, width: Option<u16>, out: &mut dyn Write) -> std::
         .collect();
     let _ = writeln!(s, "  {} findings: {}", sm.findings, sev.join(", "));
     if !report.notes.is_empty() {
-        let _ = writeln!(
-            s,
-            "  {} notes: files skipped or not parsed",
-            report.notes.len()
-        );
+        let _ = writeln!(s, "  {} notes: files skipped or not parsed", report.notes.len());
         for n in report.notes.iter().take(10) {
             let loc = if multi {
                 format!("{}/{}", n.target, n.path)
             } else {
                 n.path.clone()
             };
-            let _ = writeln!(
-                s,
-                "    {}  {}",
-                loc,
-                paint(&n.message, Style::new().dimmed())
-            );
+            let _ = writeln!(s, "    {}  {}", loc, paint(&n.message, Style::new().dimmed()));
         }
         if report.notes.len() > 10 {
             let _ = writeln!(
@@ -206,25 +186,13 @@ fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) 
     match c.status {
         Status::Gap => {
             let _ = writeln!(s, "\n{head}");
-            let findings: Vec<&FindingOut> = report
-                .findings
-                .iter()
-                .filter(|f| f.control_id == c.id)
-                .collect();
+            let findings: Vec<&FindingOut> =
+                report.findings.iter().filter(|f| f.control_id == c.id).collect();
             let mut previous: Option<&[PointerOut]> = None;
             for f in findings {
-                let _ = writeln!(
-                    s,
-                    "  {} {}",
-                    paint("✗", AnsiColor::Red.on_default()),
-                    f.message
-                );
+                let _ = writeln!(s, "  {} {}", paint("✗", AnsiColor::Red.on_default()), f.message);
                 if previous == Some(f.evidence.as_slice()) && !f.evidence.is_empty() {
-                    let _ = writeln!(
-                        s,
-                        "      {}",
-                        paint("(evidence as above)", Style::new().dimmed())
-                    );
+                    let _ = writeln!(s, "      {}", paint("(evidence as above)", Style::new().dimmed()));
                     continue;
                 }
                 previous = Some(f.evidence.as_slice());
@@ -232,11 +200,7 @@ fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) 
                     let _ = writeln!(s, "{}", pointer_line(p, multi));
                 }
                 if f.evidence.len() > GAP_EVIDENCE_LINES {
-                    let _ = writeln!(
-                        s,
-                        "      … and {} more",
-                        f.evidence.len() - GAP_EVIDENCE_LINES
-                    );
+                    let _ = writeln!(s, "      … and {} more", f.evidence.len() - GAP_EVIDENCE_LINES);
                 }
             }
             let fix = c.remediation.lines().next().unwrap_or("");
@@ -253,19 +217,11 @@ fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) 
                 let _ = writeln!(s, "{}", pointer_line(p, multi));
             }
             if c.evidence.len() > PASS_EVIDENCE_LINES {
-                let _ = writeln!(
-                    s,
-                    "      … and {} more",
-                    c.evidence.len() - PASS_EVIDENCE_LINES
-                );
+                let _ = writeln!(s, "      … and {} more", c.evidence.len() - PASS_EVIDENCE_LINES);
             }
         }
         Status::Manual => {
-            let _ = writeln!(
-                s,
-                "\n{head}\n  needs manual evidence: redflag explain {}",
-                c.id
-            );
+            let _ = writeln!(s, "\n{head}\n  needs manual evidence: redflag explain {}", c.id);
         }
         _ => {}
     }

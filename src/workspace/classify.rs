@@ -124,12 +124,12 @@ pub fn comment_style(path: &str) -> CommentStyle {
     }
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
     match ext {
-        "py" | "pyi" | "sh" | "bash" | "zsh" | "yaml" | "yml" | "toml" | "rb" | "r" | "pl"
-        | "cfg" | "ini" | "conf" | "env" | "properties" | "txt" | "dockerfile" | "mk" | "cmake"
-        | "ps1" | "jl" | "nix" => CommentStyle::Hash,
-        "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "go" | "rs" | "java" | "kt" | "kts"
-        | "scala" | "c" | "h" | "cc" | "cpp" | "hpp" | "cs" | "swift" | "dart" | "groovy"
-        | "gradle" | "proto" | "json5" | "jsonc" | "zig" => CommentStyle::Slash,
+        "py" | "pyi" | "sh" | "bash" | "zsh" | "yaml" | "yml" | "toml" | "rb" | "r" | "pl" | "cfg"
+        | "ini" | "conf" | "env" | "properties" | "txt" | "dockerfile" | "mk" | "cmake" | "ps1" | "jl"
+        | "nix" => CommentStyle::Hash,
+        "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "go" | "rs" | "java" | "kt" | "kts" | "scala" | "c"
+        | "h" | "cc" | "cpp" | "hpp" | "cs" | "swift" | "dart" | "groovy" | "gradle" | "proto" | "json5"
+        | "jsonc" | "zig" => CommentStyle::Slash,
         "tf" | "hcl" | "tfvars" | "php" => CommentStyle::HashSlash,
         "sql" | "lua" | "hs" => CommentStyle::Dash,
         _ => CommentStyle::None,
@@ -141,9 +141,7 @@ pub fn is_comment(line: &str, style: CommentStyle) -> bool {
     let t = line.trim_start();
     match style {
         CommentStyle::Hash => t.starts_with('#'),
-        CommentStyle::Slash => {
-            t.starts_with("//") || t.starts_with("/*") || t.starts_with("* ") || t == "*"
-        }
+        CommentStyle::Slash => t.starts_with("//") || t.starts_with("/*") || t.starts_with("* ") || t == "*",
         CommentStyle::HashSlash => t.starts_with('#') || t.starts_with("//") || t.starts_with("/*"),
         CommentStyle::Dash => t.starts_with("--"),
         CommentStyle::None => false,
@@ -208,11 +206,7 @@ impl PathFlags {
             ext,
             "md" | "markdown" | "rst" | "txt" | "adoc" | "org" | "html" | "htm"
         ) && !name.starts_with("requirements");
-        Self {
-            test,
-            example,
-            prose,
-        }
+        Self { test, example, prose }
     }
 
     /// Production code or configuration: not a test, example or document.

@@ -45,11 +45,8 @@ pub struct Record {
 impl Record {
     /// The first field whose key loosely matches any of `keys` (already normalised).
     pub fn field(&self, keys: &[String]) -> Option<&Field> {
-        keys.iter().find_map(|k| {
-            self.fields
-                .iter()
-                .find(|f| crate::text::key_matches(&f.norm, k))
-        })
+        keys.iter()
+            .find_map(|k| self.fields.iter().find(|f| crate::text::key_matches(&f.norm, k)))
     }
 }
 
@@ -66,10 +63,7 @@ impl Document {
     pub fn text(&self, from: u32, to: u32) -> String {
         let a = (from.max(1) - 1) as usize;
         let b = (to as usize).min(self.lines.len());
-        self.lines
-            .get(a..b)
-            .map(|l| l.join("\n"))
-            .unwrap_or_default()
+        self.lines.get(a..b).map(|l| l.join("\n")).unwrap_or_default()
     }
 
     pub fn line(&self, line: u32) -> &str {
@@ -90,9 +84,7 @@ pub fn parse(path: &str, text: &str) -> (Document, Option<String>) {
     let (records, err) = match ext.as_str() {
         "yaml" | "yml" => match node::parse_yaml_stream(text) {
             Ok(docs) => (
-                docs.iter()
-                    .flat_map(|d| records_from_node(d, None))
-                    .collect(),
+                docs.iter().flat_map(|d| records_from_node(d, None)).collect(),
                 None,
             ),
             Err(e) => (Vec::new(), Some(format!("YAML parse error: {e}"))),
@@ -101,11 +93,7 @@ pub fn parse(path: &str, text: &str) -> (Document, Option<String>) {
             Ok(doc) => (records_from_node(&doc, None), None),
             Err(e) => (
                 Vec::new(),
-                Some(format!(
-                    "JSON parse error at {}:{}: {e}",
-                    e.line(),
-                    e.column()
-                )),
+                Some(format!("JSON parse error at {}:{}: {e}", e.line(), e.column())),
             ),
         },
         "csv" | "tsv" => csv_records(text, if ext == "tsv" { b'\t' } else { b',' }),
@@ -138,9 +126,7 @@ fn records_from_node(doc: &Node, title: Option<&str>) -> Vec<Record> {
 }
 
 fn has_scalar_entry(entries: &[(node::Key, Node)]) -> bool {
-    entries
-        .iter()
-        .any(|(_, v)| matches!(v.value, Value::Scalar(_)))
+    entries.iter().any(|(_, v)| matches!(v.value, Value::Scalar(_)))
 }
 
 /// A map becomes a record when it holds scalars or sits in a list; nested maps inside a
@@ -291,8 +277,7 @@ fn identity_of(fields: &[Field]) -> String {
 // ---------------------------------------------------------------------------------------
 // Markdown and plain text
 
-static HEADING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(#{1,6})\s+(.+?)\s*#*\s*$").unwrap());
+static HEADING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(#{1,6})\s+(.+?)\s*#*\s*$").unwrap());
 /// `- Key: value`, `* **Key:** value`, `Key: value`, `| Key | value |` is handled as a table.
 static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?)?(?:\*\*|__)?([A-Za-z][A-Za-z0-9 /()&'._-]{0,60}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$").unwrap()
@@ -474,8 +459,7 @@ mod tests {
 
     #[test]
     fn markdown_table_rows_are_records() {
-        let md =
-            "# Vendors\n\n| Vendor | DPA |\n|---|---|\n| OpenAI | Signed |\n| Anthropic | TODO |\n";
+        let md = "# Vendors\n\n| Vendor | DPA |\n|---|---|\n| OpenAI | Signed |\n| Anthropic | TODO |\n";
         let (doc, _) = parse("vendors.md", md);
         let rows: Vec<_> = doc
             .records

@@ -81,12 +81,8 @@ pub fn kind_of(file_name: &str) -> Option<ManifestKind> {
         "gemfile" => ManifestKind::Gemfile,
         "pom.xml" => ManifestKind::Pom,
         "build.gradle" | "build.gradle.kts" => ManifestKind::Gradle,
-        _ if lower.starts_with("requirements") && lower.ends_with(".txt") => {
-            ManifestKind::Requirements
-        }
-        _ if lower.ends_with(".requirements.txt") || lower == "constraints.txt" => {
-            ManifestKind::Requirements
-        }
+        _ if lower.starts_with("requirements") && lower.ends_with(".txt") => ManifestKind::Requirements,
+        _ if lower.ends_with(".requirements.txt") || lower == "constraints.txt" => ManifestKind::Requirements,
         _ => return None,
     })
 }
@@ -131,8 +127,7 @@ fn is_dev_name(file_name: &str) -> bool {
         .any(|w| l.contains(w))
 }
 
-static REQ_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)").unwrap());
+static REQ_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)").unwrap());
 
 fn requirements(text: &str, dev: bool) -> Vec<Dependency> {
     let mut out = Vec::new();
@@ -178,10 +173,7 @@ fn find_line(text: &str, name: &str) -> usize {
 }
 
 fn pep508_name(spec: &str) -> Option<&str> {
-    REQ_NAME
-        .captures(spec)
-        .and_then(|c| c.get(1))
-        .map(|m| m.as_str())
+    REQ_NAME.captures(spec).and_then(|c| c.get(1)).map(|m| m.as_str())
 }
 
 fn toml_table(text: &str) -> Result<toml::Table, String> {
@@ -227,15 +219,8 @@ fn pyproject(text: &str) -> Result<Vec<Dependency>, String> {
         }
     };
     push_keys(poetry.and_then(|p| p.get("dependencies")), false, &mut out);
-    push_keys(
-        poetry.and_then(|p| p.get("dev-dependencies")),
-        true,
-        &mut out,
-    );
-    if let Some(groups) = poetry
-        .and_then(|p| p.get("group"))
-        .and_then(|v| v.as_table())
-    {
+    push_keys(poetry.and_then(|p| p.get("dev-dependencies")), true, &mut out);
+    if let Some(groups) = poetry.and_then(|p| p.get("group")).and_then(|v| v.as_table()) {
         for (name, g) in groups {
             push_keys(g.get("dependencies"), is_dev_name(name), &mut out);
         }
@@ -274,9 +259,7 @@ fn setup_cfg(text: &str) -> Vec<Dependency> {
         if !indented {
             if let Some((key, rest)) = t.split_once('=') {
                 let key = key.trim();
-                in_list = key == "install_requires"
-                    || key == "tests_require"
-                    || t.contains("extras_require");
+                in_list = key == "install_requires" || key == "tests_require" || t.contains("extras_require");
                 dev = key == "tests_require" || is_dev_name(key);
                 if in_list {
                     if let Some(name) = pep508_name(rest.trim()) {
@@ -296,8 +279,8 @@ fn setup_cfg(text: &str) -> Vec<Dependency> {
 }
 
 fn package_json(text: &str) -> Result<Vec<Dependency>, String> {
-    let root = Node::from_json(text)
-        .map_err(|e| format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))?;
+    let root =
+        Node::from_json(text).map_err(|e| format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))?;
     let mut out = Vec::new();
     for (section, dev) in [
         ("dependencies", false),
@@ -385,8 +368,7 @@ fn cargo_toml(text: &str) -> Result<Vec<Dependency>, String> {
     Ok(out)
 }
 
-static GEM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"^\s*gem\s+["']([A-Za-z0-9._-]+)["']"#).unwrap());
+static GEM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"^\s*gem\s+["']([A-Za-z0-9._-]+)["']"#).unwrap());
 
 fn gemfile(text: &str) -> Vec<Dependency> {
     let mut out = Vec::new();
@@ -437,12 +419,7 @@ fn gradle(text: &str) -> Vec<Dependency> {
     for (i, line) in text.lines().enumerate() {
         if let Some(c) = GRADLE_DEP.captures(line) {
             let dev = c[1].starts_with("test");
-            out.push(dep(
-                Ecosystem::Maven,
-                &format!("{}:{}", &c[2], &c[3]),
-                i,
-                dev,
-            ));
+            out.push(dep(Ecosystem::Maven, &format!("{}:{}", &c[2], &c[3]), i, dev));
         }
     }
     out
@@ -487,10 +464,7 @@ mod tests {
         let d = parse(ManifestKind::PackageJson, "package.json", pj).unwrap();
         assert_eq!(
             names(&d),
-            [
-                ("openai".into(), 3, false),
-                ("@anthropic-ai/sdk".into(), 5, true)
-            ]
+            [("openai".into(), 3, false), ("@anthropic-ai/sdk".into(), 5, true)]
         );
         let gm = "module x\n\nrequire (\n\tgithub.com/sashabaranov/go-openai v1.20.0 // indirect\n)\nrequire github.com/a/b v1\n";
         let d = parse(ManifestKind::GoMod, "go.mod", gm).unwrap();
@@ -515,9 +489,6 @@ mod tests {
         assert_eq!(names(&d), [("com.openai:openai-java".into(), 5, false)]);
         let gr = "dependencies {\n  implementation(\"com.anthropic:anthropic-java:1.0\")\n}\n";
         let d = parse(ManifestKind::Gradle, "build.gradle.kts", gr).unwrap();
-        assert_eq!(
-            names(&d),
-            [("com.anthropic:anthropic-java".into(), 2, false)]
-        );
+        assert_eq!(names(&d), [("com.anthropic:anthropic-java".into(), 2, false)]);
     }
 }

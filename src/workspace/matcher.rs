@@ -113,11 +113,9 @@ impl MatcherBuilder {
             .find(|(f, e, _)| f.as_slice() == files && e.as_slice() == exclude);
         match scope {
             Some((_, _, list)) => list.push((regex.to_string(), id)),
-            None => self.scopes.push((
-                files.to_vec(),
-                exclude.to_vec(),
-                vec![(regex.to_string(), id)],
-            )),
+            None => self
+                .scopes
+                .push((files.to_vec(), exclude.to_vec(), vec![(regex.to_string(), id)])),
         }
         id
     }

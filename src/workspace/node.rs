@@ -194,8 +194,8 @@ pub fn parse_yaml_stream(text: &str) -> Result<Vec<Node>, String> {
 
 /// Parses a single YAML document (front matter, control files use their own types).
 pub fn parse_yaml(text: &str) -> Result<Node, String> {
-    let doc: Spanned<Value> = serde_saphyr::from_str_with_options(text, yaml_options())
-        .map_err(|e| first_line(&e.to_string()))?;
+    let doc: Spanned<Value> =
+        serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| first_line(&e.to_string()))?;
     Ok(spanned_to_node(doc))
 }
 
@@ -217,12 +217,7 @@ pub fn yaml_options() -> serde_saphyr::Options {
 }
 
 fn first_line(message: &str) -> String {
-    message
-        .lines()
-        .next()
-        .unwrap_or("parse error")
-        .trim()
-        .to_string()
+    message.lines().next().unwrap_or("parse error").trim().to_string()
 }
 
 fn spanned_to_node(s: Spanned<Value>) -> Node {
@@ -233,9 +228,7 @@ fn spanned_to_node(s: Spanned<Value>) -> Node {
 }
 
 fn line_of<T>(s: &Spanned<T>) -> u32 {
-    u32::try_from(s.referenced.line())
-        .unwrap_or(u32::MAX)
-        .max(1)
+    u32::try_from(s.referenced.line()).unwrap_or(u32::MAX).max(1)
 }
 
 impl<'de> Deserialize<'de> for Value {
@@ -309,13 +302,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
                 .flat_text(),
             };
             let value: Spanned<Value> = map.next_value()?;
-            entries.push((
-                Key {
-                    line: key_line,
-                    text,
-                },
-                spanned_to_node(value),
-            ));
+            entries.push((Key { line: key_line, text }, spanned_to_node(value)));
         }
         Ok(Value::Map(entries))
     }

@@ -146,14 +146,8 @@ mod tests {
         let q = Query {
             files: globset::GlobSet::empty(),
             conditions: vec![
-                (
-                    parse_path("kind").unwrap(),
-                    Expect::Exact("ClusterRole".into()),
-                ),
-                (
-                    parse_path("rules[].verbs[]").unwrap(),
-                    Expect::Exact("*".into()),
-                ),
+                (parse_path("kind").unwrap(), Expect::Exact("ClusterRole".into())),
+                (parse_path("rules[].verbs[]").unwrap(), Expect::Exact("*".into())),
             ],
             report: parse_path("rules[].verbs[]").unwrap(),
             name: Some(parse_path("metadata.name").unwrap()),

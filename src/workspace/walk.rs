@@ -19,8 +19,7 @@ use super::matcher::RawHit;
 use super::node::{self, Node};
 use super::query::QueryMatch;
 use super::{
-    EvidenceDoc, FileClass, FileEntry, FileId, Hit, Note, ScanPlan, TargetSpec, TargetStats,
-    Workspace,
+    EvidenceDoc, FileClass, FileEntry, FileId, Hit, Note, ScanPlan, TargetSpec, TargetStats, Workspace,
 };
 use crate::evidence::TargetId;
 
@@ -279,23 +278,10 @@ fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
 
 fn doc_kinds_of(plan: &ScanPlan, path: &str) -> Vec<usize> {
     let name = path.rsplit('/').next().unwrap_or(path);
-    let ext = name
-        .rsplit_once('.')
-        .map_or("", |(_, e)| e)
-        .to_ascii_lowercase();
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
     let doc_ext = matches!(
         ext.as_str(),
-        "md" | "markdown"
-            | "txt"
-            | "csv"
-            | "tsv"
-            | "yaml"
-            | "yml"
-            | "json"
-            | "rst"
-            | "adoc"
-            | "dvc"
-            | ""
+        "md" | "markdown" | "txt" | "csv" | "tsv" | "yaml" | "yml" | "json" | "rst" | "adoc" | "dvc" | ""
     ) && !name.starts_with('.');
     if !doc_ext && name != "MLmodel" {
         return Vec::new();
@@ -309,9 +295,7 @@ fn doc_kinds_of(plan: &ScanPlan, path: &str) -> Vec<usize> {
     plan.doc_kinds
         .iter()
         .enumerate()
-        .filter(|(_, k)| {
-            k.names.is_match(name) || (dir_doc && dirs.iter().any(|d| k.dirs.is_match(d)))
-        })
+        .filter(|(_, k)| k.names.is_match(name) || (dir_doc && dirs.iter().any(|d| k.dirs.is_match(d))))
         .map(|(i, _)| i)
         .collect()
 }
@@ -349,17 +333,12 @@ fn process_text(
         for h in raw {
             let line = crate::text::line_text(text, &starts, h.line);
             let comment = classify::is_comment(line, style);
-            r.hits
-                .push((h, crate::text::truncate_chars(line, 400), comment));
+            r.hits.push((h, crate::text::truncate_chars(line, 400), comment));
         }
     }
-    let ext = name
-        .rsplit_once('.')
-        .map_or("", |(_, e)| e)
-        .to_ascii_lowercase();
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
     let structured = matches!(ext.as_str(), "yaml" | "yml" | "json");
-    if structured && !is_state_or_lock(name) && plan.queries.iter().any(|q| q.files.is_match(path))
-    {
+    if structured && !is_state_or_lock(name) && plan.queries.iter().any(|q| q.files.is_match(path)) {
         let docs: Result<Vec<Node>, String> = if ext == "json" {
             Node::from_json(text)
                 .map(|n| vec![n])
@@ -438,11 +417,7 @@ fn assemble(
         }
         ws.deps.extend(r.deps.into_iter().map(|d| (id, d)));
         if let Some((kinds, doc)) = r.doc {
-            ws.docs.push(EvidenceDoc {
-                file: id,
-                kinds,
-                doc,
-            });
+            ws.docs.push(EvidenceDoc { file: id, kinds, doc });
         }
         for (qi, m) in r.queries {
             ws.query_matches[qi].push((id, m));

@@ -1,0 +1,405 @@
+//! The binary as a user meets it: exit codes, error messages, formats, determinism,
+//! redaction, evidence directories and custom controls.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn redflag() -> Command {
+    let mut c = Command::cargo_bin("redflag").unwrap();
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn fixture(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(p)
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+#[test]
+fn gaps_exit_1_and_fail_on_sets_the_threshold() {
+    let gap = fixture("RF4-IR-PLAN/gap");
+    redflag()
+        .args(["scan", "--as-of", "2026-12-01", "--only", "RF4-IR-PLAN"])
+        .arg(&gap)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("GAP"));
+    redflag()
+        .args([
+            "scan",
+            "--as-of",
+            "2026-12-01",
+            "--only",
+            "RF4-IR-PLAN",
+            "--fail-on",
+            "none",
+        ])
+        .arg(&gap)
+        .assert()
+        .code(0);
+    // RF4-IR-PLAN is high: a critical threshold does not fail on it.
+    redflag()
+        .args([
+            "scan",
+            "--as-of",
+            "2026-12-01",
+            "--only",
+            "RF4-IR-PLAN",
+            "--fail-on",
+            "critical",
+        ])
+        .arg(&gap)
+        .assert()
+        .code(0);
+    redflag()
+        .args([
+            "scan",
+            "--as-of",
+            "2026-12-01",
+            "--only",
+            "rf4",
+            "--skip",
+            "RF4-IR-AI-SCENARIOS,RF4-IR-SCENARIO-DETAIL,RF4-TABLETOP-CADENCE",
+        ])
+        .arg(fixture("RF4-IR-PLAN/pass"))
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_clear_line() {
+    redflag()
+        .args(["scan", "--as-of", "2026-13-45"])
+        .arg(fixture("RF4-IR-PLAN/pass"))
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("invalid --as-of `2026-13-45`")
+                .and(predicate::str::contains("panicked").not()),
+        );
+    redflag()
+        .args(["scan", "/definitely/not/here"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("path not found: /definitely/not/here"));
+    redflag()
+        .args(["scan", "--only", "RF9-NOPE"])
+        .arg(fixture("RF4-IR-PLAN/pass"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown control `RF9-NOPE`"));
+    redflag().args(["scan", "--format", "xml"]).assert().code(2);
+    redflag()
+        .args(["explain", "NOPE-1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown control"));
+}
+
+#[test]
+fn bad_control_files_are_reported_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "CUSTOM-ONE.yaml",
+        "id: CUSTOM-ONE\ntitle: t\nseverity: high\ntsc: [CC6.1, CC99.9]\nrationale: r\nremediation: r\ncheck:\n  pattern:\n    regex: '(unclosed'\n    files: ['[bad']\n",
+    );
+    write(
+        dir.path(),
+        "CUSTOM-TWO.yaml",
+        "id: CUSTOM-TWO\ntitle: t\nseverity: high\ntsc: [CC6.1]\nrationale: r\nremediation: r\ncolour: red\n",
+    );
+    write(
+        dir.path(),
+        "CUSTOM-THREE.yaml",
+        "id: CUSTOM-ONE\ntitle: t\nseverity: urgent\ntsc: [CC6.1]\nrationale: r\nremediation: r\n",
+    );
+    let out = redflag()
+        .args(["controls", "validate"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    for needle in [
+        "CUSTOM-ONE.yaml:4: unknown Trust Services Criterion `CC99.9`",
+        "CUSTOM-ONE.yaml:9: invalid regex `(unclosed`",
+        "CUSTOM-ONE.yaml:10: invalid glob `[bad`",
+        "CUSTOM-TWO.yaml:7:",
+        "colour",
+        "duplicate control id `CUSTOM-ONE`",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
+    }
+    // The same pack used for a scan is a definition error: exit 2.
+    redflag()
+        .args(["scan", "--controls"])
+        .arg(dir.path())
+        .arg(fixture("RF4-IR-PLAN/pass"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid control definitions"));
+    redflag()
+        .args(["controls", "validate"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ok: "));
+}
+
+#[test]
+fn a_custom_control_is_yaml_only() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "ACME-LOGGING.yaml",
+        r#"id: ACME-LOGGING
+title: Prompts are not logged in plain text
+severity: medium
+tsc: [C1.1]
+rationale: Prompts hold customer data.
+remediation: Log prompt hashes, not prompts.
+check:
+  not:
+    pattern:
+      label: prompt logged
+      files: ["*.py"]
+      regex: 'log(?:ger)?\.(?:info|debug)\(.*prompt'
+"#,
+    );
+    let target = tempfile::tempdir().unwrap();
+    write(
+        target.path(),
+        "app/chat.py",
+        "import logging\nlogger = logging.getLogger()\nlogger.info(f\"prompt={prompt}\")\n",
+    );
+    redflag()
+        .args([
+            "scan",
+            "--as-of",
+            "2026-12-01",
+            "--only",
+            "ACME-LOGGING",
+            "--controls",
+        ])
+        .arg(dir.path())
+        .arg(target.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("app/chat.py:3"));
+    redflag()
+        .args(["controls", "list", "--controls"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ACME-LOGGING"));
+}
+
+fn json_report(args: &[&str], path: &Path) -> serde_json::Value {
+    let out = redflag()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--as-of",
+            "2026-12-01",
+        ])
+        .args(args)
+        .arg(path)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count() {
+    let ex = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let a = redflag()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-12-01",
+            "--threads",
+            "1",
+        ])
+        .arg(&ex)
+        .output()
+        .unwrap()
+        .stdout;
+    let b = redflag()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-12-01",
+            "--threads",
+            "4",
+        ])
+        .arg(&ex)
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
+
+#[test]
+fn secrets_never_appear_in_any_output() {
+    let gap = fixture("RF3-HARDCODED-AI-KEY/gap");
+    let secrets = ["q8Zr2LmN4vXc7BtY1uWp", "Vq3nL8zXc2Rt7Yb1Mw9P"];
+    for format in ["json", "table"] {
+        let out = redflag()
+            .args(["scan", "--as-of", "2026-12-01", "--format", format])
+            .arg(&gap)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("sk-ant-api03-…[redacted]"), "{format}: {text}");
+        for s in secrets {
+            assert!(!text.contains(s), "{format} output leaks {s}");
+        }
+    }
+}
+
+#[test]
+fn evidence_directories_serve_the_scanned_code() {
+    let code = fixture("RF3-VENDOR-REGISTERED/gap-no-register");
+    let policies = tempfile::tempdir().unwrap();
+    write(
+        policies.path(),
+        "registers/AI vendor register.md",
+        "# Vendors\n\n| Vendor | Owner |\n|---|---|\n| OpenAI | CTO |\n",
+    );
+    // A code file in the evidence directory is not scanned as code.
+    write(policies.path(), "tools/export.py", "import anthropic\n");
+    let r = json_report(
+        &[
+            "--only",
+            "RF3-VENDOR-REGISTERED",
+            "--evidence",
+            policies.path().to_str().unwrap(),
+        ],
+        &code,
+    );
+    let c = &r["controls"][0];
+    assert_eq!(c["status"], "pass", "{r:#}");
+    assert_eq!(c["evidence"][0]["target"], policies.path().to_str().unwrap());
+    assert_eq!(c["evidence"][0]["path"], "registers/AI vendor register.md");
+    assert_eq!(c["evidence"][0]["line"], 5);
+    assert_eq!(r["targets"][1]["role"], "evidence");
+}
+
+#[test]
+fn broken_files_become_notes_and_the_scan_goes_on() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "deploy/broken.yaml",
+        "kind: Deployment\nmetadata:\n  name: [unclosed\n",
+    );
+    write(t.path(), "pyproject.toml", "[project\nname = 'x'\n");
+    write(
+        t.path(),
+        "deploy/rbac.yaml",
+        "kind: ClusterRoleBinding\nmetadata:\n  name: ci\nroleRef:\n  name: cluster-admin\n",
+    );
+    std::fs::write(
+        t.path().join("model.bin.txt"),
+        b"abc\x00\xff\xfe binary with a text name",
+    )
+    .unwrap();
+    let r = json_report(&["--only", "RF1-K8S-CLUSTER-ADMIN"], t.path());
+    let notes: Vec<String> = r["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            format!(
+                "{}: {}",
+                n["path"].as_str().unwrap(),
+                n["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("deploy/broken.yaml: YAML parse error")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("pyproject.toml: TOML parse error")),
+        "{notes:?}"
+    );
+    assert_eq!(r["findings"][0]["evidence"][0]["path"], "deploy/rbac.yaml");
+    assert_eq!(r["findings"][0]["evidence"][0]["line"], 5);
+}
+
+#[test]
+fn explain_list_and_completions() {
+    redflag()
+        .args(["explain", "rf3-vendor-registered"])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("WHY IT MATTERS TO AN AUDITOR").and(predicate::str::contains(
+                "CC9.2  Risks from vendors and business partners are assessed and managed",
+            )),
+        );
+    let out = redflag()
+        .args(["controls", "list", "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(v.as_array().unwrap().len() >= 12);
+    redflag()
+        .args(["completions", "bash"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("redflag"));
+    redflag()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Exit codes"));
+}
+
+#[test]
+fn output_file_is_written_without_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.txt");
+    redflag()
+        .args(["scan", "--as-of", "2026-12-01", "--fail-on", "none", "-o"])
+        .arg(&out)
+        .arg(fixture("RF4-IR-PLAN/gap"))
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .assert()
+        .code(0)
+        .stdout("");
+    let text = std::fs::read_to_string(out).unwrap();
+    assert!(text.contains("RF4-IR-PLAN") && !text.contains('\u{1b}'));
+}
