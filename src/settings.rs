@@ -109,12 +109,11 @@ pub fn read_config(path: &Path) -> Result<ConfigFile> {
     serde_saphyr::from_str::<ConfigFile>(&text).map_err(|e| {
         let line = e.location().map(|l| l.line()).unwrap_or(0);
         let msg = e.to_string();
-        let first = msg
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("invalid YAML")
-            .trim()
-            .to_string();
+        let first = crate::control::compile::clean_yaml_error(
+            msg.lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid YAML"),
+        );
         anyhow::anyhow!("{}:{line}: {first}", path.display())
     })
 }

@@ -119,12 +119,11 @@ fn parse<T: DeserializeOwned>(file: &SourceFile, diags: &mut Vec<Diag>) -> Optio
                 .and_then(|l| u32::try_from(l.line()).ok())
                 .filter(|l| *l > 0);
             let text = e.to_string();
-            let message = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid YAML")
-                .trim()
-                .to_string();
+            let message = clean_yaml_error(
+                text.lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("invalid YAML"),
+            );
             diags.push(Diag {
                 file: file.display.clone(),
                 line,
@@ -455,6 +454,24 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         queries,
         diags,
     }
+}
+
+/// `error: line 7 column 1: unknown field …` → `unknown field …` (the line is reported
+/// separately, as `file:line`).
+pub fn clean_yaml_error(first_line: &str) -> String {
+    let s = first_line.trim();
+    let s = s.strip_prefix("error:").unwrap_or(s).trim_start();
+    if let Some(rest) = s.strip_prefix("line ") {
+        if let Some((pos, after)) = rest.split_once(": ") {
+            if pos
+                .split_whitespace()
+                .all(|w| w == "column" || w.chars().all(|c| c.is_ascii_digit()))
+            {
+                return after.to_string();
+            }
+        }
+    }
+    s.to_string()
 }
 
 fn builtin_len(opts: &LoadOptions) -> usize {

@@ -41,9 +41,10 @@ pub fn check_regex(src: &str) -> Result<Regex, String> {
         .build()
         .map_err(|e| {
             let text = e.to_string();
+            let last = text.lines().last().unwrap_or(&text).trim();
             format!(
                 "invalid regex `{src}`: {}",
-                text.lines().last().unwrap_or(&text).trim()
+                last.strip_prefix("error: ").unwrap_or(last)
             )
         })
 }
