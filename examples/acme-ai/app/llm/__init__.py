@@ -1,0 +1,1 @@
+"""LLM provider clients. One module per provider; routes never talk to SDKs directly."""
