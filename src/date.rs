@@ -90,6 +90,8 @@ pub struct FoundDate {
     /// True when the text named only a quarter (`2026-Q2`) or a month (`2026-05`): the
     /// date is the first day of that period.
     pub approximate: bool,
+    /// Byte offset of the date in the searched text.
+    pub pos: usize,
 }
 
 static ISO: LazyLock<Regex> = LazyLock::new(|| {
@@ -136,6 +138,7 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
                     FoundDate {
                         date,
                         approximate: false,
+                        pos: 0,
                     },
                 ));
                 covered.push((m.start(), m.end()));
@@ -156,6 +159,7 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
                 FoundDate {
                     date,
                     approximate: day.is_none(),
+                    pos: 0,
                 },
             ));
             covered.push((m.start(), m.end()));
@@ -179,6 +183,7 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
                 FoundDate {
                     date,
                     approximate: true,
+                    pos: 0,
                 },
             ));
             covered.push((m.start(), m.end()));
@@ -200,13 +205,14 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
                     FoundDate {
                         date,
                         approximate: true,
+                        pos: 0,
                     },
                 ));
             }
         }
     }
     found.sort_by_key(|(pos, _)| *pos);
-    found.into_iter().map(|(_, d)| d).collect()
+    found.into_iter().map(|(pos, d)| FoundDate { pos, ..d }).collect()
 }
 
 /// Whole days from `earlier` to `later` (negative when `earlier` is after `later`).

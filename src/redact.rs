@@ -44,6 +44,9 @@ pub fn redact(line: &str) -> Cow<'_, str> {
         }
         if let Some(m) = c.name("assign") {
             let value = c.name("aval").map_or("", |v| v.as_str());
+            if is_reference(value) {
+                return c[0].to_string();
+            }
             let n = prefix_len(value);
             let keep: String = if n == 4 {
                 String::new()
@@ -54,6 +57,23 @@ pub fn redact(line: &str) -> Cow<'_, str> {
         }
         String::from("…[redacted]")
     })
+}
+
+/// A value that names where a secret comes from rather than being one: an environment
+/// variable name (`ANTHROPIC_API_KEY`), a dotted or called reference (`settings.api_key`,
+/// `os.getenv(`), or a template (`${{ secrets.X }}`, `$TOKEN`).
+fn is_reference(value: &str) -> bool {
+    let v = value.trim_end_matches([')', ']', '}']);
+    let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let all_caps =
+        ident(v) && v.chars().any(|c| c.is_ascii_uppercase()) && !v.chars().any(|c| c.is_ascii_lowercase());
+    let dotted = v.contains('.') && v.split('.').all(|p| ident(p.trim_end_matches('(')));
+    all_caps && v.chars().any(|c| c == '_') && prefix_len(v) == 4
+        || dotted
+        || v.contains('(')
+        || v.starts_with('$')
+        || v.starts_with("{{")
+        || v.starts_with("process.env")
 }
 
 /// How much of a key may be shown: its vendor prefix and nothing of the random part.
@@ -132,6 +152,19 @@ mod tests {
             let out = redact(line);
             assert!(!out.contains(secret), "{line} -> {out}");
         }
+    }
+
+    #[test]
+    fn references_to_secrets_are_not_secrets() {
+        for line in [
+            "client = Anthropic(api_key=ANTHROPIC_API_KEY)",
+            "token = settings.github_token",
+            "password: ${DB_PASSWORD}",
+            "api_key = os.getenv(\"OPENAI_API_KEY\")",
+        ] {
+            assert_eq!(redact(line), line);
+        }
+        assert!(!redact("password = \"Tr0ub4dor&3xyz\"").contains("Tr0ub4dor"));
     }
 
     #[test]

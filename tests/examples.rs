@@ -27,7 +27,11 @@ fn report(example: &Path) -> (serde_json::Value, Vec<u8>) {
         .arg(example.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap())
         .output()
         .unwrap();
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (serde_json::from_slice(&out.stdout).unwrap(), out.stdout)
 }
 
@@ -57,7 +61,10 @@ fn check_pointer(p: &serde_json::Value, problems: &mut Vec<String>) {
 }
 
 fn contract_problems(r: &serde_json::Value) -> Vec<String> {
-    let tsc: BTreeSet<String> = redflag::control::tsc::all().iter().map(|c| c.id.clone()).collect();
+    let tsc: BTreeSet<String> = redflag::control::tsc::all()
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
     let mut problems = Vec::new();
     if r["schema_version"] != "1" {
         problems.push("schema_version".into());
@@ -71,7 +78,9 @@ fn contract_problems(r: &serde_json::Value) -> Vec<String> {
     for c in &controls {
         let id = c["id"].as_str().unwrap_or("").to_string();
         ids.insert(id.clone());
-        if !SEVERITIES.contains(&c["severity"].as_str().unwrap_or("")) || !STATUSES.contains(&c["status"].as_str().unwrap_or("")) {
+        if !SEVERITIES.contains(&c["severity"].as_str().unwrap_or(""))
+            || !STATUSES.contains(&c["status"].as_str().unwrap_or(""))
+        {
             problems.push(format!("{id}: severity/status"));
         }
         let n = findings.iter().filter(|f| f["control_id"] == c["id"]).count();
@@ -86,18 +95,28 @@ fn contract_problems(r: &serde_json::Value) -> Vec<String> {
                 problems.push(format!("{id}: unknown TSC {t}"));
             }
         }
-        c["evidence"].as_array().unwrap().iter().for_each(|p| check_pointer(p, &mut problems));
+        c["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .for_each(|p| check_pointer(p, &mut problems));
     }
     let mut keys = Vec::new();
     let mut fps = BTreeSet::new();
     for f in &findings {
-        if f["message"].as_str().unwrap_or("").is_empty() || !ids.contains(f["control_id"].as_str().unwrap_or("")) {
+        if f["message"].as_str().unwrap_or("").is_empty()
+            || !ids.contains(f["control_id"].as_str().unwrap_or(""))
+        {
             problems.push(format!("bad finding {f}"));
         }
         if !fps.insert(f["fingerprint"].as_str().unwrap_or("").to_string()) {
             problems.push(format!("duplicate fingerprint {}", f["fingerprint"]));
         }
-        f["evidence"].as_array().unwrap().iter().for_each(|p| check_pointer(p, &mut problems));
+        f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .for_each(|p| check_pointer(p, &mut problems));
         let ev = &f["evidence"][0];
         keys.push((
             f["red_flag"].as_u64().unwrap_or(99),
@@ -137,11 +156,25 @@ fn both_examples_follow_the_report_contract() {
         let (r, raw) = report(&ex);
         let problems = contract_problems(&r);
         assert!(problems.is_empty(), "{}: {problems:#?}", ex.display());
-        if checker.is_file() && std::process::Command::new("python3").arg("--version").output().is_ok() {
+        if checker.is_file()
+            && std::process::Command::new("python3")
+                .arg("--version")
+                .output()
+                .is_ok()
+        {
             let tmp = tempfile::NamedTempFile::new().unwrap();
             std::fs::write(tmp.path(), &raw).unwrap();
-            let out = std::process::Command::new("python3").arg(&checker).arg(tmp.path()).output().unwrap();
-            assert!(out.status.success(), "{}: check_contract.py: {}", ex.display(), String::from_utf8_lossy(&out.stdout));
+            let out = std::process::Command::new("python3")
+                .arg(&checker)
+                .arg(tmp.path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}: check_contract.py: {}",
+                ex.display(),
+                String::from_utf8_lossy(&out.stdout)
+            );
         }
     }
 }
@@ -152,11 +185,25 @@ fn the_startup_example_has_gaps_in_every_red_flag_and_the_mature_one_scores_high
     let (acme, _) = report(&root.join("acme-ai"));
     let (north, _) = report(&root.join("northwind-ml"));
     for rf in ["1", "2", "3", "4", "5"] {
-        assert!(acme["summary"]["by_red_flag"][rf]["gap"].as_u64().unwrap() > 0, "acme-ai has no gap in red flag {rf}");
+        assert!(
+            acme["summary"]["by_red_flag"][rf]["gap"].as_u64().unwrap() > 0,
+            "acme-ai has no gap in red flag {rf}"
+        );
     }
-    let (a, n) = (acme["summary"]["score"].as_f64().unwrap(), north["summary"]["score"].as_f64().unwrap());
+    let (a, n) = (
+        acme["summary"]["score"].as_f64().unwrap(),
+        north["summary"]["score"].as_f64().unwrap(),
+    );
     assert!(n > 80.0 && a < 40.0, "scores: acme-ai {a}, northwind-ml {n}");
     // The hard-coded key is reported, redacted.
-    let key = acme["findings"].as_array().unwrap().iter().find(|f| f["control_id"] == "RF3-HARDCODED-AI-KEY").expect("key finding");
-    assert!(key["evidence"][0]["snippet"].as_str().unwrap().contains("…[redacted]"));
+    let key = acme["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["control_id"] == "RF3-HARDCODED-AI-KEY")
+        .expect("key finding");
+    assert!(key["evidence"][0]["snippet"]
+        .as_str()
+        .unwrap()
+        .contains("…[redacted]"));
 }

@@ -94,26 +94,59 @@ struct Dated<'a> {
     text: String,
 }
 
+/// Keys that date the activity itself. Exact (normalised) names only: a "due date" or
+/// "last login date" column dates something else.
 fn is_date_key(norm: &str) -> bool {
-    [
+    const KEYS: &[&str] = &[
         "date",
         "when",
         "held",
+        "held on",
         "conducted",
+        "conducted on",
         "performed",
+        "performed on",
         "quarter",
         "period",
         "exercise date",
         "review date",
+        "date of review",
+        "date of exercise",
         "completed",
-    ]
-    .iter()
-    .any(|k| crate::text::key_matches(norm, k))
+        "completed on",
+        "date held",
+        "session date",
+    ];
+    KEYS.contains(&norm)
 }
 
+/// Records of the activity in one document. A document that states its own date (front
+/// matter, a `Date:` line before or under its title, the file name) is one record, whatever
+/// tables it contains (action items with due dates, accounts with last-login dates). Only a
+/// document without its own date is read as a log whose rows are the records.
 fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
     let d = &doc.doc;
-    // Rows with a date column: one record per row.
+    let whole = |date: Date, line: u32| Dated {
+        doc,
+        date,
+        line,
+        records: d.records.iter().collect(),
+        text: d.lines.join("\n"),
+    };
+    let own_field = d
+        .records
+        .iter()
+        .filter(|r| matches!(r.kind, RecordKind::Document | RecordKind::Heading(_)))
+        .flat_map(|r| r.fields.iter())
+        .filter(|f| is_date_key(&f.norm))
+        .find_map(|f| find_dates(&f.value).first().map(|x| (x.date, f.line)));
+    if let Some((date, line)) = own_field {
+        return vec![whole(date, line)];
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if let Some(x) = find_dates(name).first() {
+        return vec![whole(x.date, 1)];
+    }
     let rows: Vec<Dated<'a>> = d
         .records
         .iter()
@@ -141,36 +174,17 @@ fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
             })
         })
         .collect();
-    if rows.len() > 1 {
+    if !rows.is_empty() {
         return rows;
     }
-    // The document as one record.
-    let field_date = d
-        .records
+    // Last resort: the first date written near the top of the document.
+    d.lines
         .iter()
-        .flat_map(|r| r.fields.iter())
-        .filter(|f| is_date_key(&f.norm))
-        .find_map(|f| find_dates(&f.value).first().map(|x| (x.date, f.line)));
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let date = field_date
-        .or_else(|| find_dates(name).first().map(|x| (x.date, 1)))
-        .or_else(|| {
-            d.lines
-                .iter()
-                .take(30)
-                .enumerate()
-                .find_map(|(i, l)| find_dates(l).first().map(|x| (x.date, i as u32 + 1)))
-        });
-    match date {
-        Some((date, line)) => vec![Dated {
-            doc,
-            date,
-            line,
-            records: d.records.iter().collect(),
-            text: d.lines.join("\n"),
-        }],
-        None => Vec::new(),
-    }
+        .take(15)
+        .enumerate()
+        .find_map(|(i, l)| find_dates(l).first().map(|x| whole(x.date, i as u32 + 1)))
+        .into_iter()
+        .collect()
 }
 
 impl Cadence {

@@ -155,15 +155,16 @@ impl Inventory {
             }
             for h in ws.hits(*pattern) {
                 let f = ws.file(h.file);
-                if f.flags.test || f.flags.example || h.comment || ws.targets[f.target as usize].evidence_only
-                {
+                if f.flags.test || ws.targets[f.target as usize].evidence_only {
                     continue;
                 }
                 if *kind == SignalKind::Key {
+                    // A committed key leaks wherever it sits (an example, a notebook, a
+                    // comment); only placeholders and tests' fixtures are exempt.
                     if looks_fake(&h.text) || !looks_random(&h.matched) {
                         continue;
                     }
-                } else if f.flags.prose {
+                } else if f.flags.prose || f.flags.example || f.evidence_doc || h.comment {
                     continue;
                 }
                 sites.push((*kind, ws.pointer(h.file, h.line, &h.text)));

@@ -87,7 +87,7 @@ impl Pattern {
         }
         (self.include_tests || (!f.flags.test && !f.flags.example))
             && (self.include_comments || !h.comment)
-            && (self.include_docs || !f.flags.prose)
+            && (self.include_docs || (!f.flags.prose && !f.evidence_doc))
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {

@@ -191,14 +191,38 @@ impl Register {
                 }
             }
             None => {
+                // A record is an entry when it has at least two of the required fields (or
+                // the only one); other sections of the document (an evaluation table, a
+                // change log) are not entries with missing fields.
+                let min = self.fields.len().min(2);
                 for doc in &docs {
-                    for record in entries(doc) {
+                    let mut any = false;
+                    for record in
+                        entries(doc).filter(|r| self.fields.iter().filter(|f| f.has_key(r)).count() >= min)
+                    {
+                        any = true;
                         let name = if record.title.is_empty() {
                             cx.ws.file(doc.file).path.clone()
                         } else {
                             record.title.clone()
                         };
                         self.check_fields(cx, doc, record, &name, &mut passed, &mut failed);
+                    }
+                    if !any {
+                        let path = &cx.ws.file(doc.file).path;
+                        failed.push(Item::new(
+                            format!(
+                                "{path} holds no {} with the required fields ({})",
+                                super::document::kind_title(cx, &self.kind).to_lowercase(),
+                                self.fields
+                                    .iter()
+                                    .map(|f| f.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                            format!("empty:{path}"),
+                            vec![cx.ws.doc_pointer(doc, 1)],
+                        ));
                     }
                 }
                 if docs.is_empty() {

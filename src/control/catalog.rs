@@ -38,6 +38,10 @@ pub struct ItemSpec {
     pub env: Vec<String>,
     #[serde(default)]
     pub key_patterns: Vec<String>,
+    /// Regexes for SDK use that no import names (a generic SDK addressing this vendor, e.g.
+    /// `boto3.client("bedrock-runtime")`), searched in source files; they count as imports.
+    #[serde(default)]
+    pub code_patterns: Vec<String>,
     pub docs: Option<String>,
 }
 
@@ -148,6 +152,12 @@ fn host_regex(host: &str) -> String {
     format!(r"(?-u:\b){body}(?-u:\b)")
 }
 
+/// Source files searched for `code_patterns`.
+const CODE_FILES: &[&str] = &[
+    "*.py", "*.js", "*.jsx", "*.ts", "*.tsx", "*.mjs", "*.cjs", "*.go", "*.rs", "*.java", "*.kt", "*.scala",
+    "*.rb", "*.cs",
+];
+
 /// Files where a host or env name is configuration or code, not prose or lock data.
 const CONFIG_AND_CODE_EXCLUDE: &[&str] = &[
     "*.lock",
@@ -205,6 +215,15 @@ pub fn compile(
                         patterns.push((matchers.add(&re, &files, &[]), SignalKind::Import));
                     }
                     Err(e) => problems.push(format!("{}: {e}", item.id)),
+                }
+            }
+            if !item.code_patterns.is_empty() {
+                let files: Vec<String> = CODE_FILES.iter().map(ToString::to_string).collect();
+                for re in &item.code_patterns {
+                    match check_regex(re) {
+                        Ok(_) => patterns.push((matchers.add(re, &files, &[]), SignalKind::Import)),
+                        Err(e) => problems.push(format!("{}: {e}", item.id)),
+                    }
                 }
             }
             let mut add = |re: String,

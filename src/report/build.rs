@@ -32,13 +32,19 @@ pub fn build(controls: &[&Control], cx: &Context<'_>, fail_on: Option<Severity>)
     let mut findings: Vec<FindingOut> = Vec::new();
     for control in controls {
         let applies = control.applies_when.as_ref().map(|c| c.evaluate(cx));
+        // What needs the control (one site per detected thing: each vendor, each served
+        // model), labelled so a reader sees why the gap points there.
         let subject: Vec<Pointer> = applies
             .as_ref()
             .map(|o| {
                 o.passed
                     .iter()
-                    .flat_map(|i| i.pointers.iter().cloned())
+                    .filter_map(|i| i.pointers.first().cloned())
                     .take(MAX_SUBJECT_POINTERS)
+                    .map(|p| {
+                        let label = p.label.clone().unwrap_or_else(|| "detected".into());
+                        p.labelled(format!("needs this control: {label}"))
+                    })
                     .collect()
             })
             .unwrap_or_default();

@@ -198,9 +198,13 @@ impl PathFlags {
             || name.contains(".test.")
             || name.contains(".spec.")
             || name == "conftest.py";
+        let template = [".example", ".sample", ".template", ".dist", ".tmpl"]
+            .iter()
+            .any(|t| name.ends_with(t) || name.contains(&format!("{t}.")));
         let example = dirs.iter().any(|d| EXAMPLE_DIRS.contains(d))
             || name.ends_with(".ipynb")
-            || stem.starts_with("example");
+            || stem.starts_with("example")
+            || template;
         let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
         let prose = matches!(
             ext,
@@ -233,6 +237,8 @@ mod tests {
         assert!(PathFlags::of("tests/test_client.py").test);
         assert!(PathFlags::of("src/client.test.ts").test);
         assert!(PathFlags::of("examples/chat.py").example);
+        assert!(PathFlags::of(".env.example").example);
+        assert!(PathFlags::of("config/settings.sample.yaml").example);
         assert!(PathFlags::of("docs/setup.md").prose);
         assert!(PathFlags::of("src/llm/client.py").production());
         assert!(!PathFlags::of("requirements.txt").prose);

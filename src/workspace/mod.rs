@@ -75,6 +75,9 @@ pub struct FileEntry {
     pub size: u64,
     pub class: FileClass,
     pub flags: PathFlags,
+    /// Recognised as an evidence document (register, plan, record): text in it describes
+    /// the company's controls and is never counted as code usage.
+    pub evidence_doc: bool,
 }
 
 /// A content pattern's match.

@@ -190,6 +190,7 @@ fn visit(
             size: 0,
             class: FileClass::Unreadable,
             flags: PathFlags::default(),
+            evidence_doc: false,
         });
         return Some(r);
     }
@@ -202,6 +203,7 @@ fn visit(
             size: 0,
             class: FileClass::Unreadable,
             flags: PathFlags::default(),
+            evidence_doc: false,
         });
         return Some(r);
     }
@@ -221,6 +223,7 @@ fn visit(
         size,
         class: FileClass::Text,
         flags,
+        evidence_doc: false,
     };
     if classify::is_binary_name(&path) {
         entry.class = FileClass::Binary;
@@ -416,6 +419,8 @@ fn assemble(
             });
         }
         ws.deps.extend(r.deps.into_iter().map(|d| (id, d)));
+        let mut entry = entry;
+        entry.evidence_doc = r.doc.is_some();
         if let Some((kinds, doc)) = r.doc {
             ws.docs.push(EvidenceDoc { file: id, kinds, doc });
         }
