@@ -136,7 +136,7 @@ median() {
         awk '{v[NR] = $1} END {if (NR == 0) {print "nan"; exit} if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
-RG_CMD=("$RG" --no-config -c --hidden -g '!.git' -f "$PATTERNS" "$TREE")
+RG_CMD=("$RG" --no-config --no-require-git -c --hidden -g '!.git' -f "$PATTERNS" "$TREE")
 RF_CMD=("$REDFLAG" scan "$TREE" --format json -o /dev/null --fail-on none -q)
 
 run_rg() { measure rg "$1" "0 1" "${RG_CMD[@]}"; }

@@ -310,10 +310,11 @@ fn evidence_directories_serve_the_scanned_code() {
 #[test]
 fn broken_files_become_notes_and_the_scan_goes_on() {
     let t = tempfile::tempdir().unwrap();
+    // Structured files are parsed when a query could match them; this one could.
     write(
         t.path(),
         "deploy/broken.yaml",
-        "kind: Deployment\nmetadata:\n  name: [unclosed\n",
+        "kind: ClusterRoleBinding\nroleRef:\n  name: cluster-admin\nmetadata:\n  name: [unclosed\n",
     );
     write(t.path(), "pyproject.toml", "[project\nname = 'x'\n");
     write(

@@ -110,13 +110,13 @@ fn import_regex(lang: &str, modules: &[String]) -> String {
             // `import openai`, `from openai import X`, `from openai.types import X`, and for a
             // dotted module `google.genai` also `from google import genai`.
             let mut parts = vec![format!(
-                r"^[ \t]*(?:from[ \t]+(?:{})(?:\.[A-Za-z0-9_.]+)?[ \t]+import|import[ \t]+(?:{})(?:[ \t.,]|$))",
+                r"(?-u:\b)(?:from[ \t]+(?:{})(?:\.[A-Za-z0-9_.]+)?[ \t]+import|import[ \t]+(?:{})(?:[ \t.,]|$))",
                 alt(&|m| regex::escape(m)),
                 alt(&|m| regex::escape(m))
             )];
             for m in modules.iter().filter(|m| m.contains('.')) {
                 if let Some((parent, last)) = m.rsplit_once('.') {
-                    parts.push(format!(r"^[ \t]*from[ \t]+{}[ \t]+import[ \t]+(?:\(?[ \t]*)?(?:[A-Za-z0-9_]+[ \t]*,[ \t]*)*{}(?:[ \t,)]|$)", regex::escape(parent), regex::escape(last)));
+                    parts.push(format!(r"(?-u:\b)from[ \t]+{}[ \t]+import[ \t]+(?:\(?[ \t]*)?(?:[A-Za-z0-9_]+[ \t]*,[ \t]*)*{}(?:[ \t,)]|$)", regex::escape(parent), regex::escape(last)));
                 }
             }
             format!("(?m){}", parts.join("|"))
@@ -127,29 +127,36 @@ fn import_regex(lang: &str, modules: &[String]) -> String {
         ),
         "go" => format!(r#""(?:{})(?:/[^"]*)?""#, alt(&|m| regex::escape(m))),
         "rust" => format!(
-            r"(?m)^[ \t]*(?:pub[ \t]+)?(?:use|extern[ \t]+crate)[ \t]+(?:{})(?:::|;|[ \t])",
+            r"(?m)(?-u:\b)(?:pub[ \t]+)?(?:use|extern[ \t]+crate)[ \t]+(?:{})(?:::|;|[ \t])",
             alt(&|m| regex::escape(m))
         ),
         "java" => format!(
-            r"(?m)^[ \t]*import[ \t]+(?:static[ \t]+)?(?:{})\.",
+            r"(?m)(?-u:\b)import[ \t]+(?:static[ \t]+)?(?:{})\.",
             alt(&|m| regex::escape(m))
         ),
         "ruby" => format!(
-            r#"(?m)^[ \t]*require[ \t(]+["'](?:{})["']"#,
+            r#"(?m)(?-u:\b)require[ \t(]+["'](?:{})["']"#,
             alt(&|m| regex::escape(m))
         ),
         _ => String::new(),
     }
 }
 
-/// A host pattern: `*.` prefix = any subdomain, `*` elsewhere = one DNS label.
+/// A host pattern: `*.` prefix = any subdomain, `*` elsewhere = one DNS label. A leading
+/// wildcard is matched from its dot (`.openai.azure.com`) so the pattern starts with a
+/// literal, which keeps the one-pass search on its fast prefilter.
 fn host_regex(host: &str) -> String {
-    let body = host
+    // `*.x.com` is matched as `.x.com`: any subdomain, and a literal first byte.
+    let (lead, rest) = match host.strip_prefix('*') {
+        Some(rest) if rest.starts_with('.') => ("", rest),
+        _ => (r"(?-u:\b)", host),
+    };
+    let body = rest
         .split('*')
         .map(regex::escape)
         .collect::<Vec<_>>()
         .join("[A-Za-z0-9-]+");
-    format!(r"(?-u:\b){body}(?-u:\b)")
+    format!(r"{lead}{body}(?-u:\b)")
 }
 
 /// Source files searched for `code_patterns`.

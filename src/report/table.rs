@@ -175,6 +175,13 @@ pub fn render(report: &Report, width: Option<u16>, out: &mut dyn Write) -> std::
     out.write_all(s.as_bytes())
 }
 
+/// The remediation's first sentence, unwrapped (YAML block text is hard-wrapped).
+fn first_sentence(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let end = flat.find(". ").map_or(flat.len(), |i| i + 1);
+    crate::text::truncate_chars(&flat[..end], 220)
+}
+
 fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) {
     let head = format!(
         "{} {} · {} · {}",
@@ -203,7 +210,7 @@ fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) 
                     let _ = writeln!(s, "      … and {} more", f.evidence.len() - GAP_EVIDENCE_LINES);
                 }
             }
-            let fix = c.remediation.lines().next().unwrap_or("");
+            let fix = first_sentence(&c.remediation);
             let _ = writeln!(
                 s,
                 "  {} {fix} (redflag explain {})",

@@ -7,8 +7,10 @@
 //! their lines. Regexes are compiled with ASCII word boundaries only (see `check_regex`):
 //! Unicode `\b` sends the `regex` crate to its slow engines on non-ASCII text.
 
+use aho_corasick::AhoCorasick;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-use regex::{Regex, RegexSet};
+use regex::bytes::{Regex as BytesRegex, RegexSet};
+use regex::Regex;
 
 /// Index of a registered content pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -123,6 +125,9 @@ impl MatcherBuilder {
 
     pub fn build(self) -> Result<Matchers, String> {
         let mut scopes = Vec::with_capacity(self.scopes.len());
+        let mut sources: Vec<String> = Vec::new();
+        let mut ids = Vec::new();
+        let mut scope_of = Vec::new();
         for (files, exclude, patterns) in self.scopes {
             let include = if files.is_empty() {
                 None
@@ -134,44 +139,146 @@ impl MatcherBuilder {
             } else {
                 Some(glob_set(&exclude)?)
             };
-            let sources: Vec<&str> = patterns.iter().map(|(s, _)| s.as_str()).collect();
-            let set = regex::RegexSetBuilder::new(&sources)
-                .size_limit(REGEX_SIZE_LIMIT * 4)
-                .build()
-                .map_err(|e| e.to_string())?;
-            let regexes = sources
-                .iter()
-                .map(|s| check_regex(s))
-                .collect::<Result<Vec<_>, _>>()?;
-            let ids = patterns.iter().map(|(_, id)| *id).collect();
-            scopes.push(Scope {
-                include,
-                exclude,
-                set,
-                regexes,
-                ids,
-            });
+            for (src, id) in patterns {
+                sources.push(src);
+                ids.push(id);
+                scope_of.push(scopes.len());
+            }
+            scopes.push(Scope { include, exclude });
         }
+        let set = regex::bytes::RegexSetBuilder::new(&sources)
+            .size_limit(REGEX_SIZE_LIMIT * 8)
+            .build()
+            .map_err(|e| e.to_string())?;
+        for src in &sources {
+            check_regex(src)?;
+        }
+        let regexes = sources
+            .iter()
+            .map(|s| {
+                regex::bytes::RegexBuilder::new(s)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let (prefilter, unfiltered) = prefilter(&sources)?;
         Ok(Matchers {
             scopes,
+            prefilter,
+            unfiltered,
+            set,
+            regexes,
+            ids,
+            scope_of,
             count: self.count,
         })
     }
 }
 
+/// Most literals a pattern may contribute to the prefilter; beyond this it is searched on
+/// its own (case-insensitive words explode into many literals).
+const MAX_LITERALS_PER_PATTERN: usize = 300;
+
+/// Prefilter literals are cut to this many bytes.
+const PREFIX_BYTES: usize = 8;
+
+/// Builds one Aho-Corasick automaton over the prefix literals of every pattern. A line is
+/// looked at only when one of them occurs on it. Patterns without usable prefix literals
+/// (they could start with anything) are returned separately and searched on their own.
+fn prefilter(sources: &[String]) -> Result<(Vec<Literals>, Vec<usize>), String> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let mut literals: Vec<Vec<u8>> = Vec::new();
+    let mut unfiltered = Vec::new();
+    for (i, src) in sources.iter().enumerate() {
+        let hir = regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(src)
+            .map_err(|e| e.to_string())?;
+        let mut extractor = Extractor::new();
+        extractor
+            .kind(ExtractKind::Prefix)
+            .limit_total(MAX_LITERALS_PER_PATTERN);
+        let seq = extractor.extract(&hir);
+        match seq.literals() {
+            Some(lits) if !lits.is_empty() && lits.iter().all(|l| l.as_bytes().len() >= 2) => {
+                // Short prefixes keep the automaton small (`from openai`, `from anthropic`, …
+                // all become `from`); the set run on the candidate line does the rest.
+                literals.extend(
+                    lits.iter()
+                        .map(|l| l.as_bytes()[..l.as_bytes().len().min(PREFIX_BYTES)].to_vec()),
+                );
+            }
+            _ => unfiltered.push(i),
+        }
+    }
+    literals.sort();
+    literals.dedup();
+    let groups = literals
+        .chunks(TEDDY_GROUP)
+        .map(|chunk| {
+            let mut b = aho_corasick::packed::Config::new().builder();
+            b.extend(chunk);
+            match b.build() {
+                Some(searcher) => Ok(Literals::Packed(searcher)),
+                None => AhoCorasick::new(chunk)
+                    .map(Literals::Automaton)
+                    .map_err(|e| e.to_string()),
+            }
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok((groups, unfiltered))
+}
+
+/// Literals per SIMD (Teddy) searcher: it is fastest with few patterns, so the prefilter
+/// is several small searchers rather than one large automaton (which visits every byte).
+const TEDDY_GROUP: usize = 64;
+
+/// One group of prefilter literals.
+#[derive(Debug)]
+enum Literals {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Literals {
+    /// Start offsets of the literal occurrences, leftmost first.
+    fn starts(&self, hay: &[u8], out: &mut Vec<usize>) {
+        match self {
+            Literals::Packed(s) => out.extend(s.find_iter(hay).map(|m| m.start())),
+            Literals::Automaton(a) => out.extend(a.find_iter(hay).map(|m| m.start())),
+        }
+    }
+}
+
+/// Which files a group of patterns applies to.
 #[derive(Debug)]
 struct Scope {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
-    set: RegexSet,
-    regexes: Vec<Regex>,
-    ids: Vec<PatternId>,
 }
 
-/// The compiled patterns of a scan.
+impl Scope {
+    fn applies(&self, path: &str) -> bool {
+        self.include.as_ref().is_none_or(|g| g.is_match(path))
+            && !self.exclude.as_ref().is_some_and(|g| g.is_match(path))
+    }
+}
+
+/// The compiled patterns of a scan: one alternation of every pattern finds candidate lines
+/// in a single leftmost-first pass over the file (cheap: literal prefilters, no overlapping
+/// search); a set run on each candidate line tells which patterns matched; patterns whose
+/// file scope does not include the file are dropped.
 #[derive(Debug)]
 pub struct Matchers {
     scopes: Vec<Scope>,
+    prefilter: Vec<Literals>,
+    /// Patterns with no usable prefix literal, searched on their own.
+    unfiltered: Vec<usize>,
+    set: RegexSet,
+    regexes: Vec<BytesRegex>,
+    ids: Vec<PatternId>,
+    scope_of: Vec<usize>,
     count: u32,
 }
 
@@ -183,12 +290,20 @@ pub struct RawHit {
     /// The matched text (at most 200 bytes); used to attribute a hit (which key, which host),
     /// never printed without redaction.
     pub matched: String,
+    /// The whole line (at most 400 characters), unredacted.
+    pub text: String,
 }
 
 impl Matchers {
     pub fn empty() -> Self {
         Self {
             scopes: Vec::new(),
+            prefilter: Vec::new(),
+            unfiltered: Vec::new(),
+            set: RegexSet::empty(),
+            regexes: Vec::new(),
+            ids: Vec::new(),
+            scope_of: Vec::new(),
             count: 0,
         }
     }
@@ -201,36 +316,70 @@ impl Matchers {
         self.count == 0
     }
 
-    /// Runs every applicable pattern over `text`; hits go to `out`.
-    pub fn scan(&self, path: &str, text: &str, line_starts: &[usize], out: &mut Vec<RawHit>) {
-        for scope in &self.scopes {
-            if scope.include.as_ref().is_some_and(|g| !g.is_match(path)) {
+    /// Runs every applicable pattern over `text`; hits go to `out`. Matching is line
+    /// oriented, as in grep: a pattern reports each line it matches once.
+    pub fn scan(&self, path: &str, bytes: &[u8], out: &mut Vec<RawHit>) {
+        if self.regexes.is_empty() {
+            return;
+        }
+        let applies: Vec<bool> = self.scopes.iter().map(|s| s.applies(path)).collect();
+        if !applies.iter().any(|a| *a) {
+            return;
+        }
+        let line_of = |at: usize| {
+            let start = bytes[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            let end = bytes[at..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(bytes.len(), |i| at + i);
+            (start, end)
+        };
+        // Candidate lines: where a prefilter literal occurs, plus the matches of patterns
+        // that could not be prefiltered.
+        let mut starts = Vec::new();
+        for group in &self.prefilter {
+            group.starts(bytes, &mut starts);
+        }
+        for &idx in &self.unfiltered {
+            if applies[self.scope_of[idx]] {
+                starts.extend(
+                    self.regexes[idx]
+                        .find_iter(bytes)
+                        .take(MAX_HITS_PER_PATTERN_PER_FILE)
+                        .map(|m| m.start()),
+                );
+            }
+        }
+        if self.prefilter.len() > 1 || !self.unfiltered.is_empty() {
+            starts.sort_unstable();
+        }
+        let mut counts = vec![0usize; self.regexes.len()];
+        let mut next = 0;
+        // Line numbers are counted incrementally, so the cost stays linear in the file.
+        let (mut counted_to, mut line_no) = (0usize, 1u32);
+        for at in starts {
+            if at < next {
                 continue;
             }
-            if scope.exclude.as_ref().is_some_and(|g| g.is_match(path)) {
-                continue;
-            }
-            for idx in scope.set.matches(text).iter() {
-                let re = &scope.regexes[idx];
-                let mut last_line = 0;
-                let mut n = 0;
-                for m in re.find_iter(text) {
-                    let line = crate::text::line_of_offset(line_starts, m.start());
-                    if line == last_line {
-                        continue;
-                    }
-                    last_line = line;
-                    let matched = crate::text::truncate_chars(m.as_str(), 200);
-                    out.push(RawHit {
-                        pattern: scope.ids[idx],
-                        line,
-                        matched,
-                    });
-                    n += 1;
-                    if n >= MAX_HITS_PER_PATTERN_PER_FILE {
-                        break;
-                    }
+            let (start, end) = line_of(at);
+            next = end + 1;
+            line_no +=
+                u32::try_from(bytes[counted_to..start].iter().filter(|b| **b == b'\n').count()).unwrap_or(0);
+            counted_to = start;
+            let line = &bytes[start..end];
+            for idx in self.set.matches(line).iter() {
+                if !applies[self.scope_of[idx]] || counts[idx] >= MAX_HITS_PER_PATTERN_PER_FILE {
+                    continue;
                 }
+                counts[idx] += 1;
+                let matched = self.regexes[idx].find(line).map_or(&b""[..], |m| m.as_bytes());
+                let text = String::from_utf8_lossy(line);
+                out.push(RawHit {
+                    pattern: self.ids[idx],
+                    line: line_no,
+                    matched: crate::text::truncate_chars(&String::from_utf8_lossy(matched), 200),
+                    text: crate::text::truncate_chars(text.trim_end_matches('\r'), 400),
+                });
             }
         }
     }
@@ -254,13 +403,12 @@ mod tests {
         let p = b.add("predict\\(", &["*.py".to_string()], &[]);
         let m = b.build().unwrap();
         let text = "import openai\nx = 1\nmodel.predict(x)\n";
-        let starts = crate::text::line_starts(text);
         let mut out = Vec::new();
-        m.scan("src/app.py", text, &starts, &mut out);
+        m.scan("src/app.py", text.as_bytes(), &mut out);
         let got: Vec<_> = out.iter().map(|h| (h.pattern, h.line)).collect();
         assert!(got.contains(&(a, 1)) && got.contains(&(p, 3)), "{got:?}");
         out.clear();
-        m.scan("README.md", text, &starts, &mut out);
+        m.scan("README.md", text.as_bytes(), &mut out);
         assert!(out.iter().all(|h| h.pattern == a));
     }
 }

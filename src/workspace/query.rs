@@ -39,6 +39,33 @@ pub struct Query {
     pub name: Option<Vec<Step>>,
 }
 
+impl Query {
+    /// Text every matching document must contain: the keys on the condition paths and the
+    /// exact expected values. A file lacking one of them is not parsed for this query, so
+    /// most YAML and JSON files in a repository are never parsed at all.
+    pub fn literals(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for (path, expect) in &self.conditions {
+            for step in path {
+                if let Step::Key(k) = step {
+                    out.push(k.as_str());
+                }
+            }
+            if let Expect::Exact(v) = expect {
+                out.push(v.as_str());
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// True when `text` may hold a document this query matches.
+    pub fn may_match(&self, text: &str) -> bool {
+        self.literals().iter().all(|l| text.contains(l))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     Key(String),

@@ -5,8 +5,7 @@
 //! file whose name does not say binary. Results are sorted afterwards, so the output is the
 //! same for any thread count.
 
-use std::fs::File;
-use std::io::Read;
+use std::io::Read as _;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -56,7 +55,7 @@ const SNIFF: usize = 8192;
 #[derive(Default)]
 struct FileResult {
     entry: Option<FileEntry>,
-    hits: Vec<(RawHit, String, bool)>,
+    hits: Vec<(RawHit, bool)>,
     deps: Vec<Dependency>,
     doc: Option<(Vec<usize>, document::Document)>,
     queries: Vec<(usize, QueryMatch)>,
@@ -215,32 +214,34 @@ fn visit(
     if target.evidence_only && doc_kinds.is_empty() {
         return None;
     }
-    let size = e.metadata().map(|m| m.len()).unwrap_or(0);
     let flags = PathFlags::of(&path);
     let mut entry = FileEntry {
         target: tid,
         path: path.clone(),
-        size,
+        size: 0,
         class: FileClass::Text,
         flags,
         evidence_doc: false,
     };
     if classify::is_binary_name(&path) {
+        // Indexed by path and size, never opened: a 10 GB model costs one stat.
+        entry.size = e.metadata().map(|m| m.len()).unwrap_or(0);
         entry.class = FileClass::Binary;
         r.entry = Some(entry);
         return Some(r);
     }
-    if size > plan.max_file_size {
-        entry.class = FileClass::TooLarge;
-        r.notes.push(format!(
-            "not read: {size} bytes is over the {} byte limit (--max-file-size)",
-            plan.max_file_size
-        ));
-        r.entry = Some(entry);
-        return Some(r);
-    }
     let bytes = match read_capped(e.path(), plan.max_file_size) {
-        Ok(b) => b,
+        Ok(Read::Bytes(b)) => b,
+        Ok(Read::TooLarge(size)) => {
+            entry.size = size;
+            entry.class = FileClass::TooLarge;
+            r.notes.push(format!(
+                "not read: {size} bytes is over the {} byte limit (--max-file-size)",
+                plan.max_file_size
+            ));
+            r.entry = Some(entry);
+            return Some(r);
+        }
         Err(err) => {
             entry.class = FileClass::Unreadable;
             r.notes.push(format!("not read: {err}"));
@@ -248,35 +249,47 @@ fn visit(
             return Some(r);
         }
     };
-    if bytes.len() as u64 > plan.max_file_size {
-        entry.class = FileClass::TooLarge;
-        r.notes
-            .push("not read: the file grew over the size limit while being read".to_string());
-        r.entry = Some(entry);
-        return Some(r);
-    }
     if bytes[..bytes.len().min(SNIFF)].contains(&0) {
         entry.class = FileClass::Binary;
         r.entry = Some(entry);
         return Some(r);
     }
     entry.size = bytes.len() as u64;
-    let text = String::from_utf8_lossy(&bytes);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    process_text(plan, target, &path, &name, text, doc_kinds, &mut r);
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    process_text(plan, target, &path, &name, bytes, doc_kinds, &mut r);
     r.entry = Some(entry);
     Some(r)
 }
 
-/// Reads at most `cap + 1` bytes of a regular file (the extra byte tells "too large").
-fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
-    let file = File::open(path)?;
-    if !file.metadata()?.is_file() {
+/// What reading a file gave.
+enum Read {
+    Bytes(Vec<u8>),
+    /// Over the size cap (its size); nothing was read.
+    TooLarge(u64),
+}
+
+/// Opens a file without following a symbolic link and without blocking (a FIFO swapped in
+/// after the walk saw a regular file must not hang the scan), checks on the open handle
+/// that it is a regular file within the size cap, and reads at most `cap` bytes.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Read> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    let mut buf = Vec::new();
+    if meta.len() > cap {
+        return Ok(Read::TooLarge(meta.len()));
+    }
+    let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
     file.take(cap + 1).read_to_end(&mut buf)?;
-    Ok(buf)
+    if buf.len() as u64 > cap {
+        return Ok(Read::TooLarge(buf.len() as u64));
+    }
+    Ok(Read::Bytes(buf))
 }
 
 fn doc_kinds_of(plan: &ScanPlan, path: &str) -> Vec<usize> {
@@ -308,12 +321,15 @@ fn process_text(
     target: &TargetSpec,
     path: &str,
     name: &str,
-    text: &str,
+    bytes: &[u8],
     doc_kinds: Vec<usize>,
     r: &mut FileResult,
 ) {
+    // Decoded (lossily) only for the files that are parsed; patterns run on the bytes.
+    let decoded = std::cell::OnceCell::new();
+    let text = || -> &str { decoded.get_or_init(|| String::from_utf8_lossy(bytes)) };
     if !doc_kinds.is_empty() {
-        let (doc, err) = document::parse(path, text);
+        let (doc, err) = document::parse(path, text());
         if let Some(e) = err {
             r.notes.push(e);
         }
@@ -323,25 +339,31 @@ fn process_text(
         return;
     }
     if let Some(kind) = manifest::kind_of(name) {
-        match manifest::parse(kind, name, text) {
+        match manifest::parse(kind, name, text()) {
             Ok(deps) => r.deps = deps,
             Err(e) => r.notes.push(e),
         }
     }
-    let starts = crate::text::line_starts(text);
     let mut raw = Vec::new();
-    plan.matchers.scan(path, text, &starts, &mut raw);
+    plan.matchers.scan(path, bytes, &mut raw);
     if !raw.is_empty() {
         let style = classify::comment_style(path);
         for h in raw {
-            let line = crate::text::line_text(text, &starts, h.line);
-            let comment = classify::is_comment(line, style);
-            r.hits.push((h, crate::text::truncate_chars(line, 400), comment));
+            let comment = classify::is_comment(&h.text, style);
+            r.hits.push((h, comment));
         }
     }
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
     let structured = matches!(ext.as_str(), "yaml" | "yml" | "json");
-    if structured && !is_state_or_lock(name) && plan.queries.iter().any(|q| q.files.is_match(path)) {
+    let wanted: Vec<usize> = if structured && !is_state_or_lock(name) {
+        (0..plan.queries.len())
+            .filter(|&i| plan.queries[i].files.is_match(path) && plan.queries[i].may_match(text()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if !wanted.is_empty() {
+        let text = text();
         let docs: Result<Vec<Node>, String> = if ext == "json" {
             Node::from_json(text)
                 .map(|n| vec![n])
@@ -351,10 +373,9 @@ fn process_text(
         };
         match docs {
             Ok(docs) => {
-                for (qi, q) in plan.queries.iter().enumerate() {
-                    if !q.files.is_match(path) {
-                        continue;
-                    }
+                let starts = crate::text::line_starts(text);
+                for &qi in &wanted {
+                    let q = &plan.queries[qi];
                     for d in &docs {
                         if let Some(mut m) = q.run(d) {
                             m.text = crate::text::truncate_chars(
@@ -409,11 +430,11 @@ fn assemble(
                 message,
             });
         }
-        for (h, text, comment) in r.hits {
+        for (h, comment) in r.hits {
             ws.hits[h.pattern.0 as usize].push(Hit {
                 file: id,
                 line: h.line,
-                text,
+                text: h.text,
                 matched: h.matched,
                 comment,
             });
