@@ -116,8 +116,7 @@ fn find_section<'a>(doc: &'a EvidenceDoc, topic: &Topic) -> Option<Section<'a>> 
         });
     }
     // Any line; its section is the smallest record containing it.
-    let idx = d.lines.iter().position(|l| topic.is_match(l))?;
-    let line = u32::try_from(idx + 1).unwrap_or(u32::MAX);
+    let line = d.first_match_line(&topic.patterns)?;
     let container = d
         .records
         .iter()
@@ -169,19 +168,20 @@ impl Coverage {
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
         let docs: Vec<&EvidenceDoc> = cx.ws.docs_of(&self.kind).collect();
-        // The document covering most topics is the plan; gaps about absent topics point at it.
-        let primary = docs
+        // Each document's section per topic, found once.
+        let sections: Vec<Vec<Option<Section<'_>>>> = docs
             .iter()
-            .max_by_key(|d| {
+            .map(|d| self.topics.iter().map(|t| find_section(d, t)).collect())
+            .collect();
+        // The document covering most topics is the plan; gaps about absent topics point at it.
+        let primary = (0..docs.len())
+            .max_by_key(|&i| {
                 (
-                    self.topics
-                        .iter()
-                        .filter(|t| find_section(d, t).is_some())
-                        .count(),
-                    std::cmp::Reverse(d.file),
+                    sections[i].iter().filter(|s| s.is_some()).count(),
+                    std::cmp::Reverse(docs[i].file),
                 )
             })
-            .copied();
+            .map(|i| docs[i]);
         let plan_pointer = |p: &EvidenceDoc| -> Pointer {
             let first = p
                 .doc
@@ -195,8 +195,8 @@ impl Coverage {
         let mut passed = Vec::new();
         let mut failed = Vec::new();
         let mut uncovered: Vec<&str> = Vec::new();
-        for topic in &self.topics {
-            let Some(s) = docs.iter().find_map(|d| find_section(d, topic)) else {
+        for (ti, topic) in self.topics.iter().enumerate() {
+            let Some(s) = sections.iter().find_map(|per_doc| per_doc[ti].as_ref()) else {
                 uncovered.push(&topic.name);
                 continue;
             };

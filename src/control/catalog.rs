@@ -103,41 +103,39 @@ fn language_files(lang: &str) -> Option<&'static [&'static str]> {
 }
 
 /// An import-statement regex for the module names of one language.
+///
+/// The keyword and the module name are separated by exactly one space or tab (what
+/// formatters write), so each pattern starts with a specific literal (`from openai`,
+/// `use async_openai`): the one-pass prefilter then looks only at lines that can match.
 fn import_regex(lang: &str, modules: &[String]) -> String {
-    let alt = |f: &dyn Fn(&str) -> String| modules.iter().map(|m| f(m)).collect::<Vec<_>>().join("|");
+    let alt = modules
+        .iter()
+        .map(|m| regex::escape(m))
+        .collect::<Vec<_>>()
+        .join("|");
     match lang {
         "python" => {
             // `import openai`, `from openai import X`, `from openai.types import X`, and for a
             // dotted module `google.genai` also `from google import genai`.
             let mut parts = vec![format!(
-                r"(?-u:\b)(?:from[ \t]+(?:{})(?:\.[A-Za-z0-9_.]+)?[ \t]+import|import[ \t]+(?:{})(?:[ \t.,]|$))",
-                alt(&|m| regex::escape(m)),
-                alt(&|m| regex::escape(m))
+                r"(?-u:\b)(?:from[ \t](?:{alt})(?:\.[A-Za-z0-9_.]+)?[ \t]+import|import[ \t](?:{alt})(?:[ \t.,]|$))"
             )];
             for m in modules.iter().filter(|m| m.contains('.')) {
                 if let Some((parent, last)) = m.rsplit_once('.') {
-                    parts.push(format!(r"(?-u:\b)from[ \t]+{}[ \t]+import[ \t]+(?:\(?[ \t]*)?(?:[A-Za-z0-9_]+[ \t]*,[ \t]*)*{}(?:[ \t,)]|$)", regex::escape(parent), regex::escape(last)));
+                    parts.push(format!(
+                        r"(?-u:\b)from[ \t]{}[ \t]+import[ \t]+(?:\(?[ \t]*)?(?:[A-Za-z0-9_]+[ \t]*,[ \t]*)*{}(?:[ \t,)]|$)",
+                        regex::escape(parent),
+                        regex::escape(last)
+                    ));
                 }
             }
             format!("(?m){}", parts.join("|"))
         }
-        "js" => format!(
-            r#"(?:from[ \t]*|require\([ \t]*|import\([ \t]*|import[ \t]+)["'](?:{})(?:/[^"']*)?["']"#,
-            alt(&|m| regex::escape(m))
-        ),
-        "go" => format!(r#""(?:{})(?:/[^"]*)?""#, alt(&|m| regex::escape(m))),
-        "rust" => format!(
-            r"(?m)(?-u:\b)(?:pub[ \t]+)?(?:use|extern[ \t]+crate)[ \t]+(?:{})(?:::|;|[ \t])",
-            alt(&|m| regex::escape(m))
-        ),
-        "java" => format!(
-            r"(?m)(?-u:\b)import[ \t]+(?:static[ \t]+)?(?:{})\.",
-            alt(&|m| regex::escape(m))
-        ),
-        "ruby" => format!(
-            r#"(?m)(?-u:\b)require[ \t(]+["'](?:{})["']"#,
-            alt(&|m| regex::escape(m))
-        ),
+        "js" => format!(r#"(?:from ?|require\( ?|import\( ?|import )["'](?:{alt})(?:/[^"']*)?["']"#),
+        "go" => format!(r#""(?:{alt})(?:/[^"]*)?""#),
+        "rust" => format!(r"(?m)(?-u:\b)(?:pub )?(?:use|extern crate)[ \t](?:{alt})(?:::|;|[ \t])"),
+        "java" => format!(r"(?m)(?-u:\b)import[ \t](?:static )?(?:{alt})\."),
+        "ruby" => format!(r#"(?m)(?-u:\b)require[ \t(]["'](?:{alt})["']"#),
         _ => String::new(),
     }
 }
@@ -165,6 +163,17 @@ const CODE_FILES: &[&str] = &[
     "*.rb", "*.cs",
 ];
 
+/// Documentation files.
+const PROSE: &[&str] = &[
+    "*.md",
+    "*.markdown",
+    "*.rst",
+    "*.txt",
+    "*.adoc",
+    "*.html",
+    "*.htm",
+];
+
 /// Files where a host or env name is configuration or code, not prose or lock data.
 const CONFIG_AND_CODE_EXCLUDE: &[&str] = &[
     "*.lock",
@@ -182,7 +191,14 @@ pub fn compile(
     matchers: &mut MatcherBuilder,
     diags: &mut Vec<Diag>,
 ) -> Vec<Catalog> {
-    let exclude: Vec<String> = CONFIG_AND_CODE_EXCLUDE.iter().map(ToString::to_string).collect();
+    // Keys leak from any file; hosts and variable names in prose are documentation, not use
+    // (the inventory ignores them), so prose is not even searched for them.
+    let key_exclude: Vec<String> = CONFIG_AND_CODE_EXCLUDE.iter().map(ToString::to_string).collect();
+    let exclude: Vec<String> = CONFIG_AND_CODE_EXCLUDE
+        .iter()
+        .chain(PROSE)
+        .map(ToString::to_string)
+        .collect();
     let mut out: Vec<Catalog> = Vec::new();
     for (file, spec) in specs {
         let mut problems: Vec<String> = Vec::new();
@@ -237,7 +253,14 @@ pub fn compile(
                            kind: SignalKind,
                            patterns: &mut Vec<(PatternId, SignalKind)>,
                            problems: &mut Vec<String>| match check_regex(&re) {
-                Ok(_) => patterns.push((matchers.add(&re, &[], &exclude), kind)),
+                Ok(_) => {
+                    let exclude = if kind == SignalKind::Key {
+                        &key_exclude
+                    } else {
+                        &exclude
+                    };
+                    patterns.push((matchers.add(&re, &[], exclude), kind));
+                }
                 Err(e) => problems.push(format!("{}: {e}", item.id)),
             };
             if !item.hosts.is_empty() {

@@ -54,11 +54,25 @@ impl Record {
 #[derive(Debug, Clone)]
 pub struct Document {
     pub records: Vec<Record>,
-    /// The raw lines, for text searches and snippets.
+    /// The raw lines, for snippets.
     pub lines: Vec<String>,
+    /// The whole text (lines joined with `\n`), for searches: one regex pass over a
+    /// document instead of one per line.
+    pub text: String,
 }
 
 impl Document {
+    /// The 1-based line of the first match of any of `patterns`.
+    pub fn first_match_line(&self, patterns: &[regex::Regex]) -> Option<u32> {
+        let at = patterns
+            .iter()
+            .filter_map(|p| p.find(&self.text))
+            .map(|m| m.start())
+            .min()?;
+        let line = self.text.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        u32::try_from(line).ok()
+    }
+
     /// The text of lines `from..=to` (1-based), joined with newlines.
     pub fn text(&self, from: u32, to: u32) -> String {
         let a = (from.max(1) - 1) as usize;
@@ -99,7 +113,8 @@ pub fn parse(path: &str, text: &str) -> (Document, Option<String>) {
         "csv" | "tsv" => csv_records(text, if ext == "tsv" { b'\t' } else { b',' }),
         _ => markdown_records(&lines),
     };
-    (Document { records, lines }, err)
+    let text = lines.join("\n");
+    (Document { records, lines, text }, err)
 }
 
 // ---------------------------------------------------------------------------------------

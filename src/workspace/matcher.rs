@@ -1,14 +1,21 @@
 //! All content patterns of all controls, run in one pass per file.
 //!
-//! Controls register their regexes at compile time and get a [`PatternId`] back. Patterns
-//! that share the same file scope (the same `files`/`exclude` globs) are grouped into one
-//! [`RegexSet`], so a file is searched once per scope that applies to it, however many
-//! patterns there are; only patterns the set reports as matching are run again to find
-//! their lines. Regexes are compiled with ASCII word boundaries only (see `check_regex`):
-//! Unicode `\b` sends the `regex` crate to its slow engines on non-ASCII text.
+//! Controls register their regexes at compile time and get a [`PatternId`] back, each with
+//! a file scope (`files`/`exclude` globs). At build time the prefix literals of every
+//! pattern are extracted (`regex-syntax`). Scanning a file then works like a grep with a
+//! literal prefilter: SIMD literal searchers (Teddy, from `aho-corasick`) built from the
+//! literals of the patterns that apply to this kind of file find candidate lines; one
+//! `RegexSet` run on each candidate line tells which patterns really match. Most lines of
+//! most files are only ever touched by the SIMD search.
+//!
+//! Regexes are compiled with ASCII word boundaries only (see `check_regex`): Unicode `\b`
+//! sends the `regex` crate to its slow engines on non-ASCII text.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use aho_corasick::AhoCorasick;
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{Candidate, Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex as BytesRegex, RegexSet};
 use regex::Regex;
 
@@ -139,12 +146,29 @@ impl MatcherBuilder {
             } else {
                 Some(glob_set(&exclude)?)
             };
+            let mut literals = Vec::new();
+            let mut unfiltered = Vec::new();
             for (src, id) in patterns {
+                match prefix_literals(&src)? {
+                    Some(lits) => literals.extend(lits),
+                    None => unfiltered.push(sources.len()),
+                }
                 sources.push(src);
                 ids.push(id);
                 scope_of.push(scopes.len());
             }
-            scopes.push(Scope { include, exclude });
+            scopes.push(Scope {
+                include,
+                exclude,
+                literals,
+                unfiltered,
+            });
+        }
+        if scopes.len() > 64 {
+            return Err(format!(
+                "{} distinct file scopes; at most 64 are supported",
+                scopes.len()
+            ));
         }
         let set = regex::bytes::RegexSetBuilder::new(&sources)
             .size_limit(REGEX_SIZE_LIMIT * 8)
@@ -162,15 +186,13 @@ impl MatcherBuilder {
                     .map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let (prefilter, unfiltered) = prefilter(&sources)?;
         Ok(Matchers {
             scopes,
-            prefilter,
-            unfiltered,
             set,
             regexes,
             ids,
             scope_of,
+            prefilters: RwLock::default(),
             count: self.count,
         })
     }
@@ -180,59 +202,50 @@ impl MatcherBuilder {
 /// its own (case-insensitive words explode into many literals).
 const MAX_LITERALS_PER_PATTERN: usize = 300;
 
-/// Prefilter literals are cut to this many bytes.
+/// Prefilter literals are cut to this many bytes: `from openai` and `from openai.types`
+/// need one literal, and a short literal is as selective as a long one past this length.
 const PREFIX_BYTES: usize = 8;
 
-/// Builds one Aho-Corasick automaton over the prefix literals of every pattern. A line is
-/// looked at only when one of them occurs on it. Patterns without usable prefix literals
-/// (they could start with anything) are returned separately and searched on their own.
-fn prefilter(sources: &[String]) -> Result<(Vec<Literals>, Vec<usize>), String> {
+/// Literals per SIMD (Teddy) searcher: Teddy handles at most 64; above that the
+/// `aho-corasick` crate falls back to slower searchers, so large sets are split.
+const TEDDY_GROUP: usize = 64;
+
+/// The prefix literals of a pattern, or `None` when it could start with anything (such a
+/// pattern is searched on its own, whole file).
+fn prefix_literals(src: &str) -> Result<Option<Vec<Vec<u8>>>, String> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let mut literals: Vec<Vec<u8>> = Vec::new();
-    let mut unfiltered = Vec::new();
-    for (i, src) in sources.iter().enumerate() {
-        let hir = regex_syntax::ParserBuilder::new()
-            .build()
-            .parse(src)
-            .map_err(|e| e.to_string())?;
-        let mut extractor = Extractor::new();
-        extractor
-            .kind(ExtractKind::Prefix)
-            .limit_total(MAX_LITERALS_PER_PATTERN);
-        let seq = extractor.extract(&hir);
-        match seq.literals() {
-            Some(lits) if !lits.is_empty() && lits.iter().all(|l| l.as_bytes().len() >= 2) => {
-                // Short prefixes keep the automaton small (`from openai`, `from anthropic`, …
-                // all become `from`); the set run on the candidate line does the rest.
-                literals.extend(
-                    lits.iter()
-                        .map(|l| l.as_bytes()[..l.as_bytes().len().min(PREFIX_BYTES)].to_vec()),
-                );
-            }
-            _ => unfiltered.push(i),
-        }
-    }
-    literals.sort();
-    literals.dedup();
-    let groups = literals
-        .chunks(TEDDY_GROUP)
-        .map(|chunk| {
-            let mut b = aho_corasick::packed::Config::new().builder();
-            b.extend(chunk);
-            match b.build() {
-                Some(searcher) => Ok(Literals::Packed(searcher)),
-                None => AhoCorasick::new(chunk)
-                    .map(Literals::Automaton)
-                    .map_err(|e| e.to_string()),
-            }
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    Ok((groups, unfiltered))
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(src)
+        .map_err(|e| e.to_string())?;
+    let mut extractor = Extractor::new();
+    extractor
+        .kind(ExtractKind::Prefix)
+        .limit_total(MAX_LITERALS_PER_PATTERN);
+    let seq = extractor.extract(&hir);
+    Ok(match seq.literals() {
+        Some(lits) if !lits.is_empty() && lits.iter().all(|l| l.as_bytes().len() >= 2) => Some(
+            lits.iter()
+                .map(|l| l.as_bytes()[..l.as_bytes().len().min(PREFIX_BYTES)].to_vec())
+                .collect(),
+        ),
+        _ => None,
+    })
 }
 
-/// Literals per SIMD (Teddy) searcher: it is fastest with few patterns, so the prefilter
-/// is several small searchers rather than one large automaton (which visits every byte).
-const TEDDY_GROUP: usize = 64;
+/// Sorted, deduplicated literals with every literal that starts with another removed (it
+/// adds nothing to a prefilter).
+fn minimal(mut literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    literals.sort();
+    literals.dedup();
+    let mut out: Vec<Vec<u8>> = Vec::with_capacity(literals.len());
+    for lit in literals {
+        if !out.last().is_some_and(|prev| lit.starts_with(prev)) {
+            out.push(lit);
+        }
+    }
+    out
+}
 
 /// One group of prefilter literals.
 #[derive(Debug)]
@@ -242,6 +255,17 @@ enum Literals {
 }
 
 impl Literals {
+    fn build(chunk: &[Vec<u8>]) -> Result<Self, String> {
+        let mut b = aho_corasick::packed::Config::new().builder();
+        b.extend(chunk);
+        match b.build() {
+            Some(searcher) => Ok(Literals::Packed(searcher)),
+            None => AhoCorasick::new(chunk)
+                .map(Literals::Automaton)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
     /// Start offsets of the literal occurrences, leftmost first.
     fn starts(&self, hay: &[u8], out: &mut Vec<usize>) {
         match self {
@@ -251,34 +275,41 @@ impl Literals {
     }
 }
 
-/// Which files a group of patterns applies to.
+/// The prefilter for one combination of applicable scopes.
+#[derive(Debug)]
+struct Prefilter {
+    groups: Vec<Literals>,
+    unfiltered: Vec<usize>,
+}
+
+/// Which files a group of patterns applies to, and the literals that start them.
 #[derive(Debug)]
 struct Scope {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
+    literals: Vec<Vec<u8>>,
+    /// Patterns (indexes into `Matchers::regexes`) with no usable prefix literal.
+    unfiltered: Vec<usize>,
 }
 
 impl Scope {
-    fn applies(&self, path: &str) -> bool {
-        self.include.as_ref().is_none_or(|g| g.is_match(path))
-            && !self.exclude.as_ref().is_some_and(|g| g.is_match(path))
+    fn applies(&self, path: &Candidate<'_>) -> bool {
+        self.include.as_ref().is_none_or(|g| g.is_match_candidate(path))
+            && !self.exclude.as_ref().is_some_and(|g| g.is_match_candidate(path))
     }
 }
 
-/// The compiled patterns of a scan: one alternation of every pattern finds candidate lines
-/// in a single leftmost-first pass over the file (cheap: literal prefilters, no overlapping
-/// search); a set run on each candidate line tells which patterns matched; patterns whose
-/// file scope does not include the file are dropped.
+/// The compiled patterns of a scan. Prefilters are built on first use for each
+/// combination of scopes that applies to a file (a handful: Python files, Markdown, YAML…)
+/// and shared by the walker's threads.
 #[derive(Debug)]
 pub struct Matchers {
     scopes: Vec<Scope>,
-    prefilter: Vec<Literals>,
-    /// Patterns with no usable prefix literal, searched on their own.
-    unfiltered: Vec<usize>,
     set: RegexSet,
     regexes: Vec<BytesRegex>,
     ids: Vec<PatternId>,
     scope_of: Vec<usize>,
+    prefilters: RwLock<HashMap<u64, Arc<Prefilter>>>,
     count: u32,
 }
 
@@ -298,12 +329,11 @@ impl Matchers {
     pub fn empty() -> Self {
         Self {
             scopes: Vec::new(),
-            prefilter: Vec::new(),
-            unfiltered: Vec::new(),
             set: RegexSet::empty(),
             regexes: Vec::new(),
             ids: Vec::new(),
             scope_of: Vec::new(),
+            prefilters: RwLock::default(),
             count: 0,
         }
     }
@@ -316,41 +346,69 @@ impl Matchers {
         self.count == 0
     }
 
-    /// Runs every applicable pattern over `text`; hits go to `out`. Matching is line
+    fn prefilter(&self, mask: u64) -> Result<Arc<Prefilter>, String> {
+        if let Some(p) = self.prefilters.read().ok().and_then(|m| m.get(&mask).cloned()) {
+            return Ok(p);
+        }
+        let applicable = || {
+            self.scopes
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, s)| s)
+        };
+        let literals = minimal(applicable().flat_map(|s| s.literals.iter().cloned()).collect());
+        let groups = literals
+            .chunks(TEDDY_GROUP)
+            .map(Literals::build)
+            .collect::<Result<Vec<_>, _>>()?;
+        let unfiltered = applicable().flat_map(|s| s.unfiltered.iter().copied()).collect();
+        let p = Arc::new(Prefilter { groups, unfiltered });
+        if let Ok(mut m) = self.prefilters.write() {
+            m.entry(mask).or_insert_with(|| p.clone());
+        }
+        Ok(p)
+    }
+
+    /// Runs every applicable pattern over `bytes`; hits go to `out`. Matching is line
     /// oriented, as in grep: a pattern reports each line it matches once.
     pub fn scan(&self, path: &str, bytes: &[u8], out: &mut Vec<RawHit>) {
         if self.regexes.is_empty() {
             return;
         }
-        let applies: Vec<bool> = self.scopes.iter().map(|s| s.applies(path)).collect();
-        if !applies.iter().any(|a| *a) {
+        let candidate = Candidate::new(path);
+        let mask = self
+            .scopes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.applies(&candidate))
+            .fold(0u64, |m, (i, _)| m | (1 << i));
+        if mask == 0 {
             return;
         }
+        let Ok(prefilter) = self.prefilter(mask) else {
+            return;
+        };
         let line_of = |at: usize| {
-            let start = bytes[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-            let end = bytes[at..]
-                .iter()
-                .position(|b| *b == b'\n')
-                .map_or(bytes.len(), |i| at + i);
+            let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
             (start, end)
         };
-        // Candidate lines: where a prefilter literal occurs, plus the matches of patterns
-        // that could not be prefiltered.
+        // Candidate lines: where a literal occurs, plus the matches of patterns that could
+        // not be prefiltered.
         let mut starts = Vec::new();
-        for group in &self.prefilter {
+        for group in &prefilter.groups {
             group.starts(bytes, &mut starts);
         }
-        for &idx in &self.unfiltered {
-            if applies[self.scope_of[idx]] {
-                starts.extend(
-                    self.regexes[idx]
-                        .find_iter(bytes)
-                        .take(MAX_HITS_PER_PATTERN_PER_FILE)
-                        .map(|m| m.start()),
-                );
-            }
+        for &idx in &prefilter.unfiltered {
+            starts.extend(
+                self.regexes[idx]
+                    .find_iter(bytes)
+                    .take(MAX_HITS_PER_PATTERN_PER_FILE)
+                    .map(|m| m.start()),
+            );
         }
-        if self.prefilter.len() > 1 || !self.unfiltered.is_empty() {
+        if prefilter.groups.len() > 1 || !prefilter.unfiltered.is_empty() {
             starts.sort_unstable();
         }
         let mut counts = vec![0usize; self.regexes.len()];
@@ -364,11 +422,11 @@ impl Matchers {
             let (start, end) = line_of(at);
             next = end + 1;
             line_no +=
-                u32::try_from(bytes[counted_to..start].iter().filter(|b| **b == b'\n').count()).unwrap_or(0);
+                u32::try_from(memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count()).unwrap_or(0);
             counted_to = start;
             let line = &bytes[start..end];
             for idx in self.set.matches(line).iter() {
-                if !applies[self.scope_of[idx]] || counts[idx] >= MAX_HITS_PER_PATTERN_PER_FILE {
+                if mask & (1 << self.scope_of[idx]) == 0 || counts[idx] >= MAX_HITS_PER_PATTERN_PER_FILE {
                     continue;
                 }
                 counts[idx] += 1;
