@@ -8,6 +8,7 @@ use anyhow::{bail, Context as _, Result};
 use crate::check::Context;
 use crate::cli::{Cli, Command, ControlsCommand, Format, ListFormat};
 use crate::control::{self, LoadOptions, Loaded};
+use crate::policy::InlineSuppression;
 use crate::report;
 use crate::settings;
 use crate::workspace::{self, ScanPlan};
@@ -16,6 +17,7 @@ use crate::workspace::{self, ScanPlan};
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(&args),
+        Command::Baseline(args) => baseline(&args),
         Command::Controls(ControlsCommand::List { format, controls }) => list(format, controls),
         Command::Controls(ControlsCommand::Validate { dir }) => validate(dir),
         Command::Explain { id, controls } => explain(&id, controls),
@@ -50,23 +52,89 @@ fn format_diags(diags: &[crate::check::compile::Diag]) -> String {
 fn scan(args: &crate::cli::ScanArgs) -> Result<u8> {
     let settings = settings::resolve(args)?;
     let report = assess(&settings)?;
-    let mut buf: Vec<u8> = Vec::new();
-    let to_terminal = settings.output.is_none() && std::io::stdout().is_terminal();
-    match settings.format {
-        Format::Json => report::json::render(&report, &mut buf)?,
-        Format::Table => {
-            let width = if to_terminal { None } else { Some(120) };
-            report::table::render(&report, width, &mut buf)?;
-        }
+    for (format, path) in &settings.extra_outputs {
+        write_file(&report, *format, path)?;
     }
     match &settings.output {
-        Some(path) => {
-            let text = anstream::adapter::strip_bytes(&buf).into_vec();
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        Some(path) => write_file(&report, settings.format, path)?,
+        None => {
+            let width = if std::io::stdout().is_terminal() {
+                None
+            } else {
+                Some(120)
+            };
+            write_stdout(&render(&report, settings.format, width)?)?;
         }
-        None => write_stdout(&buf)?,
     }
     Ok(report.gate.exit_code)
+}
+
+/// Renders the report in one format. The only place that knows every renderer.
+fn render(report: &report::Report, format: Format, width: Option<u16>) -> Result<Vec<u8>> {
+    let mut buf: Vec<u8> = Vec::new();
+    match format {
+        Format::Json => report::json::render(report, &mut buf)?,
+        Format::Table => report::table::render(report, width, &mut buf)?,
+    }
+    Ok(buf)
+}
+
+/// Writes a report file, never coloured.
+fn write_file(report: &report::Report, format: Format, path: &std::path::Path) -> Result<()> {
+    let buf = render(report, format, Some(120))?;
+    let text = anstream::adapter::strip_bytes(&buf).into_vec();
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `redflag baseline`: scan, then write the findings as the baseline file (by default
+/// `.redflag/baseline.json` in the first target). An explicit, requested write, like
+/// `init`; a scan never writes into a target.
+fn baseline(args: &crate::cli::BaselineArgs) -> Result<u8> {
+    let mut scan_args = args.scan.clone();
+    let path = match scan_args.output.first() {
+        Some(p) => std::path::PathBuf::from(p),
+        None => scan_args
+            .paths
+            .first()
+            .cloned()
+            .unwrap_or_else(|| ".".into())
+            .join(crate::policy::baseline::DEFAULT_PATH),
+    };
+    scan_args.output.clear();
+    scan_args.baseline = None;
+    let mut settings = settings::resolve(&scan_args)?;
+    settings.policy.baseline = None;
+    let report = assess(&settings)?;
+    let previous = if path.is_file() {
+        Some(crate::policy::Baseline::read(&path).map_err(|e| anyhow::anyhow!(e))?)
+    } else {
+        None
+    };
+    let baseline = match (&previous, args.update) {
+        (Some(prev), true) => prev.tightened(&report),
+        (None, true) => bail!("--update needs an existing baseline at {}", path.display()),
+        (prev, false) => crate::policy::Baseline::from_report(&report, prev.as_ref(), settings.as_of),
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(&path, baseline.to_json()).with_context(|| format!("cannot write {}", path.display()))?;
+    if !settings.quiet {
+        let removed = previous
+            .as_ref()
+            .map_or(0, |p| p.entries.len().saturating_sub(baseline.entries.len()));
+        eprintln!(
+            "wrote {} ({} known gaps{})",
+            path.display(),
+            baseline.entries.len(),
+            if args.update {
+                format!(", {removed} fixed removed")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(0)
 }
 
 /// Runs an assessment: load controls, walk the targets once, evaluate, build the report.
@@ -120,7 +188,57 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
         .iter()
         .filter(|c| settings::selected(&c.id, c.red_flag, &settings.only, &settings.skip))
         .collect();
-    Ok(report::build(&selected, &cx, settings.fail_on))
+    let mut report = report::build(&selected, &cx);
+    let inline: Vec<InlineSuppression> = ws
+        .hits(loaded.inline_suppressions)
+        .iter()
+        .filter_map(|h| {
+            let f = ws.file(h.file);
+            let target = &ws.targets[f.target as usize].display;
+            InlineSuppression::parse(target, &f.path, h.line, &h.text)
+        })
+        .collect();
+    let mut policy = settings.policy.clone();
+    if let Some(reference) = &settings.new_since {
+        policy.baseline = Some(known_at(settings, reference)?);
+    }
+    crate::policy::apply(&mut report, &policy, &inline, settings.as_of);
+    Ok(report)
+}
+
+/// The findings of the tree at a git revision, as a baseline: each target is read with
+/// `git ls-tree` and `git cat-file` into a temporary directory and assessed there. No
+/// checkout, branch, index or worktree of the user's repository is touched, and no hook,
+/// filter or other configured command of the repository runs.
+fn known_at(settings: &settings::Settings, reference: &str) -> Result<crate::policy::Baseline> {
+    let dir = tempfile_dir()?;
+    let mut old = settings::Settings {
+        new_since: None,
+        quiet: true,
+        ..settings.clone()
+    };
+    old.policy.baseline = None;
+    for (i, t) in old.targets.iter_mut().enumerate() {
+        if t.evidence_only {
+            continue;
+        }
+        let dest = dir.path().join(format!("t{i}"));
+        crate::gitread::export_tree(&t.root, reference, &dest).with_context(|| {
+            format!(
+                "--new-since {reference}: cannot read {} at that revision",
+                t.display
+            )
+        })?;
+        t.root = dest;
+    }
+    let report = assess(&old)?;
+    let mut baseline = crate::policy::Baseline::from_report(&report, None, settings.as_of);
+    baseline.source = format!("git:{reference}");
+    Ok(baseline)
+}
+
+fn tempfile_dir() -> Result<TempDir> {
+    TempDir::new().context("cannot create a temporary directory")
 }
 
 /// Writes to stdout through anstream (strips colour when not a terminal or NO_COLOR is
@@ -282,4 +400,39 @@ fn describe_check(c: &control::Control) -> String {
         Some(cond) => format!("Checks: {}.", crate::check::describe(cond)),
     };
     format!("{check}\n{applies}")
+}
+
+/// A temporary directory removed on drop (no extra dependency for one use).
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> std::io::Result<Self> {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let base = std::env::temp_dir();
+        for _ in 0..100 {
+            let name = format!(
+                "redflag-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            );
+            let p = base.join(name);
+            match std::fs::create_dir(&p) {
+                Ok(()) => return Ok(Self(p)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(std::io::Error::other("no free temporary directory name"))
+    }
+
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

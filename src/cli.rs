@@ -34,11 +34,22 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         controls: Vec<PathBuf>,
     },
+    /// Record the current gaps as a baseline, so CI fails only on new ones.
+    Baseline(BaselineArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Tighten an existing baseline: drop entries whose gaps are fixed, add nothing new.
+    #[arg(long)]
+    pub update: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,7 +106,7 @@ impl FailOn {
     }
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
     /// Repositories or directories to scan (default: the current directory).
     #[arg(value_name = "PATH")]
@@ -105,9 +116,28 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Write the report to FILE instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Write the report to FILE instead of standard output; `FORMAT=FILE` (e.g.
+    /// `sarif=redflag.sarif`) writes that format to FILE beside the standard output report.
+    /// Repeatable.
+    #[arg(short, long, value_name = "[FORMAT=]FILE")]
+    pub output: Vec<String>,
+
+    /// Compare with a baseline file: only new gaps count toward --fail-on.
+    #[arg(long, value_name = "FILE", conflicts_with = "new_since")]
+    pub baseline: Option<PathBuf>,
+
+    /// Inside a git repository: report as new only the gaps absent from the tree at REF
+    /// (e.g. origin/main). The checkout, branches and index are not touched.
+    #[arg(long, value_name = "REF")]
+    pub new_since: Option<String>,
+
+    /// Also fail when the readiness score is below this number (0-100).
+    #[arg(long, value_name = "SCORE")]
+    pub fail_on_score: Option<f64>,
+
+    /// Report gaps but always exit 0 (errors still exit 2).
+    #[arg(long)]
+    pub soft_fail: bool,
 
     /// Assessment date (YYYY-MM-DD) used by every freshness and cadence rule [default: today].
     #[arg(long, value_name = "DATE")]

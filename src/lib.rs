@@ -18,6 +18,8 @@ pub mod cli;
 pub mod control;
 pub mod date;
 pub mod evidence;
+pub mod gitread;
+pub mod policy;
 pub mod redact;
 pub mod report;
 pub mod settings;

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
 
+use clap::ValueEnum as _;
+
 use crate::cli::{FailOn, Format, ScanArgs};
 use crate::control::spec::DocKindSpec;
 use crate::control::{LoadOptions, Severity};
@@ -40,6 +42,12 @@ pub struct ConfigFile {
     /// Extra or replacement names for evidence documents.
     #[serde(default)]
     pub documents: Vec<ConfigDocKind>,
+    /// Risk acceptances: control, optional path glob or fingerprint, reason, owner, expiry.
+    #[serde(default)]
+    pub waivers: Vec<crate::policy::waiver::WaiverSpec>,
+    /// Baseline file (relative to this file).
+    pub baseline: Option<PathBuf>,
+    pub fail_on_score: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,13 +61,19 @@ pub struct ConfigDocKind {
 }
 
 /// Everything a scan needs, resolved.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub targets: Vec<TargetSpec>,
     pub as_of: Date,
     pub format: Format,
+    /// Where the `--format` report goes (`None`: standard output).
     pub output: Option<PathBuf>,
+    /// Extra reports: `--output FORMAT=FILE`.
+    pub extra_outputs: Vec<(Format, PathBuf)>,
     pub fail_on: Option<Severity>,
+    /// Waivers, baseline and gate thresholds.
+    pub policy: crate::policy::Policy,
+    pub new_since: Option<String>,
     pub load: LoadOptions,
     pub only: Vec<String>,
     pub skip: Vec<String>,
@@ -86,7 +100,13 @@ impl Settings {
             as_of,
             format: Format::Json,
             output: None,
+            extra_outputs: Vec::new(),
             fail_on: Some(Severity::Low),
+            policy: crate::policy::Policy {
+                fail_on: Some(Severity::Low),
+                ..Default::default()
+            },
+            new_since: None,
             load: LoadOptions::default(),
             only: Vec::new(),
             skip: Vec::new(),
@@ -237,12 +257,56 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
         .max(1);
+
+    let mut output = None;
+    let mut extra_outputs = Vec::new();
+    for o in &args.output {
+        match o
+            .split_once('=')
+            .and_then(|(f, p)| Format::from_str(f, true).ok().map(|f| (f, p)))
+        {
+            Some((format, path)) => extra_outputs.push((format, PathBuf::from(path))),
+            None if output.is_none() => output = Some(PathBuf::from(o)),
+            None => bail!("--output `{o}`: only one plain output file; use FORMAT=FILE for the others"),
+        }
+    }
+    let config_name = config_path
+        .as_ref()
+        .map_or_else(|| "config".to_string(), |p| p.display().to_string());
+    let mut waivers = Vec::new();
+    for (i, w) in config.waivers.iter().enumerate() {
+        waivers.push(w.compile(i).map_err(|e| anyhow::anyhow!("{config_name}: {e}"))?);
+    }
+    let baseline_path = args
+        .baseline
+        .clone()
+        .or_else(|| config.baseline.as_ref().map(|p| base.join(p)));
+    let baseline = match &baseline_path {
+        Some(p) => Some(crate::policy::Baseline::read(p).map_err(|e| anyhow::anyhow!(e))?),
+        None => None,
+    };
+    let fail_on_score = args.fail_on_score.or(config.fail_on_score);
+    if let Some(s) = fail_on_score {
+        if !(0.0..=100.0).contains(&s) {
+            bail!("--fail-on-score must be between 0 and 100, found {s}");
+        }
+    }
+    let policy = crate::policy::Policy {
+        fail_on,
+        fail_on_score,
+        soft_fail: args.soft_fail,
+        waivers,
+        baseline,
+    };
     Ok(Settings {
         targets,
         as_of,
         format: args.format,
-        output: args.output.clone(),
+        output,
+        extra_outputs,
         fail_on,
+        policy,
+        new_since: args.new_since.clone(),
         load,
         only,
         skip,

@@ -37,6 +37,8 @@ pub struct Loaded {
     pub doc_kind_info: Vec<DocKindInfo>,
     pub matchers: Matchers,
     pub queries: Vec<Query>,
+    /// The pattern that finds inline `redflag:ignore` comments.
+    pub inline_suppressions: crate::workspace::PatternId,
     /// Problems; when not empty the pack must not be used.
     pub diags: Vec<Diag>,
 }
@@ -255,6 +257,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     let kind_ids: Vec<String> = doc_kinds.iter().map(|k| k.id.clone()).collect();
 
     let mut matchers = MatcherBuilder::default();
+    let inline_suppressions = matchers.add(crate::policy::waiver::INLINE_PATTERN, &[], &[]);
     let mut queries = Vec::new();
     let catalogs = catalog::compile(catalog_specs, &mut matchers, &mut diags);
 
@@ -452,6 +455,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         doc_kind_info,
         matchers,
         queries,
+        inline_suppressions,
         diags,
     }
 }

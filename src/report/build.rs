@@ -19,7 +19,7 @@ const MAX_CONTROL_EVIDENCE: usize = 60;
 /// Pointers to "the thing that needs the control" attached to a gap about something absent.
 const MAX_SUBJECT_POINTERS: usize = 5;
 
-pub fn build(controls: &[&Control], cx: &Context<'_>, fail_on: Option<Severity>) -> Report {
+pub fn build(controls: &[&Control], cx: &Context<'_>) -> Report {
     let ws = cx.ws;
     let pointer = |p: &Pointer| PointerOut {
         target: ws.targets[p.target as usize].display.clone(),
@@ -105,6 +105,8 @@ pub fn build(controls: &[&Control], cx: &Context<'_>, fail_on: Option<Severity>)
                 fingerprint: fingerprint(&control.id, &key),
                 remediation: control.remediation.clone(),
                 evidence: pointers.iter().map(pointer).collect(),
+                baseline: None,
+                waiver: None,
             });
             n += 1;
         }
@@ -124,15 +126,6 @@ pub fn build(controls: &[&Control], cx: &Context<'_>, fail_on: Option<Severity>)
     }
     findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     let summary = summarize(&out_controls, &findings);
-    let failing = findings
-        .iter()
-        .filter(|f| fail_on.is_some_and(|t| f.severity >= t))
-        .count();
-    let gate = Gate {
-        fail_on: fail_on.map_or("none", Severity::as_str).to_string(),
-        failing_findings: failing,
-        exit_code: u8::from(failing > 0),
-    };
     Report {
         schema_version: super::SCHEMA_VERSION,
         tool: Tool {
@@ -153,7 +146,9 @@ pub fn build(controls: &[&Control], cx: &Context<'_>, fail_on: Option<Severity>)
                 message: n.message.clone(),
             })
             .collect(),
-        gate,
+        waivers: Vec::new(),
+        baseline: None,
+        gate: Gate::default(),
     }
 }
 

@@ -5,6 +5,8 @@
 
 pub mod build;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -27,7 +29,12 @@ pub struct Report {
     pub controls: Vec<ControlOut>,
     pub findings: Vec<FindingOut>,
     pub notes: Vec<NoteOut>,
-    /// The `--fail-on` decision (added field; the contract allows additions).
+    /// Waivers (risk acceptances) and their status (added field).
+    pub waivers: Vec<WaiverOut>,
+    /// The baseline comparison, with `--baseline` or `--new-since` (added field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineOut>,
+    /// The exit decision (added field; the contract allows additions).
     pub gate: Gate,
 }
 
@@ -123,6 +130,59 @@ pub struct FindingOut {
     pub fingerprint: String,
     pub remediation: String,
     pub evidence: Vec<PointerOut>,
+    /// With `--baseline` or `--new-since`: `new` or `known` (added field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
+    /// The waiver that accepts this risk, when one does (added field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverRef>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineState {
+    New,
+    Known,
+}
+
+/// The waiver applied to a finding.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct WaiverRef {
+    /// `config`, or `inline path:line`.
+    pub source: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// A waiver and what became of it in this run.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaiverOut {
+    pub source: String,
+    pub control: String,
+    pub path: Option<String>,
+    pub fingerprint: Option<String>,
+    pub reason: String,
+    pub owner: Option<String>,
+    pub expires: Option<String>,
+    /// `active`, `expired`, `unused`, or `invalid: …`.
+    pub status: String,
+    /// Findings it waived.
+    pub matched: usize,
+    /// For an inline waiver, where the comment is.
+    pub location: Option<String>,
+}
+
+/// The baseline comparison (added field).
+#[derive(Debug, Clone, Serialize)]
+pub struct BaselineOut {
+    pub source: String,
+    pub new: usize,
+    pub known: usize,
+    /// Known gaps that are gone: the baseline can be tightened (`redflag baseline --update`).
+    pub fixed: Vec<crate::policy::baseline::Entry>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -132,11 +192,17 @@ pub struct NoteOut {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Gate {
     /// The lowest failing severity, or `none`.
     pub fail_on: String,
-    /// Findings at or above `fail_on`.
+    pub fail_on_score: Option<f64>,
+    pub soft_fail: bool,
+    /// Findings that fail the run: at or above `fail_on`, not waived, not known.
     pub failing_findings: usize,
+    /// The score is under `fail_on_score`.
+    pub score_below: bool,
+    /// Findings by state: `open`, `known` (baseline), `waived`.
+    pub findings_by_state: std::collections::BTreeMap<&'static str, usize>,
     pub exit_code: u8,
 }

@@ -156,20 +156,87 @@ pub fn render(report: &Report, width: Option<u16>, out: &mut dyn Write) -> std::
             );
         }
     }
+    if let Some(b) = &report.baseline {
+        let _ = writeln!(
+            s,
+            "  baseline {}: {} new, {} known, {} fixed",
+            b.source,
+            b.new,
+            b.known,
+            b.fixed.len()
+        );
+        for e in b.fixed.iter().take(10) {
+            let _ = writeln!(
+                s,
+                "    fixed: {} {} {}",
+                e.control_id,
+                e.path,
+                paint(&e.message, Style::new().dimmed())
+            );
+        }
+        if !b.fixed.is_empty() {
+            let _ = writeln!(s, "    tighten the baseline: redflag baseline --update");
+        }
+    }
+    if !report.waivers.is_empty() {
+        let _ = writeln!(s, "  waivers (risk acceptances):");
+        for w in &report.waivers {
+            let scope = w
+                .location
+                .clone()
+                .or_else(|| w.path.clone())
+                .unwrap_or_else(|| "all paths".into());
+            let who = w
+                .owner
+                .as_deref()
+                .map(|o| format!(", owner {o}"))
+                .unwrap_or_default();
+            let until = w
+                .expires
+                .as_deref()
+                .map(|e| format!(", expires {e}"))
+                .unwrap_or_default();
+            let style = if w.status == "active" {
+                Style::new()
+            } else {
+                AnsiColor::Yellow.on_default().bold()
+            };
+            let _ = writeln!(
+                s,
+                "    {} {} ({scope}): {}{who}{until} — {} finding(s)",
+                paint(&format!("[{}]", w.status), style),
+                w.control,
+                w.reason,
+                w.matched
+            );
+        }
+    }
     let g = &report.gate;
-    let verdict = if g.exit_code == 0 {
+    let mut why = Vec::new();
+    if g.failing_findings > 0 {
+        why.push(format!(
+            "{} open findings at or above --fail-on {}",
+            g.failing_findings, g.fail_on
+        ));
+    }
+    if g.score_below {
+        why.push(format!(
+            "score below --fail-on-score {}",
+            g.fail_on_score.unwrap_or_default()
+        ));
+    }
+    let verdict = if why.is_empty() {
         paint(
-            &format!("no gap at or above --fail-on {}", g.fail_on),
+            &format!("passes (--fail-on {})", g.fail_on),
             AnsiColor::Green.on_default().bold(),
         )
-    } else {
+    } else if g.soft_fail {
         paint(
-            &format!(
-                "{} findings at or above --fail-on {}",
-                g.failing_findings, g.fail_on
-            ),
-            AnsiColor::Red.on_default().bold(),
+            &format!("{} (--soft-fail: exit 0)", why.join("; ")),
+            AnsiColor::Yellow.on_default().bold(),
         )
+    } else {
+        paint(&why.join("; "), AnsiColor::Red.on_default().bold())
     };
     let _ = writeln!(s, "  result: {verdict}");
     out.write_all(s.as_bytes())
@@ -197,7 +264,23 @@ fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) 
                 report.findings.iter().filter(|f| f.control_id == c.id).collect();
             let mut previous: Option<&[PointerOut]> = None;
             for f in findings {
-                let _ = writeln!(s, "  {} {}", paint("✗", AnsiColor::Red.on_default()), f.message);
+                let tag = match (&f.waiver, f.baseline) {
+                    (Some(w), _) => paint(
+                        &format!(" [waived: {}]", w.reason),
+                        AnsiColor::Yellow.on_default(),
+                    ),
+                    (None, Some(super::BaselineState::Known)) => paint(" [known]", Style::new().dimmed()),
+                    (None, Some(super::BaselineState::New)) => {
+                        paint(" [new]", AnsiColor::Red.on_default().bold())
+                    }
+                    (None, None) => String::new(),
+                };
+                let _ = writeln!(
+                    s,
+                    "  {} {}{tag}",
+                    paint("✗", AnsiColor::Red.on_default()),
+                    f.message
+                );
                 if previous == Some(f.evidence.as_slice()) && !f.evidence.is_empty() {
                     let _ = writeln!(s, "      {}", paint("(evidence as above)", Style::new().dimmed()));
                     continue;

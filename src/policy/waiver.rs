@@ -1,0 +1,245 @@
+//! Waivers: risk acceptances. In the config file (control, optional path glob or
+//! fingerprint, a required reason, owner and expiry) or inline, as a comment on the line of
+//! a finding or the line above: `# redflag:ignore CONTROL-ID reason`. A waived finding stays
+//! in the report, marked; an expired waiver stops applying and is reported; a waiver that
+//! matched nothing is reported as unused. Auditors read waivers as risk acceptances, so
+//! every renderer shows them.
+
+use std::sync::LazyLock;
+
+use globset::GlobMatcher;
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::date::{parse_iso, Date};
+use crate::report::{FindingOut, WaiverOut, WaiverRef};
+
+/// A waiver as written in `redflag.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverSpec {
+    pub control: String,
+    pub path: Option<String>,
+    pub fingerprint: Option<String>,
+    pub reason: Option<String>,
+    pub owner: Option<String>,
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub control: String,
+    pub path: Option<(String, GlobMatcher)>,
+    pub fingerprint: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    pub expires: Date,
+}
+
+impl WaiverSpec {
+    /// Validates a waiver: reason, owner and expiry are required; the expiry is a date.
+    pub fn compile(&self, index: usize) -> Result<Waiver, String> {
+        let which = format!("waiver #{} ({})", index + 1, self.control);
+        let required = |v: &Option<String>, name: &str| match v.as_deref().map(str::trim) {
+            Some(s) if !s.is_empty() => Ok(s.to_string()),
+            _ => Err(format!(
+                "{which}: `{name}` is required (auditors read waivers as risk acceptances)"
+            )),
+        };
+        let reason = required(&self.reason, "reason")?;
+        let owner = required(&self.owner, "owner")?;
+        let expires_text = required(&self.expires, "expires")?;
+        let expires = parse_iso(&expires_text)
+            .ok_or_else(|| format!("{which}: `expires` must be YYYY-MM-DD, found `{expires_text}`"))?;
+        let path = match &self.path {
+            Some(g) => Some((
+                g.clone(),
+                crate::workspace::matcher::glob(g)
+                    .map_err(|e| format!("{which}: {e}"))?
+                    .compile_matcher(),
+            )),
+            None => None,
+        };
+        Ok(Waiver {
+            control: self.control.clone(),
+            path,
+            fingerprint: self.fingerprint.clone(),
+            reason,
+            owner,
+            expires,
+        })
+    }
+}
+
+impl Waiver {
+    pub fn covers(&self, f: &FindingOut) -> bool {
+        if !f.control_id.eq_ignore_ascii_case(&self.control) {
+            return false;
+        }
+        if let Some(fp) = &self.fingerprint {
+            if !f.fingerprint.starts_with(fp.as_str()) {
+                return false;
+            }
+        }
+        if let Some((_, glob)) = &self.path {
+            if !f.evidence.first().is_some_and(|p| glob.is_match(&p.path)) {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub fn expired(&self, as_of: Date) -> bool {
+        as_of > self.expires
+    }
+
+    pub fn as_ref_out(&self) -> WaiverRef {
+        WaiverRef {
+            source: "config".into(),
+            reason: self.reason.clone(),
+            owner: Some(self.owner.clone()),
+            expires: Some(self.expires.to_string()),
+        }
+    }
+
+    pub fn out(&self, matched: usize, as_of: Date, matched_expired: bool) -> WaiverOut {
+        let status = if self.expired(as_of) {
+            "expired"
+        } else if matched == 0 {
+            "unused"
+        } else {
+            "active"
+        };
+        let _ = matched_expired;
+        WaiverOut {
+            source: "config".into(),
+            control: self.control.clone(),
+            path: self.path.as_ref().map(|(g, _)| g.clone()),
+            fingerprint: self.fingerprint.clone(),
+            reason: self.reason.clone(),
+            owner: Some(self.owner.clone()),
+            expires: Some(self.expires.to_string()),
+            status: status.into(),
+            matched,
+            location: None,
+        }
+    }
+}
+
+/// `redflag:ignore CONTROL-ID reason` in a comment.
+pub static INLINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"redflag:ignore[ \t]+([A-Za-z0-9][A-Za-z0-9-]*)(?:[ \t]+(.*?))?[ \t]*(?:\*/|-->)?[ \t]*$")
+        .unwrap()
+});
+
+/// The regex registered with the one-pass matcher to find inline suppressions.
+pub const INLINE_PATTERN: &str = r"redflag:ignore";
+
+/// An inline suppression found in a target file.
+#[derive(Debug, Clone)]
+pub struct InlineSuppression {
+    pub target: String,
+    pub path: String,
+    pub line: u32,
+    pub control: String,
+    /// `None` when the comment gives no reason: then it does not apply, and says so.
+    pub reason: Option<String>,
+}
+
+impl InlineSuppression {
+    /// Parses a line holding `redflag:ignore`.
+    pub fn parse(target: &str, path: &str, line: u32, text: &str) -> Option<Self> {
+        let c = INLINE.captures(text)?;
+        let reason = c
+            .get(2)
+            .map(|m| m.as_str().trim().to_string())
+            .filter(|r| !r.is_empty());
+        Some(Self {
+            target: target.into(),
+            path: path.into(),
+            line,
+            control: c[1].to_string(),
+            reason,
+        })
+    }
+
+    /// Covers a finding whose primary evidence is this line or the line below it.
+    pub fn covers(&self, f: &FindingOut) -> bool {
+        f.control_id.eq_ignore_ascii_case(&self.control)
+            && f.evidence.first().is_some_and(|p| {
+                p.target == self.target
+                    && p.path == self.path
+                    && p.line.is_some_and(|l| l == self.line || l == self.line + 1)
+            })
+    }
+
+    pub fn as_ref_out(&self) -> WaiverRef {
+        WaiverRef {
+            source: format!("inline {}:{}", self.path, self.line),
+            reason: self.reason.clone().unwrap_or_default(),
+            owner: None,
+            expires: None,
+        }
+    }
+
+    pub fn out(&self, matched: usize) -> WaiverOut {
+        let status = match (&self.reason, matched) {
+            (None, _) => "invalid: no reason given",
+            (Some(_), 0) => "unused",
+            _ => "active",
+        };
+        WaiverOut {
+            source: "inline".into(),
+            control: self.control.clone(),
+            path: Some(self.path.clone()),
+            fingerprint: None,
+            reason: self.reason.clone().unwrap_or_default(),
+            owner: None,
+            expires: None,
+            status: status.into(),
+            matched,
+            location: Some(format!("{}:{}", self.path, self.line)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_comments() {
+        let s = InlineSuppression::parse(
+            "t",
+            "a.py",
+            3,
+            "KEY = x  # redflag:ignore RF3-HARDCODED-AI-KEY test fixture, revoked",
+        )
+        .unwrap();
+        assert_eq!(s.control, "RF3-HARDCODED-AI-KEY");
+        assert_eq!(s.reason.as_deref(), Some("test fixture, revoked"));
+        let s = InlineSuppression::parse("t", "a.ts", 3, "// redflag:ignore RF3-AI-INVENTORY").unwrap();
+        assert!(s.reason.is_none());
+        let s = InlineSuppression::parse(
+            "t",
+            "a.md",
+            3,
+            "<!-- redflag:ignore RF4-IR-PLAN kept in Confluence -->",
+        )
+        .unwrap();
+        assert_eq!(s.reason.as_deref(), Some("kept in Confluence"));
+    }
+
+    #[test]
+    fn waivers_need_reason_owner_and_expiry() {
+        let spec = WaiverSpec {
+            control: "X".into(),
+            path: None,
+            fingerprint: None,
+            reason: Some("r".into()),
+            owner: None,
+            expires: Some("2027-01-01".into()),
+        };
+        assert!(spec.compile(0).unwrap_err().contains("`owner` is required"));
+    }
+}
