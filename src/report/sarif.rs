@@ -377,7 +377,8 @@ fn encode_uri_path(path: &str, keep_colon: bool) -> String {
                     | b';'
                     | b'='
                     | b'@'
-            );
+            )
+            || (keep_colon && b == b':');
         if keep {
             s.push(b as char);
         } else {
@@ -395,44 +396,44 @@ struct Locator<'a> {
     multi: bool,
 }
 
-impl Locator<'_> {
-    /// The artifact location of `path` in `target`: relative to `%SRCROOT%` (the checkout),
-    /// or, with several targets one of which was given as an absolute path, an absolute
-    /// `file://` URI (GitHub resolves only relative URIs against the checkout, so a scan of
-    /// absolute paths is meant for other SARIF consumers).
-    fn artifact(&self, target: &str, path: &str) -> ArtifactLocation {
-        let path = path.replace('\\', "/");
-        let path = path.trim_start_matches("./");
-        let target = target.replace('\\', "/");
-        let target = target.trim_end_matches('/');
-        if !self.multi || target.is_empty() || target == "." {
-            let path = if path.is_empty() { "." } else { path };
-            return ArtifactLocation {
-                uri: encode_uri_path(path, false),
-                uri_base_id: Some(SRCROOT),
-            };
-        }
-        let target = target.trim_start_matches("./");
-        let joined = if path.is_empty() || path == "." {
-            target.to_string()
-        } else {
-            format!("{target}/{path}")
+/// The artifact location of `path` in `target`: relative to `%SRCROOT%` (the checkout), the
+/// target's display path first when there are several targets; or, for a target of several
+/// given as an absolute path, an absolute `file://` URI (GitHub resolves only relative URIs
+/// against the checkout, so such a scan is meant for other SARIF consumers).
+fn artifact_location(multi: bool, target: &str, path: &str) -> ArtifactLocation {
+    let path = path.replace('\\', "/");
+    let path = path.trim_start_matches("./");
+    let target = target.replace('\\', "/");
+    let target = target.trim_end_matches('/');
+    if !multi || target.is_empty() || target == "." {
+        let path = if path.is_empty() { "." } else { path };
+        return ArtifactLocation {
+            uri: encode_uri_path(path, false),
+            uri_base_id: Some(SRCROOT),
         };
-        let drive = joined.as_bytes().get(1) == Some(&b':') && joined.as_bytes()[0].is_ascii_alphabetic();
-        if joined.starts_with('/') || drive {
-            let slash = if drive { "/" } else { "" };
-            ArtifactLocation {
-                uri: format!("file://{slash}{}", encode_uri_path(&joined, true)),
-                uri_base_id: None,
-            }
-        } else {
-            ArtifactLocation {
-                uri: encode_uri_path(&joined, false),
-                uri_base_id: Some(SRCROOT),
-            }
+    }
+    let target = target.trim_start_matches("./");
+    let joined = if path.is_empty() || path == "." {
+        target.to_string()
+    } else {
+        format!("{target}/{path}")
+    };
+    let drive = joined.as_bytes().get(1) == Some(&b':') && joined.as_bytes()[0].is_ascii_alphabetic();
+    if joined.starts_with('/') || drive {
+        let slash = if drive { "/" } else { "" };
+        ArtifactLocation {
+            uri: format!("file://{slash}{}", encode_uri_path(&joined, true)),
+            uri_base_id: None,
+        }
+    } else {
+        ArtifactLocation {
+            uri: encode_uri_path(&joined, false),
+            uri_base_id: Some(SRCROOT),
         }
     }
+}
 
+impl Locator<'_> {
     fn location(&self, p: &PointerOut, id: Option<usize>, message: Option<String>) -> Location {
         let line = p.line.unwrap_or(1).max(1);
         // Columns count UTF-16 code units, SARIF's default `columnKind`. The snippet is the
@@ -442,7 +443,7 @@ impl Locator<'_> {
         Location {
             id,
             physical_location: PhysicalLocation {
-                artifact_location: self.artifact(&p.target, &p.path),
+                artifact_location: artifact_location(self.multi, &p.target, &p.path),
                 region: Some(Region {
                     start_line: line,
                     start_column: 1,
@@ -689,6 +690,31 @@ mod tests {
         assert_eq!(encode_uri_path("C:/x", true), "C:/x");
         assert_eq!(encode_uri_path("ü.md", false), "%C3%BC.md");
         assert_eq!(encode_uri_path("a-b_c.d~/e", false), "a-b_c.d~/e");
+    }
+
+    #[test]
+    fn artifact_uris() {
+        let uri = |multi, t, p| {
+            let a = artifact_location(multi, t, p);
+            (a.uri, a.uri_base_id)
+        };
+        let rel = Some(SRCROOT);
+        assert_eq!(uri(false, "/abs/repo", "app/x.py"), ("app/x.py".into(), rel));
+        assert_eq!(uri(true, "repo", "app/x.py"), ("repo/app/x.py".into(), rel));
+        assert_eq!(uri(true, "./repo/", "./app/x.py"), ("repo/app/x.py".into(), rel));
+        assert_eq!(uri(true, ".", "app/x.py"), ("app/x.py".into(), rel));
+        assert_eq!(
+            uri(true, "../policies", "ir plan.md"),
+            ("../policies/ir%20plan.md".into(), rel)
+        );
+        assert_eq!(
+            uri(true, "/abs/repo", "a b.py"),
+            ("file:///abs/repo/a%20b.py".into(), None)
+        );
+        assert_eq!(
+            uri(true, "C:\\repo", "x.py"),
+            ("file:///C:/repo/x.py".into(), None)
+        );
     }
 
     #[test]
