@@ -75,6 +75,8 @@ fn render(report: &report::Report, format: Format, width: Option<u16>) -> Result
     match format {
         Format::Json => report::json::render(report, &mut buf)?,
         Format::Table => report::table::render(report, width, &mut buf)?,
+        Format::Sarif => report::sarif::render(report, &mut buf)?,
+        Format::Junit => report::junit::render(report, &mut buf)?,
     }
     Ok(buf)
 }

@@ -81,6 +81,10 @@ pub enum Format {
     Table,
     /// The JSON report (schema_version 1).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML: one test case per control, for GitLab and Jenkins.
+    Junit,
 }
 
 /// The `--fail-on` threshold.

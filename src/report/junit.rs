@@ -19,7 +19,7 @@ use crate::control::red_flag_title;
 /// Evidence lines listed per finding in a failure's text.
 const MAX_POINTERS_PER_FINDING: usize = 20;
 
-/// Escapes text for XML 1.0 content and attribute values (`&`, `<`, `>`, `"`, `'`), drops
+/// Escapes text for XML 1.0: `&`, `<`, `>` everywhere, `"` and `'` in attributes; drops
 /// characters XML 1.0 does not allow (C0 controls other than tab, newline and carriage
 /// return, and U+FFFE/U+FFFF) and, in attributes, writes tab and line breaks as character
 /// references so attribute-value normalisation keeps them.
@@ -30,8 +30,8 @@ fn escape(s: &str, attribute: bool) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\'' if attribute => out.push_str("&apos;"),
             '\t' if attribute => out.push_str("&#9;"),
             '\n' if attribute => out.push_str("&#10;"),
             '\r' if attribute => out.push_str("&#13;"),
@@ -243,8 +243,12 @@ mod tests {
     #[test]
     fn escapes_and_strips() {
         assert_eq!(
-            escape("a & b < c > d \" e ' f", false),
+            escape("a & b < c > d \" e ' f", true),
             "a &amp; b &lt; c &gt; d &quot; e &apos; f"
+        );
+        assert_eq!(
+            escape("a & b < c > d \" e ' f", false),
+            "a &amp; b &lt; c &gt; d \" e ' f"
         );
         assert_eq!(escape("x\u{1b}[31my\u{0}\u{FFFF}", false), "x[31my");
         assert_eq!(escape("l1\nl2\tz", true), "l1&#10;l2&#9;z");
