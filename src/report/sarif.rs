@@ -201,8 +201,6 @@ struct Region {
     start_column: u32,
     end_line: u32,
     end_column: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    snippet: Option<Text>,
 }
 
 #[derive(Serialize)]
@@ -436,8 +434,10 @@ fn artifact_location(multi: bool, target: &str, path: &str) -> ArtifactLocation 
 impl Locator<'_> {
     fn location(&self, p: &PointerOut, id: Option<usize>, message: Option<String>) -> Location {
         let line = p.line.unwrap_or(1).max(1);
-        // Columns count UTF-16 code units, SARIF's default `columnKind`. The snippet is the
-        // trimmed (and possibly redacted) line, so the span is indicative; GitHub needs it.
+        // GitHub requires a full region. Columns count UTF-16 code units (SARIF's default
+        // `columnKind`); the snippet is the trimmed, possibly redacted line, so the span is
+        // indicative (the line is what matters). The snippet itself is not copied into
+        // `region.snippet`, which must be the region's exact text.
         let snippet = p.line.and(p.snippet.as_deref()).filter(|s| !s.is_empty());
         let width = snippet.map_or(1, |s| s.encode_utf16().count().max(1));
         Location {
@@ -449,7 +449,6 @@ impl Locator<'_> {
                     start_column: 1,
                     end_line: line,
                     end_column: u32::try_from(width).unwrap_or(u32::MAX - 1) + 1,
-                    snippet: snippet.map(|s| Text { text: s.to_string() }),
                 }),
             },
             message: message.filter(|m| !m.is_empty()).map(|text| Text { text }),
