@@ -9,7 +9,8 @@ use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 use super::{
-    artifact, cadence, coverage, dependency, document, inventory, pattern, query, register, Check, Condition,
+    artifact, cadence, coverage, dependency, document, iam, inventory, pattern, query, register, Check,
+    Condition,
 };
 use crate::control::catalog::Catalog;
 use crate::workspace::matcher::{self, MatcherBuilder};
@@ -35,6 +36,7 @@ pub enum ConditionSpec {
     Register(register::Spec),
     Coverage(coverage::Spec),
     Cadence(cadence::Spec),
+    Iam(iam::Spec),
 }
 
 /// One problem found while compiling, with the line in the control file.
@@ -274,6 +276,7 @@ impl ConditionSpec {
             ConditionSpec::Register(s) => Condition::Check(Check::Register(s.compile(cx)?)),
             ConditionSpec::Coverage(s) => Condition::Check(Check::Coverage(s.compile(cx)?)),
             ConditionSpec::Cadence(s) => Condition::Check(Check::Cadence(s.compile(cx)?)),
+            ConditionSpec::Iam(s) => Condition::Check(Check::Iam(s.compile(cx)?)),
         })
     }
 }

@@ -17,6 +17,7 @@ pub mod coverage;
 pub mod dependency;
 pub mod document;
 pub mod fields;
+pub mod iam;
 pub mod inventory;
 pub mod pattern;
 pub mod query;
@@ -92,6 +93,7 @@ pub enum Check {
     Register(register::Register),
     Coverage(coverage::Coverage),
     Cadence(cadence::Cadence),
+    Iam(iam::Iam),
 }
 
 /// A named, shared detector (e.g. `ai-vendor-usage`, `model-serving`).
@@ -253,6 +255,7 @@ impl Check {
             Check::Register(c) => c.describe(),
             Check::Coverage(c) => c.describe(),
             Check::Cadence(c) => c.describe(),
+            Check::Iam(c) => c.describe(),
         }
     }
 
@@ -267,6 +270,7 @@ impl Check {
             Check::Register(c) => c.evaluate(cx),
             Check::Coverage(c) => c.evaluate(cx),
             Check::Cadence(c) => c.evaluate(cx),
+            Check::Iam(c) => c.evaluate(cx),
         }
     }
 }

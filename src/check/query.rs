@@ -56,6 +56,8 @@ impl Spec {
             };
             let expect = if want.0 == "*exists*" {
                 Expect::Exists
+            } else if want.0 == "*absent*" {
+                Expect::Absent
             } else if let Some(re) = want.0.strip_prefix('~') {
                 match crate::workspace::matcher::check_regex(re) {
                     Ok(r) => Expect::Regex(r),

@@ -8,6 +8,7 @@
 
 pub mod classify;
 pub mod document;
+pub mod iam;
 pub mod manifest;
 pub mod matcher;
 pub mod node;
@@ -123,6 +124,9 @@ pub struct Workspace {
     pub deps: Vec<(FileId, Dependency)>,
     pub docs: Vec<EvidenceDoc>,
     pub query_matches: Vec<Vec<(FileId, QueryMatch)>>,
+    /// Access grants from Terraform, IAM policy exports and CloudFormation, with the
+    /// statement's line text.
+    pub grants: Vec<(FileId, iam::Grant, String)>,
     pub notes: Vec<Note>,
     pub doc_kind_ids: Vec<String>,
 }

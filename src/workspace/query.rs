@@ -18,12 +18,15 @@ pub enum Expect {
     Regex(Regex),
     /// The path exists, whatever its value.
     Exists,
+    /// The path does not exist (`serviceAccountName` not set).
+    Absent,
 }
 
 impl Expect {
     fn holds(&self, node: &Node) -> bool {
         match self {
             Expect::Exists => true,
+            Expect::Absent => false,
             Expect::Exact(want) => node.as_str() == Some(want.as_str()),
             Expect::Regex(re) => node.as_str().is_some_and(|s| re.is_match(s)),
         }
@@ -46,6 +49,9 @@ impl Query {
     pub fn literals(&self) -> Vec<&str> {
         let mut out = Vec::new();
         for (path, expect) in &self.conditions {
+            if matches!(expect, Expect::Absent) {
+                continue;
+            }
             for step in path {
                 if let Step::Key(k) = step {
                     out.push(k.as_str());
@@ -130,6 +136,13 @@ impl Query {
         for (path, expect) in &self.conditions {
             let mut nodes = Vec::new();
             select(doc, path, &mut nodes);
+            if matches!(expect, Expect::Absent) {
+                if !nodes.is_empty() {
+                    return None;
+                }
+                hit_lines.push(doc.line);
+                continue;
+            }
             hit_lines.push(nodes.into_iter().find(|n| expect.holds(n))?.line);
         }
         let mut reported = Vec::new();

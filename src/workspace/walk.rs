@@ -59,6 +59,7 @@ struct FileResult {
     deps: Vec<Dependency>,
     doc: Option<(Vec<usize>, document::Document)>,
     queries: Vec<(usize, QueryMatch)>,
+    grants: Vec<(super::iam::Grant, String)>,
     notes: Vec<String>,
 }
 
@@ -362,7 +363,32 @@ fn process_text(
     } else {
         Vec::new()
     };
-    if !wanted.is_empty() {
+    // IAM policy exports and CloudFormation templates hold `Statement` lists.
+    let policy_doc = structured && !is_state_or_lock(name) && {
+        let t = text();
+        t.contains("Statement") || t.contains("ManagedPolicyArns")
+    };
+    if ext == "tf" && {
+        let t = text();
+        t.contains("aws_iam_")
+            || t.contains("_iam_member")
+            || t.contains("_iam_binding")
+            || t.contains("azurerm_role_assignment")
+    } {
+        let text = text();
+        match super::iam::terraform(text) {
+            Ok(grants) => {
+                let starts = crate::text::line_starts(text);
+                r.grants.extend(grants.into_iter().map(|g| {
+                    let line =
+                        crate::text::truncate_chars(crate::text::line_text(text, &starts, g.line), 400);
+                    (g, line)
+                }));
+            }
+            Err(e) => r.notes.push(e),
+        }
+    }
+    if !wanted.is_empty() || policy_doc {
         let text = text();
         let docs: Result<Vec<Node>, String> = if ext == "json" {
             Node::from_json(text)
@@ -374,6 +400,17 @@ fn process_text(
         match docs {
             Ok(docs) => {
                 let starts = crate::text::line_starts(text);
+                if policy_doc {
+                    for d in &docs {
+                        for g in super::iam::structured(d) {
+                            let line = crate::text::truncate_chars(
+                                crate::text::line_text(text, &starts, g.line),
+                                400,
+                            );
+                            r.grants.push((g, line));
+                        }
+                    }
+                }
                 for &qi in &wanted {
                     let q = &plan.queries[qi];
                     for d in &docs {
@@ -412,6 +449,7 @@ fn assemble(
         deps: Vec::new(),
         docs: Vec::new(),
         query_matches: vec![Vec::new(); plan.queries.len()],
+        grants: Vec::new(),
         notes: Vec::new(),
         doc_kind_ids: plan.doc_kinds.iter().map(|k| k.id.clone()).collect(),
     };
@@ -445,6 +483,8 @@ fn assemble(
         if let Some((kinds, doc)) = r.doc {
             ws.docs.push(EvidenceDoc { file: id, kinds, doc });
         }
+        ws.grants
+            .extend(r.grants.into_iter().map(|(g, line)| (id, g, line)));
         for (qi, m) in r.queries {
             ws.query_matches[qi].push((id, m));
         }

@@ -1,0 +1,536 @@
+//! Access grants read from infrastructure code, with the line of each statement.
+//!
+//! Terraform is parsed as HCL (hcl-edit, which keeps byte spans): IAM policies written as
+//! `jsonencode({...})`, heredoc or string JSON in `aws_iam_policy`, `aws_iam_role_policy`,
+//! `aws_iam_user_policy`, `aws_iam_group_policy` and `aws_iam_role` trust policies; the
+//! `statement` blocks of `data "aws_iam_policy_document"`; attachments of AWS managed
+//! policies; Google `google_*_iam_member`/`_binding` roles; Azure `azurerm_role_assignment`
+//! roles. Standalone IAM policy JSON exports and CloudFormation/SAM templates (YAML or
+//! JSON) are read from their `Statement` lists. Nothing is evaluated: variables and
+//! references stay as their source text, as in any static scanner.
+
+use hcl::edit::expr::{Expression, ObjectKey};
+use hcl::edit::structure::{Block, Body, Structure};
+use hcl::edit::Span;
+use serde_json::Value as Json;
+
+use super::node::{Node, Value};
+
+/// One grant: who gets what on which resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grant {
+    /// `aws_iam_policy.ml_training`, `Resources.TrainerPolicy`, or the file's statement index.
+    pub address: String,
+    pub line: u32,
+    pub kind: GrantKind,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+    /// Conditions present (time bounds such as `aws:CurrentTime` or `request.time`).
+    pub condition: Option<String>,
+    /// Who receives it when the code says (`user:dev@example.com`, `iam user`, `iam group`).
+    pub principals: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantKind {
+    /// An Allow statement of a policy document.
+    Statement,
+    /// An AWS managed policy attached (`actions` holds its name).
+    ManagedPolicy,
+    /// A cloud role bound to a principal (`actions` holds the role).
+    Role,
+}
+
+fn line_at(text: &str, offset: usize) -> u32 {
+    u32::try_from(
+        text.as_bytes()[..offset.min(text.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1,
+    )
+    .unwrap_or(u32::MAX)
+}
+
+fn span_line(text: &str, span: Option<std::ops::Range<usize>>) -> u32 {
+    span.map_or(1, |r| line_at(text, r.start))
+}
+
+fn source(text: &str, span: Option<std::ops::Range<usize>>) -> &str {
+    span.and_then(|r| text.get(r)).unwrap_or("")
+}
+
+/// Converts an HCL expression to JSON; anything not a literal becomes its source text.
+fn to_json(text: &str, e: &Expression) -> Json {
+    match e {
+        Expression::String(s) => Json::String(s.value().to_string()),
+        Expression::Bool(b) => Json::Bool(*b.value()),
+        Expression::Null(_) => Json::Null,
+        Expression::Number(n) => Json::String(n.value().to_string()),
+        Expression::Array(a) => Json::Array(a.iter().map(|x| to_json(text, x)).collect()),
+        Expression::Object(o) => {
+            let mut m = serde_json::Map::new();
+            for (k, v) in o.iter() {
+                let key = match k {
+                    ObjectKey::Ident(i) => i.as_str().to_string(),
+                    ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
+                    ObjectKey::Expression(x) => source(text, x.span()).to_string(),
+                };
+                m.insert(key, to_json(text, v.expr()));
+            }
+            Json::Object(m)
+        }
+        Expression::FuncCall(f) if f.name.name.as_str() == "jsonencode" => {
+            f.args.iter().next().map_or(Json::Null, |a| to_json(text, a))
+        }
+        Expression::HeredocTemplate(h) => {
+            let body = h.template.to_string();
+            serde_json::from_str(&body).unwrap_or(Json::String(body))
+        }
+        other => {
+            let src = source(text, other.span()).trim().trim_matches('"');
+            serde_json::from_str(src).unwrap_or_else(|_| Json::String(src.to_string()))
+        }
+    }
+}
+
+fn strings(v: Option<&Json>) -> Vec<String> {
+    match v {
+        Some(Json::String(s)) => vec![s.clone()],
+        Some(Json::Array(a)) => a.iter().flat_map(|x| strings(Some(x))).collect(),
+        Some(other @ Json::Object(_)) => vec![other.to_string()],
+        _ => Vec::new(),
+    }
+}
+
+fn get<'a>(m: &'a serde_json::Map<String, Json>, keys: &[&str]) -> Option<&'a Json> {
+    keys.iter().find_map(|k| {
+        m.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v)
+    })
+}
+
+/// Allow statements of a policy document (JSON value), all reported at `line`.
+fn statements_of(doc: &Json, address: &str, line: u32, out: &mut Vec<Grant>) {
+    let Some(obj) = doc.as_object() else { return };
+    let stmts = match get(obj, &["Statement"]) {
+        Some(Json::Array(a)) => a.clone(),
+        Some(s @ Json::Object(_)) => vec![s.clone()],
+        _ => return,
+    };
+    for s in stmts {
+        let Some(m) = s.as_object() else { continue };
+        let effect = get(m, &["Effect"]).and_then(Json::as_str).unwrap_or("Allow");
+        if !effect.eq_ignore_ascii_case("allow") {
+            continue;
+        }
+        let mut actions = strings(get(m, &["Action"]));
+        if actions.is_empty() {
+            if let Some(na) = get(m, &["NotAction"]) {
+                // NotAction with Allow grants everything else: treat as a wildcard.
+                actions = vec![format!("* (NotAction {})", strings(Some(na)).join(","))];
+            }
+        }
+        let resources = strings(get(m, &["Resource", "NotResource"]));
+        let condition = get(m, &["Condition"]).map(Json::to_string);
+        out.push(Grant {
+            address: address.to_string(),
+            line,
+            kind: GrantKind::Statement,
+            actions,
+            resources,
+            condition,
+            principals: Vec::new(),
+        });
+    }
+}
+
+/// Grants in a Terraform file. `Err` is a parse error for the report's notes.
+pub fn terraform(text: &str) -> Result<Vec<Grant>, String> {
+    let body: Body = hcl::edit::parser::parse_body(text).map_err(|e| {
+        let msg = e.to_string();
+        format!(
+            "HCL parse error: {}",
+            msg.lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid HCL")
+                .trim()
+        )
+    })?;
+    let mut out = Vec::new();
+    for s in body.iter() {
+        if let Structure::Block(b) = s {
+            block_grants(text, b, &mut out);
+        }
+    }
+    Ok(out)
+}
+
+fn attr<'a>(b: &'a Block, key: &str) -> Option<&'a hcl::edit::structure::Attribute> {
+    b.body
+        .iter()
+        .find_map(|s| s.as_attribute().filter(|a| a.key.as_str() == key))
+}
+
+fn attr_strings(text: &str, b: &Block, key: &str) -> Vec<String> {
+    attr(b, key)
+        .map(|a| strings(Some(&to_json(text, &a.value))))
+        .unwrap_or_default()
+}
+
+fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>) {
+    let kind = b.ident.as_str();
+    let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
+    let (Some(rtype), Some(name)) = (labels.first(), labels.get(1)) else {
+        return;
+    };
+    let address = if kind == "data" {
+        format!("data.{rtype}.{name}")
+    } else {
+        format!("{rtype}.{name}")
+    };
+    let line = span_line(text, b.span());
+    match (kind, *rtype) {
+        (
+            "resource",
+            "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy",
+        ) => {
+            if let Some(a) = attr(b, "policy") {
+                let first = out.len();
+                statements_of(&to_json(text, &a.value), &address, span_line(text, a.span()), out);
+                let who = match *rtype {
+                    "aws_iam_user_policy" => "iam user",
+                    "aws_iam_group_policy" => "iam group",
+                    _ => "",
+                };
+                if !who.is_empty() {
+                    out[first..]
+                        .iter_mut()
+                        .for_each(|g| g.principals = vec![who.to_string()]);
+                }
+            }
+        }
+        ("data", "aws_iam_policy_document") => {
+            for s in b.body.iter() {
+                let Structure::Block(st) = s else { continue };
+                if st.ident.as_str() != "statement" {
+                    continue;
+                }
+                let effect = attr_strings(text, st, "effect");
+                if effect.first().is_some_and(|e| e.eq_ignore_ascii_case("deny")) {
+                    continue;
+                }
+                let mut actions = attr_strings(text, st, "actions");
+                if actions.is_empty() && attr(st, "not_actions").is_some() {
+                    actions = vec!["* (not_actions)".into()];
+                }
+                let resources = attr_strings(text, st, "resources");
+                let condition = st.body.iter().find_map(|s| match s {
+                    Structure::Block(c) if c.ident.as_str() == "condition" => Some(
+                        source(text, c.span())
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ),
+                    _ => None,
+                });
+                let sid = attr_strings(text, st, "sid");
+                let addr = match sid.first() {
+                    Some(sid) => format!("{address} ({sid})"),
+                    None => address.clone(),
+                };
+                out.push(Grant {
+                    address: addr,
+                    line: span_line(text, st.span()),
+                    kind: GrantKind::Statement,
+                    actions,
+                    resources,
+                    condition,
+                    principals: Vec::new(),
+                });
+            }
+        }
+        ("resource", t) if t.starts_with("aws_iam_") && t.ends_with("policy_attachment") => {
+            for arn in attr_strings(text, b, "policy_arn") {
+                if arn.contains(":aws:policy/") || arn.starts_with("arn:aws:iam::aws:") {
+                    let policy = arn.rsplit('/').next().unwrap_or(&arn).to_string();
+                    let principals = match *rtype {
+                        "aws_iam_user_policy_attachment" => vec!["iam user".to_string()],
+                        "aws_iam_group_policy_attachment" => vec!["iam group".to_string()],
+                        _ => Vec::new(),
+                    };
+                    out.push(Grant {
+                        address: address.clone(),
+                        line,
+                        kind: GrantKind::ManagedPolicy,
+                        actions: vec![policy],
+                        resources: Vec::new(),
+                        condition: None,
+                        principals,
+                    });
+                }
+            }
+        }
+        ("resource", "aws_iam_role") => {
+            for p in attr_strings(text, b, "managed_policy_arns") {
+                let policy = p.rsplit('/').next().unwrap_or(&p).to_string();
+                out.push(Grant {
+                    address: address.clone(),
+                    line,
+                    kind: GrantKind::ManagedPolicy,
+                    actions: vec![policy],
+                    resources: Vec::new(),
+                    condition: None,
+                    principals: Vec::new(),
+                });
+            }
+        }
+        ("resource", t)
+            if t.starts_with("google_") && (t.ends_with("_iam_member") || t.ends_with("_iam_binding")) =>
+        {
+            let condition = b.body.iter().find_map(|s| match s {
+                Structure::Block(c) if c.ident.as_str() == "condition" => Some(
+                    source(text, c.span())
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                _ => None,
+            });
+            let mut principals = attr_strings(text, b, "member");
+            principals.extend(attr_strings(text, b, "members"));
+            for role in attr_strings(text, b, "role") {
+                out.push(Grant {
+                    address: address.clone(),
+                    line,
+                    kind: GrantKind::Role,
+                    actions: vec![role],
+                    resources: Vec::new(),
+                    condition: condition.clone(),
+                    principals: principals.clone(),
+                });
+            }
+        }
+        ("resource", "azurerm_role_assignment") => {
+            for role in attr_strings(text, b, "role_definition_name") {
+                out.push(Grant {
+                    address: address.clone(),
+                    line,
+                    kind: GrantKind::Role,
+                    actions: vec![role],
+                    resources: attr_strings(text, b, "scope"),
+                    condition: None,
+                    principals: Vec::new(),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Grants in a JSON or YAML document: IAM policy exports (`Statement` at the top) and
+/// CloudFormation/SAM templates (`AWS::IAM::*` resources, managed policy ARNs).
+pub fn structured(doc: &Node) -> Vec<Grant> {
+    let mut out = Vec::new();
+    collect(doc, "", &mut out, 0);
+    out
+}
+
+fn node_json(n: &Node) -> Json {
+    match &n.value {
+        Value::Null => Json::Null,
+        Value::Scalar(s) => Json::String(s.clone()),
+        Value::Seq(items) => Json::Array(items.iter().map(node_json).collect()),
+        Value::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.text.clone(), node_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn collect(n: &Node, path: &str, out: &mut Vec<Grant>, depth: usize) {
+    if depth > 12 {
+        return;
+    }
+    let Value::Map(entries) = &n.value else {
+        if let Value::Seq(items) = &n.value {
+            for (i, item) in items.iter().enumerate() {
+                collect(item, &format!("{path}[{i}]"), out, depth + 1);
+            }
+        }
+        return;
+    };
+    if let Some(stmts) = n.get("Statement") {
+        let items: Vec<&Node> = match &stmts.value {
+            Value::Seq(items) => items.iter().collect(),
+            Value::Map(_) => vec![stmts],
+            _ => Vec::new(),
+        };
+        for (i, s) in items.into_iter().enumerate() {
+            let mut tmp = Vec::new();
+            let doc = serde_json::json!({ "Statement": [node_json(s)] });
+            let sid = s
+                .get("Sid")
+                .and_then(Node::as_str)
+                .map_or_else(|| format!("Statement[{i}]"), |x| format!("Sid {x}"));
+            let address = if path.is_empty() {
+                sid
+            } else {
+                format!("{path} ({sid})")
+            };
+            statements_of(&doc, &address, s.line, &mut tmp);
+            out.extend(tmp);
+        }
+    }
+    for key in ["ManagedPolicyArns"] {
+        if let Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) = n.get(key)
+        {
+            for item in items {
+                if let Some(arn) = item.as_str() {
+                    let policy = arn.rsplit('/').next().unwrap_or(arn).to_string();
+                    out.push(Grant {
+                        address: path.to_string(),
+                        line: item.line,
+                        kind: GrantKind::ManagedPolicy,
+                        actions: vec![policy],
+                        resources: Vec::new(),
+                        condition: None,
+                        principals: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+    for (k, v) in entries {
+        if k.text == "Statement" {
+            continue;
+        }
+        let p = if path.is_empty() {
+            k.text.clone()
+        } else {
+            format!("{path}.{}", k.text)
+        };
+        collect(v, &p, out, depth + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TF: &str = r#"
+resource "aws_iam_policy" "ml_training" {
+  name = "ml-training"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["sagemaker:*"]
+      Resource = "*"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy" "logs" {
+  role   = aws_iam_role.app.id
+  policy = <<EOT
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "${aws_s3_bucket.datasets.arn}/*"}]}
+EOT
+}
+
+data "aws_iam_policy_document" "serving" {
+  statement {
+    actions   = ["bedrock:InvokeModel"]
+    resources = ["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3"]
+  }
+  statement {
+    sid       = "Everything"
+    actions   = ["*"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "admin" {
+  role       = aws_iam_role.deployer.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+
+resource "google_project_iam_member" "ml" {
+  project = var.project
+  role    = "roles/aiplatform.admin"
+  member  = "user:dev@example.com"
+}
+"#;
+
+    #[test]
+    fn terraform_grants_with_lines() {
+        let g = terraform(TF).unwrap();
+        let got: Vec<(String, u32, Vec<String>)> = g
+            .iter()
+            .map(|g| (g.address.clone(), g.line, g.actions.clone()))
+            .collect();
+        assert_eq!(
+            got[0],
+            ("aws_iam_policy.ml_training".into(), 4, vec!["sagemaker:*".into()])
+        );
+        assert_eq!(got[1].0, "aws_iam_role_policy.logs");
+        assert_eq!(got[1].2, vec!["s3:*".to_string()]);
+        assert_eq!(
+            got[2],
+            (
+                "data.aws_iam_policy_document.serving".into(),
+                22,
+                vec!["bedrock:InvokeModel".into()]
+            )
+        );
+        assert_eq!(
+            got[3],
+            (
+                "data.aws_iam_policy_document.serving (Everything)".into(),
+                26,
+                vec!["*".into()]
+            )
+        );
+        assert_eq!(
+            got[4],
+            (
+                "aws_iam_role_policy_attachment.admin".into(),
+                33,
+                vec!["AdministratorAccess".into()]
+            )
+        );
+        assert_eq!(
+            got[5],
+            (
+                "google_project_iam_member.ml".into(),
+                38,
+                vec!["roles/aiplatform.admin".into()]
+            )
+        );
+    }
+
+    #[test]
+    fn terraform_011_is_a_parse_error_not_a_panic() {
+        assert!(terraform("resource \"x\" \"y\" {\n  a = \"${var.b\"\n").is_err());
+    }
+
+    #[test]
+    fn policy_exports_and_cloudformation() {
+        let j = Node::from_json("{\"Version\":\"2012-10-17\",\n\"Statement\":[\n{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}").unwrap();
+        let g = structured(&j);
+        assert_eq!((g[0].line, g[0].actions.clone()), (3, vec!["*".to_string()]));
+        let y = super::super::node::parse_yaml("Resources:\n  P:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: bedrock:*\n            Resource: '*'\n").unwrap();
+        let g = structured(&y);
+        assert_eq!(
+            g[0].address,
+            "Resources.P.Properties.PolicyDocument (Statement[0])"
+        );
+        assert_eq!(g[0].line, 7);
+    }
+}
