@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 use super::{
-    artifact, cadence, coverage, dependency, document, iam, inventory, pattern, query, register, Check,
-    Condition,
+    artifact, bucket, cadence, coverage, dependency, document, iam, inventory, mapped, pattern, query,
+    register, Check, Condition,
 };
 use crate::control::catalog::Catalog;
 use crate::workspace::matcher::{self, MatcherBuilder};
@@ -37,6 +37,8 @@ pub enum ConditionSpec {
     Coverage(coverage::Spec),
     Cadence(cadence::Spec),
     Iam(iam::Spec),
+    Mapped(mapped::Spec),
+    Bucket(bucket::Spec),
 }
 
 /// One problem found while compiling, with the line in the control file.
@@ -277,6 +279,8 @@ impl ConditionSpec {
             ConditionSpec::Coverage(s) => Condition::Check(Check::Coverage(s.compile(cx)?)),
             ConditionSpec::Cadence(s) => Condition::Check(Check::Cadence(s.compile(cx)?)),
             ConditionSpec::Iam(s) => Condition::Check(Check::Iam(s.compile(cx)?)),
+            ConditionSpec::Mapped(s) => Condition::Check(Check::Mapped(s.compile(cx)?)),
+            ConditionSpec::Bucket(s) => Condition::Check(Check::Bucket(s.compile(cx)?)),
         })
     }
 }

@@ -230,7 +230,7 @@ impl Coverage {
             let pointers = primary.map(plan_pointer).into_iter().collect();
             let message = if docs.is_empty() {
                 format!(
-                    "No {} covers the AI scenarios: {}",
+                    "No {} found; it must cover: {}",
                     kind_title.to_lowercase(),
                     uncovered.join(", ")
                 )

@@ -11,6 +11,7 @@
 //! each match into a gap item with its line.
 
 pub mod artifact;
+pub mod bucket;
 pub mod cadence;
 pub mod compile;
 pub mod coverage;
@@ -19,6 +20,7 @@ pub mod document;
 pub mod fields;
 pub mod iam;
 pub mod inventory;
+pub mod mapped;
 pub mod pattern;
 pub mod query;
 pub mod register;
@@ -94,6 +96,8 @@ pub enum Check {
     Coverage(coverage::Coverage),
     Cadence(cadence::Cadence),
     Iam(iam::Iam),
+    Mapped(mapped::Mapped),
+    Bucket(bucket::Bucket),
 }
 
 /// A named, shared detector (e.g. `ai-vendor-usage`, `model-serving`).
@@ -174,6 +178,7 @@ impl Condition {
                         out.failed.extend(o.failed);
                     }
                 }
+                out.failed = merge_absent(out.failed);
                 out
             }
             Condition::Any(children) => {
@@ -256,6 +261,8 @@ impl Check {
             Check::Coverage(c) => c.describe(),
             Check::Cadence(c) => c.describe(),
             Check::Iam(c) => c.describe(),
+            Check::Mapped(c) => c.describe(),
+            Check::Bucket(c) => c.describe(),
         }
     }
 
@@ -271,6 +278,8 @@ impl Check {
             Check::Coverage(c) => c.evaluate(cx),
             Check::Cadence(c) => c.evaluate(cx),
             Check::Iam(c) => c.evaluate(cx),
+            Check::Mapped(c) => c.evaluate(cx),
+            Check::Bucket(c) => c.evaluate(cx),
         }
     }
 }

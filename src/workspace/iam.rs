@@ -146,6 +146,74 @@ fn statements_of(doc: &Json, address: &str, line: u32, out: &mut Vec<Grant>) {
     }
 }
 
+/// A storage bucket declared in Terraform, and whether a lifecycle (expiry/deletion) rule
+/// covers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    pub address: String,
+    /// The bucket's own name when written literally (`bucket = "acme-training-data"`).
+    pub name: String,
+    pub line: u32,
+    pub lifecycle: bool,
+}
+
+/// Buckets in a Terraform file, with lifecycle rules resolved within the file: inline
+/// `lifecycle_rule` blocks, `aws_s3_bucket_lifecycle_configuration` and
+/// `azurerm_storage_management_policy` resources that reference the bucket.
+pub fn buckets(text: &str) -> Result<Vec<Bucket>, String> {
+    let body: Body = hcl::edit::parser::parse_body(text).map_err(|e| {
+        format!(
+            "HCL parse error: {}",
+            e.to_string().lines().next().unwrap_or("invalid HCL")
+        )
+    })?;
+    let mut out = Vec::new();
+    let mut lifecycle_refs = Vec::new();
+    for s in body.iter() {
+        let Structure::Block(b) = s else { continue };
+        let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
+        if b.ident.as_str() != "resource" || labels.len() < 2 {
+            continue;
+        }
+        let (rtype, name) = (labels[0], labels[1]);
+        match rtype {
+            "aws_s3_bucket"
+            | "google_storage_bucket"
+            | "azurerm_storage_container"
+            | "azurerm_storage_account" => {
+                let inline = b
+                    .body
+                    .iter()
+                    .any(|s| matches!(s, Structure::Block(x) if x.ident.as_str() == "lifecycle_rule"));
+                let literal = attr_strings(text, b, "bucket")
+                    .into_iter()
+                    .chain(attr_strings(text, b, "name"))
+                    .next()
+                    .unwrap_or_default();
+                out.push(Bucket {
+                    address: format!("{rtype}.{name}"),
+                    name: literal,
+                    line: span_line(text, b.span()),
+                    lifecycle: inline,
+                });
+            }
+            "aws_s3_bucket_lifecycle_configuration" | "azurerm_storage_management_policy" => {
+                lifecycle_refs.push(source(text, b.span()).to_string());
+            }
+            _ => {}
+        }
+    }
+    for bkt in &mut out {
+        let reference = format!("{}.", bkt.address);
+        if lifecycle_refs.iter().any(|r| {
+            r.contains(&reference) || (!bkt.name.is_empty() && r.contains(&format!("\"{}\"", bkt.name)))
+        }) {
+            bkt.lifecycle = true;
+        }
+    }
+    Ok(out)
+}
+
 /// Grants in a Terraform file. `Err` is a parse error for the report's notes.
 pub fn terraform(text: &str) -> Result<Vec<Grant>, String> {
     let body: Body = hcl::edit::parser::parse_body(text).map_err(|e| {
@@ -532,5 +600,25 @@ resource "google_project_iam_member" "ml" {
             "Resources.P.Properties.PolicyDocument (Statement[0])"
         );
         assert_eq!(g[0].line, 7);
+    }
+}
+
+#[cfg(test)]
+mod bucket_tests {
+    #[test]
+    fn buckets_and_lifecycle() {
+        let tf = "resource \"aws_s3_bucket\" \"training_data\" {\n  bucket = \"acme-training-data\"\n}\n\nresource \"aws_s3_bucket\" \"www\" {\n  bucket = \"acme-www\"\n}\n\nresource \"aws_s3_bucket_lifecycle_configuration\" \"www\" {\n  bucket = aws_s3_bucket.www.id\n}\n";
+        let b = super::buckets(tf).unwrap();
+        let got: Vec<(String, u32, bool)> = b
+            .iter()
+            .map(|b| (b.address.clone(), b.line, b.lifecycle))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("aws_s3_bucket.training_data".into(), 1, false),
+                ("aws_s3_bucket.www".into(), 5, true)
+            ]
+        );
     }
 }

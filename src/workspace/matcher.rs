@@ -103,8 +103,16 @@ pub fn glob_set(globs: &[String]) -> Result<GlobSet, String> {
     b.build().map_err(|e| e.to_string())
 }
 
+///
+/// As in `.gitignore`, a glob without `/` matches the file name in any directory
+/// (`MLmodel`, `*.py`); a glob with `/` matches the path from the target root.
 pub fn glob(g: &str) -> Result<Glob, String> {
-    GlobBuilder::new(g)
+    let anchored = if g.contains('/') {
+        g.to_string()
+    } else {
+        format!("**/{g}")
+    };
+    GlobBuilder::new(&anchored)
         .case_insensitive(true)
         .literal_separator(false)
         .build()

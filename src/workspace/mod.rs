@@ -127,6 +127,8 @@ pub struct Workspace {
     /// Access grants from Terraform, IAM policy exports and CloudFormation, with the
     /// statement's line text.
     pub grants: Vec<(FileId, iam::Grant, String)>,
+    /// Storage buckets declared in Terraform, with their lifecycle status.
+    pub buckets: Vec<(FileId, iam::Bucket, String)>,
     pub notes: Vec<Note>,
     pub doc_kind_ids: Vec<String>,
 }

@@ -5,10 +5,12 @@
 //! file whose name does not say binary. Results are sorted afterwards, so the output is the
 //! same for any thread count.
 
+use std::collections::HashMap;
 use std::io::Read as _;
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{DirEntry, WalkBuilder, WalkState};
 
 use super::classify::{self, PathFlags};
@@ -60,6 +62,7 @@ struct FileResult {
     doc: Option<(Vec<usize>, document::Document)>,
     queries: Vec<(usize, QueryMatch)>,
     grants: Vec<(super::iam::Grant, String)>,
+    buckets: Vec<(super::iam::Bucket, String)>,
     notes: Vec<String>,
 }
 
@@ -91,22 +94,26 @@ fn walk_target(
         .git_global(false)
         .git_exclude(false)
         .require_git(false)
-        .ignore(!no_ignore)
-        .git_ignore(!no_ignore)
+        .ignore(false)
+        .git_ignore(false)
         .follow_links(false)
-        .threads(plan.threads)
-        .filter_entry(move |e| {
-            let name = e.file_name().to_string_lossy();
-            if e.file_type().is_some_and(|t| t.is_dir()) && e.depth() > 0 {
-                if name == ".git" || name == ".hg" || name == ".svn" {
-                    return false;
-                }
-                if !no_ignore && SKIPPED_DIRS.contains(&name.as_ref()) {
-                    return false;
-                }
+        .threads(plan.threads);
+    // Ignore files are read by `IgnoreRules`, never by the `ignore` crate (see there).
+    let rules = (!no_ignore).then(|| Arc::new(IgnoreRules::new(&root)));
+    let filter_rules = rules.clone();
+    builder.filter_entry(move |e| {
+        let name = e.file_name().to_string_lossy();
+        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+        if is_dir && e.depth() > 0 {
+            if name == ".git" || name == ".hg" || name == ".svn" {
+                return false;
             }
-            true
-        });
+            if !no_ignore && SKIPPED_DIRS.contains(&name.as_ref()) {
+                return false;
+            }
+        }
+        e.depth() == 0 || !filter_rules.as_ref().is_some_and(|r| r.ignored(e.path(), is_dir))
+    });
     let out: Mutex<Vec<FileResult>> = Mutex::new(Vec::new());
     let notes: Mutex<Vec<Note>> = Mutex::new(Vec::new());
     builder.build_parallel().run(|| {
@@ -132,10 +139,101 @@ fn walk_target(
             WalkState::Continue
         })
     });
-    (
-        out.into_inner().unwrap_or_default(),
-        notes.into_inner().unwrap_or_default(),
-    )
+    let mut notes = notes.into_inner().unwrap_or_default();
+    if let Some(rules) = rules {
+        for (path, message) in rules.skipped.lock().map(|s| s.clone()).unwrap_or_default() {
+            notes.push(Note {
+                target: tid,
+                path: rel_path(&root, &path),
+                message,
+            });
+        }
+    }
+    (out.into_inner().unwrap_or_default(), notes)
+}
+
+/// Most bytes of one `.gitignore` or `.ignore` file that are read; a larger one is skipped
+/// (with a note) rather than compiled into a matcher of millions of globs.
+const MAX_IGNORE_FILE: u64 = 1 << 20;
+
+/// The `.ignore` and `.gitignore` rules of a target. The `ignore` crate would open these
+/// files with a plain blocking `open` and read them to the end, so a FIFO named
+/// `.gitignore` would hang the walk and a link to `/dev/zero` would exhaust memory; here they
+/// are read like every other file ([`read_capped`]: no link followed, never blocking, only
+/// regular files, capped). Precedence is the crate's: any `.ignore` beats any `.gitignore`,
+/// and within each kind the deepest directory with a matching rule decides.
+struct IgnoreRules {
+    root: PathBuf,
+    /// Compiled rules per directory: (`.ignore`, `.gitignore`).
+    dirs: Mutex<HashMap<PathBuf, Arc<[Option<Gitignore>; 2]>>>,
+    /// Ignore files present but not used, and why.
+    skipped: Mutex<Vec<(PathBuf, String)>>,
+}
+
+impl IgnoreRules {
+    fn new(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            dirs: Mutex::default(),
+            skipped: Mutex::default(),
+        }
+    }
+
+    fn rules_of(&self, dir: &Path) -> Arc<[Option<Gitignore>; 2]> {
+        if let Some(r) = self.dirs.lock().ok().and_then(|d| d.get(dir).cloned()) {
+            return r;
+        }
+        let load = |name: &str| -> Option<Gitignore> {
+            let path = dir.join(name);
+            match read_capped(&path, MAX_IGNORE_FILE) {
+                Ok(Read::Bytes(bytes)) => {
+                    let mut b = GitignoreBuilder::new(dir);
+                    for line in String::from_utf8_lossy(&bytes).lines() {
+                        let _ = b.add_line(Some(path.clone()), line);
+                    }
+                    b.build().ok()
+                }
+                Ok(Read::TooLarge(size)) => {
+                    if let Ok(mut s) = self.skipped.lock() {
+                        s.push((
+                            path,
+                            format!("ignore rules not used: {size} bytes is over the {MAX_IGNORE_FILE} byte limit"),
+                        ));
+                    }
+                    None
+                }
+                // Absent, a link, a FIFO or unreadable: the walk notes the file itself.
+                Err(_) => None,
+            }
+        };
+        let rules = Arc::new([load(".ignore"), load(".gitignore")]);
+        if let Ok(mut d) = self.dirs.lock() {
+            d.insert(dir.to_path_buf(), rules.clone());
+        }
+        rules
+    }
+
+    /// True when `path` (a path the walk produced under the root) is ignored.
+    fn ignored(&self, path: &Path, is_dir: bool) -> bool {
+        let rel = path.strip_prefix("./").unwrap_or(path);
+        for kind in 0..2 {
+            let mut dir = path.parent();
+            while let Some(d) = dir.filter(|d| d.starts_with(&self.root)) {
+                if let Some(gi) = &self.rules_of(d)[kind] {
+                    match gi.matched(rel, is_dir) {
+                        ignore::Match::Ignore(_) => return true,
+                        ignore::Match::Whitelist(_) => return false,
+                        ignore::Match::None => {}
+                    }
+                }
+                if d == self.root {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+        false
+    }
 }
 
 fn walk_error_note(tid: TargetId, root: &Path, err: &ignore::Error) -> Note {
@@ -161,7 +259,8 @@ fn rel_path(root: &Path, path: &Path) -> String {
         if i > 0 {
             s.push('/');
         }
-        s.push_str(&c.as_os_str().to_string_lossy());
+        // Names are shown in reports: a newline or an escape sequence in one is made visible.
+        s.push_str(&crate::text::printable(&c.as_os_str().to_string_lossy()));
     }
     s
 }
@@ -252,6 +351,10 @@ fn visit(
     };
     if bytes[..bytes.len().min(SNIFF)].contains(&0) {
         entry.class = FileClass::Binary;
+        if !doc_kinds.is_empty() || manifest::kind_of(&name).is_some() {
+            r.notes
+                .push("not parsed: binary content (a NUL byte) in a file named like text".to_string());
+        }
         r.entry = Some(entry);
         return Some(r);
     }
@@ -368,24 +471,38 @@ fn process_text(
         let t = text();
         t.contains("Statement") || t.contains("ManagedPolicyArns")
     };
-    if ext == "tf" && {
+    if ext == "tf" {
         let t = text();
-        t.contains("aws_iam_")
+        let iam = t.contains("aws_iam_")
             || t.contains("_iam_member")
             || t.contains("_iam_binding")
-            || t.contains("azurerm_role_assignment")
-    } {
-        let text = text();
-        match super::iam::terraform(text) {
-            Ok(grants) => {
-                let starts = crate::text::line_starts(text);
-                r.grants.extend(grants.into_iter().map(|g| {
-                    let line =
-                        crate::text::truncate_chars(crate::text::line_text(text, &starts, g.line), 400);
+            || t.contains("azurerm_role_assignment");
+        let storage = t.contains("aws_s3_bucket")
+            || t.contains("google_storage_bucket")
+            || t.contains("azurerm_storage_");
+        if iam || storage {
+            let starts = crate::text::line_starts(t);
+            let line_of = |n: u32| crate::text::truncate_chars(crate::text::line_text(t, &starts, n), 400);
+            let parsed = if iam {
+                super::iam::terraform(t)
+            } else {
+                Ok(Vec::new())
+            };
+            match parsed {
+                Ok(grants) => r.grants.extend(grants.into_iter().map(|g| {
+                    let line = line_of(g.line);
                     (g, line)
-                }));
+                })),
+                Err(e) => r.notes.push(e),
             }
-            Err(e) => r.notes.push(e),
+            if storage {
+                if let Ok(buckets) = super::iam::buckets(t) {
+                    r.buckets.extend(buckets.into_iter().map(|b| {
+                        let line = line_of(b.line);
+                        (b, line)
+                    }));
+                }
+            }
         }
     }
     if !wanted.is_empty() || policy_doc {
@@ -450,6 +567,7 @@ fn assemble(
         docs: Vec::new(),
         query_matches: vec![Vec::new(); plan.queries.len()],
         grants: Vec::new(),
+        buckets: Vec::new(),
         notes: Vec::new(),
         doc_kind_ids: plan.doc_kinds.iter().map(|k| k.id.clone()).collect(),
     };
@@ -485,6 +603,8 @@ fn assemble(
         }
         ws.grants
             .extend(r.grants.into_iter().map(|(g, line)| (id, g, line)));
+        ws.buckets
+            .extend(r.buckets.into_iter().map(|(b, line)| (id, b, line)));
         for (qi, m) in r.queries {
             ws.query_matches[qi].push((id, m));
         }
