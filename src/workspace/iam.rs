@@ -247,9 +247,50 @@ fn attr_strings(text: &str, b: &Block, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// AWS managed policy ARNs written anywhere in a block's attributes: module inputs such as
+/// `iam_role_additional_policies` or `role_policy_arns` of the terraform-aws-modules, which
+/// are how most teams attach policies.
+fn managed_policy_refs(text: &str, b: &Block, address: &str, out: &mut Vec<Grant>) {
+    for s in b.body.iter() {
+        let Some(a) = s.as_attribute() else { continue };
+        if a.key.as_str() == "policy_arn" || a.key.as_str() == "managed_policy_arns" {
+            continue; // read by the resource-specific rules
+        }
+        let mut found = Vec::new();
+        collect_arns(&to_json(text, &a.value), &mut found);
+        for arn in found {
+            let policy = arn.rsplit('/').next().unwrap_or(&arn).to_string();
+            out.push(Grant {
+                address: format!("{address} ({})", a.key.as_str()),
+                line: span_line(text, a.span()),
+                kind: GrantKind::ManagedPolicy,
+                actions: vec![policy],
+                resources: Vec::new(),
+                condition: None,
+                principals: Vec::new(),
+            });
+        }
+    }
+}
+
+fn collect_arns(v: &Json, out: &mut Vec<String>) {
+    match v {
+        Json::String(s) if s.starts_with("arn:aws:iam::aws:policy/") => out.push(s.clone()),
+        Json::Array(a) => a.iter().for_each(|x| collect_arns(x, out)),
+        Json::Object(m) => m.values().for_each(|x| collect_arns(x, out)),
+        _ => {}
+    }
+}
+
 fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>) {
     let kind = b.ident.as_str();
     let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
+    if kind == "module" {
+        if let Some(name) = labels.first() {
+            managed_policy_refs(text, b, &format!("module.{name}"), out);
+        }
+        return;
+    }
     let (Some(rtype), Some(name)) = (labels.first(), labels.get(1)) else {
         return;
     };
@@ -619,6 +660,24 @@ mod bucket_tests {
                 ("aws_s3_bucket.training_data".into(), 1, false),
                 ("aws_s3_bucket.www".into(), 5, true)
             ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod module_tests {
+    #[test]
+    fn managed_policies_passed_to_modules() {
+        let tf = "module \"emr\" {\n  source = \"x\"\n  iam_role_additional_policies = [\"arn:aws:iam::aws:policy/AmazonS3FullAccess\"]\n}\n";
+        let g = super::terraform(tf).unwrap();
+        assert_eq!(g.len(), 1);
+        assert_eq!(
+            (g[0].address.as_str(), g[0].line, g[0].actions[0].as_str()),
+            (
+                "module.emr (iam_role_additional_policies)",
+                3,
+                "AmazonS3FullAccess"
+            )
         );
     }
 }

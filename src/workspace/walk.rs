@@ -474,6 +474,7 @@ fn process_text(
     if ext == "tf" {
         let t = text();
         let iam = t.contains("aws_iam_")
+            || t.contains("arn:aws:iam::aws:policy/")
             || t.contains("_iam_member")
             || t.contains("_iam_binding")
             || t.contains("azurerm_role_assignment");
