@@ -41,15 +41,21 @@ pub enum GrantKind {
     Role,
 }
 
+thread_local! {
+    /// Line starts of the file being read (keyed by its address and length), so each
+    /// span's line is a binary search, not a count from the top of the file.
+    static LINES: std::cell::RefCell<(usize, usize, Vec<usize>)> = const { std::cell::RefCell::new((0, 0, Vec::new())) };
+}
+
 fn line_at(text: &str, offset: usize) -> u32 {
-    u32::try_from(
-        text.as_bytes()[..offset.min(text.len())]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1,
-    )
-    .unwrap_or(u32::MAX)
+    LINES.with(|cell| {
+        let mut c = cell.borrow_mut();
+        let key = (text.as_ptr() as usize, text.len());
+        if (c.0, c.1) != key {
+            *c = (key.0, key.1, crate::text::line_starts(text));
+        }
+        crate::text::line_of_offset(&c.2, offset.min(text.len()))
+    })
 }
 
 fn span_line(text: &str, span: Option<std::ops::Range<usize>>) -> u32 {
@@ -157,53 +163,145 @@ pub struct Bucket {
     pub lifecycle: bool,
 }
 
-/// Buckets in a Terraform file, with lifecycle rules resolved within the file: inline
-/// `lifecycle_rule` blocks, `aws_s3_bucket_lifecycle_configuration` and
-/// `azurerm_storage_management_policy` resources that reference the bucket.
-pub fn buckets(text: &str) -> Result<Vec<Bucket>, String> {
-    let body: Body = hcl::edit::parser::parse_body(text).map_err(|e| {
-        format!(
-            "HCL parse error: {}",
-            e.to_string().lines().next().unwrap_or("invalid HCL")
-        )
-    })?;
-    let mut out = Vec::new();
-    let mut lifecycle_refs = Vec::new();
-    for s in body.iter() {
-        let Structure::Block(b) = s else { continue };
-        let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
-        if b.ident.as_str() != "resource" || labels.len() < 2 {
-            continue;
-        }
-        let (rtype, name) = (labels[0], labels[1]);
-        match rtype {
+/// What a Terraform file holds that the checks read.
+#[derive(Debug, Default)]
+pub struct Terraform {
+    pub grants: Vec<Grant>,
+    pub buckets: Vec<Bucket>,
+    /// Blocks that did not parse (Terraform 0.11 syntax, broken templates): for the notes.
+    pub errors: Vec<String>,
+}
+
+/// Block types worth parsing: access grants and storage.
+fn interesting(kind: &str, rtype: &str, block: &str) -> bool {
+    match kind {
+        "resource" => match rtype {
+            // Trust policies are not read; only attached managed policies.
+            "aws_iam_role" => block.contains("managed_policy_arns"),
             "aws_s3_bucket"
+            | "aws_s3_bucket_lifecycle_configuration"
             | "google_storage_bucket"
             | "azurerm_storage_container"
-            | "azurerm_storage_account" => {
-                let inline = b
-                    .body
-                    .iter()
-                    .any(|s| matches!(s, Structure::Block(x) if x.ident.as_str() == "lifecycle_rule"));
-                let literal = attr_strings(text, b, "bucket")
-                    .into_iter()
-                    .chain(attr_strings(text, b, "name"))
-                    .next()
-                    .unwrap_or_default();
-                out.push(Bucket {
-                    address: format!("{rtype}.{name}"),
-                    name: literal,
-                    line: span_line(text, b.span()),
-                    lifecycle: inline,
-                });
+            | "azurerm_storage_account"
+            | "azurerm_storage_management_policy"
+            | "azurerm_role_assignment" => true,
+            t => {
+                (t.starts_with("aws_iam_") && (t.ends_with("_policy") || t.ends_with("_attachment")))
+                    || (t.starts_with("google_")
+                        && (t.ends_with("_iam_member") || t.ends_with("_iam_binding")))
             }
-            "aws_s3_bucket_lifecycle_configuration" | "azurerm_storage_management_policy" => {
-                lifecycle_refs.push(source(text, b.span()).to_string());
+        },
+        "data" => rtype == "aws_iam_policy_document",
+        "module" => block.contains("arn:aws:iam::aws:policy/"),
+        _ => false,
+    }
+}
+
+/// Top-level blocks of interest: start offset and the offsets just after each later `}`
+/// line at column 0. Terraform code is formatted with blocks opening at column 0 and
+/// closed by a `}` alone at column 0; a heredoc may also hold such a line, so the caller
+/// tries the candidate ends in order until the block parses. Only these ranges are parsed:
+/// a file of variables and outputs costs one scan.
+fn block_ranges(text: &str) -> Vec<(usize, Vec<usize>)> {
+    static HEADER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"^(resource|data|module)[ \t]+"([^"]+)""#).unwrap_or_else(|_| unreachable!())
+    });
+    let mut out = Vec::new();
+    let mut offset = 0;
+    let mut current: Option<(usize, String, String)> = None;
+    let mut ends: Vec<usize> = Vec::new();
+    let mut flush = |current: Option<(usize, String, String)>,
+                     ends: &mut Vec<usize>,
+                     until: usize,
+                     out: &mut Vec<(usize, Vec<usize>)>| {
+        if let Some((s, kind, rtype)) = current {
+            if !ends.is_empty() && interesting(&kind, &rtype, &text[s..until]) {
+                out.push((s, std::mem::take(ends)));
             }
-            _ => {}
+        }
+        ends.clear();
+    };
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        if let Some(c) = HEADER.captures(line) {
+            flush(current.take(), &mut ends, start, &mut out);
+            current = Some((start, c[1].to_string(), c[2].to_string()));
+            continue;
+        }
+        if current.is_some() && line.trim_end() == "}" {
+            ends.push(offset);
         }
     }
-    for bkt in &mut out {
+    flush(current, &mut ends, text.len(), &mut out);
+    out
+}
+
+/// Reads the grants and buckets of a Terraform file, parsing only the blocks that can hold
+/// them with hcl-edit (which keeps spans). Lines are file lines.
+pub fn terraform(text: &str) -> Terraform {
+    let starts = crate::text::line_starts(text);
+    let mut tf = Terraform::default();
+    let mut lifecycle_refs = Vec::new();
+    for (start, ends) in block_ranges(text) {
+        let base = crate::text::line_of_offset(&starts, start) - 1;
+        // Storage blocks are read from their text (a name and whether a lifecycle rule or
+        // a reference to the bucket appears): parsing them would cost more than the rest
+        // of the scan on storage-heavy repositories.
+        let first = &text[start..ends[0]];
+        if let Some(c) = STORAGE.captures(first) {
+            let (rtype, name) = (c[1].to_string(), c[2].to_string());
+            if rtype.ends_with("lifecycle_configuration") || rtype.ends_with("management_policy") {
+                lifecycle_refs.push(first.to_string());
+            } else {
+                let literal = BUCKET_NAME
+                    .captures(first)
+                    .map(|m| m[1].to_string())
+                    .unwrap_or_default();
+                tf.buckets.push(Bucket {
+                    address: format!("{rtype}.{name}"),
+                    name: literal,
+                    line: base + 1,
+                    lifecycle: first.contains("lifecycle_rule"),
+                });
+            }
+            continue;
+        }
+        // A policy with no `*` anywhere grants nothing the checks report (they look for
+        // wildcards); skipping it keeps large IAM codebases cheap.
+        if let Some(c) = POLICY_BLOCK.captures(first) {
+            if !first.contains('*') {
+                continue;
+            }
+            let rtype = c.get(1).map_or("", |m| m.as_str());
+            if let Some(grants) = heredoc_policy(first, rtype, "", base) {
+                tf.grants.extend(grants);
+                continue;
+            }
+        }
+        let parsed = ends.iter().find_map(|&end| {
+            let part = &text[start..end];
+            hcl::edit::parser::parse_body(part).ok().map(|body| (part, body))
+        });
+        let Some((part, body)) = parsed else {
+            let header = text[start..]
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('{')
+                .trim();
+            tf.errors
+                .push(format!("HCL parse error in `{header}` at line {}", base + 1));
+            continue;
+        };
+        let first_grant = tf.grants.len();
+        for st in body.iter() {
+            let Structure::Block(b) = st else { continue };
+            block_grants(part, b, &mut tf.grants);
+        }
+        tf.grants[first_grant..].iter_mut().for_each(|g| g.line += base);
+    }
+    for bkt in &mut tf.buckets {
         let reference = format!("{}.", bkt.address);
         if lifecycle_refs.iter().any(|r| {
             r.contains(&reference) || (!bkt.name.is_empty() && r.contains(&format!("\"{}\"", bkt.name)))
@@ -211,29 +309,57 @@ pub fn buckets(text: &str) -> Result<Vec<Bucket>, String> {
             bkt.lifecycle = true;
         }
     }
-    Ok(out)
+    tf
 }
 
-/// Grants in a Terraform file. `Err` is a parse error for the report's notes.
-pub fn terraform(text: &str) -> Result<Vec<Grant>, String> {
-    let body: Body = hcl::edit::parser::parse_body(text).map_err(|e| {
-        let msg = e.to_string();
-        format!(
-            "HCL parse error: {}",
-            msg.lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid HCL")
-                .trim()
-        )
-    })?;
-    let mut out = Vec::new();
-    for s in body.iter() {
-        if let Structure::Block(b) = s {
-            block_grants(text, b, &mut out);
-        }
+static POLICY_BLOCK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"^(?:resource[ \t]+"(aws_iam_policy|aws_iam_role_policy|aws_iam_user_policy|aws_iam_group_policy)"|data[ \t]+"(aws_iam_policy_document)")[ \t]+"([^"]+)""#)
+        .unwrap_or_else(|_| unreachable!())
+});
+
+/// The common case without a parser: `policy = <<EOF` followed by a JSON document. `None`
+/// when the block is written otherwise (then it is parsed as HCL).
+fn heredoc_policy(block: &str, rtype: &str, _data: &str, base: u32) -> Option<Vec<Grant>> {
+    static HEREDOC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?m)^[ \t]*policy[ \t]*=[ \t]*<<-?([A-Za-z_]+)[ \t]*\r?$")
+            .unwrap_or_else(|_| unreachable!())
+    });
+    if rtype.is_empty() {
+        return None;
     }
-    Ok(out)
+    let c = HEREDOC.captures(block)?;
+    let body_start = c.get(0)?.end() + 1;
+    let delim = &c[1];
+    let body_len = block
+        .get(body_start..)?
+        .split_inclusive('\n')
+        .take_while(|l| l.trim() != delim)
+        .map(str::len)
+        .sum::<usize>();
+    let json: Json = serde_json::from_str(block.get(body_start..body_start + body_len)?).ok()?;
+    let name = POLICY_BLOCK.captures(block).map(|c| c[3].to_string())?;
+    let line = base + u32::try_from(block[..c.get(0)?.start()].matches('\n').count() + 1).unwrap_or(1);
+    let mut out = Vec::new();
+    statements_of(&json, &format!("{rtype}.{name}"), line, &mut out);
+    if matches!(rtype, "aws_iam_user_policy" | "aws_iam_group_policy") {
+        let who = if rtype == "aws_iam_user_policy" {
+            "iam user"
+        } else {
+            "iam group"
+        };
+        out.iter_mut().for_each(|g| g.principals = vec![who.to_string()]);
+    }
+    Some(out)
 }
+
+static STORAGE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"^resource[ \t]+"(aws_s3_bucket|aws_s3_bucket_lifecycle_configuration|google_storage_bucket|azurerm_storage_container|azurerm_storage_account|azurerm_storage_management_policy)"[ \t]+"([^"]+)""#)
+        .unwrap_or_else(|_| unreachable!())
+});
+static BUCKET_NAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"(?m)^[ \t]+(?:bucket|name)[ \t]*=[ \t]*"([^"$]+)""#)
+        .unwrap_or_else(|_| unreachable!())
+});
 
 fn attr<'a>(b: &'a Block, key: &str) -> Option<&'a hcl::edit::structure::Attribute> {
     b.body
@@ -579,7 +705,7 @@ resource "google_project_iam_member" "ml" {
 
     #[test]
     fn terraform_grants_with_lines() {
-        let g = terraform(TF).unwrap();
+        let g = terraform(TF).grants;
         let got: Vec<(String, u32, Vec<String>)> = g
             .iter()
             .map(|g| (g.address.clone(), g.line, g.actions.clone()))
@@ -626,7 +752,11 @@ resource "google_project_iam_member" "ml" {
 
     #[test]
     fn terraform_011_is_a_parse_error_not_a_panic() {
-        assert!(terraform("resource \"x\" \"y\" {\n  a = \"${var.b\"\n").is_err());
+        let tf = terraform("resource \"aws_iam_policy\" \"y\" {\n  policy = \"${var.b*\"\n}\n");
+        assert_eq!(
+            tf.errors,
+            vec!["HCL parse error in `resource \"aws_iam_policy\" \"y\"` at line 1".to_string()]
+        );
     }
 
     #[test]
@@ -649,7 +779,7 @@ mod bucket_tests {
     #[test]
     fn buckets_and_lifecycle() {
         let tf = "resource \"aws_s3_bucket\" \"training_data\" {\n  bucket = \"acme-training-data\"\n}\n\nresource \"aws_s3_bucket\" \"www\" {\n  bucket = \"acme-www\"\n}\n\nresource \"aws_s3_bucket_lifecycle_configuration\" \"www\" {\n  bucket = aws_s3_bucket.www.id\n}\n";
-        let b = super::buckets(tf).unwrap();
+        let b = super::terraform(tf).buckets;
         let got: Vec<(String, u32, bool)> = b
             .iter()
             .map(|b| (b.address.clone(), b.line, b.lifecycle))
@@ -669,7 +799,7 @@ mod module_tests {
     #[test]
     fn managed_policies_passed_to_modules() {
         let tf = "module \"emr\" {\n  source = \"x\"\n  iam_role_additional_policies = [\"arn:aws:iam::aws:policy/AmazonS3FullAccess\"]\n}\n";
-        let g = super::terraform(tf).unwrap();
+        let g = super::terraform(tf).grants;
         assert_eq!(g.len(), 1);
         assert_eq!(
             (g[0].address.as_str(), g[0].line, g[0].actions[0].as_str()),

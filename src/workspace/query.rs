@@ -66,9 +66,17 @@ impl Query {
         out
     }
 
-    /// True when `text` may hold a document this query matches.
+    /// True when `text` may hold a document this query matches: every literal occurs, and
+    /// every unanchored regex condition matches somewhere in the text.
     pub fn may_match(&self, text: &str) -> bool {
         self.literals().iter().all(|l| text.contains(l))
+            && self.conditions.iter().all(|(_, e)| match e {
+                Expect::Regex(re) => {
+                    let src = re.as_str();
+                    src.starts_with('^') || src.ends_with('$') || re.is_match(text)
+                }
+                _ => true,
+            })
     }
 }
 

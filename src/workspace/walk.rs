@@ -473,38 +473,20 @@ fn process_text(
     };
     if ext == "tf" {
         let t = text();
-        let iam = t.contains("aws_iam_")
-            || t.contains("arn:aws:iam::aws:policy/")
-            || t.contains("_iam_member")
-            || t.contains("_iam_binding")
-            || t.contains("azurerm_role_assignment");
-        let storage = t.contains("aws_s3_bucket")
-            || t.contains("google_storage_bucket")
-            || t.contains("azurerm_storage_");
-        if iam || storage {
+        let tf = super::iam::terraform(t);
+        if !(tf.grants.is_empty() && tf.buckets.is_empty()) {
             let starts = crate::text::line_starts(t);
             let line_of = |n: u32| crate::text::truncate_chars(crate::text::line_text(t, &starts, n), 400);
-            let parsed = if iam {
-                super::iam::terraform(t)
-            } else {
-                Ok(Vec::new())
-            };
-            match parsed {
-                Ok(grants) => r.grants.extend(grants.into_iter().map(|g| {
-                    let line = line_of(g.line);
-                    (g, line)
-                })),
-                Err(e) => r.notes.push(e),
-            }
-            if storage {
-                if let Ok(buckets) = super::iam::buckets(t) {
-                    r.buckets.extend(buckets.into_iter().map(|b| {
-                        let line = line_of(b.line);
-                        (b, line)
-                    }));
-                }
-            }
+            r.grants.extend(tf.grants.into_iter().map(|g| {
+                let line = line_of(g.line);
+                (g, line)
+            }));
+            r.buckets.extend(tf.buckets.into_iter().map(|b| {
+                let line = line_of(b.line);
+                (b, line)
+            }));
         }
+        r.notes.extend(tf.errors);
     }
     if !wanted.is_empty() || policy_doc {
         let text = text();
