@@ -18,6 +18,8 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Baseline(args) => baseline(&args),
+        Command::Init(args) => init(&args),
+        Command::Merge(args) => merge(&args),
         Command::Controls(ControlsCommand::List { format, controls }) => list(format, controls),
         Command::Controls(ControlsCommand::Validate { dir }) => validate(dir),
         Command::Explain { id, controls } => explain(&id, controls),
@@ -52,27 +54,105 @@ fn format_diags(diags: &[crate::check::compile::Diag]) -> String {
 fn scan(args: &crate::cli::ScanArgs) -> Result<u8> {
     let settings = settings::resolve(args)?;
     let report = assess(&settings)?;
-    for (format, path) in &settings.extra_outputs {
-        write_file(&report, *format, path)?;
+    let meta = report_meta(
+        args.client.clone(),
+        args.assessor.clone(),
+        &args.scope,
+        args.window_start.as_deref(),
+        Some(&settings),
+    )?;
+    emit(
+        &report,
+        &meta,
+        settings.format,
+        settings.output.as_deref(),
+        &settings.extra_outputs,
+    )?;
+    Ok(report.gate.exit_code)
+}
+
+/// The consultant-report metadata (cover, scope, planned window). Commit ids are read only
+/// when a format shows them.
+fn report_meta(
+    client: Option<String>,
+    assessor: Option<String>,
+    scope: &[String],
+    window_start: Option<&str>,
+    settings: Option<&settings::Settings>,
+) -> Result<report::consultant::ReportMeta> {
+    let scope = report::consultant::parse_scope(scope).map_err(anyhow::Error::msg)?;
+    let window_start = match window_start {
+        Some(s) => Some(
+            crate::date::parse_iso(s)
+                .ok_or_else(|| anyhow::anyhow!("invalid --window-start `{s}`: expected YYYY-MM-DD"))?,
+        ),
+        None => None,
+    };
+    let cover = |f: &Format| matches!(f, Format::Markdown | Format::Html);
+    let wants_cover =
+        settings.is_some_and(|s| cover(&s.format) || s.extra_outputs.iter().any(|(f, _)| cover(f)));
+    let target_commits = match settings {
+        Some(s) if wants_cover => s
+            .targets
+            .iter()
+            .map(|t| (t.display.clone(), report::consultant::head_commit(&t.root)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let controls = match settings {
+        Some(s) => report::consultant::ControlText::from_set(&control::load(&s.load).controls),
+        None => Default::default(),
+    };
+    Ok(report::consultant::ReportMeta {
+        client,
+        assessor,
+        scope,
+        window_start,
+        target_commits,
+        controls,
+    })
+}
+
+/// Writes the report in every requested format.
+fn emit(
+    report: &report::Report,
+    meta: &report::consultant::ReportMeta,
+    format: Format,
+    output: Option<&std::path::Path>,
+    extra: &[(Format, std::path::PathBuf)],
+) -> Result<()> {
+    for (f, path) in extra {
+        write_file(report, meta, *f, path)?;
     }
-    match &settings.output {
-        Some(path) => write_file(&report, settings.format, path)?,
+    match output {
+        Some(path) => write_file(report, meta, format, path),
         None => {
             let width = if std::io::stdout().is_terminal() {
                 None
             } else {
                 Some(120)
             };
-            write_stdout(&render(&report, settings.format, width)?)?;
+            write_stdout(&render(report, meta, format, width)?)
         }
     }
-    Ok(report.gate.exit_code)
 }
 
 /// Renders the report in one format. The only place that knows every renderer.
-fn render(report: &report::Report, format: Format, width: Option<u16>) -> Result<Vec<u8>> {
+fn render(
+    report: &report::Report,
+    meta: &report::consultant::ReportMeta,
+    format: Format,
+    width: Option<u16>,
+) -> Result<Vec<u8>> {
     let mut buf: Vec<u8> = Vec::new();
     match format {
+        Format::Markdown => report::markdown::render(report, meta, &mut buf)?,
+        Format::Html => report::html::render(report, meta, &mut buf)?,
+        Format::Roadmap => {
+            let as_of = crate::date::parse_iso(&report.as_of).unwrap_or_default();
+            let plan = report::roadmap::plan_with(report, as_of, meta.window_start, &meta.controls);
+            report::roadmap::render_text(&plan, &mut buf)?;
+        }
         Format::Json => report::json::render(report, &mut buf)?,
         Format::Table => report::table::render(report, width, &mut buf)?,
         Format::Sarif => report::sarif::render(report, &mut buf)?,
@@ -82,10 +162,53 @@ fn render(report: &report::Report, format: Format, width: Option<u16>) -> Result
 }
 
 /// Writes a report file, never coloured.
-fn write_file(report: &report::Report, format: Format, path: &std::path::Path) -> Result<()> {
-    let buf = render(report, format, Some(120))?;
+fn write_file(
+    report: &report::Report,
+    meta: &report::consultant::ReportMeta,
+    format: Format,
+    path: &std::path::Path,
+) -> Result<()> {
+    let buf = render(report, meta, format, Some(120))?;
     let text = anstream::adapter::strip_bytes(&buf).into_vec();
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `redflag init`: scan, then write the missing evidence files as templates with TODOs.
+/// An explicit, requested write into the target; existing files are kept unless `--force`.
+fn init(args: &crate::cli::InitArgs) -> Result<u8> {
+    let settings = settings::resolve(&args.scan)?;
+    let report = assess(&settings)?;
+    let root = args.scan.paths.first().cloned().unwrap_or_else(|| ".".into());
+    let outcome = crate::init::init(&root, &report, args.force)?;
+    write_stdout(outcome.summary().as_bytes())?;
+    Ok(0)
+}
+
+/// `redflag merge`: one assessment from JSON reports produced separately.
+fn merge(args: &crate::cli::MergeArgs) -> Result<u8> {
+    let mut reports = Vec::new();
+    for f in &args.files {
+        let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        let r = report::merge::read_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        let name = f
+            .file_name()
+            .map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().to_string());
+        reports.push((name, r));
+    }
+    let plain: Vec<report::Report> = reports.iter().map(|(_, r)| r.clone()).collect();
+    for w in report::merge::check_compatible(&plain) {
+        eprintln!("warning: {w}");
+    }
+    let merged = report::merge::merge_named(reports);
+    let meta = report_meta(
+        args.client.clone(),
+        args.assessor.clone(),
+        &args.scope,
+        args.window_start.as_deref(),
+        None,
+    )?;
+    emit(&merged, &meta, args.format, args.output.as_deref(), &[])?;
+    Ok(merged.gate.exit_code)
 }
 
 /// `redflag baseline`: scan, then write the findings as the baseline file (by default

@@ -36,6 +36,11 @@ pub enum Command {
     },
     /// Record the current gaps as a baseline, so CI fails only on new ones.
     Baseline(BaselineArgs),
+    /// Write starter evidence files (vendor register, AI incident playbook, lineage records,
+    /// tabletop and access-review templates) filled from what a scan detects, with TODOs.
+    Init(InitArgs),
+    /// Combine JSON reports (e.g. one CI job per repository) into one, in any format.
+    Merge(MergeArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -50,6 +55,35 @@ pub struct BaselineArgs {
     /// Tighten an existing baseline: drop entries whose gaps are fixed, add nothing new.
     #[arg(long)]
     pub update: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `redflag scan --format json`.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Write the merged report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_name = "NAME")]
+    pub client: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub assessor: Option<String>,
+    #[arg(long, value_name = "CATEGORY", value_delimiter = ',')]
+    pub scope: Vec<String>,
+    #[arg(long, value_name = "DATE")]
+    pub window_start: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +119,12 @@ pub enum Format {
     Sarif,
     /// JUnit XML: one test case per control, for GitLab and Jenkins.
     Junit,
+    /// A consultant's gap report in Markdown.
+    Markdown,
+    /// The same report as one self-contained HTML file (prints to PDF).
+    Html,
+    /// The month-by-month readiness roadmap, as text.
+    Roadmap,
 }
 
 /// The `--fail-on` threshold.
@@ -142,6 +182,23 @@ pub struct ScanArgs {
     /// Report gaps but always exit 0 (errors still exit 2).
     #[arg(long)]
     pub soft_fail: bool,
+
+    /// Client name for the cover of Markdown and HTML reports.
+    #[arg(long, value_name = "NAME")]
+    pub client: Option<String>,
+
+    /// Assessor named on the cover of Markdown and HTML reports.
+    #[arg(long, value_name = "NAME")]
+    pub assessor: Option<String>,
+
+    /// Trust Services categories in scope besides security: availability, confidentiality,
+    /// processing-integrity, privacy (comma-separated).
+    #[arg(long, value_name = "CATEGORY", value_delimiter = ',')]
+    pub scope: Vec<String>,
+
+    /// Test a planned start date of the Type II observation window in the roadmap.
+    #[arg(long, value_name = "DATE")]
+    pub window_start: Option<String>,
 
     /// Assessment date (YYYY-MM-DD) used by every freshness and cadence rule [default: today].
     #[arg(long, value_name = "DATE")]

@@ -165,11 +165,13 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
             covered.push((m.start(), m.end()));
         }
     }
-    let overlaps =
-        |s: usize, e: usize, covered: &[(usize, usize)]| covered.iter().any(|&(a, b)| s < b && a < e);
+    // Matches of one regex never overlap each other, so each pass is checked against the
+    // spans of the earlier passes only, through a sorted index (a linear scan of all spans
+    // per match would be quadratic in a text holding many dates).
+    let index = Spans::new(&covered);
     for c in QUARTER.captures_iter(text) {
         let m = c.get(0).unwrap();
-        if overlaps(m.start(), m.end(), &covered) {
+        if index.overlaps(m.start(), m.end()) {
             continue;
         }
         let (y, q) = match (c.get(1), c.get(2), c.get(3), c.get(4)) {
@@ -189,13 +191,14 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
             covered.push((m.start(), m.end()));
         }
     }
+    let index = Spans::new(&covered);
     for c in YEAR_MONTH.captures_iter(text) {
         let m = c.get(0).unwrap();
         // `2026-02` inside an invalid `2026-02-30` is not a month reference.
         let rest = &text.as_bytes()[m.end()..];
         let continues =
             rest.len() >= 2 && matches!(rest[0], b'-' | b'/' | b'.' | b'_') && rest[1].is_ascii_digit();
-        if overlaps(m.start(), m.end(), &covered) || continues {
+        if index.overlaps(m.start(), m.end()) || continues {
             continue;
         }
         if let (Ok(y), Ok(mo)) = (c[1].parse::<i32>(), c[2].parse::<u32>()) {
@@ -213,6 +216,33 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
     }
     found.sort_by_key(|(pos, _)| *pos);
     found.into_iter().map(|(pos, d)| FoundDate { pos, ..d }).collect()
+}
+
+/// Byte spans sorted by start, with the running maximum of their ends: whether any span
+/// overlaps `s..e` is one binary search.
+struct Spans {
+    spans: Vec<(usize, usize)>,
+    max_end: Vec<usize>,
+}
+
+impl Spans {
+    fn new(spans: &[(usize, usize)]) -> Self {
+        let mut spans = spans.to_vec();
+        spans.sort_unstable();
+        let max_end = spans
+            .iter()
+            .scan(0, |m, &(_, b)| {
+                *m = b.max(*m);
+                Some(*m)
+            })
+            .collect();
+        Self { spans, max_end }
+    }
+
+    fn overlaps(&self, s: usize, e: usize) -> bool {
+        let k = self.spans.partition_point(|&(a, _)| a < e);
+        k > 0 && self.max_end[k - 1] > s
+    }
 }
 
 /// Whole days from `earlier` to `later` (negative when `earlier` is after `later`).

@@ -19,6 +19,7 @@ pub mod control;
 pub mod date;
 pub mod evidence;
 pub mod gitread;
+pub mod init;
 pub mod policy;
 pub mod redact;
 pub mod report;

@@ -11,17 +11,24 @@ use regex::{Captures, Regex};
 /// Secret shapes, each with the number of leading characters that may be shown.
 /// One alternation, so a line is scanned once whatever the number of shapes.
 static SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    // Private key blocks, through the END line when it is on the same line; `\n` escapes
+    // (a key inside a JSON string, as in cloud service-account files) are part of it.
+    let pem = r"-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s]|\\[nr])*(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----)?";
+    // A secret cut short by an earlier truncation (a hit's line is capped at 400
+    // characters, the cut marked `…`) still loses what is left of it.
     let shapes = [
-        // Private key blocks (the header line is enough to redact what follows on the line).
-        r"(?P<pem>-----BEGIN [A-Z ]*PRIVATE KEY-----[A-Za-z0-9+/=\s]*)",
-        // Vendor API keys with a distinctive prefix.
-        r"(?P<key>(?:sk-ant-(?:api|admin)[0-9]{2}-|sk-(?:proj|svcacct|admin|or-v1)-|sk-|gsk_|hf_|r8_|pplx-|pcsk_|xai-|fw_|AIza|ghp_|gho_|ghs_|github_pat_|glpat-|xox[abposr]-|sq0csp-|SG\.|AKIA|ASIA)[A-Za-z0-9_\-.]{12,})",
+        format!("(?P<pem>{pem})"),
+        // Vendor API keys with a distinctive prefix, and JSON web tokens.
+        r"(?P<key>(?:sk-ant-(?:api|admin)[0-9]{2}-|sk-(?:proj|svcacct|admin|or-v1)-|sk-|[sr]k_(?:live|test)_|gsk_|hf_|r8_|pplx-|pcsk_|xai-|fw_|AIza|ghp_|gho_|ghs_|ghu_|ghr_|github_pat_|glpat-|xox[abposr]-|sq0csp-|SG\.|AKIA|ASIA|eyJ)(?:[A-Za-z0-9_\-.]{12,}|[A-Za-z0-9_\-.]{1,11}…))".to_string(),
         // Bearer / basic tokens in headers.
-        r"(?i:(?P<bearer>(?:bearer|basic)\s+)[A-Za-z0-9_\-.=+/]{12,})",
-        // Passwords inside connection strings: scheme://user:password@host
-        r"(?P<url>[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]{3,}@",
+        r"(?i:(?P<bearer>(?:bearer|basic)\s+)(?:[A-Za-z0-9_\-.=+/]{12,}|[A-Za-z0-9_\-.=+/]{1,11}…))".to_string(),
+        // Passwords inside connection strings: scheme://user:password@host (user may be empty).
+        r"(?P<url>[a-z][a-z0-9+.-]*://[^\s:/@]*:)(?:[^\s@/]{3,}@|(?P<urlcut>[^\s@/]{1,}…))".to_string(),
         // key = "value" assignments whose name says secret.
-        r#"(?i:(?P<assign>(?:api[_-]?key|secret(?:[_-]?access)?[_-]?key|client[_-]?secret|secret|token|passwd|password|pwd|auth)["']?\s*[:=]\s*["']?))(?P<aval>[^\s"',;]{8,})"#,
+        // (A private key assigned to a name is one value, spaces and all.)
+        format!(
+            r#"(?i:(?P<assign>(?:api[_-]?key|secret(?:[_-]?access)?[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|secret|token|passwd|password|passphrase|pwd|auth|credentials?)["']?\s*[:=]\s*["']?))(?P<aval>{pem}|[^\s"',;]{{6,}})"#
+        ),
     ];
     Regex::new(&shapes.join("|")).expect("redaction regex compiles")
 });
@@ -29,6 +36,11 @@ static SECRET: LazyLock<Regex> = LazyLock::new(|| {
 /// Replaces every secret in `line` with a short prefix and `…[redacted]`.
 pub fn redact(line: &str) -> Cow<'_, str> {
     SECRET.replace_all(line, |c: &Captures| {
+        // Already redacted (`sk-ant-api03-…[redacted]` reads as a key cut short): keep.
+        let rest = &line[c.get(0).map_or(0, |m| m.end())..];
+        if rest.starts_with("[redacted]") || rest.starts_with("…[redacted]") {
+            return c[0].to_string();
+        }
         if c.name("pem").is_some() {
             return "-----BEGIN PRIVATE KEY-----…[redacted]".to_string();
         }
@@ -40,11 +52,12 @@ pub fn redact(line: &str) -> Cow<'_, str> {
             return format!("{}…[redacted]", m.as_str());
         }
         if let Some(m) = c.name("url") {
-            return format!("{}…[redacted]@", m.as_str());
+            let at = if c.name("urlcut").is_some() { "" } else { "@" };
+            return format!("{}…[redacted]{at}", m.as_str());
         }
         if let Some(m) = c.name("assign") {
             let value = c.name("aval").map_or("", |v| v.as_str());
-            if is_reference(value) {
+            if is_reference(value) || is_plain_word(value) {
                 return c[0].to_string();
             }
             let n = prefix_len(value);
@@ -76,6 +89,15 @@ fn is_reference(value: &str) -> bool {
         || v.starts_with("process.env")
 }
 
+/// A setting's value that is not a secret (`token: required`, `auth: disabled`).
+fn is_plain_word(value: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "true", "false", "null", "none", "required", "optional", "enabled", "disabled", "string", "boolean",
+        "changeme", "redacted", "example",
+    ];
+    WORDS.iter().any(|w| value.eq_ignore_ascii_case(w))
+}
+
 /// How much of a key may be shown: its vendor prefix and nothing of the random part.
 fn prefix_len(key: &str) -> usize {
     const PREFIXES: &[&str] = &[
@@ -86,6 +108,10 @@ fn prefix_len(key: &str) -> usize {
         "sk-admin-",
         "sk-or-v1-",
         "github_pat_",
+        "sk_live_",
+        "sk_test_",
+        "rk_live_",
+        "rk_test_",
         "sk-",
         "gsk_",
         "hf_",
@@ -98,6 +124,8 @@ fn prefix_len(key: &str) -> usize {
         "ghp_",
         "gho_",
         "ghs_",
+        "ghu_",
+        "ghr_",
         "glpat-",
         "xoxb-",
         "xoxp-",
@@ -109,6 +137,7 @@ fn prefix_len(key: &str) -> usize {
         "SG.",
         "AKIA",
         "ASIA",
+        "eyJ",
     ];
     PREFIXES
         .iter()

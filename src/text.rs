@@ -96,10 +96,40 @@ pub fn value_state(value: &str) -> ValueState {
     ValueState::Present
 }
 
-/// The text shown for an evidence line: trimmed, secrets redacted, at most 200 characters.
+/// The text shown for an evidence line: trimmed, secrets redacted, control characters made
+/// visible, at most 200 characters.
 pub fn snippet(line: &str) -> String {
     let redacted = crate::redact::redact(line.trim());
-    truncate_chars(redacted.trim(), 200)
+    truncate_chars(printable(redacted.trim()).trim(), 200)
+}
+
+/// Text from a target made safe to show anywhere (a terminal, a CI log, a report): secrets
+/// redacted, control characters escaped. For messages and labels built from target content.
+pub fn shown(text: &str) -> String {
+    printable(&crate::redact::redact(text)).into_owned()
+}
+
+/// Escapes the characters that would let a file's content or name act on a terminal or
+/// forge report lines: C0 and C1 controls (escape sequences, line breaks, bells) and the
+/// bidirectional overrides ("Trojan Source"). Tabs are kept. `\n` becomes the two characters
+/// `\` `n`, an escape `\u{1b}`.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+    };
+    if !text.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if bad(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Cuts a string to at most `max` characters on a character boundary.
@@ -172,6 +202,13 @@ mod tests {
         assert_eq!(value_state("Pending"), ValueState::Negative);
         assert_eq!(value_state("Signed 2026-01-04"), ValueState::Present);
         assert_eq!(value_state("Not signed"), ValueState::Negative);
+    }
+
+    #[test]
+    fn control_characters_are_made_visible() {
+        assert_eq!(printable("a\x1b[2Jb\nc\td"), "a\\u{1b}[2Jb\\nc\td");
+        assert_eq!(printable("abc \u{202e}cba"), "abc \\u{202e}cba");
+        assert!(matches!(printable("plain é"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

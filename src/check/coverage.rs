@@ -202,10 +202,19 @@ impl Coverage {
             };
             let path = &cx.ws.file(s.doc.file).path;
             let text = s.doc.doc.text(s.line, s.end);
+            // A requirement stated only on lines still marked TODO (a template) is not met.
+            let filled: String = text
+                .lines()
+                .filter(|l| {
+                    crate::text::value_state(l.split_once(':').map_or(*l, |(_, v)| v))
+                        != crate::text::ValueState::Todo
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
             let missing: Vec<&str> = self
                 .require
                 .iter()
-                .filter(|r| !r.is_match(&text))
+                .filter(|r| !r.is_match(&filled))
                 .map(|r| r.name.as_str())
                 .collect();
             let pointer = cx

@@ -4,8 +4,14 @@
 //! it follows `report-contract.md` (schema_version "1").
 
 pub mod build;
+pub mod charts;
+pub mod consultant;
+pub mod html;
 pub mod json;
 pub mod junit;
+pub mod markdown;
+pub mod merge;
+pub mod roadmap;
 pub mod sarif;
 pub mod table;
 

@@ -10,7 +10,7 @@
 //! references stay as their source text, as in any static scanner.
 
 use hcl::edit::expr::{Expression, ObjectKey};
-use hcl::edit::structure::{Block, Body, Structure};
+use hcl::edit::structure::{Block, Structure};
 use hcl::edit::Span;
 use serde_json::Value as Json;
 
@@ -210,10 +210,10 @@ fn block_ranges(text: &str) -> Vec<(usize, Vec<usize>)> {
     let mut offset = 0;
     let mut current: Option<(usize, String, String)> = None;
     let mut ends: Vec<usize> = Vec::new();
-    let mut flush = |current: Option<(usize, String, String)>,
-                     ends: &mut Vec<usize>,
-                     until: usize,
-                     out: &mut Vec<(usize, Vec<usize>)>| {
+    let flush = |current: Option<(usize, String, String)>,
+                 ends: &mut Vec<usize>,
+                 until: usize,
+                 out: &mut Vec<(usize, Vec<usize>)>| {
         if let Some((s, kind, rtype)) = current {
             if !ends.is_empty() && interesting(&kind, &rtype, &text[s..until]) {
                 out.push((s, std::mem::take(ends)));

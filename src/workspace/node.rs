@@ -187,28 +187,57 @@ impl<'a> JsonLines<'a> {
 
 /// Parses every document of a YAML stream into nodes.
 pub fn parse_yaml_stream(text: &str) -> Result<Vec<Node>, String> {
-    let docs: Vec<Spanned<Value>> = serde_saphyr::from_multiple_with_options(text, yaml_options())
-        .map_err(|e| first_line(&e.to_string()))?;
-    Ok(docs.into_iter().map(spanned_to_node).collect())
+    on_parser_stack(|| {
+        let docs: Vec<Spanned<Value>> = serde_saphyr::from_multiple_with_options(text, yaml_options())
+            .map_err(|e| first_line(&e.to_string()))?;
+        Ok(docs.into_iter().map(spanned_to_node).collect())
+    })
 }
 
 /// Parses a single YAML document (front matter, control files use their own types).
 pub fn parse_yaml(text: &str) -> Result<Node, String> {
-    let doc: Spanned<Value> =
-        serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| first_line(&e.to_string()))?;
-    Ok(spanned_to_node(doc))
+    on_parser_stack(|| {
+        let doc: Spanned<Value> = serde_saphyr::from_str_with_options(text, yaml_options())
+            .map_err(|e| first_line(&e.to_string()))?;
+        Ok(spanned_to_node(doc))
+    })
+}
+
+/// Stack for a YAML parse. serde-saphyr recurses once per nesting level, with frames of
+/// tens of KiB in unoptimised builds, so the 128 levels the budget allows overflow the
+/// 2 MiB stack of a walker thread (an abort, not an error). Parses run on a thread of
+/// their own with room for them; the memory is reserved, and touched only as deep as a
+/// document goes.
+const PARSER_STACK: usize = 32 << 20;
+
+fn on_parser_stack<R: Send>(parse: impl FnOnce() -> Result<R, String> + Send) -> Result<R, String> {
+    std::thread::scope(|s| {
+        match std::thread::Builder::new()
+            .name("yaml".into())
+            .stack_size(PARSER_STACK)
+            .spawn_scoped(s, parse)
+        {
+            Ok(handle) => handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(e) => Err(format!("cannot start the YAML parser: {e}")),
+        }
+    })
 }
 
 /// YAML options for untrusted input: YAML 1.2 booleans, leading-zero numbers kept as text,
 /// and budgets large enough for real manifests but bounded against bombs.
 pub fn yaml_options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
-    budget.max_nodes = 2_000_000;
-    budget.max_events = 4_000_000;
+    // Sized for the largest real manifests (a few hundred thousand nodes); aliases may
+    // replay at most 100k events, so an alias bomb stops after a few MiB and milliseconds.
+    budget.max_nodes = 500_000;
+    budget.max_events = 1_000_000;
     budget.max_documents = 10_000;
     budget.max_depth = 128;
+    budget.max_recorded_anchor_events = 100_000;
+    budget.max_total_scalar_bytes = 16 << 20;
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
+    options.alias_limits.max_total_replayed_events = 100_000;
     options.strict_booleans = true;
     options.leading_zero_numbers_as_strings = true;
     // A client's file with a repeated key is still evidence; keep the first value.

@@ -1,0 +1,609 @@
+//! `redflag merge`: one assessment from JSON reports produced on different machines (one CI
+//! job per repository). [`read_json`] reads a report written by `--format json` back into
+//! the model; [`merge`] combines reports: targets side by side, controls combined (a gap
+//! anywhere is a gap), findings concatenated (exact duplicates — the same finding on the
+//! same evidence, e.g. a policies directory given to every job — once), and the summary,
+//! score and gate recomputed. Any renderer then lays out the merged data.
+//!
+//! What a merge cannot do is re-evaluate across targets: a vendor register found only in
+//! repository B does not satisfy repository A's use of that vendor, as it would in one
+//! multi-target scan. Scan the targets together when that matters.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+
+use super::{
+    BaselineOut, BaselineState, ControlOut, Counts, FindingOut, Gate, NoteOut, PointerOut, Report, Status,
+    Summary, TargetOut, Tool, WaiverOut, WaiverRef,
+};
+use crate::control::Severity;
+
+// Owned mirrors of the JSON contract, read back into the model.
+
+#[derive(Deserialize)]
+struct JReport {
+    schema_version: String,
+    as_of: String,
+    targets: Vec<JTarget>,
+    controls: Vec<JControl>,
+    findings: Vec<JFinding>,
+    #[serde(default)]
+    notes: Vec<NoteJ>,
+    #[serde(default)]
+    waivers: Vec<JWaiver>,
+    #[serde(default)]
+    baseline: Option<JBaseline>,
+    #[serde(default)]
+    gate: Option<JGate>,
+}
+
+#[derive(Deserialize)]
+struct JTarget {
+    path: String,
+    #[serde(default)]
+    files_scanned: u64,
+    #[serde(default)]
+    bytes_scanned: u64,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+struct JPointer {
+    target: String,
+    path: String,
+    line: Option<u32>,
+    snippet: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct JControl {
+    id: String,
+    title: String,
+    red_flag: Option<u8>,
+    severity: String,
+    #[serde(default)]
+    tsc: Vec<String>,
+    status: String,
+    #[serde(default)]
+    findings: usize,
+    #[serde(default)]
+    evidence: Vec<JPointer>,
+    #[serde(default)]
+    remediation: String,
+}
+
+#[derive(Deserialize)]
+struct JWaiverRef {
+    source: String,
+    reason: String,
+    owner: Option<String>,
+    expires: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct JFinding {
+    control_id: String,
+    red_flag: Option<u8>,
+    severity: String,
+    #[serde(default)]
+    tsc: Vec<String>,
+    title: String,
+    message: String,
+    fingerprint: String,
+    #[serde(default)]
+    remediation: String,
+    #[serde(default)]
+    evidence: Vec<JPointer>,
+    #[serde(default)]
+    baseline: Option<String>,
+    #[serde(default)]
+    waiver: Option<JWaiverRef>,
+}
+
+#[derive(Deserialize)]
+struct NoteJ {
+    target: String,
+    path: String,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct JWaiver {
+    source: String,
+    control: String,
+    path: Option<String>,
+    fingerprint: Option<String>,
+    reason: String,
+    owner: Option<String>,
+    expires: Option<String>,
+    status: String,
+    #[serde(default)]
+    matched: usize,
+    location: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct JBaseline {
+    source: String,
+    new: usize,
+    known: usize,
+    #[serde(default)]
+    fixed: Vec<crate::policy::baseline::Entry>,
+}
+
+#[derive(Deserialize)]
+struct JGate {
+    #[serde(default)]
+    fail_on: String,
+    #[serde(default)]
+    fail_on_score: Option<f64>,
+    #[serde(default)]
+    soft_fail: bool,
+}
+
+fn severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}`"))
+}
+
+fn status(s: &str) -> Result<Status, String> {
+    Ok(match s {
+        "pass" => Status::Pass,
+        "gap" => Status::Gap,
+        "not_applicable" => Status::NotApplicable,
+        "manual" => Status::Manual,
+        other => return Err(format!("unknown status `{other}`")),
+    })
+}
+
+fn pointer(p: JPointer) -> PointerOut {
+    PointerOut {
+        target: p.target,
+        path: p.path,
+        line: p.line,
+        snippet: p.snippet,
+        label: p.label,
+    }
+}
+
+/// Reads a JSON report (`--format json`, schema_version 1) back into the model. The gate's
+/// settings are kept; its counts are recomputed by [`merge`].
+pub fn read_json(text: &str) -> Result<Report, String> {
+    let j: JReport = serde_json::from_str(text)
+        .map_err(|e| format!("line {}: not a redflag JSON report: {e}", e.line()))?;
+    if j.schema_version != super::SCHEMA_VERSION {
+        return Err(format!(
+            "unsupported schema_version `{}` (this redflag reads `{}`)",
+            j.schema_version,
+            super::SCHEMA_VERSION
+        ));
+    }
+    if crate::date::parse_iso(&j.as_of).is_none() {
+        return Err(format!("invalid as_of `{}`", j.as_of));
+    }
+    let controls = j
+        .controls
+        .into_iter()
+        .map(|c| {
+            Ok(ControlOut {
+                severity: severity(&c.severity)?,
+                status: status(&c.status)?,
+                id: c.id,
+                title: c.title,
+                red_flag: c.red_flag,
+                tsc: c.tsc,
+                findings: c.findings,
+                evidence: c.evidence.into_iter().map(pointer).collect(),
+                remediation: c.remediation,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let findings = j
+        .findings
+        .into_iter()
+        .map(|f| {
+            Ok(FindingOut {
+                severity: severity(&f.severity)?,
+                baseline: match f.baseline.as_deref() {
+                    None => None,
+                    Some("new") => Some(BaselineState::New),
+                    Some("known") => Some(BaselineState::Known),
+                    Some(other) => return Err(format!("unknown baseline state `{other}`")),
+                },
+                waiver: f.waiver.map(|w| WaiverRef {
+                    source: w.source,
+                    reason: w.reason,
+                    owner: w.owner,
+                    expires: w.expires,
+                }),
+                control_id: f.control_id,
+                red_flag: f.red_flag,
+                tsc: f.tsc,
+                title: f.title,
+                message: f.message,
+                fingerprint: f.fingerprint,
+                remediation: f.remediation,
+                evidence: f.evidence.into_iter().map(pointer).collect(),
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let gate = j.gate.map_or_else(Gate::default, |g| Gate {
+        fail_on: g.fail_on,
+        fail_on_score: g.fail_on_score,
+        soft_fail: g.soft_fail,
+        ..Gate::default()
+    });
+    let mut report = Report {
+        schema_version: super::SCHEMA_VERSION,
+        tool: tool(),
+        as_of: j.as_of,
+        targets: j
+            .targets
+            .into_iter()
+            .map(|t| TargetOut {
+                path: t.path,
+                files_scanned: t.files_scanned,
+                bytes_scanned: t.bytes_scanned,
+                role: if t.role.as_deref() == Some("evidence") {
+                    "evidence"
+                } else {
+                    "scan"
+                },
+            })
+            .collect(),
+        summary: summarize(&[], &[]),
+        controls,
+        findings,
+        notes: j
+            .notes
+            .into_iter()
+            .map(|n| NoteOut {
+                target: n.target,
+                path: n.path,
+                message: n.message,
+            })
+            .collect(),
+        waivers: j
+            .waivers
+            .into_iter()
+            .map(|w| WaiverOut {
+                source: w.source,
+                control: w.control,
+                path: w.path,
+                fingerprint: w.fingerprint,
+                reason: w.reason,
+                owner: w.owner,
+                expires: w.expires,
+                status: w.status,
+                matched: w.matched,
+                location: w.location,
+            })
+            .collect(),
+        baseline: j.baseline.map(|b| BaselineOut {
+            source: b.source,
+            new: b.new,
+            known: b.known,
+            fixed: b.fixed,
+        }),
+        gate,
+    };
+    report.summary = summarize(&report.controls, &report.findings);
+    report.gate = gate_of(&report, &report.gate);
+    Ok(report)
+}
+
+fn tool() -> Tool {
+    Tool {
+        name: "redflag",
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+/// Problems that make a merge questionable: reports assessed on different dates (each
+/// judged freshness and cadence on its own date). The caller decides whether to refuse.
+pub fn check_compatible(reports: &[Report]) -> Vec<String> {
+    let dates: BTreeSet<&str> = reports.iter().map(|r| r.as_of.as_str()).collect();
+    if dates.len() > 1 {
+        vec![format!(
+            "the reports were assessed as of different dates ({}); use the same --as-of on every job",
+            dates.into_iter().collect::<Vec<_>>().join(", ")
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Merges reports (in order). Scanned targets whose display paths collide (every CI job
+/// scanned `.`) are told apart as `report N:path`.
+pub fn merge(reports: Vec<Report>) -> Report {
+    let named = reports
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (format!("report {}", i + 1), r))
+        .collect();
+    merge_named(named)
+}
+
+/// Merges reports named by their source (the file name); the name prefixes a scanned
+/// target only when its path collides with an earlier report's target (every job scanned
+/// `.`). Evidence directories with the same path are the same directory.
+pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
+    let as_of = reports
+        .iter()
+        .map(|(_, r)| r.as_of.clone())
+        .max()
+        .unwrap_or_default();
+    let mut seen_targets: BTreeSet<String> = BTreeSet::new();
+    let mut evidence_targets: BTreeSet<String> = BTreeSet::new();
+    let mut targets: Vec<TargetOut> = Vec::new();
+    let mut controls: Vec<ControlOut> = Vec::new();
+    let mut findings: Vec<FindingOut> = Vec::new();
+    let mut finding_keys: BTreeSet<(String, Vec<PointerOut>)> = BTreeSet::new();
+    let mut notes: Vec<NoteOut> = Vec::new();
+    let mut waivers: Vec<WaiverOut> = Vec::new();
+    let mut baseline: Option<BaselineOut> = None;
+    let mut gate_settings: Option<Gate> = None;
+
+    for (name, mut r) in reports {
+        // Rename colliding targets in everything that names them.
+        // An evidence directory with the same path (a policies export given to every job)
+        // is the same directory: kept once, its findings deduplicated below.
+        let mut renames: BTreeMap<String, String> = BTreeMap::new();
+        for t in &r.targets {
+            let shared_evidence = t.role == "evidence" && evidence_targets.contains(&t.path);
+            if seen_targets.contains(&t.path) && !shared_evidence && !renames.contains_key(&t.path) {
+                let mut new = format!("{name}:{}", t.path);
+                let mut n = 2;
+                while seen_targets.contains(&new) {
+                    new = format!("{name}#{n}:{}", t.path);
+                    n += 1;
+                }
+                renames.insert(t.path.clone(), new);
+            }
+        }
+        let rename = |t: &mut String| {
+            if let Some(n) = renames.get(t.as_str()) {
+                t.clone_from(n);
+            }
+        };
+        for t in &mut r.targets {
+            rename(&mut t.path);
+        }
+        for p in r
+            .controls
+            .iter_mut()
+            .flat_map(|c| c.evidence.iter_mut())
+            .chain(r.findings.iter_mut().flat_map(|f| f.evidence.iter_mut()))
+        {
+            rename(&mut p.target);
+        }
+        for n in &mut r.notes {
+            rename(&mut n.target);
+        }
+        for t in r.targets {
+            if t.role == "evidence" {
+                evidence_targets.insert(t.path.clone());
+            }
+            if seen_targets.insert(t.path.clone()) {
+                targets.push(t);
+            }
+        }
+        for c in r.controls {
+            match controls.iter_mut().find(|x| x.id == c.id) {
+                None => controls.push(c),
+                Some(x) => {
+                    x.status = combine(x.status, c.status);
+                    for p in c.evidence {
+                        if !x.evidence.contains(&p) {
+                            x.evidence.push(p);
+                        }
+                    }
+                }
+            }
+        }
+        for f in r.findings {
+            if finding_keys.insert((f.fingerprint.clone(), f.evidence.clone())) {
+                findings.push(f);
+            }
+        }
+        for n in r.notes {
+            if !notes
+                .iter()
+                .any(|x| x.target == n.target && x.path == n.path && x.message == n.message)
+            {
+                notes.push(n);
+            }
+        }
+        for w in r.waivers {
+            match waivers.iter_mut().find(|x| {
+                x.source == w.source
+                    && x.control == w.control
+                    && x.path == w.path
+                    && x.fingerprint == w.fingerprint
+                    && x.location == w.location
+                    && x.reason == w.reason
+            }) {
+                Some(x) => {
+                    x.matched += w.matched;
+                    if x.status == "unused" {
+                        x.status.clone_from(&w.status);
+                    }
+                }
+                None => waivers.push(w),
+            }
+        }
+        if let Some(b) = r.baseline {
+            match &mut baseline {
+                None => baseline = Some(b),
+                Some(x) => {
+                    if x.source != b.source {
+                        x.source = format!("{}, {}", x.source, b.source);
+                    }
+                    x.new += b.new;
+                    x.known += b.known;
+                    x.fixed.extend(b.fixed);
+                }
+            }
+        }
+        let g = r.gate;
+        gate_settings = Some(match gate_settings {
+            None => g,
+            // The strictest settings of the jobs.
+            Some(prev) => Gate {
+                fail_on: stricter(&prev.fail_on, &g.fail_on),
+                fail_on_score: match (prev.fail_on_score, g.fail_on_score) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                },
+                soft_fail: prev.soft_fail && g.soft_fail,
+                ..Gate::default()
+            },
+        });
+    }
+    for c in &mut controls {
+        c.evidence.truncate(60);
+        c.findings = findings.iter().filter(|f| f.control_id == c.id).count();
+    }
+    controls
+        .sort_by(|a, b| (a.red_flag.unwrap_or(u8::MAX), &a.id).cmp(&(b.red_flag.unwrap_or(u8::MAX), &b.id)));
+    findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    let summary = summarize(&controls, &findings);
+    let mut report = Report {
+        schema_version: super::SCHEMA_VERSION,
+        tool: tool(),
+        as_of,
+        targets,
+        summary,
+        controls,
+        findings,
+        notes,
+        waivers,
+        baseline,
+        gate: Gate::default(),
+    };
+    report.gate = gate_of(&report, &gate_settings.unwrap_or_default());
+    report
+}
+
+fn combine(a: Status, b: Status) -> Status {
+    use Status::{Gap, Manual, NotApplicable, Pass};
+    match (a, b) {
+        (Gap, _) | (_, Gap) => Gap,
+        (Pass, _) | (_, Pass) => Pass,
+        (Manual, _) | (_, Manual) => Manual,
+        (NotApplicable, NotApplicable) => NotApplicable,
+    }
+}
+
+fn stricter(a: &str, b: &str) -> String {
+    let rank = |s: &str| Severity::parse(s).map_or(u8::MAX, |s| s as u8);
+    if rank(a) <= rank(b) { a } else { b }.to_string()
+}
+
+fn sort_key(f: &FindingOut) -> (u8, &str, &str, u32, &str, &str) {
+    let first = f.evidence.first();
+    (
+        f.red_flag.unwrap_or(99),
+        f.control_id.as_str(),
+        first.map_or("", |p| p.path.as_str()),
+        first.and_then(|p| p.line).unwrap_or(0),
+        first.map_or("", |p| p.target.as_str()),
+        f.message.as_str(),
+    )
+}
+
+/// The summary as `build` computes it.
+fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Summary {
+    let mut by_red_flag: BTreeMap<String, Counts> =
+        (1..=5).map(|i| (i.to_string(), Counts::default())).collect();
+    let mut total = Counts::default();
+    let (mut earned, mut possible) = (0.0, 0.0);
+    for c in controls {
+        let bump = |counts: &mut Counts| match c.status {
+            Status::Pass => counts.pass += 1,
+            Status::Gap => counts.gap += 1,
+            Status::NotApplicable => counts.not_applicable += 1,
+            Status::Manual => counts.manual += 1,
+        };
+        bump(&mut total);
+        if let Some(r) = c.red_flag {
+            bump(by_red_flag.entry(r.to_string()).or_default());
+        }
+        match c.status {
+            Status::Pass => {
+                earned += c.severity.weight();
+                possible += c.severity.weight();
+            }
+            Status::Gap => possible += c.severity.weight(),
+            _ => {}
+        }
+    }
+    let score = if possible > 0.0 {
+        (earned / possible * 1000.0).round() / 10.0
+    } else {
+        100.0
+    };
+    let mut by_severity: BTreeMap<&'static str, usize> = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ]
+    .iter()
+    .map(|s| (s.as_str(), 0))
+    .collect();
+    for f in findings {
+        *by_severity.entry(f.severity.as_str()).or_default() += 1;
+    }
+    Summary {
+        controls: controls.len(),
+        pass: total.pass,
+        gap: total.gap,
+        not_applicable: total.not_applicable,
+        manual: total.manual,
+        findings: findings.len(),
+        score,
+        by_red_flag,
+        by_severity,
+    }
+}
+
+/// The gate recomputed on the merged findings, with the given settings.
+fn gate_of(report: &Report, settings: &Gate) -> Gate {
+    let fail_on = Severity::parse(&settings.fail_on);
+    let failing = report
+        .findings
+        .iter()
+        .filter(|f| crate::policy::counts(f, fail_on))
+        .count();
+    let score_below = settings
+        .fail_on_score
+        .is_some_and(|min| report.summary.score < min);
+    let mut by_state: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for f in &report.findings {
+        let state = if f.waiver.is_some() {
+            "waived"
+        } else if f.baseline == Some(BaselineState::Known) {
+            "known"
+        } else {
+            "open"
+        };
+        *by_state.entry(state).or_default() += 1;
+    }
+    Gate {
+        fail_on: if fail_on.is_some() {
+            settings.fail_on.clone()
+        } else {
+            "none".into()
+        },
+        fail_on_score: settings.fail_on_score,
+        soft_fail: settings.soft_fail,
+        failing_findings: failing,
+        score_below,
+        findings_by_state: by_state,
+        exit_code: u8::from((failing > 0 || score_below) && !settings.soft_fail),
+    }
+}
