@@ -140,6 +140,17 @@ fn find_section<'a>(doc: &'a EvidenceDoc, topic: &Topic) -> Option<Section<'a>> 
     })
 }
 
+/// In a template document: true when the section has a `Key: value` line whose value is
+/// filled in (descriptions written by the template do not count).
+fn section_filled(s: &Section<'_>) -> bool {
+    s.doc.doc.text(s.line + 1, s.end).lines().any(|l| {
+        l.split_once(':').is_some_and(|(_, v)| {
+            let v = v.trim();
+            !v.is_empty() && crate::text::value_state(v) != crate::text::ValueState::Todo
+        })
+    })
+}
+
 impl Coverage {
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
@@ -196,7 +207,12 @@ impl Coverage {
         let mut failed = Vec::new();
         let mut uncovered: Vec<&str> = Vec::new();
         for (ti, topic) in self.topics.iter().enumerate() {
-            let Some(s) = sections.iter().find_map(|per_doc| per_doc[ti].as_ref()) else {
+            // A section whose body is only TODO lines (a template) does not cover its topic.
+            let Some(s) = sections
+                .iter()
+                .filter_map(|per_doc| per_doc[ti].as_ref())
+                .find(|s| !s.doc.doc.is_template() || section_filled(s))
+            else {
                 uncovered.push(&topic.name);
                 continue;
             };

@@ -35,25 +35,43 @@ impl Document {
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
-        let items: Vec<Item> = cx
-            .ws
-            .docs_of(&self.kind)
-            .map(|d| {
-                let f = cx.ws.file(d.file);
-                let first = d
-                    .doc
-                    .lines
-                    .iter()
-                    .position(|l| !l.trim().is_empty())
-                    .map_or(1, |i| i as u32 + 1);
-                Item::new(
+        let mut found = Vec::new();
+        let mut templates = Vec::new();
+        for d in cx.ws.docs_of(&self.kind) {
+            let f = cx.ws.file(d.file);
+            let first = d
+                .doc
+                .lines
+                .iter()
+                .position(|l| !l.trim().is_empty())
+                .map_or(1, |i| i as u32 + 1);
+            let pointer = vec![cx.ws.doc_pointer(d, first)];
+            if d.doc.is_template() {
+                templates.push(Item::new(
+                    format!(
+                        "{} {} is incomplete: TODO (a template is not evidence until filled)",
+                        kind_title(cx, &self.kind),
+                        f.path
+                    ),
+                    format!("template:{}", f.path),
+                    pointer,
+                ));
+            } else {
+                found.push(Item::new(
                     format!("{} found: {}", kind_title(cx, &self.kind), f.path),
                     format!("doc:{}", f.path),
-                    vec![cx.ws.doc_pointer(d, first)],
-                )
-            })
-            .collect();
-        Outcome::found(items, || {
+                    pointer,
+                ));
+            }
+        }
+        if found.is_empty() && !templates.is_empty() {
+            return Outcome {
+                holds: false,
+                passed: Vec::new(),
+                failed: templates,
+            };
+        }
+        Outcome::found(found, || {
             Item::new(
                 format!("No {} found", cx.describe_kind(&self.kind)),
                 format!("absent:{}", self.kind),

@@ -90,6 +90,17 @@ fn entries(doc: &EvidenceDoc) -> impl Iterator<Item = &Record> {
         .filter(|r| !(r.fields.is_empty() || (r.kind == RecordKind::Document && r.fields.len() < 2)))
 }
 
+/// An entry that is still a template: at least half of its fields are TODO.
+fn is_placeholder(record: &Record) -> bool {
+    use crate::text::{value_state, ValueState};
+    let todo = record
+        .fields
+        .iter()
+        .filter(|f| value_state(&f.value) == ValueState::Todo)
+        .count();
+    todo > 0 && todo * 2 >= record.fields.len()
+}
+
 /// True when `record` names one of `names` (lower case): in its title or identity fields.
 fn names_item(record: &Record, names: &[String]) -> bool {
     let title = record.title.to_lowercase();
@@ -184,6 +195,13 @@ impl Register {
                             ));
                         }
                         None => {}
+                        Some((doc, record)) if self.missing_entries && is_placeholder(record) => {
+                            failed.push(Item::new(
+                                format!("{}: the register entry is incomplete: TODO (a template is not evidence until filled)", item.name),
+                                format!("placeholder:{}", item.id),
+                                vec![cx.ws.doc_pointer(doc, record.line)],
+                            ));
+                        }
                         Some((doc, record)) => {
                             self.check_fields(cx, doc, record, &item.name, &mut passed, &mut failed)
                         }

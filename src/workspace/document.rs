@@ -62,6 +62,22 @@ pub struct Document {
 }
 
 impl Document {
+    /// True when the document is an unfilled template: it has fields and at least half of
+    /// them are still TODO. Templates are not evidence (`redflag init` writes them).
+    pub fn is_template(&self) -> bool {
+        let states: Vec<crate::text::ValueState> = self
+            .records
+            .iter()
+            .flat_map(|r| r.fields.iter())
+            .map(|f| crate::text::value_state(&f.value))
+            .collect();
+        let todo = states
+            .iter()
+            .filter(|s| **s == crate::text::ValueState::Todo)
+            .count();
+        !states.is_empty() && todo * 2 >= states.len()
+    }
+
     /// The 1-based line of the first match of any of `patterns`.
     pub fn first_match_line(&self, patterns: &[regex::Regex]) -> Option<u32> {
         let at = patterns
