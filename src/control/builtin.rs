@@ -11,6 +11,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("RF1-JIT-ACCESS.yaml", include_str!("../../controls/RF1-JIT-ACCESS.yaml")),
     ("RF1-K8S-CLUSTER-ADMIN.yaml", include_str!("../../controls/RF1-K8S-CLUSTER-ADMIN.yaml")),
     ("RF1-SERVING-SERVICE-ACCOUNT.yaml", include_str!("../../controls/RF1-SERVING-SERVICE-ACCOUNT.yaml")),
+    ("RF2-DRIFT-BASELINE.yaml", include_str!("../../controls/RF2-DRIFT-BASELINE.yaml")),
     ("RF2-DRIFT-MONITORING.yaml", include_str!("../../controls/RF2-DRIFT-MONITORING.yaml")),
     ("RF2-DRIFT-OPERATIONAL.yaml", include_str!("../../controls/RF2-DRIFT-OPERATIONAL.yaml")),
     ("RF2-DRIFT-RESPONSE.yaml", include_str!("../../controls/RF2-DRIFT-RESPONSE.yaml")),
