@@ -6,6 +6,7 @@
 //! recovered from the text. Line-based formats (requirements files, go.mod, Gemfile) are
 //! read line by line.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -152,24 +153,53 @@ fn dep(ecosystem: Ecosystem, name: &str, line0: usize, dev: bool) -> Dependency 
     }
 }
 
-/// Line (0-based) where a TOML/Python dependency string or key for `name` appears.
-fn find_line(text: &str, name: &str) -> usize {
-    let lower = name.to_ascii_lowercase();
-    for (i, line) in text.lines().enumerate() {
-        let l = line.trim_start().to_ascii_lowercase();
-        let l = l.trim_start_matches(['"', '\'', '[']);
-        if let Some(rest) = l.strip_prefix(lower.as_str()) {
-            if rest.is_empty()
-                || !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                return i;
+/// Where dependency names sit in a TOML manifest, indexed in one pass: searching the text
+/// once per declared dependency would cost dependencies × lines (quadratic in a hostile
+/// manifest with a hundred thousand entries).
+struct NameLines {
+    /// Lower-cased name → first 0-based line that starts with it (after quotes or `[`),
+    /// followed by something that cannot continue a name.
+    starts: HashMap<String, usize>,
+    /// Lower-cased name → first line of a `[…dependencies.NAME]` table header.
+    tables: HashMap<String, usize>,
+}
+
+/// Longest name indexed; longer names are not located (line 1 is reported).
+const MAX_NAME: usize = 256;
+
+impl NameLines {
+    fn new(text: &str) -> Self {
+        let name_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        let (mut starts, mut tables) = (HashMap::new(), HashMap::new());
+        for (i, line) in text.lines().enumerate() {
+            let head: String = line.trim_start().chars().take(MAX_NAME + 2).collect();
+            let l = head.to_ascii_lowercase();
+            let l = l.trim_start_matches(['"', '\'', '[']);
+            // The name run (name characters and dots); a name may end at its end or
+            // before any of its first few dots (`zope` in `zope.interface = …`).
+            let run = l.find(|c: char| !(name_char(c) || c == '.')).unwrap_or(l.len());
+            let mut ends: Vec<usize> = l[..run].match_indices('.').map(|(j, _)| j).take(4).collect();
+            ends.push(run);
+            for end in ends.into_iter().filter(|&e| e > 0 && e <= MAX_NAME) {
+                starts.entry(l[..end].to_string()).or_insert(i);
+            }
+            let t = line.trim().to_ascii_lowercase();
+            if let (Some(at), Some(body)) = (t.rfind("dependencies."), t.strip_suffix(']')) {
+                if let Some(name) = body.get(at + "dependencies.".len()..) {
+                    tables.entry(name.to_string()).or_insert(i);
+                }
             }
         }
-        if l.contains("dependencies.") && l.trim_end().ends_with(&format!(".{lower}]")) {
-            return i;
-        }
+        Self { starts, tables }
     }
-    0
+
+    /// Line (0-based) where a dependency string or key for `name` appears (0 if nowhere).
+    fn find(&self, name: &str) -> usize {
+        let lower = name.to_ascii_lowercase();
+        let a = self.starts.get(&lower).copied();
+        let b = self.tables.get(&lower).copied();
+        a.into_iter().chain(b).min().unwrap_or(0)
+    }
 }
 
 fn pep508_name(spec: &str) -> Option<&str> {
@@ -183,11 +213,12 @@ fn toml_table(text: &str) -> Result<toml::Table, String> {
 
 fn pyproject(text: &str) -> Result<Vec<Dependency>, String> {
     let doc = toml_table(text)?;
+    let lines = NameLines::new(text);
     let mut out = Vec::new();
     let push_specs = |list: Option<&toml::Value>, dev: bool, out: &mut Vec<Dependency>| {
         for spec in list.and_then(|v| v.as_array()).into_iter().flatten() {
             if let Some(name) = spec.as_str().and_then(pep508_name) {
-                out.push(dep(Ecosystem::Pypi, name, find_line(text, name), dev));
+                out.push(dep(Ecosystem::Pypi, name, lines.find(name), dev));
             }
         }
     };
@@ -214,7 +245,7 @@ fn pyproject(text: &str) -> Result<Vec<Dependency>, String> {
             .flat_map(|t| t.keys())
         {
             if name != "python" {
-                out.push(dep(Ecosystem::Pypi, name, find_line(text, name), dev));
+                out.push(dep(Ecosystem::Pypi, name, lines.find(name), dev));
             }
         }
     };
@@ -230,6 +261,7 @@ fn pyproject(text: &str) -> Result<Vec<Dependency>, String> {
 
 fn pipfile(text: &str) -> Result<Vec<Dependency>, String> {
     let doc = toml_table(text)?;
+    let lines = NameLines::new(text);
     let mut out = Vec::new();
     for (section, dev) in [("packages", false), ("dev-packages", true)] {
         for name in doc
@@ -238,7 +270,7 @@ fn pipfile(text: &str) -> Result<Vec<Dependency>, String> {
             .into_iter()
             .flat_map(|t| t.keys())
         {
-            out.push(dep(Ecosystem::Pypi, name, find_line(text, name), dev));
+            out.push(dep(Ecosystem::Pypi, name, lines.find(name), dev));
         }
     }
     Ok(out)
@@ -335,6 +367,7 @@ fn go_mod(text: &str) -> Vec<Dependency> {
 
 fn cargo_toml(text: &str) -> Result<Vec<Dependency>, String> {
     let doc = toml_table(text)?;
+    let lines = NameLines::new(text);
     let mut out = Vec::new();
     let mut tables: Vec<(&toml::Value, bool)> = Vec::new();
     for (key, dev) in [
@@ -362,7 +395,7 @@ fn cargo_toml(text: &str) -> Result<Vec<Dependency>, String> {
     for (table, dev) in tables {
         for (name, spec) in table.as_table().into_iter().flatten() {
             let real = spec.get("package").and_then(|p| p.as_str()).unwrap_or(name);
-            out.push(dep(Ecosystem::Crates, real, find_line(text, name), dev));
+            out.push(dep(Ecosystem::Crates, real, lines.find(name), dev));
         }
     }
     Ok(out)

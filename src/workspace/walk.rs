@@ -164,10 +164,18 @@ const MAX_IGNORE_FILE: u64 = 1 << 20;
 /// and within each kind the deepest directory with a matching rule decides.
 struct IgnoreRules {
     root: PathBuf,
-    /// Compiled rules per directory: (`.ignore`, `.gitignore`).
-    dirs: Mutex<HashMap<PathBuf, Arc<[Option<Gitignore>; 2]>>>,
+    /// Per directory, the rules in force there: its own and its ancestors' (built from the
+    /// parent's on first use, so deciding about an entry is one lookup).
+    dirs: Mutex<HashMap<PathBuf, Arc<RuleChain>>>,
     /// Ignore files present but not used, and why.
     skipped: Mutex<Vec<(PathBuf, String)>>,
+}
+
+/// Compiled `.ignore` and `.gitignore` files that apply in a directory, outermost first.
+#[derive(Default)]
+struct RuleChain {
+    ignore: Vec<Arc<Gitignore>>,
+    gitignore: Vec<Arc<Gitignore>>,
 }
 
 impl IgnoreRules {
@@ -179,64 +187,80 @@ impl IgnoreRules {
         }
     }
 
-    fn rules_of(&self, dir: &Path) -> Arc<[Option<Gitignore>; 2]> {
-        if let Some(r) = self.dirs.lock().ok().and_then(|d| d.get(dir).cloned()) {
-            return r;
-        }
-        let load = |name: &str| -> Option<Gitignore> {
-            let path = dir.join(name);
-            match read_capped(&path, MAX_IGNORE_FILE) {
-                Ok(Read::Bytes(bytes)) => {
-                    let mut b = GitignoreBuilder::new(dir);
-                    for line in String::from_utf8_lossy(&bytes).lines() {
-                        let _ = b.add_line(Some(path.clone()), line);
-                    }
-                    b.build().ok()
+    fn load(&self, dir: &Path, name: &str) -> Option<Arc<Gitignore>> {
+        let path = dir.join(name);
+        match read_capped(&path, MAX_IGNORE_FILE) {
+            Ok(Read::Bytes(bytes)) => {
+                let mut b = GitignoreBuilder::new(dir);
+                for line in String::from_utf8_lossy(&bytes).lines() {
+                    let _ = b.add_line(Some(path.clone()), line);
                 }
-                Ok(Read::TooLarge(size)) => {
-                    if let Ok(mut s) = self.skipped.lock() {
-                        s.push((
-                            path,
-                            format!("ignore rules not used: {size} bytes is over the {MAX_IGNORE_FILE} byte limit"),
-                        ));
-                    }
-                    None
-                }
-                // Absent, a link, a FIFO or unreadable: the walk notes the file itself.
-                Err(_) => None,
+                b.build().ok().filter(|g| !g.is_empty()).map(Arc::new)
             }
-        };
-        let rules = Arc::new([load(".ignore"), load(".gitignore")]);
-        if let Ok(mut d) = self.dirs.lock() {
-            d.insert(dir.to_path_buf(), rules.clone());
+            Ok(Read::TooLarge(size)) => {
+                if let Ok(mut s) = self.skipped.lock() {
+                    s.push((
+                        path,
+                        format!(
+                            "ignore rules not used: {size} bytes is over the {MAX_IGNORE_FILE} byte limit"
+                        ),
+                    ));
+                }
+                None
+            }
+            // Absent, a link, a FIFO or unreadable: the walk notes the file itself.
+            Err(_) => None,
         }
-        rules
+    }
+
+    fn chain_of(&self, dir: &Path) -> Arc<RuleChain> {
+        if let Some(c) = self.dirs.lock().ok().and_then(|d| d.get(dir).cloned()) {
+            return c;
+        }
+        // The walk visits a directory before its entries, so the parent is known already.
+        let parent = (dir != self.root)
+            .then(|| dir.parent())
+            .flatten()
+            .filter(|p| p.starts_with(&self.root));
+        let base = parent.map(|p| self.chain_of(p));
+        let mut chain = RuleChain {
+            ignore: base.as_ref().map(|b| b.ignore.clone()).unwrap_or_default(),
+            gitignore: base.as_ref().map(|b| b.gitignore.clone()).unwrap_or_default(),
+        };
+        chain.ignore.extend(self.load(dir, ".ignore"));
+        chain.gitignore.extend(self.load(dir, ".gitignore"));
+        let chain = Arc::new(chain);
+        if let Ok(mut d) = self.dirs.lock() {
+            d.insert(dir.to_path_buf(), chain.clone());
+        }
+        chain
     }
 
     /// True when `path` (a path the walk produced under the root) is ignored.
     fn ignored(&self, path: &Path, is_dir: bool) -> bool {
+        let Some(dir) = path.parent() else {
+            return false;
+        };
+        let chain = self.chain_of(dir);
         let rel = path.strip_prefix("./").unwrap_or(path);
-        for kind in 0..2 {
-            let mut dir = path.parent();
-            while let Some(d) = dir.filter(|d| d.starts_with(&self.root)) {
-                if let Some(gi) = &self.rules_of(d)[kind] {
-                    match gi.matched(rel, is_dir) {
-                        ignore::Match::Ignore(_) => return true,
-                        ignore::Match::Whitelist(_) => return false,
-                        ignore::Match::None => {}
-                    }
+        for rules in [&chain.ignore, &chain.gitignore] {
+            for gi in rules.iter().rev() {
+                match gi.matched(rel, is_dir) {
+                    ignore::Match::Ignore(_) => return true,
+                    ignore::Match::Whitelist(_) => return false,
+                    ignore::Match::None => {}
                 }
-                if d == self.root {
-                    break;
-                }
-                dir = d.parent();
             }
         }
         false
     }
 }
 
-fn walk_error_note(tid: TargetId, root: &Path, err: &ignore::Error) -> Note {
+fn walk_error_note(tid: TargetId, root: &Path, mut err: &ignore::Error) -> Note {
+    // The walker wraps errors in depth and line context; the path is inside.
+    while let ignore::Error::WithDepth { err: e, .. } | ignore::Error::WithLineNumber { err: e, .. } = err {
+        err = e;
+    }
     let mut path = String::new();
     if let ignore::Error::WithPath { path: p, .. } = err {
         path = rel_path(root, p);

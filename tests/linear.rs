@@ -1,0 +1,355 @@
+//! Linear cost: every parser and matcher, fed a pathological input and then one twice as
+//! large, takes about twice as long. Time is this process's CPU time (not wall time, so
+//! other processes on the machine do not skew it; the tests here run one at a time), the
+//! best of three runs; a quadratic step would show a ratio near 4, and the bound is 3.
+
+use std::time::Duration;
+
+use redflag::workspace::{document, manifest, node};
+
+/// The tests of this file run one at a time, so the process's CPU time is theirs.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// CPU time consumed so far by this process (parser and walker threads included).
+fn cpu() -> Duration {
+    // SAFETY: rusage is plain old data, written by the kernel.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: RUSAGE_SELF, no pointer kept.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let t =
+        |tv: libc::timeval| Duration::from_secs(tv.tv_sec as u64) + Duration::from_micros(tv.tv_usec as u64);
+    t(ru.ru_utime) + t(ru.ru_stime)
+}
+
+fn cost(input: &str, f: &dyn Fn(&str)) -> Duration {
+    (0..3)
+        .map(|_| {
+            let start = cpu();
+            f(input);
+            cpu() - start
+        })
+        .min()
+        .unwrap()
+}
+
+/// Asserts that doubling `make(n)` about doubles the cost of `f` (retrying once at twice the
+/// size, where fixed costs matter less, before failing).
+fn assert_linear(name: &str, n: usize, make: &dyn Fn(usize) -> String, f: &dyn Fn(&str)) {
+    let _serial = serial();
+    let mut ratios = Vec::new();
+    // The fixed cost (an empty input) is not part of what doubles.
+    let fixed = cost(&make(0), f).as_secs_f64();
+    for n in [n, 2 * n] {
+        let (small, large) = (make(n), make(2 * n));
+        let (a, b) = (cost(&small, f), cost(&large, f));
+        let ratio = (b.as_secs_f64() - fixed) / (a.as_secs_f64() - fixed).max(1e-6);
+        eprintln!(
+            "{name}: {} bytes {a:?}, {} bytes {b:?}, ratio {ratio:.2}",
+            small.len(),
+            large.len()
+        );
+        if ratio < 3.0 {
+            return;
+        }
+        ratios.push(ratio);
+    }
+    panic!("{name}: doubling the input multiplies the cost by {ratios:?}");
+}
+
+fn spawn_big<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+#[test]
+fn markdown_register_rows() {
+    assert_linear(
+        "Markdown register rows",
+        20_000,
+        &|n| {
+            let mut s = String::from("# Vendors\n\n| Vendor | DPA | SOC 2 | Notes |\n|---|---|---|---|\n");
+            for i in 0..n {
+                s.push_str(&format!(
+                    "| **V{i}** | no | 2026-01-{:02} | a: b: c |\n",
+                    i % 28 + 1
+                ));
+            }
+            s
+        },
+        &|t| {
+            let (d, _) = document::parse("vendor-register.md", t);
+            let _ = d.records.len();
+        },
+    );
+}
+
+#[test]
+fn markdown_headings_and_fields() {
+    assert_linear(
+        "Markdown nested headings and Key: value lines",
+        10_000,
+        &|n| {
+            (0..n)
+                .map(|i| {
+                    format!(
+                        "{} H{i}\n- **Key {i}:** value {i}\nplain: text\n",
+                        "#".repeat(i % 6 + 1)
+                    )
+                })
+                .collect()
+        },
+        &|t| {
+            let (d, _) = document::parse("incident-response-plan.md", t);
+            for r in d.records.iter().step_by(97) {
+                let _ = d.text(r.line, r.end_line);
+            }
+        },
+    );
+}
+
+#[test]
+fn markdown_single_long_line() {
+    assert_linear(
+        "one long Markdown line",
+        200_000,
+        &|n| {
+            format!(
+                "- **Key:** {}\n| {}\n",
+                "a: ** __ `x` |".repeat(n / 15),
+                "|".repeat(n)
+            )
+        },
+        &|t| {
+            let _ = document::parse("plan.md", t);
+        },
+    );
+}
+
+#[test]
+fn csv_unterminated_quote() {
+    assert_linear(
+        "CSV with an unterminated quote",
+        20_000,
+        &|n| {
+            let mut s = String::from("Vendor,DPA\n\"OpenAI,yes\n");
+            for i in 0..n {
+                s.push_str(&format!("V{i},\"no\"\"x\n"));
+            }
+            s
+        },
+        &|t| {
+            let _ = document::parse("vendors.csv", t);
+        },
+    );
+}
+
+#[test]
+fn yaml_documents_aliases_and_nesting() {
+    spawn_big(|| {
+        assert_linear(
+            "YAML stream of small documents",
+            2_000,
+            &|n| "--- {a: [1, 2, {b: c}], d: &x e, f: *x}\n".repeat(n),
+            &|t| {
+                let _ = node::parse_yaml_stream(t);
+            },
+        );
+        assert_linear(
+            "YAML items nested 100 deep",
+            100,
+            &|n| format!("- {}x{}\n", "[".repeat(100), "]".repeat(100)).repeat(n),
+            &|t| {
+                let _ = node::parse_yaml_stream(t);
+            },
+        );
+        assert_linear(
+            "YAML alias fan-out",
+            2_000,
+            &|n| format!("a: &a [1, 2, 3, 4, 5]\nb:\n{}", "  - *a\n".repeat(n)),
+            &|t| {
+                let _ = node::parse_yaml_stream(t);
+            },
+        );
+    });
+}
+
+#[test]
+fn json_arrays_and_nesting() {
+    assert_linear(
+        "JSON array of objects",
+        20_000,
+        &|n| {
+            format!(
+                "[{}{{}}]",
+                "{\"kind\": \"Role\", \"rules\": [[1], [2]], \"x\": \"\\\"]\"},\n".repeat(n)
+            )
+        },
+        &|t| {
+            let _ = node::Node::from_json(t);
+        },
+    );
+}
+
+#[test]
+fn toml_manifests_with_many_dependencies() {
+    assert_linear(
+        "pyproject.toml dependencies",
+        5_000,
+        &|n| {
+            let mut s = String::from("[project]\nname = \"x\"\ndependencies = [\n");
+            for i in 0..n {
+                s.push_str(&format!("  \"pkg-{i}>=1\",\n"));
+            }
+            s.push_str("]\n[tool.poetry.dependencies]\n");
+            for i in 0..n {
+                s.push_str(&format!("poetry-{i} = \"*\"\n"));
+            }
+            s
+        },
+        &|t| {
+            let k = manifest::kind_of("pyproject.toml").unwrap();
+            let _ = manifest::parse(k, "pyproject.toml", t).unwrap();
+        },
+    );
+    assert_linear(
+        "Cargo.toml dependency tables",
+        5_000,
+        &|n| {
+            (0..n)
+                .map(|i| format!("[dependencies.c{i}]\nversion = \"1\"\n"))
+                .collect()
+        },
+        &|t| {
+            let k = manifest::kind_of("Cargo.toml").unwrap();
+            let _ = manifest::parse(k, "Cargo.toml", t);
+        },
+    );
+}
+
+#[test]
+fn line_manifests() {
+    for name in [
+        "requirements.txt",
+        "go.mod",
+        "Gemfile",
+        "pom.xml",
+        "build.gradle",
+        "setup.cfg",
+    ] {
+        assert_linear(
+            name,
+            20_000,
+            &|n| {
+                (0..n)
+                    .map(|i| format!("<dependency><groupId>g{i}</groupId><artifactId>a</artifactId>\ngem 'g{i}'\nrequire g.io/m{i} v1\nimplementation(\"g:a{i}:1\")\n  p{i}>=1\n"))
+                    .collect()
+            },
+            &|t| {
+                let _ = manifest::parse(manifest::kind_of(name).unwrap(), name, t);
+            },
+        );
+    }
+}
+
+#[test]
+fn redaction_and_dates() {
+    assert_linear(
+        "redaction of a line full of near-secrets",
+        20_000,
+        &|n| "sk- AKIA password= Bearer :// -----BEGIN x@ ".repeat(n / 40),
+        &|t| {
+            let _ = redflag::redact::redact(t);
+        },
+    );
+    assert_linear(
+        "dates in a long field",
+        4_000,
+        &|n| "2026-01-05 Q3 2026 2026-03 March 2026 ".repeat(n),
+        &|t| {
+            let _ = redflag::date::find_dates(t);
+        },
+    );
+}
+
+#[test]
+fn content_matcher_on_one_long_line() {
+    let mut b = redflag::workspace::matcher::MatcherBuilder::default();
+    b.add("(?-u:\\b)import openai", &[], &[]);
+    b.add("sk-ant-api03-[A-Za-z0-9_-]{80,}", &[], &[]);
+    b.add("api\\.openai\\.com", &["*.js".to_string()], &[]);
+    b.add("[a-z]+_API_KEY", &[], &[]);
+    let m = b.build().unwrap();
+    assert_linear(
+        "content patterns on one minified line",
+        400_000,
+        &|n| "x=\"api.openai.com\";import openai;k=\"sk-ant-api03-abc\";OPENAI_API_KEY;".repeat(n / 70),
+        &|t| {
+            let mut out = Vec::new();
+            m.scan("web/app.min.js", t.as_bytes(), &mut out);
+        },
+    );
+    assert_linear(
+        "content patterns on many short lines",
+        400_000,
+        &|n| "import openai\nx = 1\nOPENAI_API_KEY\n".repeat(n / 35),
+        &|t| {
+            let mut out = Vec::new();
+            m.scan("app/main.py", t.as_bytes(), &mut out);
+        },
+    );
+}
+
+#[test]
+fn terraform_resources() {
+    assert_linear(
+        "Terraform resources",
+        2_000,
+        &|n| {
+            (0..n)
+                .map(|i| format!("resource \"aws_iam_policy\" \"p{i}\" {{\n  policy = jsonencode({{ Statement = [{{ Action = \"s3:*\", Resource = \"*\" }}] }})\n}}\nresource \"aws_s3_bucket\" \"b{i}\" {{\n  bucket = \"b{i}\"\n}}\n"))
+                .collect()
+        },
+        &|t| {
+            let _ = redflag::workspace::iam::terraform(t);
+        },
+    );
+}
+
+/// The whole pipeline, checks included, on a register with many rows.
+#[test]
+fn end_to_end_register() {
+    let as_of = redflag::date::parse_iso("2026-12-01").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    std::fs::create_dir_all(root.join("app")).unwrap();
+    std::fs::write(root.join("app/llm.py"), "import openai\nimport anthropic\n").unwrap();
+    assert_linear(
+        "scan of a repository with a large vendor register",
+        40_000,
+        &|n| {
+            let mut s = String::from("| Vendor | DPA | SOC 2 Type II report |\n|---|---|---|\n");
+            for i in 0..n {
+                s.push_str(&format!(
+                    "| OpenAI {i} | Signed 2026-01-0{} | Type II 2026-0{}-30 |\n",
+                    i % 9 + 1,
+                    i % 9 + 1
+                ));
+            }
+            s
+        },
+        &|t| {
+            std::fs::write(root.join("vendor-register.md"), t).unwrap();
+            let mut s = redflag::settings::Settings::for_paths(std::slice::from_ref(&root), as_of);
+            s.threads = 1;
+            s.max_file_size = 64 << 20;
+            let _ = redflag::app::assess(&s).unwrap();
+        },
+    );
+}

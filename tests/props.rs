@@ -1,0 +1,615 @@
+//! "Never panics, always terminates" properties on stable, so `cargo test` covers what the
+//! fuzz targets (fuzz/, nightly) cover: every parser and loader fed structured garbage
+//! built from the tokens of its format, each run on a watchdog thread that fails the test
+//! if it takes more than a few seconds. The crash inputs the fuzzers found are replayed
+//! here too (fuzz/regressions/TARGET/*), through the same calls as the fuzz targets.
+
+mod support;
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use proptest::prelude::*;
+use redflag::workspace::{document, manifest, node};
+
+/// Runs `f` on a thread with a large stack and fails if it panics or runs past `limit`.
+fn bounded(what: &str, limit: Duration, f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = mpsc::channel();
+    let handle = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || {
+            f();
+            let _ = tx.send(());
+        })
+        .unwrap();
+    match rx.recv_timeout(limit) {
+        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+            if let Err(p) = handle.join() {
+                std::panic::resume_unwind(p);
+            }
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what} did not terminate within {limit:?}"),
+    }
+}
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// Text made of `tokens` (and a few arbitrary characters), up to `max` tokens.
+fn text_of(tokens: &'static [&'static str], max: usize) -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        8 => proptest::sample::select(tokens).prop_map(str::to_string),
+        1 => any::<char>().prop_map(|c| c.to_string()),
+        1 => "[a-zA-Z0-9 _-]{1,12}",
+    ];
+    proptest::collection::vec(token, 0..max).prop_map(|v| v.concat())
+}
+
+const YAML: &[&str] = &[
+    "- ",
+    ": ",
+    "\n",
+    "  ",
+    "    ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ", ",
+    "&a ",
+    "*a",
+    "&b ",
+    "*b",
+    "---\n",
+    "...\n",
+    "? ",
+    "|",
+    "|-",
+    ">",
+    "\"",
+    "'",
+    "# c",
+    "!!str ",
+    "!!map ",
+    "!tag ",
+    "key",
+    "kind",
+    "name",
+    "1",
+    "0o17",
+    "null",
+    "~",
+    "yes",
+    "\t",
+    "\r\n",
+    "\u{feff}",
+    "%YAML 1.2\n",
+    "<<: *a\n",
+    "<<: ",
+    "\\",
+    "@",
+    "`",
+    "%",
+];
+const JSON: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    ",",
+    "\"",
+    "\"k\"",
+    "\"kind\"",
+    "1",
+    "-0.5e10",
+    "true",
+    "null",
+    "\\\"",
+    "\\u00e9",
+    "\\ud800",
+    "\n",
+    " ",
+    "\"metadata\"",
+];
+const MARKDOWN: &[&str] = &[
+    "# ",
+    "## ",
+    "###### ",
+    "\n",
+    "| ",
+    " |",
+    "|",
+    "---",
+    "|---|---|",
+    ":",
+    "- ",
+    "* ",
+    "**",
+    "__",
+    "`",
+    "```",
+    "~~~",
+    "[ ] ",
+    "[x] ",
+    "Vendor",
+    "DPA",
+    "Date: 2026-01-0",
+    "Q3 2026",
+    "2026-02-30",
+    "March 2026",
+    "---\n",
+    "...\n",
+    "key: value",
+    "  ",
+    "\t",
+    "\r\n",
+    "<fill in>",
+    "TODO",
+    "N/A",
+    "\u{202e}",
+    "\u{1b}[2J",
+];
+const CSV: &[&str] = &[
+    "\"", ",", "\n", "\r\n", "\t", "\"\"", "Vendor", "DPA", "a", " ", "\u{feff}",
+];
+const TOML: &[&str] = &[
+    "[project]\n",
+    "[tool.poetry.dependencies]\n",
+    "[dependencies]\n",
+    "[dev-dependencies.x]\n",
+    "dependencies = ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\"openai>=1\"",
+    "'x'",
+    ", ",
+    "=",
+    "\n",
+    "a.b",
+    ".",
+    "\"\"\"",
+    "'''",
+    "1979-05-27",
+    "inf",
+    "# c",
+    "package = ",
+    "[[bin]]\n",
+    "\\u0000",
+    "python",
+];
+const LINES: &[&str] = &[
+    "openai==1.0",
+    "-r x.txt",
+    "# c",
+    "\n",
+    "require (",
+    ")",
+    "require github.com/a/b v1",
+    "gem 'x'",
+    "group :test do",
+    "end",
+    "<dependency>",
+    "</dependency>",
+    "<groupId>g</groupId>",
+    "<artifactId>a</artifactId>",
+    "<!--",
+    "-->",
+    "implementation(\"a:b:1\")",
+    "install_requires =",
+    "  ",
+    "[options]",
+    "=",
+    "\t",
+    "[",
+];
+const HCL: &[&str] = &[
+    "resource ",
+    "\"aws_iam_policy\" ",
+    "\"p\" ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "=",
+    "\n",
+    "${",
+    "%{",
+    "~}",
+    "\"",
+    "<<EOT\n",
+    "EOT\n",
+    "jsonencode(",
+    "Action",
+    "\"*\"",
+    "for ",
+    " in ",
+    ":",
+    "=>",
+    "...",
+    "?",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "var.x",
+    "count.index",
+    "1",
+    ",",
+];
+const SECRETISH: &[&str] = &[
+    "sk-",
+    "sk-ant-api03-",
+    "AKIA",
+    "ghp_",
+    "xoxb-",
+    "Bearer ",
+    "basic ",
+    "://",
+    "u:",
+    "@",
+    "password",
+    "=",
+    ": ",
+    "\"",
+    "'",
+    "-----BEGIN ",
+    "PRIVATE KEY-----",
+    "-----END ",
+    "\\n",
+    "…",
+    "[redacted]",
+    "eyJ",
+    "abcdefghijklmnop",
+    "0123456789",
+    " ",
+    "${",
+    "os.getenv(",
+];
+
+fn cfg(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        max_shrink_iters: 2_000,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(cfg(256))]
+
+    #[test]
+    fn yaml_parsing_never_panics(text in text_of(YAML, 120)) {
+        bounded("YAML", LIMIT, move || {
+            let _ = node::parse_yaml_stream(&text).map(|d| d.iter().map(node::Node::flat_text).count());
+            let _ = node::parse_yaml(&text);
+        });
+    }
+
+    #[test]
+    fn json_parsing_never_panics(text in text_of(JSON, 120)) {
+        bounded("JSON", LIMIT, move || {
+            let _ = node::Node::from_json(&text).map(|n| n.flat_text());
+        });
+    }
+
+    #[test]
+    fn evidence_documents_never_panic(
+        ext in proptest::sample::select(&["md", "txt", "yaml", "json", "csv", "tsv", ""][..]),
+        md in text_of(MARKDOWN, 150),
+        yaml in text_of(YAML, 100),
+        csv in text_of(CSV, 150),
+        json in text_of(JSON, 100),
+    ) {
+        let text = match ext {
+            "yaml" => yaml,
+            "json" => json,
+            "csv" | "tsv" => csv,
+            _ => md,
+        };
+        bounded("document", LIMIT, move || {
+            let (doc, _) = document::parse(&format!("vendor-register.{ext}"), &text);
+            exercise(&doc);
+        });
+    }
+
+    #[test]
+    fn front_matter_never_panics(front in text_of(YAML, 80), body in text_of(MARKDOWN, 60)) {
+        bounded("front matter", LIMIT, move || {
+            let text = format!("---\n{front}\n---\n{body}");
+            let (doc, _) = document::parse("lineage.md", &text);
+            exercise(&doc);
+        });
+    }
+
+    #[test]
+    fn manifests_never_panic(
+        name in proptest::sample::select(&[
+            "requirements.txt", "pyproject.toml", "Pipfile", "setup.cfg", "package.json", "go.mod",
+            "Cargo.toml", "Gemfile", "pom.xml", "build.gradle",
+        ][..]),
+        toml in text_of(TOML, 120),
+        lines in text_of(LINES, 120),
+        json in text_of(JSON, 80),
+    ) {
+        let text = match name {
+            "pyproject.toml" | "Pipfile" | "Cargo.toml" => toml,
+            "package.json" => json,
+            _ => lines,
+        };
+        bounded("manifest", LIMIT, move || {
+            let kind = manifest::kind_of(name).unwrap();
+            if let Ok(deps) = manifest::parse(kind, name, &text) {
+                for d in deps {
+                    assert!(d.line >= 1);
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn hcl_and_terraform_never_panic(text in text_of(HCL, 150)) {
+        bounded("HCL", LIMIT, move || {
+            let _ = hcl::parse(&text);
+            let _ = redflag::workspace::iam::terraform(&text);
+        });
+    }
+
+    #[test]
+    fn redaction_is_idempotent_and_text_is_printable(text in text_of(SECRETISH, 60)) {
+        bounded("redaction", LIMIT, move || {
+            let once = redflag::redact::redact(&text);
+            assert_eq!(redflag::redact::redact(&once), once, "not idempotent on {text:?}");
+            let s = redflag::text::snippet(&text);
+            assert!(s.chars().count() <= 200);
+            assert!(!s.chars().any(|c| c.is_control() && c != '\t'), "{s:?}");
+            let _ = redflag::date::find_dates(&text);
+        });
+    }
+
+    #[test]
+    fn dates_never_panic_and_come_in_order(text in text_of(MARKDOWN, 100)) {
+        bounded("dates", LIMIT, move || {
+            let found = redflag::date::find_dates(&text);
+            assert!(found.windows(2).all(|w| w[0].pos <= w[1].pos));
+            for f in found {
+                assert!(f.pos <= text.len());
+            }
+        });
+    }
+}
+
+/// Secrets of each shape, embedded in arbitrary text, never survive redaction.
+fn secret() -> impl Strategy<Value = (String, String)> {
+    prop_oneof![
+        "[A-Za-z0-9_-]{95}".prop_map(|s| (format!("sk-ant-api03-{s}"), s)),
+        "[A-Z2-7]{16}".prop_map(|s| (format!("AKIA{s}"), s)),
+        "[A-Za-z0-9]{36}".prop_map(|s| (format!("ghp_{s}"), s)),
+        "[A-Za-z0-9_.-]{24,60}".prop_map(|s| (format!("Authorization: Bearer {s}"), s)),
+        "[A-Za-z0-9]{12,30}".prop_map(|s| (format!("postgres://app:{s}@db:5432/x"), s)),
+        "[A-Za-z0-9+/]{40,80}".prop_map(|s| (format!("-----BEGIN RSA PRIVATE KEY----- {s}"), s)),
+        "[A-Za-z0-9+/]{40,80}".prop_map(|s| (
+            format!("\"private_key\": \"-----BEGIN PRIVATE KEY-----\\n{s}\\n-----END PRIVATE KEY-----\\n\""),
+            s
+        )),
+        "[A-Za-z0-9]{10,30}".prop_map(|s| (format!("password = \"x{s}\""), s)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(cfg(512))]
+
+    #[test]
+    fn planted_secrets_never_survive(
+        (secret, body) in secret(),
+        before in "[ -~]{0,40}",
+        after in "[ ,;)\"'#][ -~]{0,40}",
+    ) {
+        let line = format!("{before}{secret}{after}");
+        let out = redflag::redact::redact(&line);
+        prop_assert!(!out.contains(&body), "{line:?} -> {out:?}");
+        // Cut short by a 400-character cap, what is left of it is hidden too.
+        let cut = redflag::text::truncate_chars(&line, before.chars().count() + secret.chars().count() - 3);
+        let out = redflag::redact::redact(&cut);
+        let keep = body.len().saturating_sub(3).min(12);
+        prop_assert!(keep < 4 || !out.contains(&body[..keep]), "{cut:?} -> {out:?}");
+    }
+}
+
+/// Loaders that read files: each case writes its inputs to a fresh directory.
+mod loaders {
+    use super::*;
+
+    const CONTROL: &[&str] = &[
+        "id: RF9-X\n",
+        "title: t\n",
+        "red_flag: 3\n",
+        "severity: high\n",
+        "tsc: [CC6.1]\n",
+        "rationale: r\n",
+        "remediation: r\n",
+        "check:\n",
+        "  any:\n",
+        "  all:\n",
+        "  not:\n",
+        "    - pattern:\n",
+        "      regex: ",
+        "\"(a+)+$\"",
+        "\"[\"",
+        "\"(?-u:\\\\b)x\"",
+        "\"\\\\bopenai\\\\b\"",
+        "      files: [\"**\"]\n",
+        "    - document: vendor-register\n",
+        "    - register:\n",
+        "        kind: nope\n",
+        "    - query:\n",
+        "        where: { kind: \"~(\" }\n",
+        "params: { x: 4294967296 }\n",
+        "applies_when:\n",
+        "&a ",
+        "*a",
+        "\n",
+        "  ",
+        "- ",
+        "unknown_key: 1\n",
+        "id: RF9-X\n",
+        "message: \"{name}\"\n",
+    ];
+
+    fn load_pack(files: &[(&str, String)], builtin: bool) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            support::write(dir.path(), name, text);
+        }
+        let loaded = redflag::control::load(&redflag::control::LoadOptions {
+            dirs: vec![dir.path().to_path_buf()],
+            no_builtin: !builtin,
+            ..Default::default()
+        });
+        for d in &loaded.diags {
+            assert!(!d.message.is_empty());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(cfg(96))]
+
+        #[test]
+        fn the_control_loader_never_panics(
+            control in text_of(CONTROL, 60),
+            signals in text_of(YAML, 40),
+            catalog in text_of(YAML, 40),
+            builtin in any::<bool>(),
+        ) {
+            bounded("control loader", LIMIT, move || {
+                load_pack(
+                    &[
+                        ("RF9-X.yaml", control),
+                        ("signals.yaml", format!("signals:\n{signals}")),
+                        ("catalog/x.yaml", format!("catalog: x\ntitle: t\nitems:\n{catalog}")),
+                    ],
+                    builtin,
+                );
+            });
+        }
+
+        #[test]
+        fn the_config_loader_never_panics(text in text_of(YAML, 80)) {
+            bounded("config loader", LIMIT, move || {
+                let dir = tempfile::tempdir().unwrap();
+                let p = support::write(dir.path(), "redflag.yaml", &text);
+                if let Ok(c) = redflag::settings::read_config(&p) {
+                    for (i, w) in c.waivers.iter().enumerate() {
+                        let _ = w.compile(i);
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// Reads a parsed document the way checks do.
+fn exercise(doc: &document::Document) {
+    let keys = vec![redflag::text::norm_key("DPA"), redflag::text::norm_key("date")];
+    let re = [regex::Regex::new("(?i)prompt").unwrap()];
+    let _ = doc.first_match_line(&re);
+    for r in &doc.records {
+        let _ = doc.text(r.line, r.end_line);
+        let _ = redflag::text::snippet(doc.line(r.line));
+        if let Some(f) = r.field(&keys) {
+            let _ = redflag::text::value_state(&f.value);
+            let _ = redflag::date::find_dates(&f.value);
+        }
+    }
+}
+
+/// Replays every input a fuzz target once crashed on (fuzz/regressions/TARGET/*).
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let Ok(targets) = std::fs::read_dir(&base) else {
+        return;
+    };
+    let mut n = 0;
+    for target in targets.flatten() {
+        let name = target.file_name().to_string_lossy().into_owned();
+        for input in std::fs::read_dir(target.path()).unwrap().flatten() {
+            let data = std::fs::read(input.path()).unwrap();
+            let what = format!("{name}/{}", input.file_name().to_string_lossy());
+            let target = name.clone();
+            bounded(&what, LIMIT, move || replay(&target, &data));
+            n += 1;
+        }
+    }
+    eprintln!("{n} fuzz regression inputs replayed");
+}
+
+/// What each fuzz target does with its input (kept in step with fuzz/fuzz_targets/).
+fn replay(target: &str, data: &[u8]) {
+    let text = String::from_utf8_lossy(data).into_owned();
+    let rest = || String::from_utf8_lossy(data.get(1..).unwrap_or_default()).into_owned();
+    let sel = data.first().copied().unwrap_or(0) as usize;
+    match target {
+        "yaml" => {
+            let _ = node::parse_yaml_stream(&text);
+            let _ = node::parse_yaml(&text);
+        }
+        "json" => {
+            let _ = node::Node::from_json(&text);
+        }
+        "document" => {
+            let exts = [
+                "md", "yaml", "yml", "json", "csv", "tsv", "txt", "rst", "adoc", "",
+            ];
+            let (doc, _) = document::parse(
+                &format!("compliance/vendor-register.{}", exts[sel % exts.len()]),
+                &rest(),
+            );
+            exercise(&doc);
+        }
+        "markdown" => exercise(&document::parse("docs/incident-response-plan.md", &text).0),
+        "front_matter" => exercise(&document::parse("lineage/dataset.md", &format!("---\n{text}")).0),
+        "csv" => {
+            let path = if sel & 1 == 0 {
+                "vendors.csv"
+            } else {
+                "access-review-2026-q1.tsv"
+            };
+            exercise(&document::parse(path, &rest()).0);
+        }
+        "manifest" => {
+            let names = [
+                "requirements.txt",
+                "requirements-dev.txt",
+                "pyproject.toml",
+                "Pipfile",
+                "setup.cfg",
+                "package.json",
+                "go.mod",
+                "Cargo.toml",
+                "Gemfile",
+                "pom.xml",
+                "build.gradle.kts",
+            ];
+            let name = names[sel % names.len()];
+            let _ = manifest::parse(manifest::kind_of(name).unwrap(), name, &rest());
+        }
+        "hcl" => {
+            let _ = hcl::parse(&text);
+            let _ = redflag::workspace::iam::terraform(&text);
+        }
+        "redact" | "dates" => {
+            let once = redflag::redact::redact(&text);
+            assert_eq!(redflag::redact::redact(&once), once);
+            let _ = redflag::text::snippet(&text);
+            let _ = redflag::date::find_dates(&text);
+        }
+        _ => {
+            // controls, config, scan: inputs are replayed by hand (see fuzz/README.md).
+        }
+    }
+}
