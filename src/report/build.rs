@@ -165,7 +165,8 @@ fn targets(ws: &Workspace) -> Vec<TargetOut> {
         .collect()
 }
 
-fn sort_key(f: &FindingOut) -> (u8, &str, &str, u32, &str, &str) {
+/// The contract's finding order: red flag (none last), control, path, line (shared with `merge`).
+pub(crate) fn sort_key(f: &FindingOut) -> (u8, &str, &str, u32, &str, &str) {
     let first = f.evidence.first();
     (
         f.red_flag.unwrap_or(99),
@@ -187,7 +188,8 @@ pub fn fingerprint(control_id: &str, key: &str) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Summary {
+/// Counts per status, red flag and severity, and the readiness score (shared with `merge`).
+pub(crate) fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Summary {
     let mut by_red_flag: BTreeMap<String, Counts> =
         (1..=5).map(|i| (i.to_string(), Counts::default())).collect();
     let mut total = Counts::default();

@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::{
-    BaselineOut, BaselineState, ControlOut, Counts, FindingOut, Gate, NoteOut, PointerOut, Report, Status,
-    Summary, TargetOut, Tool, WaiverOut, WaiverRef,
+    BaselineOut, BaselineState, ControlOut, FindingOut, Gate, NoteOut, PointerOut, Report, Status, TargetOut,
+    Tool, WaiverOut, WaiverRef,
 };
 use crate::control::Severity;
 
@@ -254,7 +254,7 @@ pub fn read_json(text: &str) -> Result<Report, String> {
                 },
             })
             .collect(),
-        summary: summarize(&[], &[]),
+        summary: super::build::summarize(&[], &[]),
         controls,
         findings,
         notes: j
@@ -290,7 +290,7 @@ pub fn read_json(text: &str) -> Result<Report, String> {
         }),
         gate,
     };
-    report.summary = summarize(&report.controls, &report.findings);
+    report.summary = super::build::summarize(&report.controls, &report.findings);
     report.gate = gate_of(&report, &report.gate);
     Ok(report)
 }
@@ -469,8 +469,8 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
     }
     controls
         .sort_by(|a, b| (a.red_flag.unwrap_or(u8::MAX), &a.id).cmp(&(b.red_flag.unwrap_or(u8::MAX), &b.id)));
-    findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
-    let summary = summarize(&controls, &findings);
+    findings.sort_by(|a, b| super::build::sort_key(a).cmp(&super::build::sort_key(b)));
+    let summary = super::build::summarize(&controls, &findings);
     let mut report = Report {
         schema_version: super::SCHEMA_VERSION,
         tool: tool(),
@@ -501,74 +501,6 @@ fn combine(a: Status, b: Status) -> Status {
 fn stricter(a: &str, b: &str) -> String {
     let rank = |s: &str| Severity::parse(s).map_or(u8::MAX, |s| s as u8);
     if rank(a) <= rank(b) { a } else { b }.to_string()
-}
-
-fn sort_key(f: &FindingOut) -> (u8, &str, &str, u32, &str, &str) {
-    let first = f.evidence.first();
-    (
-        f.red_flag.unwrap_or(99),
-        f.control_id.as_str(),
-        first.map_or("", |p| p.path.as_str()),
-        first.and_then(|p| p.line).unwrap_or(0),
-        first.map_or("", |p| p.target.as_str()),
-        f.message.as_str(),
-    )
-}
-
-/// The summary as `build` computes it.
-fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Summary {
-    let mut by_red_flag: BTreeMap<String, Counts> =
-        (1..=5).map(|i| (i.to_string(), Counts::default())).collect();
-    let mut total = Counts::default();
-    let (mut earned, mut possible) = (0.0, 0.0);
-    for c in controls {
-        let bump = |counts: &mut Counts| match c.status {
-            Status::Pass => counts.pass += 1,
-            Status::Gap => counts.gap += 1,
-            Status::NotApplicable => counts.not_applicable += 1,
-            Status::Manual => counts.manual += 1,
-        };
-        bump(&mut total);
-        if let Some(r) = c.red_flag {
-            bump(by_red_flag.entry(r.to_string()).or_default());
-        }
-        match c.status {
-            Status::Pass => {
-                earned += c.severity.weight();
-                possible += c.severity.weight();
-            }
-            Status::Gap => possible += c.severity.weight(),
-            _ => {}
-        }
-    }
-    let score = if possible > 0.0 {
-        (earned / possible * 1000.0).round() / 10.0
-    } else {
-        100.0
-    };
-    let mut by_severity: BTreeMap<&'static str, usize> = [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-    ]
-    .iter()
-    .map(|s| (s.as_str(), 0))
-    .collect();
-    for f in findings {
-        *by_severity.entry(f.severity.as_str()).or_default() += 1;
-    }
-    Summary {
-        controls: controls.len(),
-        pass: total.pass,
-        gap: total.gap,
-        not_applicable: total.not_applicable,
-        manual: total.manual,
-        findings: findings.len(),
-        score,
-        by_red_flag,
-        by_severity,
-    }
 }
 
 /// The gate recomputed on the merged findings, with the given settings.
