@@ -403,7 +403,13 @@ fn every_format_renders_hostile_names_and_content_safely() {
         "import openai # \u{1b}[31m red \u{7} \u{9b}2J \u{202e} trojan\nclient = openai.OpenAI(base_url=\"https://api.openai.com/v1\")\u{1b}]8;;http://x\u{7}\n",
     );
     mkfifo(&root, "docs/runbook\u{1b}[1m.md");
-    for format in ["table", "json", "sarif", "junit"] {
+    // Markup in a name and in a line: the HTML and Markdown reports must not carry it live.
+    write(
+        &root,
+        "app/<img src=x onerror=alert(1)>.py",
+        "import openai # </td><script>alert(1)</script> [x](javascript:alert(1))\n",
+    );
+    for format in ["table", "json", "sarif", "junit", "markdown", "html", "roadmap"] {
         let run = scan(&root, format, &[], Duration::from_secs(60));
         let out = run.stdout_str();
         assert!(!out.contains('\u{1b}'), "{format}: raw escape in the output");
@@ -422,6 +428,31 @@ fn every_format_renders_hostile_names_and_content_safely() {
             }
             "junit" => {
                 roxmltree::Document::parse(&out).expect("well-formed XML");
+            }
+            "html" => {
+                assert!(
+                    !out.contains("<script>alert"),
+                    "html: live script from the target"
+                );
+                assert!(!out.contains("<img src=x"), "html: live markup from a file name");
+            }
+            "markdown" => {
+                // Target text may appear only as text or code, never as raw HTML or a link.
+                use pulldown_cmark::{Event, Parser, Tag};
+                for event in Parser::new(&out) {
+                    match event {
+                        Event::Html(h) | Event::InlineHtml(h) => {
+                            assert!(
+                                !h.contains("alert") && !h.contains("onerror"),
+                                "markdown: raw HTML {h}"
+                            )
+                        }
+                        Event::Start(Tag::Link { dest_url, .. }) => {
+                            assert!(!dest_url.starts_with("javascript:"), "markdown: link {dest_url}")
+                        }
+                        _ => {}
+                    }
+                }
             }
             _ => {}
         }

@@ -5,10 +5,17 @@
 use libfuzzer_sys::fuzz_target;
 use redflag::control::{load, LoadOptions};
 
-const FILES: &[&str] = &["RF9-FUZZ.yaml", "signals.yaml", "documents.yaml", "catalog/fuzz.yaml"];
+const FILES: &[&str] = &[
+    "RF9-FUZZ.yaml",
+    "signals.yaml",
+    "documents.yaml",
+    "catalog/fuzz.yaml",
+];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     let dir = redflag_fuzz::scratch_dir("controls");
     for (name, part) in FILES.iter().zip(redflag_fuzz::parts(rest, FILES.len())) {
         let p = dir.join(name);

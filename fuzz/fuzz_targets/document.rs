@@ -2,10 +2,14 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-const EXTS: &[&str] = &["md", "yaml", "yml", "json", "csv", "tsv", "txt", "rst", "adoc", ""];
+const EXTS: &[&str] = &[
+    "md", "yaml", "yml", "json", "csv", "tsv", "txt", "rst", "adoc", "",
+];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     let ext = EXTS[sel as usize % EXTS.len()];
     let path = format!("compliance/vendor-register.{ext}");
     let text = String::from_utf8_lossy(rest);

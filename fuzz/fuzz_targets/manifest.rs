@@ -18,7 +18,9 @@ const NAMES: &[&str] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     let name = NAMES[sel as usize % NAMES.len()];
     let kind = manifest::kind_of(name).expect("a manifest name");
     let text = String::from_utf8_lossy(rest);

@@ -12,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = redact::has_secret(&line);
     let s = text::snippet(&line);
     assert!(s.chars().count() <= 200);
-    assert!(!s.chars().any(|c| c.is_control() && c != '\t'), "control character in {s:?}");
+    assert!(
+        !s.chars().any(|c| c.is_control() && c != '\t'),
+        "control character in {s:?}"
+    );
     let _ = text::shown(&line);
     let n = text::norm_key(&line);
     let _ = text::key_matches(&n, "consent basis");

@@ -3,7 +3,7 @@
 //! once (as `app::assess` does per run), so each input costs only the walk and the checks.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use redflag::control::{self, Loaded, LoadOptions};
+use redflag::control::{self, LoadOptions, Loaded};
 use redflag::workspace::{self, ScanPlan, TargetSpec};
 
 const NAMES: &[&str] = &[
@@ -51,7 +51,9 @@ fn pack() -> &'static Pack {
 fuzz_target!(|data: &[u8]| {
     let dir = redflag_fuzz::scratch_dir("scan");
     for part in redflag_fuzz::parts(data, 6) {
-        let Some((&sel, body)) = part.split_first() else { continue };
+        let Some((&sel, body)) = part.split_first() else {
+            continue;
+        };
         let p = dir.join(NAMES[sel as usize % NAMES.len()]);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, body).unwrap();

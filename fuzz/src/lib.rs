@@ -10,7 +10,12 @@ pub fn exercise_node(node: &Node) {
     let _ = node.flat_text();
     let _ = node.get("kind").and_then(Node::as_str);
     let _ = redflag::workspace::iam::structured(node);
-    for path in ["kind", "metadata.name", "rules[].verbs[]", "spec.template.spec.containers[].image"] {
+    for path in [
+        "kind",
+        "metadata.name",
+        "rules[].verbs[]",
+        "spec.template.spec.containers[].image",
+    ] {
         if let Ok(steps) = query::parse_path(path) {
             let mut out = Vec::new();
             query::select(node, &steps, &mut out);
