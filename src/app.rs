@@ -55,10 +55,10 @@ fn scan(args: &crate::cli::ScanArgs) -> Result<u8> {
     let settings = settings::resolve(args)?;
     let report = assess(&settings)?;
     let meta = report_meta(
-        args.client.clone(),
-        args.assessor.clone(),
-        &args.scope,
-        args.window_start.as_deref(),
+        args.report.client.clone(),
+        args.report.assessor.clone(),
+        &args.report.scope,
+        args.report.window_start.as_deref(),
         Some(&settings),
     )?;
     emit(
@@ -201,10 +201,10 @@ fn merge(args: &crate::cli::MergeArgs) -> Result<u8> {
     }
     let merged = report::merge::merge_named(reports);
     let meta = report_meta(
-        args.client.clone(),
-        args.assessor.clone(),
-        &args.scope,
-        args.window_start.as_deref(),
+        args.report.client.clone(),
+        args.report.assessor.clone(),
+        &args.report.scope,
+        args.report.window_start.as_deref(),
         None,
     )?;
     emit(&merged, &meta, args.format, args.output.as_deref(), &[])?;

@@ -57,6 +57,27 @@ pub struct BaselineArgs {
     pub update: bool,
 }
 
+/// Cover and scope of the consultant reports (Markdown, HTML, roadmap).
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Client name for the cover of Markdown and HTML reports.
+    #[arg(long, value_name = "NAME")]
+    pub client: Option<String>,
+
+    /// Assessor named on the cover of Markdown and HTML reports.
+    #[arg(long, value_name = "NAME")]
+    pub assessor: Option<String>,
+
+    /// Trust Services categories in scope besides security: availability, confidentiality,
+    /// processing-integrity, privacy (comma-separated).
+    #[arg(long, value_name = "CATEGORY", value_delimiter = ',')]
+    pub scope: Vec<String>,
+
+    /// Test a planned start date of the Type II observation window in the roadmap.
+    #[arg(long, value_name = "DATE")]
+    pub window_start: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct InitArgs {
     #[command(flatten)]
@@ -76,14 +97,8 @@ pub struct MergeArgs {
     /// Write the merged report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    #[arg(long, value_name = "NAME")]
-    pub client: Option<String>,
-    #[arg(long, value_name = "NAME")]
-    pub assessor: Option<String>,
-    #[arg(long, value_name = "CATEGORY", value_delimiter = ',')]
-    pub scope: Vec<String>,
-    #[arg(long, value_name = "DATE")]
-    pub window_start: Option<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,22 +198,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub soft_fail: bool,
 
-    /// Client name for the cover of Markdown and HTML reports.
-    #[arg(long, value_name = "NAME")]
-    pub client: Option<String>,
-
-    /// Assessor named on the cover of Markdown and HTML reports.
-    #[arg(long, value_name = "NAME")]
-    pub assessor: Option<String>,
-
-    /// Trust Services categories in scope besides security: availability, confidentiality,
-    /// processing-integrity, privacy (comma-separated).
-    #[arg(long, value_name = "CATEGORY", value_delimiter = ',')]
-    pub scope: Vec<String>,
-
-    /// Test a planned start date of the Type II observation window in the roadmap.
-    #[arg(long, value_name = "DATE")]
-    pub window_start: Option<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 
     /// Assessment date (YYYY-MM-DD) used by every freshness and cadence rule [default: today].
     #[arg(long, value_name = "DATE")]
