@@ -53,7 +53,8 @@ pub fn redact(line: &str) -> Cow<'_, str> {
         }
         if let Some(m) = c.name("url") {
             let at = if c.name("urlcut").is_some() { "" } else { "@" };
-            return format!("{}…[redacted]{at}", m.as_str());
+            // The user part is shown, but may itself be a token (`https://ghp_…:x@github.com`).
+            return format!("{}…[redacted]{at}", redact(m.as_str()));
         }
         if let Some(m) = c.name("assign") {
             let value = c.name("aval").map_or("", |v| v.as_str());
@@ -172,6 +173,10 @@ mod tests {
                 "eyJhbGciOiJIUzI1NiJ9",
             ),
             ("DATABASE_URL=postgres://app:s3cretpass@db:5432/x", "s3cretpass"),
+            (
+                "git clone https://ghp_Zx8Cv6Bn4Mq2Wr9Ty7Ui5Op3As1Df0GhJkL:x-oauth-basic@github.com/a/b",
+                "Zx8Cv6Bn4Mq2Wr9Ty7Ui5Op3As1Df0GhJkL",
+            ),
             (
                 "-----BEGIN RSA PRIVATE KEY----- MIIEpAIBAAKCAQEA",
                 "MIIEpAIBAAKCAQEA",

@@ -402,6 +402,7 @@ fn secret() -> impl Strategy<Value = (String, String)> {
             s
         )),
         "[A-Za-z0-9]{10,30}".prop_map(|s| (format!("password = \"x{s}\""), s)),
+        "[A-Za-z0-9]{36}".prop_map(|s| (format!("https://ghp_{s}:x-oauth-basic@github.com/a/b"), s)),
     ]
 }
 

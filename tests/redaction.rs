@@ -71,6 +71,11 @@ const SECRETS: &[Secret] = &[
         fragments: &["Kd93hfTq0pLzW"],
     },
     Secret {
+        kind: "token as the user of a URL",
+        text: "https://glpat-Hb7Nq2Xs9Kd4Lm6Pw3Rt:x-oauth-basic@gitlab.example.com/a/b.git",
+        fragments: &["Hb7Nq2Xs9Kd4Lm6Pw3Rt"],
+    },
+    Secret {
         kind: "GitHub token",
         text: "ghp_Zx8Cv6Bn4Mq2Wr9Ty7Ui5Op3As1Df0GhJkL",
         fragments: &["Zx8Cv6Bn4Mq2Wr9Ty7Ui5Op3As1Df0GhJkL"],
@@ -109,6 +114,8 @@ const HOSTS: &[(&str, &str)] = &[
     ("api.deepseek.com", "DeepSeek"),
     ("api.x.ai", "xAI"),
     ("api.elevenlabs.io", "ElevenLabs"),
+    ("api.assemblyai.com", "AssemblyAI"),
+    ("api.deepgram.com", "Deepgram"),
 ];
 
 /// Plants every secret; returns the (path, line) of each line that holds one.
@@ -139,7 +146,7 @@ fn plant(root: &Path) -> Vec<(String, u32)> {
         "k8s/rbac.yaml",
         format!(
             "kind: ClusterRoleBinding\nmetadata:\n  name: ops\nroleRef:\n  name: cluster-admin # {} {}\n",
-            SECRETS[10].text, SECRETS[8].text
+            SECRETS[11].text, SECRETS[8].text
         ),
     );
     at.push(("k8s/rbac.yaml".to_string(), 5));
@@ -279,7 +286,7 @@ fn messages_and_notes_hold_no_secret() {
         "compliance/vendors/list.yaml",
         format!(
             "vendors:\n  - name: OpenAI\n    token: {}\n   bad: [\n",
-            SECRETS[10].text
+            SECRETS[11].text
         ),
     );
     for format in formats() {
