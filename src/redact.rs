@@ -23,11 +23,11 @@ static SECRET: LazyLock<Regex> = LazyLock::new(|| {
         // Bearer / basic tokens in headers.
         r"(?i:(?P<bearer>(?:bearer|basic)\s+)(?:[A-Za-z0-9_\-.=+/]{12,}|[A-Za-z0-9_\-.=+/]{1,11}…))".to_string(),
         // Passwords inside connection strings: scheme://user:password@host (user may be empty).
-        r"(?P<url>[a-z][a-z0-9+.-]*://[^\s:/@]*:)(?:[^\s@/]{3,}@|(?P<urlcut>[^\s@/]{1,}…))".to_string(),
+        r"(?P<url>[a-z][a-z0-9+.-]*://[^\s:/@]*:)(?:[^\s@/]{3,}@|(?P<urlcut>[^\s@/]{1,}…|…\[redacted\]))".to_string(),
         // key = "value" assignments whose name says secret.
         // (A private key assigned to a name is one value, spaces and all.)
         format!(
-            r#"(?i:(?P<assign>(?:api[_-]?key|secret(?:[_-]?access)?[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|secret|token|passwd|password|passphrase|pwd|auth|credentials?)["']?\s*[:=]\s*["']?))(?P<aval>{pem}|[^\s"',;]{{6,}})"#
+            r#"(?i:(?P<assign>(?:api[_-]?key|secret(?:[_-]?access)?[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|secret|token|passwd|password|passphrase|pwd|auth|credentials?)["']?\s*[:=]\s*["']?))(?P<aval>{pem}|…\[redacted\]|[^\s"',;]{{6,}})"#
         ),
     ];
     Regex::new(&shapes.join("|")).expect("redaction regex compiles")
@@ -54,7 +54,8 @@ pub fn redact(line: &str) -> Cow<'_, str> {
         if let Some(m) = c.name("url") {
             let at = if c.name("urlcut").is_some() { "" } else { "@" };
             // The user part is shown, but may itself be a token (`https://ghp_…:x@github.com`).
-            return format!("{}…[redacted]{at}", redact(m.as_str()));
+            let (scheme, user) = m.as_str().split_once("://").unwrap_or(("", m.as_str()));
+            return format!("{scheme}://{}…[redacted]{at}", redact(user));
         }
         if let Some(m) = c.name("assign") {
             let value = c.name("aval").map_or("", |v| v.as_str());
