@@ -9,7 +9,17 @@
 //! - `find: standing` — privileged grants to people (IAM users and groups, `user:`/`group:`
 //!   members) with no time bound (`aws:CurrentTime`/`DateLessThan`, GCP `request.time`):
 //!   standing access where just-in-time access with expiry is expected.
+//! - `find: combined` — one identity (role, user, group, service account) holding every
+//!   listed capability, e.g. reading training data, writing model artifacts and invoking
+//!   endpoints: the "same access group" auditors flag, since one compromised or careless
+//!   identity can then poison data, replace a model and serve it. Grants are joined to their
+//!   identity through attachments (`aws_iam_role_policy_attachment`, `managed_policy_arns`,
+//!   `policy = data.aws_iam_policy_document.x.json`, CloudFormation `Roles:`) within one
+//!   directory (a Terraform module); a policy attached to nothing counts as its own holder.
 
+use std::collections::{BTreeMap, HashMap};
+
+use regex::Regex;
 use serde::Deserialize;
 
 use super::{CompileCx, Context, Outcome};
@@ -29,6 +39,26 @@ pub struct Spec {
     /// Cloud roles that grant too much (`roles/owner`, `roles/aiplatform.admin`, `Owner`).
     #[serde(default)]
     pub roles: Vec<String>,
+    /// For `find: combined`: what one identity must not hold all of.
+    #[serde(default)]
+    pub capabilities: Vec<CapabilitySpec>,
+}
+
+/// One capability of `find: combined`: the actions (IAM wildcards in grants are expanded
+/// against them), the resources they must touch, and the managed policies and cloud roles
+/// that include it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapabilitySpec {
+    pub name: String,
+    #[serde(default)]
+    pub actions: Vec<String>,
+    /// Regex a resource must match (`*` always does); none: any resource.
+    pub resources: Option<String>,
+    #[serde(default)]
+    pub managed_policies: Vec<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -36,6 +66,16 @@ pub struct Spec {
 pub enum Find {
     Wildcard,
     Standing,
+    Combined,
+}
+
+#[derive(Debug)]
+struct Capability {
+    name: String,
+    actions: Vec<String>,
+    resources: Option<Regex>,
+    managed: Vec<String>,
+    roles: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -44,21 +84,108 @@ pub struct Iam {
     services: Vec<String>,
     managed: Vec<String>,
     roles: Vec<String>,
+    capabilities: Vec<Capability>,
 }
 
 impl Spec {
     pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<Iam> {
-        if self.services.is_empty() && self.managed_policies.is_empty() && self.roles.is_empty() {
+        let lower = |v: &[String]| v.iter().map(|s| s.to_ascii_lowercase()).collect::<Vec<_>>();
+        if self.find == Find::Combined {
+            if self.capabilities.len() < 2 {
+                cx.error(
+                    None,
+                    "`iam` with `find: combined` needs at least two `capabilities`",
+                );
+                return None;
+            }
+        } else if self.services.is_empty() && self.managed_policies.is_empty() && self.roles.is_empty() {
             cx.error(None, "`iam` needs `services`, `managed_policies` or `roles`");
             return None;
         }
-        let lower = |v: &[String]| v.iter().map(|s| s.to_ascii_lowercase()).collect();
+        let mut capabilities = Vec::new();
+        for c in &self.capabilities {
+            let resources = match &c.resources {
+                Some(re) => match crate::workspace::matcher::check_regex(re) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        cx.error(None, format!("capability `{}`: {e}", c.name));
+                        return None;
+                    }
+                },
+                None => None,
+            };
+            capabilities.push(Capability {
+                name: c.name.clone(),
+                actions: lower(&c.actions),
+                resources,
+                managed: lower(&c.managed_policies),
+                roles: lower(&c.roles),
+            });
+        }
         Some(Iam {
             find: self.find,
             services: lower(&self.services),
             managed: lower(&self.managed_policies),
             roles: lower(&self.roles),
+            capabilities,
         })
+    }
+}
+
+/// IAM wildcard matching (`*`, `?`), ASCII case-insensitive. Linear in practice; at worst
+/// `pattern × text`, and capability actions are short.
+fn iam_glob(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi].eq_ignore_ascii_case(&t[ti])) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+impl Capability {
+    fn held_by(&self, g: &Grant) -> bool {
+        match g.kind {
+            GrantKind::ManagedPolicy => g
+                .actions
+                .first()
+                .is_some_and(|p| self.managed.contains(&p.to_ascii_lowercase())),
+            GrantKind::Role => g
+                .actions
+                .first()
+                .is_some_and(|r| self.roles.contains(&r.to_ascii_lowercase())),
+            GrantKind::Statement => {
+                let action = g.actions.iter().any(|a| {
+                    let a = a.trim();
+                    let a = if a.starts_with("* (") { "*" } else { a };
+                    self.actions.iter().any(|want| iam_glob(a, want))
+                });
+                let resource = match &self.resources {
+                    None => true,
+                    Some(re) => {
+                        g.resources.is_empty()
+                            || g.resources.iter().any(|r| {
+                                let r = r.trim();
+                                r == "*" || r.ends_with(":*") || re.is_match(r)
+                            })
+                    }
+                };
+                action && resource
+            }
+        }
     }
 }
 
@@ -87,6 +214,14 @@ impl Iam {
                 self.services.join(", ")
             ),
             Find::Standing => "privileged grants to people without a time bound".to_string(),
+            Find::Combined => format!(
+                "one identity that can {}",
+                self.capabilities
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 
@@ -146,6 +281,9 @@ impl Iam {
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
+        if self.find == Find::Combined {
+            return self.combined(cx);
+        }
         let mut items = Vec::new();
         for (file, g, line) in &cx.ws.grants {
             let f = cx.ws.file(*file);
@@ -153,6 +291,7 @@ impl Iam {
                 continue;
             }
             let why = match self.find {
+                Find::Combined => None,
                 Find::Wildcard => self.wildcard(g),
                 Find::Standing => {
                     let human = g.principals.iter().any(|p| {
@@ -177,5 +316,127 @@ impl Iam {
             }
         }
         Outcome::found(items, || Item::new("No matching grant", "absent:iam", Vec::new()))
+    }
+}
+
+/// The directory of a file: the scope in which Terraform and CloudFormation names resolve.
+fn scope(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+impl Iam {
+    /// `find: combined`: the identities holding every capability.
+    fn combined(&self, cx: &Context<'_>) -> Outcome {
+        let mut links: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+        for (file, l) in &cx.ws.iam_links {
+            let dir = scope(&cx.ws.file(*file).path);
+            links
+                .entry((dir, l.from.as_str()))
+                .or_default()
+                .push(l.to.as_str());
+        }
+        // holder (scope, name) → per capability, the first grant giving it.
+        let mut held: BTreeMap<(String, String), Vec<Option<usize>>> = BTreeMap::new();
+        for (i, (file, g, _)) in cx.ws.grants.iter().enumerate() {
+            let f = cx.ws.file(*file);
+            if f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only {
+                continue;
+            }
+            let caps: Vec<usize> = (0..self.capabilities.len())
+                .filter(|&c| self.capabilities[c].held_by(g))
+                .collect();
+            if caps.is_empty() {
+                continue;
+            }
+            let dir = scope(&f.path);
+            let own = g
+                .holder
+                .clone()
+                .unwrap_or_else(|| g.address.split(" (").next().unwrap_or(&g.address).to_string());
+            let mut holders = Vec::new();
+            if g.kind == GrantKind::Role && !g.principals.is_empty() {
+                holders.extend(g.principals.iter().cloned());
+            } else {
+                resolve(&links, dir, &own, 0, &mut holders);
+            }
+            holders.sort();
+            holders.dedup();
+            for h in holders {
+                let slots = held
+                    .entry((dir.to_string(), h))
+                    .or_insert_with(|| vec![None; self.capabilities.len()]);
+                for &c in &caps {
+                    slots[c].get_or_insert(i);
+                }
+            }
+        }
+        let mut items = Vec::new();
+        for ((dir, holder), slots) in held {
+            if slots.iter().any(Option::is_none) {
+                continue;
+            }
+            let names: Vec<&str> = self.capabilities.iter().map(|c| c.name.as_str()).collect();
+            let list = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => names.join(""),
+            };
+            let pointers = slots
+                .iter()
+                .zip(&self.capabilities)
+                .filter_map(|(slot, cap)| {
+                    let (file, g, line) = &cx.ws.grants[(*slot)?];
+                    Some(
+                        cx.ws
+                            .pointer(*file, g.line, line)
+                            .labelled(format!("{}: {}", cap.name, g.address)),
+                    )
+                })
+                .collect();
+            items.push(Item::new(
+                format!("{holder} can {list}: one identity spans data, model and endpoint"),
+                format!("combined|{dir}|{holder}"),
+                pointers,
+            ));
+        }
+        Outcome::found(items, || {
+            Item::new("No identity holds every capability", "absent:iam", Vec::new())
+        })
+    }
+}
+
+/// Follows attachment links from a policy to the identities holding it (a few hops:
+/// document → policy → role). A name with no link holds its own grants.
+fn resolve(
+    links: &HashMap<(&str, &str), Vec<&str>>,
+    dir: &str,
+    name: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+) {
+    match links.get(&(dir, name)) {
+        Some(targets) if depth < 4 => {
+            for t in targets {
+                resolve(links, dir, t, depth + 1, out);
+            }
+        }
+        _ => out.push(name.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iam_glob;
+
+    #[test]
+    fn iam_wildcards_match_like_aws() {
+        assert!(iam_glob("s3:Get*", "s3:getobject"));
+        assert!(iam_glob("*", "sagemaker:invokeendpoint"));
+        assert!(iam_glob(
+            "sagemaker:*Endpoint*",
+            "sagemaker:updateendpointweightsandcapacities"
+        ));
+        assert!(iam_glob("s3:?etObject", "s3:getobject"));
+        assert!(!iam_glob("s3:Put*", "s3:getobject"));
+        assert!(!iam_glob("s3:GetObject", "s3:getobjectacl"));
     }
 }

@@ -29,6 +29,19 @@ pub struct Grant {
     pub condition: Option<String>,
     /// Who receives it when the code says (`user:dev@example.com`, `iam user`, `iam group`).
     pub principals: Vec<String>,
+    /// The identity holding it when the code names one: the role, user or group a policy
+    /// is written on (`aws_iam_role.trainer`, CloudFormation `TrainerRole`). Policies
+    /// attached elsewhere are joined through [`Link`]s.
+    pub holder: Option<String>,
+}
+
+/// "`from` is granted to `to`": a policy attached to a role (`aws_iam_role_policy_attachment`,
+/// `managed_policy_arns`, CloudFormation `Roles:`) or a policy document used by a policy.
+/// Addresses are normalised references (`aws_iam_policy.ml`, `data.aws_iam_policy_document.x`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub from: String,
+    pub to: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,15 +130,17 @@ fn get<'a>(m: &'a serde_json::Map<String, Json>, keys: &[&str]) -> Option<&'a Js
     })
 }
 
-/// Allow statements of a policy document (JSON value), all reported at `line`.
-fn statements_of(doc: &Json, address: &str, line: u32, out: &mut Vec<Grant>) {
+/// Allow statements of a policy document (JSON value), each reported at its own line when
+/// `lines` gives one per statement (a `jsonencode` policy), else at `line`.
+fn statements_of(doc: &Json, address: &str, line: u32, lines: &[u32], out: &mut Vec<Grant>) {
     let Some(obj) = doc.as_object() else { return };
     let stmts = match get(obj, &["Statement"]) {
         Some(Json::Array(a)) => a.clone(),
         Some(s @ Json::Object(_)) => vec![s.clone()],
         _ => return,
     };
-    for s in stmts {
+    for (i, s) in stmts.into_iter().enumerate() {
+        let line = lines.get(i).copied().unwrap_or(line);
         let Some(m) = s.as_object() else { continue };
         let effect = get(m, &["Effect"]).and_then(Json::as_str).unwrap_or("Allow");
         if !effect.eq_ignore_ascii_case("allow") {
@@ -148,6 +163,7 @@ fn statements_of(doc: &Json, address: &str, line: u32, out: &mut Vec<Grant>) {
             resources,
             condition,
             principals: Vec::new(),
+            holder: None,
         });
     }
 }
@@ -167,6 +183,7 @@ pub struct Bucket {
 #[derive(Debug, Default)]
 pub struct Terraform {
     pub grants: Vec<Grant>,
+    pub links: Vec<Link>,
     pub buckets: Vec<Bucket>,
     /// Blocks that did not parse (Terraform 0.11 syntax, broken templates): for the notes.
     pub errors: Vec<String>,
@@ -177,7 +194,7 @@ fn interesting(kind: &str, rtype: &str, block: &str) -> bool {
     match kind {
         "resource" => match rtype {
             // Trust policies are not read; only attached managed policies.
-            "aws_iam_role" => block.contains("managed_policy_arns"),
+            "aws_iam_role" => block.contains("managed_policy_arns") || block.contains("inline_policy"),
             "aws_s3_bucket"
             | "aws_s3_bucket_lifecycle_configuration"
             | "google_storage_bucket"
@@ -267,12 +284,8 @@ pub fn terraform(text: &str) -> Terraform {
             }
             continue;
         }
-        // A policy with no `*` anywhere grants nothing the checks report (they look for
-        // wildcards); skipping it keeps large IAM codebases cheap.
+        // The common heredoc policy is read as JSON without parsing the block as HCL.
         if let Some(c) = POLICY_BLOCK.captures(first) {
-            if !first.contains('*') {
-                continue;
-            }
             let rtype = c.get(1).map_or("", |m| m.as_str());
             if let Some(grants) = heredoc_policy(first, rtype, "", base) {
                 tf.grants.extend(grants);
@@ -297,7 +310,7 @@ pub fn terraform(text: &str) -> Terraform {
         let first_grant = tf.grants.len();
         for st in body.iter() {
             let Structure::Block(b) = st else { continue };
-            block_grants(part, b, &mut tf.grants);
+            block_grants(part, b, &mut tf.grants, &mut tf.links);
         }
         tf.grants[first_grant..].iter_mut().for_each(|g| g.line += base);
     }
@@ -340,7 +353,7 @@ fn heredoc_policy(block: &str, rtype: &str, _data: &str, base: u32) -> Option<Ve
     let name = POLICY_BLOCK.captures(block).map(|c| c[3].to_string())?;
     let line = base + u32::try_from(block[..c.get(0)?.start()].matches('\n').count() + 1).unwrap_or(1);
     let mut out = Vec::new();
-    statements_of(&json, &format!("{rtype}.{name}"), line, &mut out);
+    statements_of(&json, &format!("{rtype}.{name}"), line, &[], &mut out);
     if matches!(rtype, "aws_iam_user_policy" | "aws_iam_group_policy") {
         let who = if rtype == "aws_iam_user_policy" {
             "iam user"
@@ -348,6 +361,15 @@ fn heredoc_policy(block: &str, rtype: &str, _data: &str, base: u32) -> Option<Ve
             "iam group"
         };
         out.iter_mut().for_each(|g| g.principals = vec![who.to_string()]);
+    }
+    static HOLDER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?m)^[ \t]*(?:role|user|group)[ \t]*=[ \t]*([^\r\n#]+)")
+            .unwrap_or_else(|_| unreachable!())
+    });
+    // Only the attributes before the heredoc: its body is JSON, not HCL.
+    if let Some(h) = HOLDER.captures(&block[..c.get(0)?.start()]) {
+        let holder = reference(&h[1]);
+        out.iter_mut().for_each(|g| g.holder = Some(holder.clone()));
     }
     Some(out)
 }
@@ -360,6 +382,64 @@ static BUCKET_NAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new
     regex::Regex::new(r#"(?m)^[ \t]+(?:bucket|name)[ \t]*=[ \t]*"([^"$]+)""#)
         .unwrap_or_else(|_| unreachable!())
 });
+
+/// A Terraform reference reduced to the object it names: `aws_iam_role.trainer.id` →
+/// `aws_iam_role.trainer`, `data.aws_iam_policy_document.x.json` →
+/// `data.aws_iam_policy_document.x`, `module.iam.role_arn` → `module.iam`; a literal
+/// (`"trainer-role"`) stays itself.
+pub fn reference(src: &str) -> String {
+    let s = src.trim().trim_matches('"');
+    let s = s
+        .strip_prefix("${")
+        .and_then(|x| x.strip_suffix('}'))
+        .unwrap_or(s)
+        .trim();
+    let resource_like = |t: &str| {
+        t.contains('_')
+            && t.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    };
+    let first = s.split('.').next().unwrap_or("");
+    let keep = if first == "data" {
+        3
+    } else if matches!(first, "module" | "var" | "local") || resource_like(first) {
+        2
+    } else {
+        return s.to_string();
+    };
+    let parts: Vec<&str> = s.splitn(keep + 1, '.').take(keep).collect();
+    // Strip an index (`aws_iam_role.trainer[0]`).
+    parts
+        .iter()
+        .map(|p| p.split('[').next().unwrap_or(p))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The line of each element of a `jsonencode({ Statement = [ {...}, {...} ] })` policy, so a
+/// finding points at the statement, not at `policy =`. Empty for other shapes.
+fn statement_lines(text: &str, e: &Expression) -> Vec<u32> {
+    let arg = match e {
+        Expression::FuncCall(f) if f.name.name.as_str() == "jsonencode" => f.args.iter().next(),
+        _ => None,
+    };
+    let Some(Expression::Object(o)) = arg else {
+        return Vec::new();
+    };
+    let stmts = o.iter().find_map(|(k, v)| {
+        let key = match k {
+            ObjectKey::Ident(i) => i.as_str().to_string(),
+            ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
+            ObjectKey::Expression(_) => String::new(),
+        };
+        key.eq_ignore_ascii_case("statement").then(|| v.expr())
+    });
+    match stmts {
+        Some(Expression::Array(a)) => a.iter().map(|x| span_line(text, x.span())).collect(),
+        Some(x @ Expression::Object(_)) => vec![span_line(text, x.span())],
+        _ => Vec::new(),
+    }
+}
 
 fn attr<'a>(b: &'a Block, key: &str) -> Option<&'a hcl::edit::structure::Attribute> {
     b.body
@@ -394,6 +474,7 @@ fn managed_policy_refs(text: &str, b: &Block, address: &str, out: &mut Vec<Grant
                 resources: Vec::new(),
                 condition: None,
                 principals: Vec::new(),
+                holder: None,
             });
         }
     }
@@ -408,7 +489,7 @@ fn collect_arns(v: &Json, out: &mut Vec<String>) {
     }
 }
 
-fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>) {
+fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Link>) {
     let kind = b.ident.as_str();
     let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
     if kind == "module" {
@@ -431,18 +512,38 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>) {
             "resource",
             "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy",
         ) => {
+            let holder = ["role", "user", "group"]
+                .iter()
+                .find_map(|k| attr(b, k).map(|a| reference(source(text, a.value.span()))));
             if let Some(a) = attr(b, "policy") {
                 let first = out.len();
-                statements_of(&to_json(text, &a.value), &address, span_line(text, a.span()), out);
+                let lines = statement_lines(text, &a.value);
+                statements_of(
+                    &to_json(text, &a.value),
+                    &address,
+                    span_line(text, a.span()),
+                    &lines,
+                    out,
+                );
                 let who = match *rtype {
                     "aws_iam_user_policy" => "iam user",
                     "aws_iam_group_policy" => "iam group",
                     _ => "",
                 };
-                if !who.is_empty() {
-                    out[first..]
-                        .iter_mut()
-                        .for_each(|g| g.principals = vec![who.to_string()]);
+                for g in &mut out[first..] {
+                    if !who.is_empty() {
+                        g.principals = vec![who.to_string()];
+                    }
+                    g.holder.clone_from(&holder);
+                }
+                // `policy = data.aws_iam_policy_document.x.json`: that document is this
+                // policy's (or, inline, this role's).
+                let src = source(text, a.value.span());
+                if src.trim_start().starts_with("data.") {
+                    links.push(Link {
+                        from: reference(src),
+                        to: holder.unwrap_or_else(|| address.clone()),
+                    });
                 }
             }
         }
@@ -483,10 +584,34 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>) {
                     resources,
                     condition,
                     principals: Vec::new(),
+                    holder: None,
                 });
             }
         }
         ("resource", t) if t.starts_with("aws_iam_") && t.ends_with("policy_attachment") => {
+            // Who receives it: `role`/`user`/`group`, or the lists of `aws_iam_policy_attachment`.
+            let mut holders: Vec<String> = Vec::new();
+            for k in ["role", "user", "group", "roles", "users", "groups"] {
+                if let Some(a) = attr(b, k) {
+                    match &a.value {
+                        Expression::Array(items) => {
+                            holders.extend(items.iter().map(|x| reference(source(text, x.span()))));
+                        }
+                        v => holders.push(reference(source(text, v.span()))),
+                    }
+                }
+            }
+            if let Some(a) = attr(b, "policy_arn") {
+                let src = source(text, a.value.span());
+                if !src.contains(":aws:policy/") {
+                    for h in &holders {
+                        links.push(Link {
+                            from: reference(src),
+                            to: h.clone(),
+                        });
+                    }
+                }
+            }
             for arn in attr_strings(text, b, "policy_arn") {
                 if arn.contains(":aws:policy/") || arn.starts_with("arn:aws:iam::aws:") {
                     let policy = arn.rsplit('/').next().unwrap_or(&arn).to_string();
@@ -503,12 +628,21 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>) {
                         resources: Vec::new(),
                         condition: None,
                         principals,
+                        holder: holders.first().cloned(),
                     });
                 }
             }
         }
         ("resource", "aws_iam_role") => {
             for p in attr_strings(text, b, "managed_policy_arns") {
+                if !p.starts_with("arn:") {
+                    // A customer policy (`aws_iam_policy.ml.arn`) attached to this role.
+                    links.push(Link {
+                        from: reference(&p),
+                        to: address.clone(),
+                    });
+                    continue;
+                }
                 let policy = p.rsplit('/').next().unwrap_or(&p).to_string();
                 out.push(Grant {
                     address: address.clone(),
@@ -518,7 +652,36 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>) {
                     resources: Vec::new(),
                     condition: None,
                     principals: Vec::new(),
+                    holder: Some(address.clone()),
                 });
+            }
+            // `inline_policy { policy = jsonencode(...) }` blocks.
+            for s in b.body.iter() {
+                let Structure::Block(ip) = s else { continue };
+                if ip.ident.as_str() != "inline_policy" {
+                    continue;
+                }
+                if let Some(a) = attr(ip, "policy") {
+                    let first = out.len();
+                    let lines = statement_lines(text, &a.value);
+                    statements_of(
+                        &to_json(text, &a.value),
+                        &address,
+                        span_line(text, a.span()),
+                        &lines,
+                        out,
+                    );
+                    out[first..]
+                        .iter_mut()
+                        .for_each(|g| g.holder = Some(address.clone()));
+                    let src = source(text, a.value.span());
+                    if src.trim_start().starts_with("data.") {
+                        links.push(Link {
+                            from: reference(src),
+                            to: address.clone(),
+                        });
+                    }
+                }
             }
         }
         ("resource", t)
@@ -544,6 +707,7 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>) {
                     resources: Vec::new(),
                     condition: condition.clone(),
                     principals: principals.clone(),
+                    holder: None,
                 });
             }
         }
@@ -557,6 +721,7 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>) {
                     resources: attr_strings(text, b, "scope"),
                     condition: None,
                     principals: Vec::new(),
+                    holder: attr(b, "principal_id").map(|a| reference(source(text, a.value.span()))),
                 });
             }
         }
@@ -569,6 +734,66 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>) {
 pub fn structured(doc: &Node) -> Vec<Grant> {
     let mut out = Vec::new();
     collect(doc, "", &mut out, 0);
+    // CloudFormation: a grant under `Resources.<Name>` is held by that resource (a role, or
+    // a policy that `structured_links` joins to its roles).
+    for g in &mut out {
+        if let Some(rest) = g.address.strip_prefix("Resources.") {
+            let name = rest.split(['.', ' ']).next().unwrap_or(rest);
+            g.holder = Some(name.to_string());
+        }
+    }
+    out
+}
+
+/// CloudFormation `AWS::IAM::Policy`/`ManagedPolicy` resources and the roles, users and
+/// groups they name (`Roles: [!Ref Trainer]`), and roles' `ManagedPolicyArns` that
+/// reference a policy of the template.
+pub fn structured_links(doc: &Node) -> Vec<Link> {
+    let mut out = Vec::new();
+    let Some(Node {
+        value: Value::Map(resources),
+        ..
+    }) = doc.get("Resources")
+    else {
+        return out;
+    };
+    // `!Ref X` is read as the scalar `X`; the JSON form is `{"Ref": "X"}`.
+    let name_of = |n: &Node| {
+        n.as_str()
+            .map(str::to_string)
+            .or_else(|| n.get("Ref").and_then(Node::as_str).map(str::to_string))
+    };
+    for (k, r) in resources {
+        let props = r.get("Properties");
+        for key in ["Roles", "Users", "Groups"] {
+            if let Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) = props.and_then(|p| p.get(key))
+            {
+                for item in items.iter().filter_map(name_of) {
+                    out.push(Link {
+                        from: k.text.clone(),
+                        to: item,
+                    });
+                }
+            }
+        }
+        if let Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) = props.and_then(|p| p.get("ManagedPolicyArns"))
+        {
+            for item in items.iter().filter_map(name_of) {
+                if !item.starts_with("arn:") {
+                    out.push(Link {
+                        from: item,
+                        to: k.text.clone(),
+                    });
+                }
+            }
+        }
+    }
     out
 }
 
@@ -616,7 +841,7 @@ fn collect(n: &Node, path: &str, out: &mut Vec<Grant>, depth: usize) {
             } else {
                 format!("{path} ({sid})")
             };
-            statements_of(&doc, &address, s.line, &mut tmp);
+            statements_of(&doc, &address, s.line, &[], &mut tmp);
             out.extend(tmp);
         }
     }
@@ -637,6 +862,7 @@ fn collect(n: &Node, path: &str, out: &mut Vec<Grant>, depth: usize) {
                         resources: Vec::new(),
                         condition: None,
                         principals: Vec::new(),
+                        holder: None,
                     });
                 }
             }
@@ -704,6 +930,47 @@ resource "google_project_iam_member" "ml" {
 "#;
 
     #[test]
+    fn policies_are_joined_to_the_identities_holding_them() {
+        let tf = terraform(
+            r#"
+resource "aws_iam_policy" "release" {
+  policy = data.aws_iam_policy_document.release.json
+}
+resource "aws_iam_role_policy_attachment" "release" {
+  role       = aws_iam_role.ml["a"].name
+  policy_arn = aws_iam_policy.release.arn
+}
+resource "aws_iam_policy_attachment" "many" {
+  roles      = [aws_iam_role.a.name, "literal-role"]
+  policy_arn = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
+}
+resource "aws_iam_role" "r" {
+  managed_policy_arns = [aws_iam_policy.release.arn]
+  inline_policy {
+    policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }] })
+  }
+}
+"#,
+        );
+        let links: Vec<(&str, &str)> = tf
+            .links
+            .iter()
+            .map(|l| (l.from.as_str(), l.to.as_str()))
+            .collect();
+        assert_eq!(
+            links,
+            vec![
+                ("data.aws_iam_policy_document.release", "aws_iam_policy.release"),
+                ("aws_iam_policy.release", "aws_iam_role.ml"),
+                ("aws_iam_policy.release", "aws_iam_role.r"),
+            ]
+        );
+        let holders: Vec<Option<&str>> = tf.grants.iter().map(|g| g.holder.as_deref()).collect();
+        assert_eq!(holders, vec![Some("aws_iam_role.a"), Some("aws_iam_role.r")]);
+        assert_eq!(tf.grants[1].line, 16);
+    }
+
+    #[test]
     fn terraform_grants_with_lines() {
         let g = terraform(TF).grants;
         let got: Vec<(String, u32, Vec<String>)> = g
@@ -712,9 +979,15 @@ resource "google_project_iam_member" "ml" {
             .collect();
         assert_eq!(
             got[0],
-            ("aws_iam_policy.ml_training".into(), 4, vec!["sagemaker:*".into()])
+            ("aws_iam_policy.ml_training".into(), 6, vec!["sagemaker:*".into()]),
+            "a jsonencode statement is reported at its own line"
         );
         assert_eq!(got[1].0, "aws_iam_role_policy.logs");
+        assert_eq!(
+            g[1].holder.as_deref(),
+            Some("aws_iam_role.app"),
+            "heredoc policy's role"
+        );
         assert_eq!(got[1].2, vec!["s3:*".to_string()]);
         assert_eq!(
             got[2],

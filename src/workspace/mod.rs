@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod matcher;
 pub mod node;
 pub mod query;
+pub mod resources;
 pub mod walk;
 
 use std::path::PathBuf;
@@ -127,8 +128,13 @@ pub struct Workspace {
     /// Access grants from Terraform, IAM policy exports and CloudFormation, with the
     /// statement's line text.
     pub grants: Vec<(FileId, iam::Grant, String)>,
+    /// Which policy is granted to which identity (attachments, policy documents used by a
+    /// policy), for joining grants to the identity that holds them.
+    pub iam_links: Vec<(FileId, iam::Link)>,
     /// Storage buckets declared in Terraform, with their lifecycle status.
     pub buckets: Vec<(FileId, iam::Bucket, String)>,
+    /// Terraform resources and CloudFormation resources, with their names and references.
+    pub resources: Vec<(FileId, resources::Resource)>,
     pub notes: Vec<Note>,
     pub doc_kind_ids: Vec<String>,
 }

@@ -62,7 +62,9 @@ struct FileResult {
     doc: Option<(Vec<usize>, document::Document)>,
     queries: Vec<(usize, QueryMatch)>,
     grants: Vec<(super::iam::Grant, String)>,
+    links: Vec<super::iam::Link>,
     buckets: Vec<(super::iam::Bucket, String)>,
+    resources: Vec<super::resources::Resource>,
     notes: Vec<String>,
 }
 
@@ -497,7 +499,9 @@ fn process_text(
     };
     if ext == "tf" {
         let t = text();
+        r.resources = super::resources::terraform(t);
         let tf = super::iam::terraform(t);
+        r.links.extend(tf.links);
         if !(tf.grants.is_empty() && tf.buckets.is_empty()) {
             let starts = crate::text::line_starts(t);
             let line_of = |n: u32| crate::text::truncate_chars(crate::text::line_text(t, &starts, n), 400);
@@ -512,7 +516,9 @@ fn process_text(
         }
         r.notes.extend(tf.errors);
     }
-    if !wanted.is_empty() || policy_doc {
+    // CloudFormation and SAM templates declare resources (endpoints, models, buckets).
+    let cfn = structured && !is_state_or_lock(name) && super::resources::may_be_cloudformation(text());
+    if !wanted.is_empty() || policy_doc || cfn {
         let text = text();
         let docs: Result<Vec<Node>, String> = if ext == "json" {
             Node::from_json(text)
@@ -523,9 +529,13 @@ fn process_text(
         };
         match docs {
             Ok(docs) => {
+                if cfn {
+                    r.resources = super::resources::cloudformation(&docs, text);
+                }
                 let starts = crate::text::line_starts(text);
                 if policy_doc {
                     for d in &docs {
+                        r.links.extend(super::iam::structured_links(d));
                         for g in super::iam::structured(d) {
                             let line = crate::text::truncate_chars(
                                 crate::text::line_text(text, &starts, g.line),
@@ -574,7 +584,9 @@ fn assemble(
         docs: Vec::new(),
         query_matches: vec![Vec::new(); plan.queries.len()],
         grants: Vec::new(),
+        iam_links: Vec::new(),
         buckets: Vec::new(),
+        resources: Vec::new(),
         notes: Vec::new(),
         doc_kind_ids: plan.doc_kinds.iter().map(|k| k.id.clone()).collect(),
     };
@@ -610,8 +622,10 @@ fn assemble(
         }
         ws.grants
             .extend(r.grants.into_iter().map(|(g, line)| (id, g, line)));
+        ws.iam_links.extend(r.links.into_iter().map(|l| (id, l)));
         ws.buckets
             .extend(r.buckets.into_iter().map(|(b, line)| (id, b, line)));
+        ws.resources.extend(r.resources.into_iter().map(|x| (id, x)));
         for (qi, m) in r.queries {
             ws.query_matches[qi].push((id, m));
         }
