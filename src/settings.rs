@@ -1,12 +1,35 @@
 //! Command line and config file resolved into one [`Settings`]. This is the only place the
 //! clock is read: `--as-of` defaults to today's local date. Command-line values win over the
 //! config file; paths in the config file are relative to the file.
+//!
+//! How far a config file is trusted depends on where it came from:
+//!
+//! - **Named with `--config`**: the user chose it, so it is trusted like the command line;
+//!   its paths may point anywhere.
+//! - **Found at the first target's root** (`redflag.yaml`, `.redflag.yaml`): it is
+//!   repository content, as hostile as any other file in the target. It is read the way the
+//!   walker reads files — never through a symbolic link (`O_NOFOLLOW`), never blocking on a
+//!   FIFO (`O_NONBLOCK`), only a regular file (checked on the open handle), at most
+//!   [`MAX_CONFIG_SIZE`] bytes — and every path it names (`evidence:`, `controls:`,
+//!   `baseline:`) must resolve inside the target: no absolute path, no `..` out of it, no
+//!   link leading out, no special file. It may lower `max_file_size` but not raise it, and
+//!   its `params:` thresholds are bounded ([`MAX_TARGET_PARAM`]).
+//!
+//! A found config that breaks one of these rules is not obeyed, but the scan goes on: the
+//! setting (or, for an unreadable file, the whole file) is ignored, recorded for the report's
+//! notes ([`Settings::notes`]) and named in a warning on standard error, so a CI job scanning
+//! a hostile repository keeps working and its reader sees what was refused. Ignoring a setting only
+//! makes a scan stricter (fewer exclusions, waivers or known findings), never more lenient
+//! than the defaults. A config that redflag can read but not understand (invalid YAML, an
+//! unknown key, a missing evidence directory) is still an error, as it was.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
+
+use std::io::Read as _;
 
 use clap::ValueEnum as _;
 
@@ -18,6 +41,24 @@ use crate::workspace::TargetSpec;
 
 /// Default size cap: files over 5 MiB are indexed but never read.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
+
+/// Names of the config file looked for at the first target's root; the first one present
+/// (whatever it is: a link or a FIFO is refused, not skipped) is the config.
+pub const CONFIG_NAMES: [&str; 2] = ["redflag.yaml", ".redflag.yaml"];
+/// Largest config file read from a target (a real one is a few KiB).
+pub const MAX_CONFIG_SIZE: u64 = 1 << 20;
+/// Largest baseline file a config found in a target may name (about 60,000 findings).
+pub const MAX_BASELINE_SIZE: u64 = 16 << 20;
+/// Largest control file, total size and number of files of a control pack that a config
+/// found in a target may load (the built-in pack: 40 files, 150 KiB).
+const MAX_PACK_FILE: u64 = 1 << 20;
+const MAX_PACK_BYTES: u64 = 16 << 20;
+const MAX_PACK_FILES: usize = 2_000;
+/// Largest policy threshold (`params:`) a config found in a target may set: ten years in
+/// days. A threshold is a loop bound for some checks (`tabletop_quarters`).
+pub const MAX_TARGET_PARAM: u32 = 3_650;
+/// Longest value quoted in a note about a refused setting.
+const MAX_QUOTED: usize = 120;
 
 /// `redflag.yaml` / `.redflag.yaml`.
 #[derive(Debug, Default, Deserialize)]
@@ -82,6 +123,10 @@ pub struct Settings {
     pub exclude: Vec<String>,
     pub no_ignore: bool,
     pub quiet: bool,
+    /// What was refused in a config file found in the target (a link, a path out of the
+    /// target, a file over a cap), for the report's notes. Already safe to show (redacted,
+    /// control characters escaped).
+    pub notes: Vec<crate::report::NoteOut>,
 }
 
 impl Settings {
@@ -115,18 +160,25 @@ impl Settings {
             exclude: Vec::new(),
             no_ignore: false,
             quiet: true,
+            notes: Vec::new(),
         }
     }
 }
 
-/// Reads a config file; errors name the file and line.
+/// Reads a config file; errors name the file and line. For a file named on the command
+/// line (trusted); a file found in a target is read by [`resolve`] with the target's rules.
 pub fn read_config(path: &Path) -> Result<ConfigFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
+    parse_config(path, &text)
+}
+
+/// Parses a config file's text; errors name the file and line.
+fn parse_config(path: &Path, text: &str) -> Result<ConfigFile> {
     if text.trim().is_empty() {
         return Ok(ConfigFile::default());
     }
-    serde_saphyr::from_str::<ConfigFile>(&text).map_err(|e| {
+    serde_saphyr::from_str::<ConfigFile>(text).map_err(|e| {
         let line = e.location().map(|l| l.line()).unwrap_or(0);
         let msg = e.to_string();
         let first = crate::control::compile::clean_yaml_error(
@@ -176,24 +228,19 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
     }
     let as_of = resolve_as_of(args.as_of.as_deref())?;
 
-    let config_path = match &args.config {
+    let mut notes = Vec::new();
+    let (config_path, mut config, base, confined) = match &args.config {
         Some(p) => {
             if !p.is_file() {
                 bail!("config file not found: {}", p.display());
             }
-            Some(p.clone())
+            let base = p.parent().map(Path::to_path_buf).unwrap_or_default();
+            (Some(p.clone()), read_config(p)?, base, None)
         }
-        None => ["redflag.yaml", ".redflag.yaml"]
-            .iter()
-            .map(|n| paths[0].join(n))
-            .find(|p| p.is_file()),
-    };
-    let (config, base) = match &config_path {
-        Some(p) => (
-            read_config(p)?,
-            p.parent().map(Path::to_path_buf).unwrap_or_default(),
-        ),
-        None => (ConfigFile::default(), PathBuf::new()),
+        None => match discover(&paths[0], &mut notes)? {
+            Some((path, config, confined)) => (Some(path), config, paths[0].clone(), Some(confined)),
+            None => (None, ConfigFile::default(), PathBuf::new(), None),
+        },
     };
 
     let fail_on = match (args.fail_on, &config.fail_on) {
@@ -210,25 +257,60 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
             evidence_only: false,
         })
         .collect();
-    let evidence: Vec<PathBuf> = args
+    // (where to read, how to display it)
+    let mut evidence: Vec<(PathBuf, String)> = args
         .evidence
         .iter()
-        .cloned()
-        .chain(config.evidence.iter().map(|p| base.join(p)))
+        .map(|e| (e.clone(), display_path(e)))
         .collect();
-    for e in evidence {
-        if !e.is_dir() {
-            bail!("evidence directory not found: {}", e.display());
+    for e in &config.evidence {
+        match &confined {
+            None => evidence.push((base.join(e), display_path(&base.join(e)))),
+            Some(c) => match c.reach(e) {
+                Reach::Inside(real) => evidence.push((real, c.shown_path(e))),
+                Reach::Missing => evidence.push((c.root.join(e), c.shown_path(e))),
+                Reach::Refused(why) => notes.push(c.refused("evidence", e, &why)),
+            },
+        }
+    }
+    for (root, display) in evidence {
+        if !root.is_dir() {
+            bail!("evidence directory not found: {display}");
         }
         targets.push(TargetSpec {
-            display: display_path(&e),
-            root: e,
+            display,
+            root,
             evidence_only: true,
         });
     }
 
     let mut dirs = args.controls.clone();
-    dirs.extend(config.controls.iter().map(|p| base.join(p)));
+    for d in &config.controls {
+        match &confined {
+            None => dirs.push(base.join(d)),
+            Some(c) => match c.reach(d) {
+                Reach::Inside(real) => match check_pack(&real) {
+                    Ok(()) => dirs.push(real),
+                    Err(why) => notes.push(c.refused("controls", d, &why)),
+                },
+                // The loader says the directory does not exist.
+                Reach::Missing => dirs.push(c.root.join(d)),
+                Reach::Refused(why) => notes.push(c.refused("controls", d, &why)),
+            },
+        }
+    }
+    if let Some(c) = &confined {
+        config.params.retain(|name, v| {
+            let keep = *v <= MAX_TARGET_PARAM;
+            if !keep {
+                notes.push(c.note(&format!(
+                    "`params: {name}: {v}` not used: a config file found in the target may set a \
+                     threshold of at most {MAX_TARGET_PARAM} (name it with --config to trust it)"
+                )));
+            }
+            keep
+        });
+    }
     let documents = config
         .documents
         .into_iter()
@@ -273,22 +355,61 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
     let config_name = config_path
         .as_ref()
         .map_or_else(|| "config".to_string(), |p| p.display().to_string());
+    if confined.is_some() {
+        // Shown in every report format: made safe like any other text from the target.
+        for w in &mut config.waivers {
+            for text in [&mut w.reason, &mut w.owner].into_iter().flatten() {
+                *text = crate::text::shown(text);
+            }
+        }
+    }
     let mut waivers = Vec::new();
     for (i, w) in config.waivers.iter().enumerate() {
         waivers.push(w.compile(i).map_err(|e| anyhow::anyhow!("{config_name}: {e}"))?);
     }
-    let baseline_path = args
-        .baseline
-        .clone()
-        .or_else(|| config.baseline.as_ref().map(|p| base.join(p)));
-    let baseline = match &baseline_path {
-        Some(p) => Some(crate::policy::Baseline::read(p).map_err(|e| anyhow::anyhow!(e))?),
-        None => None,
+    let baseline = match (&args.baseline, &config.baseline, &confined) {
+        (Some(p), _, _) => Some(read_baseline(p)?),
+        (None, Some(p), None) => Some(read_baseline(&base.join(p))?),
+        (None, Some(p), Some(c)) => match c.reach(p) {
+            Reach::Inside(real) => match read_untrusted(&real, MAX_BASELINE_SIZE) {
+                Ok(bytes) => Some(parse_baseline(
+                    &c.shown_path(p),
+                    &String::from_utf8_lossy(&bytes),
+                )?),
+                Err(why) => {
+                    notes.push(c.refused("baseline", p, &why));
+                    None
+                }
+            },
+            Reach::Missing => bail!("cannot read baseline {}: not found", c.shown_path(p)),
+            Reach::Refused(why) => {
+                notes.push(c.refused("baseline", p, &why));
+                None
+            }
+        },
+        (None, None, _) => None,
     };
     let fail_on_score = args.fail_on_score.or(config.fail_on_score);
     if let Some(s) = fail_on_score {
         if !(0.0..=100.0).contains(&s) {
             bail!("--fail-on-score must be between 0 and 100, found {s}");
+        }
+    }
+    let max_file_size = match (args.max_file_size, config.max_file_size, &confined) {
+        (Some(n), _, _) => n,
+        (None, Some(n), Some(c)) if n > DEFAULT_MAX_FILE_SIZE => {
+            notes.push(c.note(&format!(
+                "`max_file_size: {n}` not used: a config file found in the target may lower the \
+                 size cap but not raise it above the default {DEFAULT_MAX_FILE_SIZE} (use \
+                 --max-file-size, or name the file with --config to trust it)"
+            )));
+            DEFAULT_MAX_FILE_SIZE
+        }
+        (None, n, _) => n.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+    };
+    if !args.quiet {
+        for n in &notes {
+            eprintln!("warning: {}/{}: {}", n.target, n.path, n.message);
         }
     }
     let policy = crate::policy::Policy {
@@ -311,14 +432,48 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         only,
         skip,
         threads,
-        max_file_size: args
-            .max_file_size
-            .or(config.max_file_size)
-            .unwrap_or(DEFAULT_MAX_FILE_SIZE),
+        max_file_size,
         exclude: config.exclude,
         no_ignore: args.no_ignore,
         quiet: args.quiet,
+        notes,
     })
+}
+
+/// Reads a baseline named on the command line or by a trusted config file.
+fn read_baseline(p: &Path) -> Result<crate::policy::Baseline> {
+    crate::policy::Baseline::read(p).map_err(|e| anyhow::anyhow!(e))
+}
+
+/// Finds the config file at the target root and reads it with the target's rules. A file
+/// that is not a regular file, or is over [`MAX_CONFIG_SIZE`], is not used (a note says
+/// why); one that is read but invalid is an error.
+fn discover(
+    root: &Path,
+    notes: &mut Vec<crate::report::NoteOut>,
+) -> Result<Option<(PathBuf, ConfigFile, Confined)>> {
+    for name in CONFIG_NAMES {
+        let path = root.join(name);
+        match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            _ => {}
+        }
+        let confined = Confined::new(root, name)?;
+        let bytes = match read_untrusted(&path, MAX_CONFIG_SIZE) {
+            Ok(b) => b,
+            Err(why) => {
+                notes.push(confined.note(&format!("config file not used: {why}")));
+                return Ok(None);
+            }
+        };
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("cannot read config file {}: not UTF-8 text", path.display()))?;
+        // The parser's message may quote the file: made safe to show.
+        let config =
+            parse_config(&path, &text).map_err(|e| anyhow::anyhow!(crate::text::shown(&e.to_string())))?;
+        return Ok(Some((path, config, confined)));
+    }
+    Ok(None)
 }
 
 /// The path as the user wrote it, with `/` separators and no trailing slash.
@@ -343,4 +498,365 @@ pub fn selected(id: &str, red_flag: Option<u8>, only: &[String], skip: &[String]
                 .is_some_and(|n| Some(n) == red_flag)
     };
     (only.is_empty() || only.iter().any(matches)) && !skip.iter().any(matches)
+}
+
+/// A config file found in a target, and the target it is confined to.
+struct Confined {
+    /// The target root, canonical: every path the config names must resolve under it.
+    real: PathBuf,
+    /// The target root as given, for display (`repo/policies`).
+    root: PathBuf,
+    /// The target as the report displays it.
+    target: String,
+    /// The config file's path relative to the target (`redflag.yaml`).
+    name: String,
+}
+
+/// Where a path named by a config found in a target leads.
+enum Reach {
+    /// Inside the target: the canonical path.
+    Inside(PathBuf),
+    /// Lexically inside the target, but nothing is there (or a dangling link).
+    Missing,
+    /// Refused, and why.
+    Refused(String),
+}
+
+impl Confined {
+    fn new(root: &Path, name: &str) -> Result<Self> {
+        let real = root
+            .canonicalize()
+            .with_context(|| format!("cannot resolve {}", root.display()))?;
+        Ok(Self {
+            real,
+            root: root.to_path_buf(),
+            target: display_path(root),
+            name: name.to_string(),
+        })
+    }
+
+    /// A note about this config file, made safe to show.
+    fn note(&self, message: &str) -> crate::report::NoteOut {
+        crate::report::NoteOut {
+            target: self.target.clone(),
+            path: self.name.clone(),
+            message: crate::text::shown(message),
+        }
+    }
+
+    /// A note saying a setting was ignored, quoting its value (shortened).
+    fn refused(&self, setting: &str, value: &Path, why: &str) -> crate::report::NoteOut {
+        let value = crate::text::truncate_chars(&value.to_string_lossy(), MAX_QUOTED);
+        self.note(&format!(
+            "`{setting}: {value}` not used: {why} (name the config file with --config to trust it, \
+             or pass the path on the command line)"
+        ))
+    }
+
+    /// Resolves a path the config names: relative, not out of the target through `..`, and
+    /// after following links still under the target's canonical root.
+    fn reach(&self, p: &Path) -> Reach {
+        use std::path::Component;
+        let mut depth = 0usize;
+        for c in p.components() {
+            match c {
+                Component::Prefix(_) | Component::RootDir => {
+                    return Reach::Refused(
+                        "an absolute path (a config file found in the target may only name paths \
+                         inside it)"
+                            .into(),
+                    );
+                }
+                Component::CurDir => {}
+                Component::ParentDir => match depth.checked_sub(1) {
+                    Some(d) => depth = d,
+                    None => return Reach::Refused("`..` leads out of the target".into()),
+                },
+                Component::Normal(_) => depth += 1,
+            }
+        }
+        match self.real.join(p).canonicalize() {
+            Ok(c) if c.starts_with(&self.real) => Reach::Inside(c),
+            Ok(_) => Reach::Refused("a symbolic link leads out of the target".into()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Reach::Missing,
+            Err(e) => Reach::Refused(format!("cannot be resolved: {e}")),
+        }
+    }
+
+    /// The path as the user would write it (`repo/policies`), made safe to show: for
+    /// messages and the report.
+    fn shown_path(&self, p: &Path) -> String {
+        crate::text::shown(&display_path(&self.root.join(p)))
+    }
+}
+
+/// What a directory entry is, in words, when it is not a regular file.
+fn not_regular(ft: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if ft.is_symlink() {
+        "a symbolic link (not followed)"
+    } else if ft.is_dir() {
+        "a directory, not a file"
+    } else if ft.is_fifo() {
+        "a FIFO (special file, never opened)"
+    } else if ft.is_socket() {
+        "a socket (special file, never opened)"
+    } else if ft.is_char_device() || ft.is_block_device() {
+        "a device (special file, never opened)"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Reads a file a target controls the way the walker does: its directory entry must be a
+/// regular file (a link, FIFO, socket or device is never opened); it is opened with
+/// `O_NOFOLLOW | O_NONBLOCK` and checked again on the open handle, so one swapped for a link
+/// or a FIFO meanwhile is refused rather than followed or waited on; at most `cap` bytes
+/// are read. The error says why, in words fit for a note.
+fn read_untrusted(path: &Path, cap: u64) -> std::result::Result<Vec<u8>, String> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let meta = std::fs::symlink_metadata(path).map_err(|e| format!("cannot read it: {e}"))?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()).to_string());
+    }
+    let too_large = |n: u64| format!("{n} bytes, over the {cap}-byte limit");
+    if meta.len() > cap {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => "a symbolic link (not followed)".to_string(),
+            _ => format!("cannot open it: {e}"),
+        })?;
+    let meta = file.metadata().map_err(|e| format!("cannot read it: {e}"))?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()).to_string());
+    }
+    if meta.len() > cap {
+        return Err(too_large(meta.len()));
+    }
+    let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    if buf.len() as u64 > cap {
+        return Err(too_large(buf.len() as u64));
+    }
+    Ok(buf)
+}
+
+/// Checks a control pack named by a config found in a target before the loader reads it:
+/// the files the loader would read (`*.yaml`/`*.yml` regular files, and those under
+/// `catalog/` directories) are few and small. Links and special files are skipped by the
+/// loader, so they are skipped here.
+fn check_pack(dir: &Path) -> std::result::Result<(), String> {
+    let (mut files, mut bytes) = (0usize, 0u64);
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        // An unreadable directory is reported by the loader.
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(ft) = entry.file_type() else { continue };
+            let path = entry.path();
+            if ft.is_dir() && path.file_name().is_some_and(|n| n == "catalog") {
+                stack.push(path);
+                continue;
+            }
+            let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+            if !ft.is_file() || !is_yaml {
+                continue;
+            }
+            let len = entry.metadata().map_or(0, |m| m.len());
+            let rel = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+            if len > MAX_PACK_FILE {
+                return Err(format!(
+                    "{rel} is {len} bytes, over the {MAX_PACK_FILE}-byte limit for a control file"
+                ));
+            }
+            files += 1;
+            bytes += len;
+            if files > MAX_PACK_FILES {
+                return Err(format!("more than {MAX_PACK_FILES} control files"));
+            }
+            if bytes > MAX_PACK_BYTES {
+                return Err(format!("more than {MAX_PACK_BYTES} bytes of control files"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parses a baseline file found through the target's config (as
+/// [`crate::policy::Baseline::read`] does for a file named on the command line), after
+/// [`read_untrusted`] read it. `policy::baseline` has no parser from text, so the file
+/// format (version 1) is mirrored here.
+fn parse_baseline(source: &str, text: &str) -> Result<crate::policy::Baseline> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        redflag_baseline: u32,
+        findings: Vec<crate::policy::baseline::Entry>,
+    }
+    let file: File = serde_json::from_str(text).map_err(|e| {
+        let message = format!("{source}:{}: invalid baseline: {e}", e.line());
+        // serde's message may quote the file: made safe to show.
+        anyhow::anyhow!(crate::text::shown(&message))
+    })?;
+    if file.redflag_baseline != 1 {
+        bail!("{source}: unsupported baseline version {}", file.redflag_baseline);
+    }
+    // Fixed entries are shown in reports: made safe like any other text from the target.
+    let entries = file
+        .findings
+        .into_iter()
+        .map(|e| crate::policy::baseline::Entry {
+            fingerprint: crate::text::shown(&e.fingerprint),
+            control_id: crate::text::shown(&e.control_id),
+            path: crate::text::shown(&e.path),
+            message: crate::text::shown(&e.message),
+            first_seen: crate::text::shown(&e.first_seen),
+            expires: e.expires.as_deref().map(crate::text::shown),
+        })
+        .collect();
+    Ok(crate::policy::Baseline {
+        source: source.to_string(),
+        entries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    fn scan_args(argv: &[&str]) -> ScanArgs {
+        let mut full = vec!["redflag", "scan"];
+        full.extend_from_slice(argv);
+        match crate::cli::Cli::try_parse_from(full).unwrap().command {
+            crate::cli::Command::Scan(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    fn write(root: &Path, rel: &str, text: &str) -> PathBuf {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn paths_named_by_a_found_config_stay_in_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        write(&root, "docs/a.md", "a");
+        std::fs::create_dir_all(dir.path().join("outside")).unwrap();
+        std::os::unix::fs::symlink("/etc", root.join("etc")).unwrap();
+        std::os::unix::fs::symlink("../docs", root.join("docs/self")).unwrap();
+        let c = Confined::new(&root, "redflag.yaml").unwrap();
+        let real = root.canonicalize().unwrap();
+        let refused = |p: &str| matches!(c.reach(Path::new(p)), Reach::Refused(_));
+        assert!(refused("/etc"));
+        assert!(refused("../outside"));
+        assert!(refused("docs/../../outside"));
+        assert!(refused("etc"), "a link out of the target");
+        assert!(refused("etc/ssl"));
+        assert!(matches!(c.reach(Path::new("docs/../docs")), Reach::Inside(p) if p == real.join("docs")));
+        assert!(matches!(c.reach(Path::new("docs/self")), Reach::Inside(p) if p == real.join("docs")));
+        assert!(matches!(c.reach(Path::new(".")), Reach::Inside(p) if p == real));
+        assert!(matches!(c.reach(Path::new("nothing/here")), Reach::Missing));
+    }
+
+    #[test]
+    fn files_of_a_target_are_read_without_following_or_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let file = write(d, "f.yaml", "fail_on: high\n");
+        assert_eq!(read_untrusted(&file, 100).unwrap(), b"fail_on: high\n");
+        assert!(read_untrusted(&file, 4)
+            .unwrap_err()
+            .contains("over the 4-byte limit"));
+        std::os::unix::fs::symlink(&file, d.join("link.yaml")).unwrap();
+        assert!(read_untrusted(&d.join("link.yaml"), 100)
+            .unwrap_err()
+            .contains("symbolic link"));
+        let fifo = std::ffi::CString::new(d.join("fifo").as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+        assert!(read_untrusted(&d.join("fifo"), 100).unwrap_err().contains("FIFO"));
+        assert!(read_untrusted(Path::new("/dev/zero"), 100)
+            .unwrap_err()
+            .contains("device"));
+        assert!(read_untrusted(d, 100).unwrap_err().contains("directory"));
+        assert!(read_untrusted(&d.join("missing"), 100)
+            .unwrap_err()
+            .contains("cannot read"));
+    }
+
+    #[test]
+    fn a_refused_setting_is_a_note_and_the_rest_is_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        write(&root, "policies/p.md", "# P\n");
+        write(
+            &root,
+            "redflag.yaml",
+            "fail_on: high\nevidence: [policies, /etc]\nbaseline: ../b.json\nmax_file_size: 1000\n",
+        );
+        let s = resolve(&scan_args(&["-q", root.to_str().unwrap()])).unwrap();
+        assert_eq!(s.fail_on, Some(Severity::High));
+        assert_eq!(s.max_file_size, 1000, "lowering the cap is allowed");
+        assert_eq!(s.targets.len(), 2);
+        assert!(s.targets[1].evidence_only);
+        assert!(s.policy.baseline.is_none());
+        assert_eq!(s.notes.len(), 2, "{:?}", s.notes);
+        for n in &s.notes {
+            assert_eq!(n.path, "redflag.yaml");
+            assert_eq!(n.target, display_path(&root));
+        }
+        assert!(s.notes[0].message.contains("`evidence: /etc` not used"));
+        assert!(s.notes[1].message.contains("`baseline: ../b.json` not used"));
+    }
+
+    #[test]
+    fn a_config_named_on_the_command_line_is_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(&root).unwrap();
+        write(dir.path(), "policies/p.md", "# P\n");
+        write(
+            dir.path(),
+            "b.json",
+            "{\"redflag_baseline\": 1, \"findings\": []}",
+        );
+        let cfg = write(
+            &root,
+            "redflag.yaml",
+            "evidence: [../policies]\nbaseline: ../b.json\nmax_file_size: 99999999\n",
+        );
+        let s = resolve(&scan_args(&[
+            "-q",
+            "--config",
+            cfg.to_str().unwrap(),
+            root.to_str().unwrap(),
+        ]))
+        .unwrap();
+        assert!(s.notes.is_empty(), "{:?}", s.notes);
+        assert_eq!(s.targets.len(), 2);
+        assert!(s.policy.baseline.is_some());
+        assert_eq!(s.max_file_size, 99_999_999);
+    }
+
+    #[test]
+    fn an_invalid_config_found_in_the_target_is_still_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), ".redflag.yaml", "fail_on: [\n");
+        let e = resolve(&scan_args(&["-q", dir.path().to_str().unwrap()])).unwrap_err();
+        assert!(e.to_string().contains(".redflag.yaml:"), "{e}");
+    }
 }

@@ -600,68 +600,134 @@ fn files_changing_during_the_scan() {
 }
 
 /// The repository's own config file (`redflag.yaml` at the target root) is repository
-/// content: it must not make the scan read outside the target, follow a link, block, or
-/// exhaust memory.
+/// content: it must not make the scan read outside the target, follow a link, open a
+/// special file, block, or exhaust memory. What it asks for beyond that is not obeyed, and
+/// the scan goes on (exit 0) with a warning saying what was refused.
 #[test]
-#[ignore = "needs the config hardening in src/settings.rs described in SECURITY.md (Known limitations)"]
 fn a_hostile_config_file_in_the_target_is_contained() {
     let dir = tempfile::tempdir().unwrap();
-    // (what, how to make it, whether refusing the config with exit 2 is acceptable: a link
-    // or a FIFO must simply not be followed or opened).
-    type Case<'a> = (&'a str, &'a dyn Fn(&Path), bool);
+    write(
+        dir.path(),
+        "outside.json",
+        "{\"redflag_baseline\": 1, \"findings\": []}\n",
+    );
+    write(dir.path(), "outside-pack/RF9-X.yaml", "not: a control\n");
+    // (what, how to make it, fragments the warning about the config must contain).
+    type Case<'a> = (&'a str, &'a dyn Fn(&Path), &'a [&'a str]);
     let cases: &[Case] = &[
         (
             "config linked to /etc/passwd",
             &|r| symlink(r, "redflag.yaml", "/etc/passwd"),
-            false,
+            &["redflag.yaml", "config file not used", "symbolic link"],
         ),
         (
-            "baseline: /dev/zero",
-            &|r| drop(write(r, "redflag.yaml", "baseline: /dev/zero\n")),
-            true,
-        ),
-        (
-            "evidence outside the target",
-            &|r| drop(write(r, "redflag.yaml", "evidence: [\"/etc\", \"../..\"]\n")),
-            true,
-        ),
-        (
-            "controls outside the target",
-            &|r| drop(write(r, "redflag.yaml", "controls: [\"/etc\"]\n")),
-            true,
+            "a FIFO config",
+            &|r| drop(mkfifo(r, ".redflag.yaml")),
+            &[".redflag.yaml", "FIFO"],
         ),
         (
             "a 3 GB config",
             &|r| drop(sparse(r, "redflag.yaml", 3 << 30)),
-            true,
+            &["config file not used", "over the 1048576-byte limit"],
         ),
-        ("a FIFO config", &|r| drop(mkfifo(r, ".redflag.yaml")), false),
+        (
+            "baseline: /dev/zero",
+            &|r| drop(write(r, "redflag.yaml", "baseline: /dev/zero\n")),
+            &["`baseline: /dev/zero` not used", "absolute path"],
+        ),
+        (
+            "baseline linked to /dev/zero",
+            &|r| {
+                write(r, "redflag.yaml", "baseline: .redflag/baseline.json\n");
+                symlink(r, ".redflag/baseline.json", "/dev/zero");
+            },
+            &[
+                "`baseline: .redflag/baseline.json` not used",
+                "leads out of the target",
+            ],
+        ),
+        (
+            "baseline a FIFO in the target",
+            &|r| {
+                write(r, "redflag.yaml", "baseline: known.json\n");
+                mkfifo(r, "known.json");
+            },
+            &["`baseline: known.json` not used", "FIFO"],
+        ),
+        (
+            "baseline beside the target",
+            &|r| drop(write(r, "redflag.yaml", "baseline: ../outside.json\n")),
+            &["`baseline: ../outside.json` not used", "`..` leads out"],
+        ),
+        (
+            "evidence outside the target",
+            &|r| drop(write(r, "redflag.yaml", "evidence: [\"/etc\", \"../..\"]\n")),
+            &["`evidence: /etc` not used", "`evidence: ../..` not used"],
+        ),
+        (
+            "evidence linked out of the target",
+            &|r| {
+                write(r, "redflag.yaml", "evidence: [docs/policies]\n");
+                symlink(r, "docs/policies", "/etc");
+            },
+            &["`evidence: docs/policies` not used", "symbolic link leads out"],
+        ),
+        (
+            "controls outside the target",
+            &|r| {
+                drop(write(
+                    r,
+                    "redflag.yaml",
+                    "controls: [\"/etc\", \"../outside-pack\"]\n",
+                ))
+            },
+            &[
+                "`controls: /etc` not used",
+                "`controls: ../outside-pack` not used",
+            ],
+        ),
+        (
+            "a 3 GB control file in the target",
+            &|r| {
+                write(r, "redflag.yaml", "controls: [pack]\n");
+                sparse(r, "pack/catalog/big.yaml", 3 << 30);
+            },
+            &["`controls: pack` not used", "limit for a control file"],
+        ),
+        (
+            "max_file_size raised over a 3 GB register",
+            &|r| {
+                write(r, "redflag.yaml", "max_file_size: 100000000000\n");
+                sparse(r, "compliance/vendor-register.md", 3 << 30);
+            },
+            &["`max_file_size: 100000000000` not used"],
+        ),
+        (
+            "a threshold of four billion quarters",
+            &|r| {
+                drop(write(
+                    r,
+                    "redflag.yaml",
+                    "params:\n  tabletop_quarters: 4000000000\n",
+                ))
+            },
+            &["`params: tabletop_quarters: 4000000000` not used"],
+        ),
+        (
+            "a secret in a refused path",
+            &|r| drop(write(r, "redflag.yaml", format!("evidence: [\"/{AI_KEY}\"]\n"))),
+            &["not used", "[redacted]"],
+        ),
     ];
-    for (i, (what, make, may_refuse)) in cases.iter().enumerate() {
+    for (i, (what, make, warning)) in cases.iter().enumerate() {
         let root = dir.path().join(format!("repo{i}"));
         write(&root, "app/key.py", format!("KEY = \"{AI_KEY}\"\n"));
         make(&root);
         let mut c = redflag();
-        c.args([
-            "scan",
-            "--quiet",
-            "--as-of",
-            AS_OF,
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-        ])
-        .arg(&root);
+        c.args(["scan", "--as-of", AS_OF, "--format", "json", "--fail-on", "none"])
+            .arg(&root);
         limit_memory(&mut c, 2 << 30);
         let run = run(c, Duration::from_secs(30));
-        // Contained either way: the config is refused with a clear error (exit 2), or it is
-        // used within the target only.
-        if run.code == 2 && *may_refuse {
-            assert!(run.stderr.contains("redflag.yaml"), "{what}: {}", run.stderr);
-            assert!(!run.stderr.contains("memory"), "{what}: {}", run.stderr);
-            continue;
-        }
         assert_eq!(run.code, 0, "{what}: {}", run.stderr);
         let report = run.json();
         assert!(has_ai_key_gap(&report), "{what}");
@@ -669,6 +735,113 @@ fn a_hostile_config_file_in_the_target_is_contained() {
             report["targets"].as_array().unwrap().len() == 1,
             "{what}: scanned outside the target: {:#}",
             report["targets"]
+        );
+        assert!(report["baseline"].is_null(), "{what}: {:#}", report["baseline"]);
+        let warnings: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("warning: "))
+            .collect();
+        for w in *warning {
+            assert!(
+                warnings.iter().any(|l| l.contains(w)),
+                "{what}: no warning with `{w}`: {}",
+                run.stderr
+            );
+        }
+        assert!(!run.stderr.contains(AI_KEY_SECRET), "{what}: {}", run.stderr);
+        assert!(!run.stdout_str().contains(AI_KEY_SECRET), "{what}");
+    }
+}
+
+/// What a config file found in the target may do: name evidence, control packs and a
+/// baseline inside the target (also through a link that stays inside). And a config named
+/// with `--config` is the user's choice: its paths may lead anywhere.
+#[test]
+fn a_config_file_may_name_paths_inside_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    write(&root, "app/key.py", format!("KEY = \"{AI_KEY}\"\n"));
+    write(&root, "policies/README.md", "# Policies\n");
+    symlink(&root, "docs/policies", "../policies");
+    write(&root, "pack/.keep", "");
+    write(
+        &root,
+        ".redflag/baseline.json",
+        "{\"redflag_baseline\": 1, \"findings\": []}\n",
+    );
+    write(
+        &root,
+        "redflag.yaml",
+        "evidence: [docs/policies]\ncontrols: [pack]\nbaseline: .redflag/baseline.json\nmax_file_size: 1000000\n",
+    );
+    let scan_json = |extra: &[&str]| {
+        let mut c = redflag();
+        c.args(["scan", "--as-of", AS_OF, "--format", "json", "--fail-on", "none"])
+            .args(extra)
+            .arg(&root);
+        let run = run(c, Duration::from_secs(30));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+        run.json()
+    };
+    let report = scan_json(&[]);
+    let targets = report["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 2, "{targets:#?}");
+    assert_eq!(targets[1]["role"], "evidence");
+    assert!(
+        targets[1]["path"].as_str().unwrap().ends_with("docs/policies"),
+        "{targets:#?}"
+    );
+    assert!(
+        !report["baseline"].is_null(),
+        "the baseline inside the target is used"
+    );
+    assert!(has_ai_key_gap(&report));
+
+    // The same paths out of the target, in a config the user names: trusted.
+    let elsewhere = write(dir.path(), "elsewhere/policy.md", "# Policy\n");
+    let cfg = write(
+        dir.path(),
+        "trusted/redflag.yaml",
+        format!(
+            "evidence: [../repo/policies, \"{}\"]\nbaseline: ../repo/.redflag/baseline.json\n",
+            elsewhere.parent().unwrap().display()
+        ),
+    );
+    let report = scan_json(&["--config", cfg.to_str().unwrap()]);
+    assert_eq!(
+        report["targets"].as_array().unwrap().len(),
+        3,
+        "{:#}",
+        report["targets"]
+    );
+}
+
+/// A refused setting of the target's config file is also a note in the report, so a CI job
+/// that reads only the JSON (or runs with `--quiet`) sees what was not obeyed.
+#[test]
+#[ignore = "needs src/app.rs `assess` to add `Settings::notes` to the report (report.notes.extend)"]
+fn a_refused_config_setting_is_a_note_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    write(&root, "app/key.py", format!("KEY = \"{AI_KEY}\"\n"));
+    write(&root, "redflag.yaml", "evidence: [/etc]\nbaseline: /dev/zero\n");
+    let run = scan(&root, "json", &[], Duration::from_secs(30));
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    let report = run.json();
+    let notes: Vec<&serde_json::Value> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["path"] == "redflag.yaml")
+        .collect();
+    for setting in ["`evidence: /etc` not used", "`baseline: /dev/zero` not used"] {
+        assert!(
+            notes
+                .iter()
+                .any(|n| n["message"].as_str().unwrap().contains(setting)),
+            "{setting}: {notes:#?}"
         );
     }
 }

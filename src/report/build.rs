@@ -1,6 +1,14 @@
 //! Evaluating the controls and assembling the [`Report`]: statuses, findings (one per failed
 //! item), fingerprints, sorting, summary, score and the exit decision — all computed here,
 //! once, so renderers never filter, count or sort.
+//!
+//! This is also where target content is made safe to print, once for every format: finding
+//! messages (they quote register cells and record titles), evidence labels and notes (they
+//! quote file content) pass through [`crate::text::shown`] — secrets redacted, control
+//! characters escaped — so no renderer has to, and none may forget. Evidence lines were
+//! already redacted when their pointer was made ([`crate::text::snippet`]). Fingerprints are
+//! computed from the checks' keys, never from the shown text, so redaction does not change
+//! them and existing baselines and waivers keep matching.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -26,7 +34,7 @@ pub fn build(controls: &[&Control], cx: &Context<'_>) -> Report {
         path: p.path.clone(),
         line: p.line,
         snippet: p.snippet.clone(),
-        label: p.label.clone(),
+        label: p.label.as_deref().map(crate::text::shown),
     };
     let mut out_controls = Vec::new();
     let mut findings: Vec<FindingOut> = Vec::new();
@@ -101,7 +109,8 @@ pub fn build(controls: &[&Control], cx: &Context<'_>) -> Report {
                 severity: control.severity,
                 tsc: control.tsc.clone(),
                 title: control.title.clone(),
-                message,
+                message: crate::text::shown(&message),
+                // From the unredacted key, as baselines written before redaction expect.
                 fingerprint: fingerprint(&control.id, &key),
                 remediation: control.remediation.clone(),
                 evidence: pointers.iter().map(pointer).collect(),
@@ -143,7 +152,7 @@ pub fn build(controls: &[&Control], cx: &Context<'_>) -> Report {
             .map(|n| NoteOut {
                 target: ws.targets[n.target as usize].display.clone(),
                 path: n.path.clone(),
-                message: n.message.clone(),
+                message: crate::text::shown(&n.message),
             })
             .collect(),
         waivers: Vec::new(),
