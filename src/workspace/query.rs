@@ -3,9 +3,14 @@
 //!
 //! A query is a set of `where` conditions, each a path into the document and an expected
 //! value; every condition must hold. Paths are dot-separated keys; `[]` steps into every
-//! element of a list (`rules[].verbs[]`). Expected values are exact text, or a regex when
-//! they start with `~`. The evidence line is the line of the `report` path (default: the
-//! first condition's path).
+//! element of a list (`rules[].verbs[]`) and `*` into every value of a map (`jobs.*`).
+//! Expected values are exact text, or a regex when they start with `~`. The evidence line
+//! is the line of the `report` path (default: the first condition's path).
+//!
+//! A `scope` path runs the conditions on each node it selects instead of on the document
+//! (each job of a CI workflow), and `group` paths label each match with the values that
+//! `query`'s `shared` compares across matches (one service account used by several
+//! workloads).
 
 use globset::GlobSet;
 use regex::Regex;
@@ -39,7 +44,12 @@ pub struct Query {
     pub files: GlobSet,
     pub conditions: Vec<(Vec<Step>, Expect)>,
     pub report: Vec<Step>,
-    pub name: Option<Vec<Step>>,
+    /// Alternatives, the first that selects a node wins (`environment.name|environment`).
+    pub name: Option<Vec<Vec<Step>>>,
+    /// Run on each node this selects (relative paths) instead of on the document.
+    pub scope: Option<Vec<Step>>,
+    /// Paths whose values, joined with `/`, label the match for grouping.
+    pub group: Vec<Vec<Step>>,
 }
 
 impl Query {
@@ -48,6 +58,11 @@ impl Query {
     /// most YAML and JSON files in a repository are never parsed at all.
     pub fn literals(&self) -> Vec<&str> {
         let mut out = Vec::new();
+        for step in self.scope.iter().flatten() {
+            if let Step::Key(k) = step {
+                out.push(k.as_str());
+            }
+        }
         for (path, expect) in &self.conditions {
             if matches!(expect, Expect::Absent) {
                 continue;
@@ -83,7 +98,10 @@ impl Query {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     Key(String),
+    /// `[]`: every element of a list.
     Each,
+    /// `*`: every value of a map.
+    AnyKey,
 }
 
 /// Parses `a.b[].c` into steps.
@@ -97,7 +115,9 @@ pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
         if key.is_empty() && !each {
             return Err(format!("empty step in path `{path}`"));
         }
-        if !key.is_empty() {
+        if key == "*" {
+            steps.push(Step::AnyKey);
+        } else if !key.is_empty() {
             steps.push(Step::Key(key.to_string()));
         }
         if each {
@@ -123,9 +143,13 @@ pub fn select<'a>(node: &'a Node, steps: &[Step], out: &mut Vec<&'a Node>) {
             }
         }
         (Step::Each, Value::Seq(items)) => items.iter().for_each(|n| select(n, rest, out)),
+        (Step::AnyKey, Value::Map(entries)) => entries.iter().for_each(|(_, n)| select(n, rest, out)),
         _ => {}
     }
 }
+
+/// Separates the values of a match's `group` (a value may hold `/`, as ARNs do).
+pub const GROUP_SEP: &str = "\u{1f}";
 
 /// A document that satisfied a query.
 #[derive(Debug, Clone)]
@@ -135,11 +159,24 @@ pub struct QueryMatch {
     pub name: String,
     /// The text of the evidence line (filled by the walk, which has the file's text).
     pub text: String,
+    /// The `group` paths' values joined with [`GROUP_SEP`] (empty without `group`).
+    pub group: String,
 }
 
 impl Query {
-    /// Evaluates the query on one document.
-    pub fn run(&self, doc: &Node) -> Option<QueryMatch> {
+    /// Evaluates the query on one document: one match at most, or one per `scope` node.
+    pub fn run(&self, doc: &Node) -> Vec<QueryMatch> {
+        match &self.scope {
+            None => self.run_on(doc).into_iter().collect(),
+            Some(scope) => {
+                let mut nodes = Vec::new();
+                select(doc, scope, &mut nodes);
+                nodes.into_iter().filter_map(|n| self.run_on(n)).collect()
+            }
+        }
+    }
+
+    fn run_on(&self, doc: &Node) -> Option<QueryMatch> {
         let mut hit_lines = Vec::with_capacity(self.conditions.len());
         for (path, expect) in &self.conditions {
             let mut nodes = Vec::new();
@@ -164,20 +201,28 @@ impl Query {
             .or_else(|| reported.first().map(|n| n.line))
             .or_else(|| hit_lines.first().copied())
             .unwrap_or(doc.line);
+        let first_value = |steps: &[Step]| {
+            let mut v = Vec::new();
+            select(doc, steps, &mut v);
+            v.first().map(|n| n.flat_text())
+        };
         let name = self
             .name
             .as_ref()
-            .and_then(|steps| {
-                let mut v = Vec::new();
-                select(doc, steps, &mut v);
-                v.first().map(|n| n.flat_text())
-            })
+            .and_then(|alts| alts.iter().find_map(|steps| first_value(steps)))
             .or_else(|| reported.first().map(|n| n.flat_text()))
             .unwrap_or_default();
+        let group = self
+            .group
+            .iter()
+            .map(|steps| first_value(steps).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(GROUP_SEP);
         Some(QueryMatch {
             line,
             name,
             text: String::new(),
+            group,
         })
     }
 }
@@ -186,6 +231,34 @@ impl Query {
 mod tests {
     use super::*;
     use crate::workspace::node::parse_yaml_stream;
+
+    #[test]
+    fn a_scope_gives_one_match_per_node_with_its_group() {
+        let text = "jobs:\n  a:\n    environment: {name: prod}\n    role: r1\n  b:\n    environment: dev\n    role: r1\n  c:\n    role: r2\n";
+        let docs = parse_yaml_stream(text).unwrap();
+        let q = Query {
+            files: globset::GlobSet::empty(),
+            conditions: vec![(parse_path("environment").unwrap(), Expect::Exists)],
+            report: parse_path("role").unwrap(),
+            name: Some(vec![
+                parse_path("environment.name").unwrap(),
+                parse_path("environment").unwrap(),
+            ]),
+            scope: Some(parse_path("jobs.*").unwrap()),
+            group: vec![parse_path("role").unwrap()],
+        };
+        let got: Vec<(u32, String, String)> = q
+            .run(&docs[0])
+            .into_iter()
+            .map(|m| (m.line, m.name, m.group))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(4, "prod".into(), "r1".into()), (7, "dev".into(), "r1".into())],
+            "job c has no environment"
+        );
+        assert!(q.literals().contains(&"jobs"), "scope keys are literals too");
+    }
 
     #[test]
     fn wildcard_verbs_are_found_at_their_line() {
@@ -198,9 +271,11 @@ mod tests {
                 (parse_path("rules[].verbs[]").unwrap(), Expect::Exact("*".into())),
             ],
             report: parse_path("rules[].verbs[]").unwrap(),
-            name: Some(parse_path("metadata.name").unwrap()),
+            name: Some(vec![parse_path("metadata.name").unwrap()]),
+            scope: None,
+            group: Vec::new(),
         };
-        let m = q.run(&docs[0]).unwrap();
+        let m = q.run(&docs[0]).pop().unwrap();
         assert_eq!(m.name, "ml-admin");
         assert_eq!(m.line, 7, "the line of the wildcard verb");
     }

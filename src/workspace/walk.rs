@@ -548,7 +548,7 @@ fn process_text(
                 for &qi in &wanted {
                     let q = &plan.queries[qi];
                     for d in &docs {
-                        if let Some(mut m) = q.run(d) {
+                        for mut m in q.run(d) {
                             m.text = crate::text::truncate_chars(
                                 crate::text::line_text(text, &starts, m.line),
                                 400,
