@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 use super::{
-    artifact, bucket, cadence, coverage, dependency, document, iam, inventory, mapped, pattern, query,
-    register, Check, Condition,
+    artifact, bucket, cadence, coverage, covered, dependency, document, iam, inventory, mapped, pattern,
+    query, register, Check, Condition,
 };
 use crate::control::catalog::Catalog;
 use crate::workspace::matcher::{self, MatcherBuilder};
@@ -39,6 +39,7 @@ pub enum ConditionSpec {
     Iam(iam::Spec),
     Mapped(mapped::Spec),
     Bucket(bucket::Spec),
+    Covered(covered::Spec),
 }
 
 /// One problem found while compiling, with the line in the control file.
@@ -281,6 +282,7 @@ impl ConditionSpec {
             ConditionSpec::Iam(s) => Condition::Check(Check::Iam(s.compile(cx)?)),
             ConditionSpec::Mapped(s) => Condition::Check(Check::Mapped(s.compile(cx)?)),
             ConditionSpec::Bucket(s) => Condition::Check(Check::Bucket(s.compile(cx)?)),
+            ConditionSpec::Covered(s) => Condition::Check(Check::Covered(s.compile(cx)?)),
         })
     }
 }

@@ -15,6 +15,7 @@ pub mod bucket;
 pub mod cadence;
 pub mod compile;
 pub mod coverage;
+pub mod covered;
 pub mod dependency;
 pub mod document;
 pub mod fields;
@@ -98,6 +99,7 @@ pub enum Check {
     Iam(iam::Iam),
     Mapped(mapped::Mapped),
     Bucket(bucket::Bucket),
+    Covered(covered::Covered),
 }
 
 /// A named, shared detector (e.g. `ai-vendor-usage`, `model-serving`).
@@ -263,6 +265,7 @@ impl Check {
             Check::Iam(c) => c.describe(),
             Check::Mapped(c) => c.describe(),
             Check::Bucket(c) => c.describe(),
+            Check::Covered(c) => c.describe(),
         }
     }
 
@@ -280,6 +283,7 @@ impl Check {
             Check::Iam(c) => c.evaluate(cx),
             Check::Mapped(c) => c.evaluate(cx),
             Check::Bucket(c) => c.evaluate(cx),
+            Check::Covered(c) => c.evaluate(cx),
         }
     }
 }

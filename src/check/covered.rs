@@ -1,0 +1,413 @@
+//! `covered`: each unit found by `sites` has evidence found by `evidence` — "every served
+//! model has drift monitoring", not "the repository mentions a drift library somewhere".
+//!
+//! Both are ordinary conditions; their items' pointers are the sites and the evidence. Sites
+//! are grouped into units by *component*: the nearest directory holding a project manifest
+//! (`pyproject.toml`, `requirements*.txt`, `package.json`, `go.mod`, `Dockerfile`,
+//! `Chart.yaml`…, configurable), or else the top-level directory. A site inside a declared
+//! resource (a Terraform `aws_sagemaker_endpoint`, a CloudFormation endpoint) is a unit of
+//! its own, named by its address. Evidence covers a unit when
+//!
+//! - it names it: the evidence sits in a declared resource whose references lead to the
+//!   unit's resource (a monitoring schedule → its job definition → the endpoint), or that
+//!   carries the unit's literal name (`endpoint_name = "churn-v3"`) — such evidence covers
+//!   only what it names;
+//! - otherwise, it lives in the same component;
+//! - or it lives at the repository root (a drift dependency in the root manifest), which
+//!   covers units in components without a manifest of their own.
+//!
+//! Each uncovered unit is one finding at its site (`path:line`).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::compile::ConditionSpec;
+use super::{CompileCx, Condition, Context, Outcome};
+use crate::evidence::{Item, Pointer, TargetId};
+use crate::workspace::resources::Resource;
+use crate::workspace::{FileId, Workspace};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// The sites that need evidence (served models, LLM calls).
+    pub sites: Box<ConditionSpec>,
+    /// The evidence (a drift library, a drift test, a managed model monitor).
+    pub evidence: Box<ConditionSpec>,
+    /// What a unit is called in messages ("served model").
+    pub label: Option<String>,
+    /// What the evidence is called in messages ("drift or output-quality monitoring").
+    pub evidence_label: Option<String>,
+    /// File-name globs that make their directory a component (default: project manifests).
+    #[serde(default)]
+    pub components: Vec<Spanned<String>>,
+}
+
+/// Files that make a directory a project of its own.
+const DEFAULT_COMPONENTS: &[&str] = &[
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "requirements*.txt",
+    "Pipfile",
+    "environment.yml",
+    "environment.yaml",
+    "conda.yml",
+    "conda.yaml",
+    "package.json",
+    "go.mod",
+    "Cargo.toml",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "Gemfile",
+    "Dockerfile",
+    "Dockerfile.*",
+    "*.dockerfile",
+    "Chart.yaml",
+    "kustomization.yaml",
+    "bentofile.yaml",
+    "MLproject",
+];
+
+#[derive(Debug)]
+pub struct Covered {
+    sites: Box<Condition>,
+    evidence: Box<Condition>,
+    components: globset::GlobSet,
+    label: String,
+    evidence_label: String,
+}
+
+impl Spec {
+    pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<Covered> {
+        let globs: Vec<String> = if self.components.is_empty() {
+            DEFAULT_COMPONENTS.iter().map(ToString::to_string).collect()
+        } else {
+            let g = cx.globs(&self.components);
+            if g.len() != self.components.len() {
+                return None;
+            }
+            g
+        };
+        let components = crate::workspace::matcher::glob_set(&globs).ok()?;
+        let sites = self.sites.compile(cx);
+        let evidence = self.evidence.compile(cx);
+        Some(Covered {
+            sites: Box::new(sites?),
+            evidence: Box::new(evidence?),
+            components,
+            label: self.label.clone().unwrap_or_else(|| "site".into()),
+            evidence_label: self.evidence_label.clone().unwrap_or_else(|| "evidence".into()),
+        })
+    }
+}
+
+/// The component a file belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Component {
+    target: TargetId,
+    /// Directory relative to the target root; empty for the root.
+    dir: String,
+    /// True when the directory holds a manifest (not the top-level fallback).
+    manifest: bool,
+}
+
+impl Component {
+    fn shown(&self) -> String {
+        if self.dir.is_empty() {
+            "the repository root".to_string()
+        } else {
+            format!("{}/", self.dir)
+        }
+    }
+}
+
+struct Components {
+    dirs: HashSet<(TargetId, String)>,
+}
+
+impl Components {
+    fn new(ws: &Workspace, globs: &globset::GlobSet) -> Self {
+        let dirs = ws
+            .files
+            .iter()
+            .filter(|f| !ws.targets[f.target as usize].evidence_only && globs.is_match(&f.path))
+            .map(|f| (f.target, parent(&f.path).to_string()))
+            .collect();
+        Self { dirs }
+    }
+
+    fn of(&self, target: TargetId, path: &str) -> Component {
+        let mut dir = parent(path);
+        loop {
+            if self.dirs.contains(&(target, dir.to_string())) {
+                return Component {
+                    target,
+                    dir: dir.to_string(),
+                    manifest: true,
+                };
+            }
+            if dir.is_empty() {
+                break;
+            }
+            dir = parent(dir);
+        }
+        let top = path.split_once('/').map_or("", |(d, _)| d);
+        Component {
+            target,
+            dir: top.to_string(),
+            manifest: false,
+        }
+    }
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// The file a pointer is in.
+fn file_id(ws: &Workspace, p: &Pointer) -> Option<FileId> {
+    ws.files
+        .binary_search_by(|f| (f.target, f.path.as_str()).cmp(&(p.target, p.path.as_str())))
+        .ok()
+        .and_then(|i| FileId::try_from(i).ok())
+}
+
+/// The innermost declared resource of `file` containing `line`.
+fn resource_at(ws: &Workspace, file: FileId, line: Option<u32>) -> Option<&Resource> {
+    let line = line?;
+    let start = ws.resources.partition_point(|(f, _)| *f < file);
+    ws.resources[start..]
+        .iter()
+        .take_while(|(f, _)| *f == file)
+        .map(|(_, r)| r)
+        .filter(|r| r.contains(line))
+        .min_by_key(|r| r.end_line - r.line)
+}
+
+/// The names a declared resource is known by: its literal `name` (Terraform) or
+/// `<Type>Name` (CloudFormation `EndpointName`).
+fn identity(r: &Resource) -> Vec<String> {
+    let short = r.rtype.rsplit("::").next().unwrap_or("");
+    let typed = format!("{short}Name");
+    r.literal(&["name", &typed])
+        .map(|s| vec![s.to_string()])
+        .unwrap_or_default()
+}
+
+/// A unit's key: its component and, for a declared resource, its address.
+type UnitKey = (Component, Option<String>);
+
+struct Unit {
+    /// Literal names of the unit's resource.
+    names: Vec<String>,
+    sites: Vec<(bool, Pointer)>,
+    covered_by: Option<Pointer>,
+}
+
+impl Covered {
+    /// What this check evaluates, in words (for `explain`).
+    pub fn describe(&self) -> String {
+        format!(
+            "each {} ({}) has {} ({}) in its component (the nearest directory with a project manifest, else the top-level directory), in a resource that names it, or at the repository root",
+            self.label,
+            super::describe(&self.sites),
+            self.evidence_label,
+            super::describe(&self.evidence)
+        )
+    }
+
+    pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
+        let ws = cx.ws;
+        let sites = self.sites.evaluate(cx);
+        if !sites.holds {
+            return Outcome {
+                holds: true,
+                ..Outcome::default()
+            };
+        }
+        let comps = Components::new(ws, &self.components);
+        let mut units: BTreeMap<UnitKey, Unit> = BTreeMap::new();
+        let mut seen = BTreeSet::new();
+        for p in sites.passed.iter().flat_map(|i| i.pointers.iter()) {
+            if !seen.insert((p.target, p.path.clone(), p.line)) {
+                continue;
+            }
+            let Some(file) = file_id(ws, p) else { continue };
+            let comp = comps.of(p.target, &p.path);
+            let res = resource_at(ws, file, p.line);
+            let key = (comp, res.map(|r| r.address.clone()));
+            let is_manifest = self.components.is_match(&p.path);
+            let unit = units.entry(key).or_insert_with(|| Unit {
+                names: res.map(identity).unwrap_or_default(),
+                sites: Vec::new(),
+                covered_by: None,
+            });
+            let mut p = p.clone();
+            if let Some(r) = res {
+                // The resource's first line is the site; the label says which it is.
+                if p.line != Some(r.line) {
+                    p = ws
+                        .pointer(file, r.line, &r.text)
+                        .labelled(p.label.clone().unwrap_or_default());
+                }
+            }
+            unit.sites.push((is_manifest, p));
+        }
+
+        let evidence = self.evidence.evaluate(cx);
+        let mut ev_seen = BTreeSet::new();
+        let ev_pointers: Vec<&Pointer> = if evidence.holds {
+            evidence
+                .passed
+                .iter()
+                .flat_map(|i| i.pointers.iter())
+                .filter(|p| ev_seen.insert((p.target, p.path.clone(), p.line)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for p in ev_pointers {
+            let comp = comps.of(p.target, &p.path);
+            let named = file_id(ws, p)
+                .and_then(|f| resource_at(ws, f, p.line))
+                .map(|r| self.named_units(ws, p.target, r, &units))
+                .unwrap_or_default();
+            let covers: Vec<UnitKey> = if named.is_empty() {
+                units
+                    .keys()
+                    .filter(|(c, _)| {
+                        c.target == comp.target && (c.dir == comp.dir || (comp.dir.is_empty() && !c.manifest))
+                    })
+                    .cloned()
+                    .collect()
+            } else {
+                named
+            };
+            for k in covers {
+                if let Some(u) = units.get_mut(&k) {
+                    u.covered_by.get_or_insert_with(|| p.clone());
+                }
+            }
+        }
+
+        let mut passed = Vec::new();
+        let mut failed = Vec::new();
+        for ((comp, address), mut unit) in units {
+            // Code before manifests, then by place: the first is the unit's site.
+            unit.sites.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            let what = match &address {
+                Some(a) => match unit.names.first() {
+                    Some(n) => format!("{} {a} ({n})", self.label),
+                    None => format!("{} {a}", self.label),
+                },
+                None => format!("{} in {}", self.label, comp.shown()),
+            };
+            let key = format!("{}|{}", comp.dir, address.as_deref().unwrap_or(""));
+            match unit.covered_by {
+                Some(ev) => passed.push(Item::new(
+                    format!("{what} is covered by {} at {}", self.evidence_label, loc(&ev)),
+                    format!("covered:{key}"),
+                    vec![ev],
+                )),
+                None => {
+                    let why = match &address {
+                        Some(_) => format!("none names it, and none in {} covers it", comp.shown()),
+                        None if comp.manifest || comp.dir.is_empty() => "none in its component".to_string(),
+                        None => "none in its directory or at the repository root".to_string(),
+                    };
+                    let mut what = what;
+                    if let Some(first) = what.get(..1) {
+                        what = first.to_uppercase() + &what[1..];
+                    }
+                    failed.push(Item::new(
+                        format!("{what} has no {} ({why})", self.evidence_label),
+                        format!("uncovered:{key}"),
+                        unit.sites.into_iter().map(|(_, p)| p).take(MAX_SITES).collect(),
+                    ));
+                }
+            }
+        }
+        Outcome::complete(passed, failed)
+    }
+
+    /// The units a piece of evidence inside resource `r` names: those whose resource it
+    /// reaches through references (without passing through another unit), or whose literal
+    /// name one of the reached resources carries.
+    fn named_units(
+        &self,
+        ws: &Workspace,
+        target: TargetId,
+        r: &Resource,
+        units: &BTreeMap<UnitKey, Unit>,
+    ) -> Vec<UnitKey> {
+        let unit_of = |address: &str| {
+            units
+                .keys()
+                .find(|(c, a)| c.target == target && a.as_deref() == Some(address))
+                .cloned()
+        };
+        let mut found: Vec<UnitKey> = Vec::new();
+        let mut literals: BTreeSet<&str> = BTreeSet::new();
+        let mut visited: BTreeSet<&str> = BTreeSet::new();
+        let mut queue: Vec<&Resource> = vec![r];
+        while let Some(res) = queue.pop() {
+            if !visited.insert(res.address.as_str()) || visited.len() > MAX_REACHED {
+                continue;
+            }
+            if let Some(k) = unit_of(&res.address) {
+                if !found.contains(&k) {
+                    found.push(k);
+                }
+                if !std::ptr::eq(res, r) {
+                    continue;
+                }
+            }
+            literals.extend(res.names.iter().map(|(_, v)| v.as_str()));
+            for reference in &res.refs {
+                queue.extend(
+                    ws.resources
+                        .iter()
+                        .filter(|(f, x)| ws.file(*f).target == target && x.address == *reference)
+                        .map(|(_, x)| x),
+                );
+            }
+        }
+        for (k, u) in units {
+            if k.0.target == target
+                && k.1.is_some()
+                && u.names.iter().any(|n| literals.contains(n.as_str()))
+                && !found.contains(k)
+            {
+                found.push(k.clone());
+            }
+        }
+        found
+    }
+}
+
+/// At most this many sites are listed per uncovered unit.
+const MAX_SITES: usize = 5;
+/// At most this many resources are followed from one piece of evidence.
+const MAX_REACHED: usize = 64;
+
+fn loc(p: &Pointer) -> String {
+    match p.line {
+        Some(l) => format!("{}:{l}", p.path),
+        None => p.path.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parents() {
+        assert_eq!(parent("a/b/c.py"), "a/b");
+        assert_eq!(parent("c.py"), "");
+    }
+}
