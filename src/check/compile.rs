@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 use super::{
-    artifact, bucket, cadence, coverage, covered, dependency, document, iam, inventory, mapped, pattern,
-    query, register, Check, Condition,
+    artifact, bucket, cadence, coverage, covered, dependency, document, iam, inventory, mapped, owners,
+    pattern, query, register, Check, Condition,
 };
 use crate::control::catalog::Catalog;
 use crate::workspace::matcher::{self, MatcherBuilder};
@@ -40,6 +40,7 @@ pub enum ConditionSpec {
     Mapped(mapped::Spec),
     Bucket(bucket::Spec),
     Covered(covered::Spec),
+    Owners(owners::Spec),
 }
 
 /// One problem found while compiling, with the line in the control file.
@@ -68,6 +69,20 @@ impl<'de> Deserialize<'de> for Param {
         Ok(Param {
             raw: Spanned::deserialize(d)?,
         })
+    }
+}
+
+/// The largest value a parameter may take, from what its name says it counts
+/// (`tabletop_quarters`, `soc2_report_max_age_days`), and that unit; `None` when the name
+/// says neither. A count of quarters is a loop bound (one entry per quarter in checks and
+/// the roadmap), so an absurd value from a config file or a pack would exhaust memory.
+pub fn param_limit(name: &str) -> Option<(u32, &'static str)> {
+    if name.ends_with("_quarters") {
+        Some((crate::date::MAX_QUARTERS, "quarters"))
+    } else if name.ends_with("_days") {
+        Some((crate::date::MAX_DAYS, "days"))
+    } else {
+        None
     }
 }
 
@@ -236,6 +251,24 @@ impl CompileCx<'_> {
             }
         }
     }
+
+    /// Resolves a parameter counting `unit`s (`quarters`, `days`) that must be at most
+    /// `max`, whatever it is named: a larger value is reported and `None`.
+    pub fn param_at_most(&mut self, p: &Param, max: u32, unit: &str) -> Option<u32> {
+        let v = self.param(p)?;
+        if v > max {
+            let what = match &p.raw.value {
+                ParamRaw::Name(name) => format!("`{name}` is {v} {unit}"),
+                ParamRaw::Number(_) => format!("{v} {unit}"),
+            };
+            self.error(
+                Self::line_of(&p.raw),
+                format!("{what}: at most {max} {unit} (ten years) is allowed"),
+            );
+            return None;
+        }
+        Some(v)
+    }
 }
 
 impl ConditionSpec {
@@ -283,6 +316,7 @@ impl ConditionSpec {
             ConditionSpec::Mapped(s) => Condition::Check(Check::Mapped(s.compile(cx)?)),
             ConditionSpec::Bucket(s) => Condition::Check(Check::Bucket(s.compile(cx)?)),
             ConditionSpec::Covered(s) => Condition::Check(Check::Covered(s.compile(cx)?)),
+            ConditionSpec::Owners(s) => Condition::Check(Check::Owners(s.compile(cx)?)),
         })
     }
 }

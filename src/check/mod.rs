@@ -22,6 +22,7 @@ pub mod fields;
 pub mod iam;
 pub mod inventory;
 pub mod mapped;
+pub mod owners;
 pub mod pattern;
 pub mod query;
 pub mod register;
@@ -100,6 +101,7 @@ pub enum Check {
     Mapped(mapped::Mapped),
     Bucket(bucket::Bucket),
     Covered(covered::Covered),
+    Owners(owners::Owners),
 }
 
 /// A named, shared detector (e.g. `ai-vendor-usage`, `model-serving`).
@@ -266,6 +268,7 @@ impl Check {
             Check::Mapped(c) => c.describe(),
             Check::Bucket(c) => c.describe(),
             Check::Covered(c) => c.describe(),
+            Check::Owners(c) => c.describe(),
         }
     }
 
@@ -284,6 +287,7 @@ impl Check {
             Check::Mapped(c) => c.evaluate(cx),
             Check::Bucket(c) => c.evaluate(cx),
             Check::Covered(c) => c.evaluate(cx),
+            Check::Owners(c) => c.evaluate(cx),
         }
     }
 }
