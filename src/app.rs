@@ -43,9 +43,17 @@ fn load(opts: &LoadOptions) -> Result<Loaded> {
 fn format_diags(diags: &[crate::check::compile::Diag]) -> String {
     diags
         .iter()
-        .map(|d| match d.line {
-            Some(l) => format!("  {}:{l}: {}", d.file, d.message),
-            None => format!("  {}: {}", d.file, d.message),
+        .map(|d| {
+            // A pack may come from a third party: its names and quoted text must not act on
+            // the terminal.
+            let (file, message) = (
+                crate::text::printable(&d.file),
+                crate::text::printable(&d.message),
+            );
+            match d.line {
+                Some(l) => format!("  {file}:{l}: {message}"),
+                None => format!("  {file}: {message}"),
+            }
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -314,6 +322,7 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
         .filter(|c| settings::selected(&c.id, c.red_flag, &settings.only, &settings.skip))
         .collect();
     let mut report = report::build(&selected, &cx);
+    add_setting_notes(&mut report, &settings.notes);
     let inline: Vec<InlineSuppression> = ws
         .hits(loaded.inline_suppressions)
         .iter()
@@ -329,6 +338,26 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
     }
     crate::policy::apply(&mut report, &policy, &inline, settings.as_of);
     Ok(report)
+}
+
+/// Adds what the settings refused (settings of a config file found in the target) to the
+/// report's notes, so a reader of any format — or a CI job run with `--quiet` — sees what
+/// was not obeyed. The notes stay in the walk's order (target, then path, then message)
+/// and free of duplicates, so the report is the same on every run.
+fn add_setting_notes(report: &mut report::Report, notes: &[report::NoteOut]) {
+    if notes.is_empty() {
+        return;
+    }
+    report.notes.extend(notes.iter().cloned());
+    let targets: Vec<String> = report.targets.iter().map(|t| t.path.clone()).collect();
+    let key = |n: &report::NoteOut| {
+        let target = targets.iter().position(|t| *t == n.target).unwrap_or(usize::MAX);
+        (target, n.path.clone(), n.message.clone())
+    };
+    report.notes.sort_by_cached_key(key);
+    report
+        .notes
+        .dedup_by(|a, b| a.target == b.target && a.path == b.path && a.message == b.message);
 }
 
 /// The findings of the tree at a git revision, as a baseline: each target is read with

@@ -10,6 +10,13 @@ use regex::Regex;
 
 pub use chrono::NaiveDate as Date;
 
+/// Most quarters a cadence may look back (ten years). Control parameters are bounded to it
+/// when a pack is compiled; [`Quarter::last_complete`] also stops there, so no value can
+/// make it allocate without bound.
+pub const MAX_QUARTERS: u32 = 40;
+/// Largest day count a threshold may have (ten years).
+pub const MAX_DAYS: u32 = 3_650;
+
 /// Parses a strict `YYYY-MM-DD` (the `--as-of` and config format).
 pub fn parse_iso(s: &str) -> Option<Date> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
@@ -64,9 +71,11 @@ impl Quarter {
         NaiveDate::from_ymd_opt(self.year, (self.q - 1) * 3 + 1, 1).unwrap_or_default()
     }
 
-    /// The `k` complete quarters before the quarter containing `as_of`, oldest first.
+    /// The `k` complete quarters before the quarter containing `as_of`, oldest first; at
+    /// most [`MAX_QUARTERS`] of them (compiling a pack refuses a larger `k`).
     pub fn last_complete(as_of: Date, k: u32) -> Vec<Quarter> {
-        let mut out = Vec::new();
+        let k = k.min(MAX_QUARTERS);
+        let mut out = Vec::with_capacity(k as usize);
         let mut q = Quarter::of(as_of).prev();
         for _ in 0..k {
             out.push(q);
@@ -289,5 +298,13 @@ mod tests {
         assert_eq!(names, ["2026-Q1", "2026-Q2", "2026-Q3"]);
         let qs = Quarter::last_complete(d("2026-01-15"), 2);
         assert_eq!(qs[0].to_string(), "2025-Q3");
+    }
+
+    #[test]
+    fn an_absurd_number_of_quarters_stops_at_ten_years() {
+        let qs = Quarter::last_complete(d("2026-12-01"), 4_000_000_000);
+        assert_eq!(qs.len(), MAX_QUARTERS as usize);
+        assert_eq!(qs[0].to_string(), "2016-Q4");
+        assert_eq!(qs[39].to_string(), "2026-Q3");
     }
 }

@@ -18,6 +18,7 @@ pub mod cli;
 pub mod control;
 pub mod date;
 pub mod evidence;
+pub mod fsread;
 pub mod gitread;
 pub mod init;
 pub mod policy;

@@ -7,19 +7,21 @@
 //! - **Named with `--config`**: the user chose it, so it is trusted like the command line;
 //!   its paths may point anywhere.
 //! - **Found at the first target's root** (`redflag.yaml`, `.redflag.yaml`): it is
-//!   repository content, as hostile as any other file in the target. It is read the way the
-//!   walker reads files — never through a symbolic link (`O_NOFOLLOW`), never blocking on a
-//!   FIFO (`O_NONBLOCK`), only a regular file (checked on the open handle), at most
-//!   [`MAX_CONFIG_SIZE`] bytes — and every path it names (`evidence:`, `controls:`,
-//!   `baseline:`) must resolve inside the target: no absolute path, no `..` out of it, no
-//!   link leading out, no special file. It may lower `max_file_size` but not raise it, and
-//!   its `params:` thresholds are bounded ([`MAX_TARGET_PARAM`]).
+//!   repository content, as hostile as any other file in the target. It is read with
+//!   [`crate::fsread::read_regular`], as the walker reads files — never through a symbolic
+//!   link, never blocking on a FIFO, only a regular file, at most [`MAX_CONFIG_SIZE`] bytes —
+//!   and every path it names (`evidence:`, `controls:`, `baseline:`) must resolve inside the
+//!   target: no absolute path, no `..` out of it, no link leading out, no special file. A
+//!   control pack it names must load within the loader's limits
+//!   ([`check_pack_dir`](crate::control::compile::check_pack_dir)). It may lower
+//!   `max_file_size` but not raise it, and its `params:` thresholds are bounded
+//!   ([`MAX_TARGET_PARAM`], and the compile-time limits by name).
 //!
 //! A found config that breaks one of these rules is not obeyed, but the scan goes on: the
 //! setting (or, for an unreadable file, the whole file) is ignored, recorded for the report's
 //! notes ([`Settings::notes`]) and named in a warning on standard error, so a CI job scanning
-//! a hostile repository keeps working and its reader sees what was refused. Ignoring a setting only
-//! makes a scan stricter (fewer exclusions, waivers or known findings), never more lenient
+//! a hostile repository keeps working and its reader sees what was refused. Ignoring a
+//! setting only makes a scan stricter (fewer exclusions, waivers or known findings), never more lenient
 //! than the defaults. A config that redflag can read but not understand (invalid YAML, an
 //! unknown key, a missing evidence directory) is still an error, as it was.
 
@@ -28,8 +30,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
-
-use std::io::Read as _;
 
 use clap::ValueEnum as _;
 
@@ -49,14 +49,11 @@ pub const CONFIG_NAMES: [&str; 2] = ["redflag.yaml", ".redflag.yaml"];
 pub const MAX_CONFIG_SIZE: u64 = 1 << 20;
 /// Largest baseline file a config found in a target may name (about 60,000 findings).
 pub const MAX_BASELINE_SIZE: u64 = 16 << 20;
-/// Largest control file, total size and number of files of a control pack that a config
-/// found in a target may load (the built-in pack: 40 files, 150 KiB).
-const MAX_PACK_FILE: u64 = 1 << 20;
-const MAX_PACK_BYTES: u64 = 16 << 20;
-const MAX_PACK_FILES: usize = 2_000;
 /// Largest policy threshold (`params:`) a config found in a target may set: ten years in
-/// days. A threshold is a loop bound for some checks (`tabletop_quarters`).
-pub const MAX_TARGET_PARAM: u32 = 3_650;
+/// days, and for a count of quarters (`tabletop_quarters`, a loop bound) ten years in
+/// quarters, the limit every pack is compiled with
+/// ([`param_limit`](crate::check::compile::param_limit)).
+pub const MAX_TARGET_PARAM: u32 = crate::date::MAX_DAYS;
 /// Longest value quoted in a note about a refused setting.
 const MAX_QUOTED: usize = 120;
 
@@ -289,7 +286,7 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         match &confined {
             None => dirs.push(base.join(d)),
             Some(c) => match c.reach(d) {
-                Reach::Inside(real) => match check_pack(&real) {
+                Reach::Inside(real) => match crate::control::compile::check_pack_dir(&real) {
                     Ok(()) => dirs.push(real),
                     Err(why) => notes.push(c.refused("controls", d, &why)),
                 },
@@ -301,11 +298,13 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
     }
     if let Some(c) = &confined {
         config.params.retain(|name, v| {
-            let keep = *v <= MAX_TARGET_PARAM;
+            let max = crate::check::compile::param_limit(name).map_or(MAX_TARGET_PARAM, |(m, _)| m);
+            let keep = *v <= max;
             if !keep {
+                let name = crate::text::truncate_chars(name, MAX_QUOTED);
                 notes.push(c.note(&format!(
-                    "`params: {name}: {v}` not used: a config file found in the target may set a \
-                     threshold of at most {MAX_TARGET_PARAM} (name it with --config to trust it)"
+                    "`params: {name}: {v}` not used: a config file found in the target may set this \
+                     threshold to at most {max} (name it with --config to trust it)"
                 )));
             }
             keep
@@ -371,13 +370,13 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         (Some(p), _, _) => Some(read_baseline(p)?),
         (None, Some(p), None) => Some(read_baseline(&base.join(p))?),
         (None, Some(p), Some(c)) => match c.reach(p) {
-            Reach::Inside(real) => match read_untrusted(&real, MAX_BASELINE_SIZE) {
-                Ok(bytes) => Some(parse_baseline(
-                    &c.shown_path(p),
-                    &String::from_utf8_lossy(&bytes),
-                )?),
+            Reach::Inside(real) => match crate::fsread::read_regular(&real, MAX_BASELINE_SIZE) {
+                Ok(bytes) => Some(
+                    crate::policy::Baseline::parse(&c.shown_path(p), &String::from_utf8_lossy(&bytes))
+                        .map_err(anyhow::Error::msg)?,
+                ),
                 Err(why) => {
-                    notes.push(c.refused("baseline", p, &why));
+                    notes.push(c.refused("baseline", p, &why.to_string()));
                     None
                 }
             },
@@ -459,7 +458,7 @@ fn discover(
             _ => {}
         }
         let confined = Confined::new(root, name)?;
-        let bytes = match read_untrusted(&path, MAX_CONFIG_SIZE) {
+        let bytes = match crate::fsread::read_regular(&path, MAX_CONFIG_SIZE) {
             Ok(b) => b,
             Err(why) => {
                 notes.push(confined.note(&format!("config file not used: {why}")));
@@ -590,145 +589,6 @@ impl Confined {
     }
 }
 
-/// What a directory entry is, in words, when it is not a regular file.
-fn not_regular(ft: std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt as _;
-    if ft.is_symlink() {
-        "a symbolic link (not followed)"
-    } else if ft.is_dir() {
-        "a directory, not a file"
-    } else if ft.is_fifo() {
-        "a FIFO (special file, never opened)"
-    } else if ft.is_socket() {
-        "a socket (special file, never opened)"
-    } else if ft.is_char_device() || ft.is_block_device() {
-        "a device (special file, never opened)"
-    } else {
-        "not a regular file"
-    }
-}
-
-/// Reads a file a target controls the way the walker does: its directory entry must be a
-/// regular file (a link, FIFO, socket or device is never opened); it is opened with
-/// `O_NOFOLLOW | O_NONBLOCK` and checked again on the open handle, so one swapped for a link
-/// or a FIFO meanwhile is refused rather than followed or waited on; at most `cap` bytes
-/// are read. The error says why, in words fit for a note.
-fn read_untrusted(path: &Path, cap: u64) -> std::result::Result<Vec<u8>, String> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let meta = std::fs::symlink_metadata(path).map_err(|e| format!("cannot read it: {e}"))?;
-    if !meta.is_file() {
-        return Err(not_regular(meta.file_type()).to_string());
-    }
-    let too_large = |n: u64| format!("{n} bytes, over the {cap}-byte limit");
-    if meta.len() > cap {
-        return Err(too_large(meta.len()));
-    }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)
-        .map_err(|e| match e.raw_os_error() {
-            Some(libc::ELOOP) => "a symbolic link (not followed)".to_string(),
-            _ => format!("cannot open it: {e}"),
-        })?;
-    let meta = file.metadata().map_err(|e| format!("cannot read it: {e}"))?;
-    if !meta.is_file() {
-        return Err(not_regular(meta.file_type()).to_string());
-    }
-    if meta.len() > cap {
-        return Err(too_large(meta.len()));
-    }
-    let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
-    file.take(cap.saturating_add(1))
-        .read_to_end(&mut buf)
-        .map_err(|e| format!("cannot read it: {e}"))?;
-    if buf.len() as u64 > cap {
-        return Err(too_large(buf.len() as u64));
-    }
-    Ok(buf)
-}
-
-/// Checks a control pack named by a config found in a target before the loader reads it:
-/// the files the loader would read (`*.yaml`/`*.yml` regular files, and those under
-/// `catalog/` directories) are few and small. Links and special files are skipped by the
-/// loader, so they are skipped here.
-fn check_pack(dir: &Path) -> std::result::Result<(), String> {
-    let (mut files, mut bytes) = (0usize, 0u64);
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        // An unreadable directory is reported by the loader.
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(ft) = entry.file_type() else { continue };
-            let path = entry.path();
-            if ft.is_dir() && path.file_name().is_some_and(|n| n == "catalog") {
-                stack.push(path);
-                continue;
-            }
-            let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
-            if !ft.is_file() || !is_yaml {
-                continue;
-            }
-            let len = entry.metadata().map_or(0, |m| m.len());
-            let rel = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
-            if len > MAX_PACK_FILE {
-                return Err(format!(
-                    "{rel} is {len} bytes, over the {MAX_PACK_FILE}-byte limit for a control file"
-                ));
-            }
-            files += 1;
-            bytes += len;
-            if files > MAX_PACK_FILES {
-                return Err(format!("more than {MAX_PACK_FILES} control files"));
-            }
-            if bytes > MAX_PACK_BYTES {
-                return Err(format!("more than {MAX_PACK_BYTES} bytes of control files"));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Parses a baseline file found through the target's config (as
-/// [`crate::policy::Baseline::read`] does for a file named on the command line), after
-/// [`read_untrusted`] read it. `policy::baseline` has no parser from text, so the file
-/// format (version 1) is mirrored here.
-fn parse_baseline(source: &str, text: &str) -> Result<crate::policy::Baseline> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct File {
-        redflag_baseline: u32,
-        findings: Vec<crate::policy::baseline::Entry>,
-    }
-    let file: File = serde_json::from_str(text).map_err(|e| {
-        let message = format!("{source}:{}: invalid baseline: {e}", e.line());
-        // serde's message may quote the file: made safe to show.
-        anyhow::anyhow!(crate::text::shown(&message))
-    })?;
-    if file.redflag_baseline != 1 {
-        bail!("{source}: unsupported baseline version {}", file.redflag_baseline);
-    }
-    // Fixed entries are shown in reports: made safe like any other text from the target.
-    let entries = file
-        .findings
-        .into_iter()
-        .map(|e| crate::policy::baseline::Entry {
-            fingerprint: crate::text::shown(&e.fingerprint),
-            control_id: crate::text::shown(&e.control_id),
-            path: crate::text::shown(&e.path),
-            message: crate::text::shown(&e.message),
-            first_seen: crate::text::shown(&e.first_seen),
-            expires: e.expires.as_deref().map(crate::text::shown),
-        })
-        .collect();
-    Ok(crate::policy::Baseline {
-        source: source.to_string(),
-        entries,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -773,32 +633,6 @@ mod tests {
     }
 
     #[test]
-    fn files_of_a_target_are_read_without_following_or_blocking() {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        let file = write(d, "f.yaml", "fail_on: high\n");
-        assert_eq!(read_untrusted(&file, 100).unwrap(), b"fail_on: high\n");
-        assert!(read_untrusted(&file, 4)
-            .unwrap_err()
-            .contains("over the 4-byte limit"));
-        std::os::unix::fs::symlink(&file, d.join("link.yaml")).unwrap();
-        assert!(read_untrusted(&d.join("link.yaml"), 100)
-            .unwrap_err()
-            .contains("symbolic link"));
-        let fifo = std::ffi::CString::new(d.join("fifo").as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
-        assert!(read_untrusted(&d.join("fifo"), 100).unwrap_err().contains("FIFO"));
-        assert!(read_untrusted(Path::new("/dev/zero"), 100)
-            .unwrap_err()
-            .contains("device"));
-        assert!(read_untrusted(d, 100).unwrap_err().contains("directory"));
-        assert!(read_untrusted(&d.join("missing"), 100)
-            .unwrap_err()
-            .contains("cannot read"));
-    }
-
-    #[test]
     fn a_refused_setting_is_a_note_and_the_rest_is_used() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("repo");
@@ -821,6 +655,32 @@ mod tests {
         }
         assert!(s.notes[0].message.contains("`evidence: /etc` not used"));
         assert!(s.notes[1].message.contains("`baseline: ../b.json` not used"));
+    }
+
+    #[test]
+    fn thresholds_of_a_found_config_are_bounded_by_what_they_count() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "redflag.yaml",
+            "params:\n  tabletop_quarters: 41\n  access_review_quarters: 40\n  \
+             soc2_report_max_age_days: 3651\n  lineage_review_max_age_days: 3650\n",
+        );
+        let s = resolve(&scan_args(&["-q", dir.path().to_str().unwrap()])).unwrap();
+        let kept: Vec<(&str, u32)> = s.load.params.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(
+            kept,
+            [
+                ("access_review_quarters", 40),
+                ("lineage_review_max_age_days", 3650)
+            ]
+        );
+        let notes: Vec<&str> = s.notes.iter().map(|n| n.message.as_str()).collect();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("`params: soc2_report_max_age_days: 3651` not used"));
+        assert!(notes[0].contains("at most 3650"));
+        assert!(notes[1].contains("`params: tabletop_quarters: 41` not used"));
+        assert!(notes[1].contains("at most 40"));
     }
 
     #[test]

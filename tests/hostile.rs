@@ -742,11 +742,29 @@ fn a_hostile_config_file_in_the_target_is_contained() {
             .lines()
             .filter(|l| l.starts_with("warning: "))
             .collect();
+        // The same refusals are notes in the report, as `target/path: message`.
+        let notes: Vec<String> = report["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                format!(
+                    "{}/{}: {}",
+                    n["target"].as_str().unwrap(),
+                    n["path"].as_str().unwrap(),
+                    n["message"].as_str().unwrap()
+                )
+            })
+            .collect();
         for w in *warning {
             assert!(
                 warnings.iter().any(|l| l.contains(w)),
                 "{what}: no warning with `{w}`: {}",
                 run.stderr
+            );
+            assert!(
+                notes.iter().any(|l| l.contains(w)),
+                "{what}: no note with `{w}`: {notes:#?}"
             );
         }
         assert!(!run.stderr.contains(AI_KEY_SECRET), "{what}: {}", run.stderr);
@@ -821,7 +839,6 @@ fn a_config_file_may_name_paths_inside_the_target() {
 /// A refused setting of the target's config file is also a note in the report, so a CI job
 /// that reads only the JSON (or runs with `--quiet`) sees what was not obeyed.
 #[test]
-#[ignore = "needs src/app.rs `assess` to add `Settings::notes` to the report (report.notes.extend)"]
 fn a_refused_config_setting_is_a_note_in_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
@@ -843,5 +860,97 @@ fn a_refused_config_setting_is_a_note_in_the_report() {
                 .any(|n| n["message"].as_str().unwrap().contains(setting)),
             "{setting}: {notes:#?}"
         );
+    }
+}
+
+/// A control pack holding a FIFO, a link to `/dev/zero` and a 3 GB file named like control
+/// files: none is opened or read, each is named, and nothing hangs — whether the pack is
+/// given with `--controls`, validated, or named by the target's config file.
+#[test]
+fn a_hostile_control_pack_is_refused_with_each_file_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack");
+    write(&pack, "RF9-OK.yaml", "not: loaded\n");
+    mkfifo(&pack, "RF9-FIFO.yaml");
+    symlink(&pack, "RF9-ZERO.yaml", "/dev/zero");
+    sparse(&pack, "catalog/big.yml", 3 << 30);
+    let wanted = [
+        ("RF9-FIFO.yaml", "a FIFO (special file, never opened)"),
+        ("RF9-ZERO.yaml", "a symbolic link (not followed)"),
+        (
+            "big.yml",
+            "3221225472 bytes, over the 1048576-byte limit for a control file",
+        ),
+    ];
+    let check = |what: &str, run: &Run| {
+        assert_eq!(run.code, 2, "{what}: {}", run.stderr);
+        for (file, why) in wanted {
+            assert!(
+                run.stderr.lines().any(|l| l.contains(file) && l.contains(why)),
+                "{what}: no line naming {file} ({why}): {}",
+                run.stderr
+            );
+        }
+    };
+    let mut c = redflag();
+    c.args(["controls", "validate"]).arg(&pack);
+    limit_memory(&mut c, 1 << 30);
+    check("controls validate", &run(c, Duration::from_secs(30)));
+
+    let root = dir.path().join("repo");
+    write(&root, "app/key.py", format!("KEY = \"{AI_KEY}\"\n"));
+    let mut c = redflag();
+    c.args([
+        "scan",
+        "--quiet",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--controls",
+    ])
+    .arg(&pack)
+    .arg(&root);
+    limit_memory(&mut c, 1 << 30);
+    let run_ = run(c, Duration::from_secs(30));
+    check("scan --controls", &run_);
+    assert!(
+        run_.stderr.contains("invalid control definitions"),
+        "{}",
+        run_.stderr
+    );
+
+    // Named by the target's own config: the setting is refused, the scan goes on, and the
+    // report's notes say why.
+    let root = dir.path().join("repo2");
+    write(&root, "app/key.py", format!("KEY = \"{AI_KEY}\"\n"));
+    write(&root, "redflag.yaml", "controls: [pack]\n");
+    type Plant<'a> = &'a dyn Fn(&Path, &str);
+    let cases: [(&str, Plant, &str); 3] = [
+        (
+            "pack/a.yaml",
+            &|r, n| drop(mkfifo(r, n)),
+            "`controls: pack` not used: a.yaml: a FIFO",
+        ),
+        (
+            "pack/z.yaml",
+            &|r, n| symlink(r, n, "/dev/zero"),
+            "`controls: pack` not used: z.yaml: a symbolic link",
+        ),
+        (
+            "pack/catalog/big.yaml",
+            &|r, n| drop(sparse(r, n, 3 << 30)),
+            "`controls: pack` not used: catalog/big.yaml: not loaded: 3221225472 bytes",
+        ),
+    ];
+    for (name, plant, why) in cases {
+        plant(&root, name);
+        let run = scan(&root, "json", &[], Duration::from_secs(30));
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let report = run.json();
+        assert!(has_ai_key_gap(&report), "{name}");
+        let notes = notes_for(&report, "redflag.yaml");
+        assert!(notes.iter().any(|n| n.contains(why)), "{name}: {notes:?}");
+        std::fs::remove_file(root.join(name)).unwrap();
     }
 }

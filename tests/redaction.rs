@@ -260,8 +260,8 @@ fn no_secret_is_printed_in_any_format() {
     assert_clean("the baseline file", &std::fs::read_to_string(&baseline).unwrap());
 }
 
-/// Messages, labels and notes are built from target content too (a register cell, a
-/// record title): they are redacted like evidence lines.
+/// Messages, labels, notes and inline waiver reasons are built from target content too (a
+/// register cell, a record title, a comment): they are redacted like evidence lines.
 #[test]
 fn messages_and_notes_hold_no_secret() {
     let dir = tempfile::tempdir().unwrap();
@@ -288,8 +288,29 @@ fn messages_and_notes_hold_no_secret() {
             SECRETS[11].text
         ),
     );
+    // An inline waiver's reason is shown in every format (risk acceptances): a secret
+    // written in it is redacted too.
+    write(
+        &root,
+        "app/waived.py",
+        format!(
+            "x = 1  # redflag:ignore RF3-HARDCODED-AI-KEY rotated, was {}\n",
+            SECRETS[11].text
+        ),
+    );
     // The test bites: messages do quote the register cells (redacted).
     let json = scan(&root, "json", &[], Duration::from_secs(60)).json();
+    let reasons: Vec<&str> = json["waivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["location"] == "app/waived.py:1")
+        .filter_map(|w| w["reason"].as_str())
+        .collect();
+    assert!(
+        reasons.len() == 1 && reasons[0].starts_with("rotated, was ") && reasons[0].contains("[redacted]"),
+        "{reasons:?}"
+    );
     let quoted = json["findings"]
         .as_array()
         .unwrap()

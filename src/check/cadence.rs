@@ -11,7 +11,7 @@ use serde_saphyr::Spanned;
 use super::compile::{OneOrMany, Param};
 use super::fields::{FieldRule, FieldSpec};
 use super::{CompileCx, Context, Outcome};
-use crate::date::{days_between, find_dates, Date, Quarter};
+use crate::date::{days_between, find_dates, Date, Quarter, MAX_DAYS, MAX_QUARTERS};
 use crate::evidence::Item;
 use crate::workspace::document::{Record, RecordKind};
 use crate::workspace::EvidenceDoc;
@@ -55,8 +55,9 @@ impl Spec {
     pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<Cadence> {
         let kind = cx.doc_kind(&self.document);
         let rule = match (&self.quarters, &self.within_days) {
-            (Some(q), None) => Rule::Quarters(cx.param(q)?.max(1)),
-            (None, Some(d)) => Rule::WithinDays(cx.param(d)?),
+            // Bounded: the quarters are listed one by one when evaluated.
+            (Some(q), None) => Rule::Quarters(cx.param_at_most(q, MAX_QUARTERS, "quarters")?.max(1)),
+            (None, Some(d)) => Rule::WithinDays(cx.param_at_most(d, MAX_DAYS, "days")?),
             _ => {
                 cx.error(None, "`cadence` needs exactly one of `quarters` or `within_days`");
                 return None;
@@ -222,8 +223,14 @@ impl Cadence {
             Rule::Quarters(k) => {
                 let mut used = Vec::new();
                 let mut missing = Vec::new();
+                // Records by quarter, in date order: one pass, whatever `k` is.
+                let mut by_quarter: std::collections::BTreeMap<Quarter, Vec<&Dated<'_>>> =
+                    std::collections::BTreeMap::new();
+                for r in &records {
+                    by_quarter.entry(Quarter::of(r.date)).or_default().push(r);
+                }
                 for q in Quarter::last_complete(cx.as_of, k) {
-                    let in_q: Vec<&Dated<'_>> = records.iter().filter(|r| Quarter::of(r.date) == q).collect();
+                    let in_q = by_quarter.get(&q).map_or(&[][..], Vec::as_slice);
                     match (in_q.iter().find(|r| self.counts(r)), in_q.first()) {
                         (Some(r), _) => {
                             passed.push(Item::new(

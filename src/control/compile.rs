@@ -61,53 +61,138 @@ fn builtin_sources() -> Vec<SourceFile> {
         .collect()
 }
 
+/// Largest control file read from a pack directory (the built-in pack's largest is 20 KiB).
+pub const MAX_PACK_FILE: u64 = 1 << 20;
+/// Most control files, and bytes of them, read from one pack directory (the built-in pack:
+/// 40 files, 150 KiB).
+pub const MAX_PACK_FILES: usize = 2_000;
+pub const MAX_PACK_BYTES: u64 = 16 << 20;
+/// Most directory entries looked at in one pack directory, its `catalog/` directories
+/// included: listing a directory of millions of files is not loading a pack.
+const MAX_PACK_ENTRIES: usize = 100_000;
+
+/// Reads the control files of a pack directory: `*.yaml`/`*.yml` files at its top and
+/// under `catalog/` directories. A pack may come from a third party (or from the scanned
+/// repository, through its config file), so each file is read with
+/// [`crate::fsread::read_regular`] — never through a link, never blocking on a FIFO, at
+/// most [`MAX_PACK_FILE`] bytes — and the pack is bounded ([`MAX_PACK_FILES`],
+/// [`MAX_PACK_BYTES`]). A control file that is a link or a special file is an error, not
+/// skipped: a pack that silently lost a control would report fewer gaps. Entries are read in
+/// name order, so the diagnostics do not depend on the file system's order.
 fn dir_sources(dir: &Path, diags: &mut Vec<Diag>) -> Vec<SourceFile> {
+    let shown = |p: &Path| crate::text::printable(&p.display().to_string()).into_owned();
+    let mut err = |path: &Path, message: String| {
+        diags.push(Diag {
+            file: shown(path),
+            line: None,
+            message,
+        });
+    };
     let mut out = Vec::new();
+    let (mut entries_seen, mut bytes) = (0usize, 0u64);
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = match std::fs::read_dir(&d) {
+        let listing = match std::fs::read_dir(&d) {
             Ok(e) => e,
             Err(e) => {
-                diags.push(Diag {
-                    file: d.display().to_string(),
-                    line: None,
-                    message: format!("cannot read control directory: {e}"),
-                });
+                err(&d, format!("cannot read control directory: {e}"));
                 continue;
             }
         };
-        for entry in entries.flatten() {
+        let mut entries = Vec::new();
+        for entry in listing {
+            entries_seen += 1;
+            if entries_seen > MAX_PACK_ENTRIES {
+                err(
+                    dir,
+                    format!("more than {MAX_PACK_ENTRIES} directory entries: not a control pack"),
+                );
+                return Vec::new();
+            }
+            match entry {
+                Ok(e) => entries.push(e),
+                Err(e) => err(&d, format!("cannot read control directory: {e}")),
+            }
+        }
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
             let path = entry.path();
             let Ok(ft) = entry.file_type() else { continue };
-            if ft.is_dir() && path.file_name().is_some_and(|n| n == "catalog") {
-                stack.push(path);
+            if ft.is_dir() {
+                if path.file_name().is_some_and(|n| n == "catalog") {
+                    stack.push(path);
+                }
                 continue;
             }
-            let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
-            if !ft.is_file() || !is_yaml {
+            if !path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
                 continue;
+            }
+            if !ft.is_file() {
+                let what = crate::fsread::not_regular(ft);
+                err(&path, format!("{what}: a control file must be a regular file"));
+                continue;
+            }
+            if out.len() == MAX_PACK_FILES {
+                err(dir, format!("more than {MAX_PACK_FILES} control files"));
+                return Vec::new();
+            }
+            let text = match crate::fsread::read_regular(&path, MAX_PACK_FILE) {
+                Ok(b) => String::from_utf8(b).map_err(|_| "not UTF-8 text".to_string()),
+                Err(crate::fsread::Unread::TooLarge { size, cap }) => Err(format!(
+                    "{size} bytes, over the {cap}-byte limit for a control file"
+                )),
+                Err(e) => Err(e.to_string()),
+            };
+            let text = match text {
+                Ok(t) => t,
+                Err(why) => {
+                    err(&path, format!("not loaded: {why}"));
+                    continue;
+                }
+            };
+            bytes += text.len() as u64;
+            if bytes > MAX_PACK_BYTES {
+                err(dir, format!("more than {MAX_PACK_BYTES} bytes of control files"));
+                return Vec::new();
             }
             let rel = path
                 .strip_prefix(dir)
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            match std::fs::read_to_string(&path) {
-                Ok(text) => out.push(SourceFile {
-                    display: path.display().to_string(),
-                    rel,
-                    text,
-                }),
-                Err(e) => diags.push(Diag {
-                    file: path.display().to_string(),
-                    line: None,
-                    message: format!("cannot read: {e}"),
-                }),
-            }
+            out.push(SourceFile {
+                display: shown(&path),
+                rel,
+                text,
+            });
         }
     }
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
     out
+}
+
+/// Checks that a pack directory can be loaded within the limits of [`dir_sources`] (its
+/// files are read): `Err` holds the first problem, with the file relative to `dir`. For a
+/// pack named by a config file found in a target, which is refused rather than failing
+/// the run.
+pub fn check_pack_dir(dir: &Path) -> Result<(), String> {
+    let mut diags = Vec::new();
+    dir_sources(dir, &mut diags);
+    match diags.into_iter().next() {
+        None => Ok(()),
+        Some(d) => {
+            let full = crate::text::printable(&dir.display().to_string()).into_owned();
+            let file = d
+                .file
+                .strip_prefix(&full)
+                .map_or(d.file.as_str(), |r| r.trim_start_matches('/'));
+            Err(if file.is_empty() {
+                d.message
+            } else {
+                format!("{file}: {}", d.message)
+            })
+        }
+    }
 }
 
 fn parse<T: DeserializeOwned>(file: &SourceFile, diags: &mut Vec<Diag>) -> Option<T> {
@@ -389,6 +474,32 @@ pub fn load(opts: &LoadOptions) -> Loaded {
                 used_params.insert(k.clone());
             }
         }
+        // A threshold counting quarters or days is bounded (by its name here, where it is
+        // used in the checks): the roadmap and the cadence checks list the quarters.
+        let mut out_of_bounds = false;
+        for (k, v) in &params {
+            let Some((max, unit)) = crate::check::compile::param_limit(k) else {
+                continue;
+            };
+            if *v > max {
+                let origin = if opts.params.contains_key(k) {
+                    "set by the config file's `params:`"
+                } else {
+                    "declared by the control"
+                };
+                err(
+                    line_of(&spec.id),
+                    format!(
+                        "control `{id}`: parameter `{k}` is {v} {unit} ({origin}); at most {max} {unit} \
+                         (ten years) is allowed"
+                    ),
+                );
+                out_of_bounds = true;
+            }
+        }
+        if out_of_bounds {
+            continue;
+        }
         let mut cx = CompileCx {
             file: file.clone(),
             control_line: line,
@@ -492,4 +603,87 @@ fn valid_id(id: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
         && id.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(loaded: &Loaded) -> Vec<String> {
+        loaded
+            .diags
+            .iter()
+            .map(|d| format!("{}: {}", d.file, d.message))
+            .collect()
+    }
+
+    /// A control of a pack whose cadence looks back `quarters`, declaring `name: value`.
+    fn cadence_pack(dir: &Path, quarters: &str, name: &str, value: u64) {
+        std::fs::write(
+            dir.join("X-CADENCE.yaml"),
+            format!(
+                "id: X-CADENCE\ntitle: t\nseverity: low\ntsc: [CC7.4]\nrationale: r\nremediation: f\n\
+                 params:\n  {name}: {value}\ncheck:\n  cadence:\n    document: tabletop\n    \
+                 quarters: {quarters}\n"
+            ),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn thresholds_are_bounded_when_a_pack_is_compiled() {
+        // A trusted config (`--config`) asking for four billion quarters: refused, naming the
+        // control and the parameter, before any check or the roadmap lists the quarters.
+        let mut opts = LoadOptions::default();
+        opts.params.insert("tabletop_quarters".into(), 4_000_000_000);
+        let loaded = load(&opts);
+        let m = messages(&loaded);
+        assert!(
+            m.iter().any(|d| d.contains("control `RF4-TABLETOP-CADENCE`")
+                && d.contains("`tabletop_quarters` is 4000000000 quarters")
+                && d.contains("at most 40")),
+            "{m:#?}"
+        );
+        assert!(loaded.controls.get("RF4-TABLETOP-CADENCE").is_none());
+        opts.params.insert("tabletop_quarters".into(), 40);
+        assert!(load(&opts).diags.is_empty());
+
+        let mut opts = LoadOptions::default();
+        opts.params.insert("soc2_report_max_age_days".into(), 3_651);
+        let m = messages(&load(&opts));
+        assert!(
+            m.iter()
+                .any(|d| d.contains("`soc2_report_max_age_days` is 3651 days")),
+            "{m:#?}"
+        );
+
+        // Declared by a pack, whatever the parameter is called, or written in the check.
+        let dir = tempfile::tempdir().unwrap();
+        let pack = LoadOptions {
+            dirs: vec![dir.path().to_path_buf()],
+            ..LoadOptions::default()
+        };
+        cadence_pack(dir.path(), "$review_quarters", "review_quarters", 41);
+        let m = messages(&load(&pack));
+        assert!(
+            m.iter()
+                .any(|d| d.contains("control `X-CADENCE`: parameter `review_quarters` is 41")),
+            "{m:#?}"
+        );
+        cadence_pack(dir.path(), "$every", "every", 41);
+        let m = messages(&load(&pack));
+        assert!(
+            m.iter()
+                .any(|d| d.contains("`$every` is 41 quarters: at most 40")),
+            "{m:#?}"
+        );
+        cadence_pack(dir.path(), "4000000000", "every", 1);
+        let m = messages(&load(&pack));
+        assert!(
+            m.iter().any(|d| d.contains("4000000000 quarters: at most 40")),
+            "{m:#?}"
+        );
+        cadence_pack(dir.path(), "$every", "every", 8);
+        assert!(load(&pack).diags.is_empty(), "{:#?}", messages(&load(&pack)));
+    }
 }

@@ -39,21 +39,45 @@ pub struct Baseline {
 }
 
 impl Baseline {
+    /// Reads a baseline named on the command line or by a trusted config file. A baseline
+    /// found through a target's config is read by `settings` (no link, no special file, a
+    /// size cap) and handed to [`Baseline::parse`].
     pub fn read(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
-        let file: File = serde_json::from_str(&text)
-            .map_err(|e| format!("{}:{}: invalid baseline: {e}", path.display(), e.line()))?;
+        Self::parse(&path.display().to_string(), &text)
+    }
+
+    /// Parses a baseline file's text; `source` names it in errors and in the report. Its
+    /// entries are shown in reports (the fixed ones) and the file may come from the scanned
+    /// repository, so every text is made safe to show ([`crate::text::shown`]: redacted,
+    /// control characters escaped), as is the parser's message, which may quote the file.
+    /// Entries written by redflag are unchanged by this (redaction is idempotent).
+    pub fn parse(source: &str, text: &str) -> Result<Self, String> {
+        let file: File = serde_json::from_str(text)
+            .map_err(|e| crate::text::shown(&format!("{source}:{}: invalid baseline: {e}", e.line())))?;
         if file.redflag_baseline != 1 {
             return Err(format!(
-                "{}: unsupported baseline version {}",
-                path.display(),
+                "{source}: unsupported baseline version {}",
                 file.redflag_baseline
             ));
         }
+        let shown = |s: &str| crate::text::shown(s);
+        let entries = file
+            .findings
+            .into_iter()
+            .map(|e| Entry {
+                fingerprint: shown(&e.fingerprint),
+                control_id: shown(&e.control_id),
+                path: shown(&e.path),
+                message: shown(&e.message),
+                first_seen: shown(&e.first_seen),
+                expires: e.expires.as_deref().map(shown),
+            })
+            .collect();
         Ok(Self {
-            source: path.display().to_string(),
-            entries: file.findings,
+            source: source.to_string(),
+            entries,
         })
     }
 

@@ -150,9 +150,11 @@ impl InlineSuppression {
     /// Parses a line holding `redflag:ignore`.
     pub fn parse(target: &str, path: &str, line: u32, text: &str) -> Option<Self> {
         let c = INLINE.captures(text)?;
+        // The reason is the target's text, shown in every report format: redacted and
+        // control characters escaped, like evidence lines.
         let reason = c
             .get(2)
-            .map(|m| m.as_str().trim().to_string())
+            .map(|m| crate::text::shown(m.as_str().trim()))
             .filter(|r| !r.is_empty());
         Some(Self {
             target: target.into(),
@@ -228,6 +230,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.reason.as_deref(), Some("kept in Confluence"));
+    }
+
+    #[test]
+    fn inline_reasons_are_made_safe_to_show() {
+        let line =
+            "x # redflag:ignore RF3-HARDCODED-AI-KEY old ghp_Zx8Cv6Bn4Mq2Wr9Ty7Ui5Op3As1Df0GhJkL \u{1b}[2J";
+        let s = InlineSuppression::parse("t", "a.py", 1, line).unwrap();
+        let reason = s.reason.unwrap();
+        assert!(
+            !reason.contains("Zx8Cv6Bn4Mq2Wr9Ty7Ui5Op3As1Df0GhJkL"),
+            "{reason}"
+        );
+        assert!(reason.contains("[redacted]"), "{reason}");
+        assert!(!reason.contains('\u{1b}'), "{reason}");
     }
 
     #[test]
