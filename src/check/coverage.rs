@@ -35,6 +35,11 @@ pub struct Spec {
     /// the details of covered topics sets this to false.
     #[serde(default = "yes")]
     pub missing_topics: bool,
+    /// Report a missing document (default true). A control whose other check already
+    /// reports the absence (a cadence of records) sets this to false: with no document
+    /// other than unfilled templates, the coverage then holds.
+    #[serde(default = "yes")]
+    pub missing_documents: bool,
 }
 
 fn yes() -> bool {
@@ -59,6 +64,7 @@ pub struct Coverage {
     topics: Vec<Topic>,
     require: Vec<Topic>,
     missing_topics: bool,
+    missing_documents: bool,
 }
 
 fn compile_topics(cx: &mut CompileCx<'_>, specs: &[TopicSpec]) -> Option<Vec<Topic>> {
@@ -87,6 +93,7 @@ impl Spec {
             topics,
             require,
             missing_topics: self.missing_topics,
+            missing_documents: self.missing_documents,
         })
     }
 }
@@ -178,7 +185,16 @@ impl Coverage {
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
-        let docs: Vec<&EvidenceDoc> = cx.ws.docs_of(&self.kind).collect();
+        // Records checked by another check of the control (`missing_documents: false`) are
+        // read without their templates: a template's pre-filled scope is no review.
+        let docs: Vec<&EvidenceDoc> = cx
+            .ws
+            .docs_of(&self.kind)
+            .filter(|d| self.missing_documents || !d.doc.is_template())
+            .collect();
+        if docs.is_empty() && !self.missing_documents {
+            return Outcome::complete(Vec::new(), Vec::new());
+        }
         // Each document's section per topic, found once.
         let sections: Vec<Vec<Option<Section<'_>>>> = docs
             .iter()

@@ -23,9 +23,14 @@ pub struct Spec {
     /// Globs of files to query (default: every `.yaml`, `.yml` and `.json`).
     #[serde(default)]
     pub files: Vec<Spanned<String>>,
-    /// Path → expected value; all must hold. `~regex` for a pattern, `*exists*` for presence.
+    /// Path → expected value; all must hold. `~regex` for a pattern, `!~regex` for "no value
+    /// matches", `*exists*` for presence, `*absent*` for absence.
     #[serde(rename = "where")]
     pub conditions: BTreeMap<String, ScalarText>,
+    /// Path → value (exact, or `~regex`) that drops the match when any node on the path has
+    /// it: `containers[].image: "~-sdk:|-sdk$"` excludes client-SDK images.
+    #[serde(default)]
+    pub unless: BTreeMap<String, ScalarText>,
     /// Path whose line is the evidence (default: the first condition).
     pub report: Option<String>,
     /// Path naming the matched object (`metadata.name`), used in messages; `a|b` tries `a`
@@ -74,6 +79,14 @@ impl Spec {
                 Expect::Exists
             } else if want.0 == "*absent*" {
                 Expect::Absent
+            } else if let Some(re) = want.0.strip_prefix("!~") {
+                match crate::workspace::matcher::check_regex(re) {
+                    Ok(r) => Expect::NotRegex(r),
+                    Err(e) => {
+                        cx.error(None, e);
+                        return None;
+                    }
+                }
             } else if let Some(re) = want.0.strip_prefix('~') {
                 match crate::workspace::matcher::check_regex(re) {
                     Ok(r) => Expect::Regex(r),
@@ -90,6 +103,26 @@ impl Spec {
         if conditions.is_empty() {
             cx.error(None, "a query needs at least one `where` condition");
             return None;
+        }
+        for (path, value) in &self.unless {
+            let steps = match parse_path(path) {
+                Ok(s) => s,
+                Err(e) => {
+                    cx.error(None, format!("query unless path: {e}"));
+                    return None;
+                }
+            };
+            let re = match value.0.strip_prefix('~') {
+                Some(re) => re.to_string(),
+                None => format!("^{}$", regex::escape(&value.0)),
+            };
+            match crate::workspace::matcher::check_regex(&re) {
+                Ok(r) => conditions.push((steps, Expect::NotRegex(r))),
+                Err(e) => {
+                    cx.error(None, e);
+                    return None;
+                }
+            }
         }
         let report = match &self.report {
             Some(p) => parse_path(p)

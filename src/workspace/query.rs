@@ -4,7 +4,8 @@
 //! A query is a set of `where` conditions, each a path into the document and an expected
 //! value; every condition must hold. Paths are dot-separated keys; `[]` steps into every
 //! element of a list (`rules[].verbs[]`) and `*` into every value of a map (`jobs.*`).
-//! Expected values are exact text, or a regex when they start with `~`. The evidence line
+//! Expected values are exact text, a regex when they start with `~`, or a regex no value
+//! on the path may match when they start with `!~`. The evidence line
 //! is the line of the `report` path (default: the first condition's path).
 //!
 //! A `scope` path runs the conditions on each node it selects instead of on the document
@@ -25,13 +26,15 @@ pub enum Expect {
     Exists,
     /// The path does not exist (`serviceAccountName` not set).
     Absent,
+    /// No node on the path matches (`!~-sdk$`: no image is a client SDK image).
+    NotRegex(Regex),
 }
 
 impl Expect {
     fn holds(&self, node: &Node) -> bool {
         match self {
             Expect::Exists => true,
-            Expect::Absent => false,
+            Expect::Absent | Expect::NotRegex(_) => false,
             Expect::Exact(want) => node.as_str() == Some(want.as_str()),
             Expect::Regex(re) => node.as_str().is_some_and(|s| re.is_match(s)),
         }
@@ -64,7 +67,7 @@ impl Query {
             }
         }
         for (path, expect) in &self.conditions {
-            if matches!(expect, Expect::Absent) {
+            if matches!(expect, Expect::Absent | Expect::NotRegex(_)) {
                 continue;
             }
             for step in path {
@@ -181,12 +184,16 @@ impl Query {
         for (path, expect) in &self.conditions {
             let mut nodes = Vec::new();
             select(doc, path, &mut nodes);
-            if matches!(expect, Expect::Absent) {
-                if !nodes.is_empty() {
-                    return None;
+            match expect {
+                Expect::Absent if !nodes.is_empty() => return None,
+                Expect::NotRegex(re) if nodes.iter().any(|n| n.as_str().is_some_and(|s| re.is_match(s))) => {
+                    return None
                 }
-                hit_lines.push(doc.line);
-                continue;
+                Expect::Absent | Expect::NotRegex(_) => {
+                    hit_lines.push(doc.line);
+                    continue;
+                }
+                _ => {}
             }
             hit_lines.push(nodes.into_iter().find(|n| expect.holds(n))?.line);
         }
