@@ -69,7 +69,7 @@ pub struct PurgeSpec {
 #[derive(Debug)]
 pub struct Bucket {
     names: regex::Regex,
-    purge: Option<Purge>,
+    purge: Option<Box<Purge>>,
 }
 
 #[derive(Debug)]
@@ -121,14 +121,14 @@ impl Spec {
                     cx.error(None, "`purge.document` needs at least one `procedure` regex");
                     return None;
                 }
-                Some(Purge {
+                Some(Box::new(Purge {
                     deletes: deletes?,
                     schedules: schedules?,
                     mentions: mentions?,
                     runs: runs?,
                     document,
                     procedure: procedure.into_iter().collect::<Option<Vec<_>>>()?,
-                })
+                }))
             }
         };
         Some(Bucket { names: names?, purge })

@@ -4,6 +4,14 @@
 //! (`fraud-detector-v4/MLmodel`, `…/saved_model.pb`, `model.safetensors`). Names are
 //! compared loosely (case, `-`, `_`, `.` and spaces are the same), version included: a
 //! record for `churn-v2` does not cover `churn-v3`.
+//!
+//! Models are also found as registry entries declared in infrastructure (`resources`:
+//! Terraform `aws_sagemaker_model`, `aws_sagemaker_model_package_group`, CloudFormation
+//! `AWS::SageMaker::ModelPackage`…), named by their literal name attribute, and as model
+//! cards (`cards`: a document whose YAML front matter has model-card keys such as
+//! `model-index`, `base_model`, `pipeline_tag`), named by `model-index[0].name` or their
+//! directory. A card that lists its training data (`datasets:`, or a filled-in "Training
+//! data" section) is itself partial lineage for its model.
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -22,6 +30,25 @@ pub struct Spec {
     pub include_tests: bool,
     /// What an artifact is called in messages ("model").
     pub label: Option<String>,
+    /// Declared resource types that are model versions or registry entries.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Model cards as a source of model names and partial lineage.
+    pub cards: Option<CardSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardSpec {
+    /// The document kind model cards are found as (`README.md`, `model_card.md`).
+    pub document: Spanned<String>,
+    /// Front-matter keys that make a document a model card (any of them).
+    pub keys: Vec<String>,
+    /// Front-matter keys that list training data (the card is then partial lineage).
+    #[serde(default)]
+    pub lineage: Vec<String>,
+    /// Headings of sections that describe training data, when filled in.
+    pub sections: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -30,6 +57,16 @@ pub struct Mapped {
     kind: String,
     include_tests: bool,
     label: String,
+    resources: Vec<String>,
+    cards: Option<Box<Cards>>,
+}
+
+#[derive(Debug)]
+struct Cards {
+    kind: String,
+    keys: Vec<String>,
+    lineage: Vec<String>,
+    sections: Option<regex::Regex>,
 }
 
 /// File names that say nothing about which model they hold.
@@ -86,11 +123,36 @@ impl Spec {
             return None;
         }
         let files = crate::workspace::matcher::glob_set(&globs).ok()?;
+        let cards = match &self.cards {
+            None => None,
+            Some(c) => {
+                let kind = cx.doc_kind(&c.document);
+                let sections = match &c.sections {
+                    Some(r) => Some(cx.regex(r)?),
+                    None => None,
+                };
+                if c.keys.is_empty() {
+                    cx.error(
+                        CompileCx::line_of(&c.document),
+                        "`cards.keys` needs at least one key",
+                    );
+                    return None;
+                }
+                Some(Box::new(Cards {
+                    kind,
+                    keys: c.keys.clone(),
+                    lineage: c.lineage.clone(),
+                    sections,
+                }))
+            }
+        };
         Some(Mapped {
             files,
             kind,
             include_tests: self.include_tests,
             label: self.label.clone().unwrap_or_else(|| "artifact".into()),
+            resources: self.resources.clone(),
+            cards,
         })
     }
 }
@@ -107,57 +169,74 @@ impl Mapped {
             .docs_of(&self.kind)
             .map(|d| (norm(&d.doc.text), d))
             .collect();
+        let cards = self.cards.as_ref().map(|c| c.find(cx)).unwrap_or_default();
+        let mut entries = self.artifacts(cx);
+        entries.extend(self.registry_entries(cx));
+        entries.extend(cards.iter().map(|c| Entry {
+            name: c.name.clone(),
+            what: format!("{} model card", c.path),
+            pointer: c.pointer.clone(),
+        }));
+        let kind_title = super::document::kind_title(cx, &self.kind).to_lowercase();
         let mut passed = Vec::new();
         let mut failed = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
-        for (i, f) in cx.ws.files.iter().enumerate() {
-            if cx.ws.targets[f.target as usize].evidence_only
-                || (!self.include_tests && (f.flags.test || f.flags.example))
+        for e in entries {
+            let wanted = norm(&e.name);
+            if !seen.insert(wanted.clone()) {
+                continue;
+            }
+            let name = e.name;
+            if let Some(doc) = texts
+                .iter()
+                .find(|(t, _)| contains_norm(t, &wanted))
+                .map(|(_, d)| d)
             {
-                continue;
-            }
-            if !self.files.is_match(&f.path) {
-                continue;
-            }
-            let Some(name) = model_name(&f.path) else { continue };
-            if !seen.insert(name.clone()) {
-                continue;
-            }
-            let wanted = norm(&name);
-            let mut pointer = cx
-                .ws
-                .file_pointer(u32::try_from(i).unwrap_or(u32::MAX))
-                .labelled(format!("{} {name}", self.label));
-            pointer.snippet = None;
-            match texts.iter().find(|(t, _)| t.contains(&wanted)) {
-                Some((_, doc)) => {
-                    let line = doc
-                        .doc
-                        .lines
-                        .iter()
-                        .position(|l| norm(l).contains(&wanted))
-                        .map_or(1, |i| u32::try_from(i + 1).unwrap_or(u32::MAX));
-                    passed.push(Item::new(
-                        format!(
-                            "{} {name} has a record in {}",
-                            self.label,
-                            cx.ws.file(doc.file).path
-                        ),
-                        format!("mapped:{name}"),
-                        vec![cx.ws.doc_pointer(doc, line).labelled(name.clone())],
-                    ));
-                }
-                None => failed.push(Item::new(
+                let line = doc
+                    .doc
+                    .lines
+                    .iter()
+                    .position(|l| contains_norm(&norm(l), &wanted))
+                    .map_or(1, |i| u32::try_from(i + 1).unwrap_or(u32::MAX));
+                passed.push(Item::new(
                     format!(
-                        "{} {name} ({}) has no {} naming it",
-                        capital(&self.label),
-                        f.path,
-                        super::document::kind_title(cx, &self.kind).to_lowercase()
+                        "{} {name} has a record in {}",
+                        self.label,
+                        cx.ws.file(doc.file).path
                     ),
-                    format!("unmapped:{name}"),
-                    vec![pointer],
-                )),
+                    format!("mapped:{name}"),
+                    vec![cx.ws.doc_pointer(doc, line).labelled(name.clone())],
+                ));
+                continue;
             }
+            if let Some((card, (key, line))) = cards
+                .iter()
+                .find_map(|c| (norm(&c.name) == wanted).then_some(c).zip(c.lineage.as_ref()))
+            {
+                passed.push(Item::new(
+                    format!(
+                        "{} {name}: its model card lists its training data ({key}, {}:{line}), partial lineage",
+                        self.label, card.path
+                    ),
+                    format!("mapped:{name}"),
+                    vec![cx.ws.doc_pointer(card.doc, *line).labelled(format!("model card · {key}"))],
+                ));
+                continue;
+            }
+            let card_note = if cards.iter().any(|c| norm(&c.name) == wanted) {
+                " and its model card lists no training data"
+            } else {
+                ""
+            };
+            failed.push(Item::new(
+                format!(
+                    "{} {name} ({}) has no {kind_title} naming it{card_note}",
+                    capital(&self.label),
+                    e.what,
+                ),
+                format!("unmapped:{name}"),
+                vec![e.pointer],
+            ));
         }
         if passed.is_empty() && failed.is_empty() {
             return Outcome {
@@ -168,6 +247,219 @@ impl Mapped {
         }
         Outcome::complete(passed, failed)
     }
+
+    /// Model artifacts by file name, named by their stem or directory.
+    fn artifacts(&self, cx: &Context<'_>) -> Vec<Entry> {
+        let mut out = Vec::new();
+        for (i, f) in cx.ws.files.iter().enumerate() {
+            if cx.ws.targets[f.target as usize].evidence_only
+                || (!self.include_tests && (f.flags.test || f.flags.example))
+                || !self.files.is_match(&f.path)
+            {
+                continue;
+            }
+            let Some(name) = model_name(&f.path) else { continue };
+            let mut pointer = cx
+                .ws
+                .file_pointer(u32::try_from(i).unwrap_or(u32::MAX))
+                .labelled(format!("{} {name}", self.label));
+            pointer.snippet = None;
+            out.push(Entry {
+                name,
+                what: f.path.clone(),
+                pointer,
+            });
+        }
+        out
+    }
+
+    /// Model versions and registry entries declared as infrastructure, named by their
+    /// literal name attribute (else the resource name), at their declaration line.
+    fn registry_entries(&self, cx: &Context<'_>) -> Vec<Entry> {
+        if self.resources.is_empty() {
+            return Vec::new();
+        }
+        cx.ws
+            .resources
+            .iter()
+            .filter(|(file, r)| {
+                let f = cx.ws.file(*file);
+                self.resources.contains(&r.rtype)
+                    && !cx.ws.targets[f.target as usize].evidence_only
+                    && (self.include_tests || !(f.flags.test || f.flags.example))
+            })
+            .map(|(file, r)| {
+                // The registry group's name, else the model's own name; never an ARN or URI.
+                let name = r
+                    .literal(&[
+                        "model_package_group_name",
+                        "ModelPackageGroupName",
+                        "ModelName",
+                        "name",
+                    ])
+                    .filter(|n| !n.contains([':', '/']))
+                    .map_or_else(|| r.name.clone(), str::to_string);
+                Entry {
+                    what: format!("{} in {}", r.address, cx.ws.file(*file).path),
+                    pointer: cx
+                        .ws
+                        .pointer(*file, r.line, &r.text)
+                        .labelled(format!("{} {name}", self.label)),
+                    name,
+                }
+            })
+            .collect()
+    }
+}
+
+/// A model found by file, declaration or model card.
+struct Entry {
+    name: String,
+    /// Where it was found, for messages (`models/churn-v3.onnx`).
+    what: String,
+    pointer: crate::evidence::Pointer,
+}
+
+/// A model card: the model it names and, when it lists training data, where.
+struct Card<'a> {
+    doc: &'a crate::workspace::EvidenceDoc,
+    path: String,
+    name: String,
+    pointer: crate::evidence::Pointer,
+    /// The lineage key or section and its line.
+    lineage: Option<(String, u32)>,
+}
+
+/// Top-level keys of a Markdown file's YAML front matter: (key, line, has a value).
+fn front_matter(lines: &[String]) -> Option<Vec<(String, u32, bool)>> {
+    if lines.first().map(|l| l.trim()) != Some("---") {
+        return None;
+    }
+    let end = lines
+        .iter()
+        .skip(1)
+        .position(|l| matches!(l.trim(), "---" | "..."))?
+        + 1;
+    let mut keys: Vec<(String, u32, bool)> = Vec::new();
+    for (i, l) in lines.iter().enumerate().take(end).skip(1) {
+        let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let top = !l.starts_with([' ', '\t', '-', '#']);
+        match l.split_once(':') {
+            Some((k, v)) if top && !k.is_empty() && !k.contains(' ') => {
+                let v = v.trim();
+                let has = !v.is_empty() && !matches!(v, "[]" | "{}" | "null" | "~" | "\"\"" | "''");
+                keys.push((k.trim().to_string(), line, has));
+            }
+            _ => {
+                // An indented or list line gives the key above it a value.
+                if !l.trim().is_empty() && !l.trim_start().starts_with('#') {
+                    if let Some(last) = keys.last_mut() {
+                        last.2 = true;
+                    }
+                }
+            }
+        }
+    }
+    Some(keys)
+}
+
+/// Values in a model card that mean "not filled in".
+fn placeholder(line: &str) -> bool {
+    let l = line
+        .trim()
+        .trim_matches(|c| c == '[' || c == ']' || c == '*' || c == '_')
+        .to_ascii_lowercase();
+    l.is_empty()
+        || l.starts_with("more information needed")
+        || l.starts_with("<!--")
+        || matches!(crate::text::value_state(&l), crate::text::ValueState::Todo)
+}
+
+impl Cards {
+    fn find<'a>(&self, cx: &Context<'a>) -> Vec<Card<'a>> {
+        let key_norm = |k: &str| k.to_ascii_lowercase().replace(['-', '_'], "");
+        let is_key = |list: &[String], k: &str| list.iter().any(|w| key_norm(w) == key_norm(k));
+        let mut out = Vec::new();
+        for d in cx.ws.docs_of(&self.kind) {
+            let f = cx.ws.file(d.file);
+            if f.flags.test || f.flags.example {
+                continue;
+            }
+            let Some(keys) = front_matter(&d.doc.lines) else {
+                continue;
+            };
+            if !keys.iter().any(|(k, _, _)| is_key(&self.keys, k)) {
+                continue;
+            }
+            // `model-index: - name: X` names the model; else the card's directory.
+            let indexed = keys
+                .iter()
+                .position(|(k, _, _)| key_norm(k) == "modelindex")
+                .and_then(|i| {
+                    let from = keys[i].1;
+                    let to = keys.get(i + 1).map_or(u32::MAX, |k| k.1);
+                    (from + 1..to).find_map(|n| {
+                        let l = d.doc.line(n).trim_start().trim_start_matches("- ").trim_start();
+                        let v = l.strip_prefix("name:")?.trim().trim_matches(['"', '\'']);
+                        (!v.is_empty()).then(|| (v.to_string(), n))
+                    })
+                });
+            let (name, line) = match indexed {
+                Some(x) => x,
+                None => {
+                    let dir = f.path.rsplit_once('/').map(|(d, _)| d);
+                    let name = dir.and_then(|d| model_name(&format!("{d}/model"))).or_else(|| {
+                        cx.ws.targets[f.target as usize]
+                            .root
+                            .file_name()
+                            .map(|n| n.to_string_lossy().to_string())
+                    });
+                    let Some(name) = name else { continue };
+                    (name, 1)
+                }
+            };
+            let lineage = keys
+                .iter()
+                .find(|(k, _, has)| *has && is_key(&self.lineage, k))
+                .map(|(k, l, _)| (format!("{k}:"), *l))
+                .or_else(|| {
+                    let re = self.sections.as_ref()?;
+                    d.doc.records.iter().find_map(|r| {
+                        let heading = matches!(r.kind, crate::workspace::document::RecordKind::Heading(_));
+                        let filled = (r.line + 1..=r.end_line).any(|n| {
+                            let l = d.doc.line(n);
+                            !l.trim_start().starts_with('#') && !placeholder(l)
+                        });
+                        (heading && re.is_match(&r.title) && filled)
+                            .then(|| (format!("section \"{}\"", r.title), r.line))
+                    })
+                });
+            out.push(Card {
+                doc: d,
+                path: f.path.clone(),
+                pointer: cx
+                    .ws
+                    .doc_pointer(d, line)
+                    .labelled(format!("model card · {name}")),
+                name,
+                lineage,
+            });
+        }
+        out
+    }
+}
+
+/// True when normalised `hay` contains normalised `needle` as whole words (`churn-v3` is
+/// not in `churn-v31`).
+fn contains_norm(hay: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return false;
+    }
+    hay.match_indices(needle).any(|(i, _)| {
+        let before = hay[..i].chars().next_back();
+        let after = hay[i + needle.len()..].chars().next();
+        before.is_none_or(|c| c == '-') && after.is_none_or(|c| c == '-')
+    })
 }
 
 fn capital(s: &str) -> String {
@@ -200,5 +492,40 @@ mod tests {
             model_name("hf/intent-v2/model-00001-of-00002.safetensors").as_deref(),
             Some("intent-v2")
         );
+    }
+}
+
+#[cfg(test)]
+mod card_tests {
+    use super::{contains_norm, front_matter, norm, placeholder};
+
+    #[test]
+    fn front_matter_keys_and_values() {
+        let lines: Vec<String> =
+            "---\nlicense: mit\ndatasets:\n  - imdb\ntags: []\nbase_model: roberta-base\n---\n# x"
+                .lines()
+                .map(String::from)
+                .collect();
+        let keys = front_matter(&lines).unwrap();
+        let got: Vec<(&str, u32, bool)> = keys.iter().map(|(k, l, h)| (k.as_str(), *l, *h)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("license", 2, true),
+                ("datasets", 3, true),
+                ("tags", 5, false),
+                ("base_model", 6, true)
+            ]
+        );
+        assert!(front_matter(&["# no front matter".to_string()]).is_none());
+    }
+
+    #[test]
+    fn placeholders_and_whole_word_names() {
+        assert!(placeholder("More information needed"));
+        assert!(placeholder("[More Information Needed]"));
+        assert!(!placeholder("Support tickets from Q2, PII removed."));
+        assert!(contains_norm(&norm("model: churn-v3."), &norm("churn-v3")));
+        assert!(!contains_norm(&norm("model: churn-v31"), &norm("churn-v3")));
     }
 }
