@@ -179,13 +179,45 @@ fn file_id(ws: &Workspace, p: &Pointer) -> Option<FileId> {
 /// The innermost declared resource of `file` containing `line`.
 fn resource_at(ws: &Workspace, file: FileId, line: Option<u32>) -> Option<&Resource> {
     let line = line?;
+    resources_of(ws, file)
+        .filter(|r| r.contains(line))
+        .min_by_key(|r| r.end_line - r.line)
+}
+
+/// The declared resources of one file (the index is in file order).
+fn resources_of(ws: &Workspace, file: FileId) -> impl Iterator<Item = &Resource> {
     let start = ws.resources.partition_point(|(f, _)| *f < file);
     ws.resources[start..]
         .iter()
-        .take_while(|(f, _)| *f == file)
+        .take_while(move |(f, _)| *f == file)
         .map(|(_, r)| r)
-        .filter(|r| r.contains(line))
-        .min_by_key(|r| r.end_line - r.line)
+}
+
+/// The resources a reference from a resource of `file` can mean: a CloudFormation logical
+/// id names a resource of the same template; a Terraform address one of the same module
+/// (directory).
+fn referenced<'w>(
+    ws: &'w Workspace,
+    file: FileId,
+    r: &Resource,
+    address: &str,
+) -> Vec<(FileId, &'w Resource)> {
+    let from = ws.file(file);
+    let dir = parent(&from.path);
+    let cfn = r.rtype.contains("::");
+    ws.resources
+        .iter()
+        .filter(|(f, x)| {
+            x.address == address
+                && if cfn {
+                    *f == file
+                } else {
+                    let g = ws.file(*f);
+                    g.target == from.target && parent(&g.path) == dir
+                }
+        })
+        .map(|(f, x)| (*f, x))
+        .collect()
 }
 
 /// The names a declared resource is known by: its literal `name` (Terraform) or
@@ -200,6 +232,9 @@ fn identity(r: &Resource) -> Vec<String> {
 
 /// A unit's key: its component and, for a declared resource, its address.
 type UnitKey = (Component, Option<String>);
+
+/// Where a declared resource is: its file and first line.
+type ResourceAt = (FileId, u32);
 
 struct Unit {
     /// Literal names of the unit's resource.
@@ -224,13 +259,14 @@ impl Covered {
         let ws = cx.ws;
         let sites = self.sites.evaluate(cx);
         if !sites.holds {
-            return Outcome {
-                holds: true,
-                ..Outcome::default()
-            };
+            // Nothing to group (the control applies for another reason): the evidence is
+            // judged for the repository as a whole.
+            return self.evidence.evaluate(cx);
         }
         let comps = Components::new(ws, &self.components);
         let mut units: BTreeMap<UnitKey, Unit> = BTreeMap::new();
+        // The unit of each site resource.
+        let mut unit_at: BTreeMap<ResourceAt, UnitKey> = BTreeMap::new();
         let mut seen = BTreeSet::new();
         for p in sites.passed.iter().flat_map(|i| i.pointers.iter()) {
             if !seen.insert((p.target, p.path.clone(), p.line)) {
@@ -240,6 +276,9 @@ impl Covered {
             let comp = comps.of(p.target, &p.path);
             let res = resource_at(ws, file, p.line);
             let key = (comp, res.map(|r| r.address.clone()));
+            if let Some(r) = res {
+                unit_at.insert((file, r.line), key.clone());
+            }
             let is_manifest = self.components.is_match(&p.path);
             let unit = units.entry(key).or_insert_with(|| Unit {
                 names: res.map(identity).unwrap_or_default(),
@@ -273,8 +312,8 @@ impl Covered {
         for p in ev_pointers {
             let comp = comps.of(p.target, &p.path);
             let named = file_id(ws, p)
-                .and_then(|f| resource_at(ws, f, p.line))
-                .map(|r| self.named_units(ws, p.target, r, &units))
+                .and_then(|f| resource_at(ws, f, p.line).map(|r| (f, r)))
+                .map(|(f, r)| named_units(ws, f, r, &units, &unit_at))
                 .unwrap_or_default();
             let covers: Vec<UnitKey> = if named.is_empty() {
                 units
@@ -333,60 +372,50 @@ impl Covered {
         }
         Outcome::complete(passed, failed)
     }
+}
 
-    /// The units a piece of evidence inside resource `r` names: those whose resource it
-    /// reaches through references (without passing through another unit), or whose literal
-    /// name one of the reached resources carries.
-    fn named_units(
-        &self,
-        ws: &Workspace,
-        target: TargetId,
-        r: &Resource,
-        units: &BTreeMap<UnitKey, Unit>,
-    ) -> Vec<UnitKey> {
-        let unit_of = |address: &str| {
-            units
-                .keys()
-                .find(|(c, a)| c.target == target && a.as_deref() == Some(address))
-                .cloned()
-        };
-        let mut found: Vec<UnitKey> = Vec::new();
-        let mut literals: BTreeSet<&str> = BTreeSet::new();
-        let mut visited: BTreeSet<&str> = BTreeSet::new();
-        let mut queue: Vec<&Resource> = vec![r];
-        while let Some(res) = queue.pop() {
-            if !visited.insert(res.address.as_str()) || visited.len() > MAX_REACHED {
-                continue;
-            }
-            if let Some(k) = unit_of(&res.address) {
-                if !found.contains(&k) {
-                    found.push(k);
-                }
-                if !std::ptr::eq(res, r) {
-                    continue;
-                }
-            }
-            literals.extend(res.names.iter().map(|(_, v)| v.as_str()));
-            for reference in &res.refs {
-                queue.extend(
-                    ws.resources
-                        .iter()
-                        .filter(|(f, x)| ws.file(*f).target == target && x.address == *reference)
-                        .map(|(_, x)| x),
-                );
-            }
+/// The units a piece of evidence inside resource `r` (of `file`) names: those whose
+/// resource it reaches through references (without passing through another unit), or whose
+/// literal name one of the reached resources carries.
+fn named_units(
+    ws: &Workspace,
+    file: FileId,
+    r: &Resource,
+    units: &BTreeMap<UnitKey, Unit>,
+    unit_at: &BTreeMap<ResourceAt, UnitKey>,
+) -> Vec<UnitKey> {
+    let target = ws.file(file).target;
+    let mut found: Vec<UnitKey> = Vec::new();
+    let mut literals: BTreeSet<&str> = BTreeSet::new();
+    let mut visited: BTreeSet<ResourceAt> = BTreeSet::new();
+    let mut queue: Vec<(FileId, &Resource)> = vec![(file, r)];
+    while let Some((f, res)) = queue.pop() {
+        if visited.len() >= MAX_REACHED || !visited.insert((f, res.line)) {
+            continue;
         }
-        for (k, u) in units {
-            if k.0.target == target
-                && k.1.is_some()
-                && u.names.iter().any(|n| literals.contains(n.as_str()))
-                && !found.contains(k)
-            {
+        if let Some(k) = unit_at.get(&(f, res.line)) {
+            if !found.contains(k) {
                 found.push(k.clone());
             }
+            if !std::ptr::eq(res, r) {
+                continue;
+            }
         }
-        found
+        literals.extend(res.names.iter().map(|(_, v)| v.as_str()));
+        for reference in &res.refs {
+            queue.extend(referenced(ws, f, res, reference));
+        }
     }
+    for (k, u) in units {
+        if k.0.target == target
+            && k.1.is_some()
+            && u.names.iter().any(|n| literals.contains(n.as_str()))
+            && !found.contains(k)
+        {
+            found.push(k.clone());
+        }
+    }
+    found
 }
 
 /// At most this many sites are listed per uncovered unit.
