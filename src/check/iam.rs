@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use super::{CompileCx, Context, Outcome};
 use crate::evidence::Item;
-use crate::workspace::iam::{Grant, GrantKind};
+use crate::workspace::iam::{Grant, GrantKind, JitBlock};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -301,12 +301,22 @@ impl Iam {
                             || p == "iam user"
                             || p == "iam group"
                     });
-                    (human && self.privileged(g) && !time_bound(g)).then(|| {
-                        format!(
-                            "gives {} standing privileged access with no expiry",
-                            g.principals.join(", ")
-                        )
-                    })
+                    if human && self.privileged(g) && !time_bound(g) {
+                        match jit_for(cx, *file, g) {
+                            // Membership is granted on request, for a bounded time.
+                            Some(j) if j.bounded => None,
+                            Some(j) => Some(format!(
+                                "is requested through {} (line {}), which sets no maximum duration",
+                                j.address, j.line
+                            )),
+                            None => Some(format!(
+                                "gives {} standing privileged access with no expiry",
+                                g.principals.join(", ")
+                            )),
+                        }
+                    } else {
+                        None
+                    }
                 }
             };
             if let Some(why) = why {
@@ -317,6 +327,41 @@ impl Iam {
         }
         Outcome::found(items, || Item::new("No matching grant", "absent:iam", Vec::new()))
     }
+}
+
+/// The JIT tool resource (in the grant's module) that makes the grant's holder requestable:
+/// it references the holder's address, or names it literally. A tool splits its config
+/// over resources (Sym: a target, and a flow whose request fields set the duration), so the
+/// match counts as bounded when any resource of the same provider in the module is.
+fn jit_for(cx: &Context<'_>, file: crate::workspace::FileId, g: &Grant) -> Option<JitBlock> {
+    let dir = scope(&cx.ws.file(file).path);
+    let names: Vec<&str> = g
+        .holder
+        .iter()
+        .map(String::as_str)
+        .chain(
+            g.principals
+                .iter()
+                .map(|p| p.split_once(':').map_or(p.as_str(), |(_, v)| v)),
+        )
+        .filter(|n| !n.is_empty() && *n != "iam user" && *n != "iam group")
+        .collect();
+    let here: Vec<&JitBlock> = cx
+        .ws
+        .jit
+        .iter()
+        .filter(|(f, _)| scope(&cx.ws.file(*f).path) == dir)
+        .map(|(_, j)| j)
+        .collect();
+    let found = here
+        .iter()
+        .find(|j| names.iter().any(|n| j.mentions.iter().any(|m| m == n)))?;
+    let provider = found.address.split('_').next().unwrap_or("");
+    let mut j = (*found).clone();
+    j.bounded |= here
+        .iter()
+        .any(|o| o.bounded && o.address.split('_').next() == Some(provider));
+    Some(j)
 }
 
 /// The directory of a file: the scope in which Terraform and CloudFormation names resolve.

@@ -184,14 +184,62 @@ pub struct Bucket {
 pub struct Terraform {
     pub grants: Vec<Grant>,
     pub links: Vec<Link>,
+    pub jit: Vec<JitBlock>,
     pub buckets: Vec<Bucket>,
     /// Blocks that did not parse (Terraform 0.11 syntax, broken templates): for the notes.
     pub errors: Vec<String>,
 }
 
+/// A resource of a just-in-time access tool's Terraform provider (Opal, Sym, ConductorOne,
+/// Indent, Teleport): what it makes requestable, and whether it bounds the duration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JitBlock {
+    pub address: String,
+    pub line: u32,
+    /// Identities it references (`aws_iam_group.ml_admins`) and string literals it holds
+    /// (`"ml-admins"`), to match against the holders of standing grants.
+    pub mentions: Vec<String>,
+    /// It sets a maximum duration, TTL or expiry.
+    pub bounded: bool,
+}
+
+/// Resource-type prefixes of JIT access tools' Terraform providers.
+const JIT_PROVIDERS: &[&str] = &["opal_", "sym_", "conductorone_", "indent_", "teleport_"];
+
+fn jit_block(rtype: &str, name: &str, block: &str, line: u32) -> JitBlock {
+    static REF: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?:aws_iam_(?:group|role|user)|google_service_account|google_group|azuread_group)\.[A-Za-z0-9_-]+|"([^"$]{2,128})""#)
+            .unwrap_or_else(|_| unreachable!())
+    });
+    static BOUND: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        // `max_duration = 240`, `session_ttl = "8h"`, or a request field named so (Sym's
+        // `prompt_fields_json = jsonencode([{ name = "duration", ... }])`).
+        regex::Regex::new(
+            r#"(?im)^[ \t]*[a-z_]*(?:duration|ttl|expir)[a-z_]*[ \t]*=|"(?:duration|ttl|expir[a-z_]*)""#,
+        )
+        .unwrap_or_else(|_| unreachable!())
+    });
+    let mut mentions: Vec<String> = REF
+        .captures_iter(block)
+        .map(|c| {
+            c.get(1)
+                .map_or_else(|| c[0].to_string(), |m| m.as_str().to_string())
+        })
+        .collect();
+    mentions.sort();
+    mentions.dedup();
+    JitBlock {
+        address: format!("{rtype}.{name}"),
+        line,
+        mentions,
+        bounded: BOUND.is_match(block),
+    }
+}
+
 /// Block types worth parsing: access grants and storage.
 fn interesting(kind: &str, rtype: &str, block: &str) -> bool {
     match kind {
+        "resource" if JIT_PROVIDERS.iter().any(|p| rtype.starts_with(p)) => true,
         "resource" => match rtype {
             // Trust policies are not read; only attached managed policies.
             "aws_iam_role" => block.contains("managed_policy_arns") || block.contains("inline_policy"),
@@ -266,6 +314,10 @@ pub fn terraform(text: &str) -> Terraform {
         // a reference to the bucket appears): parsing them would cost more than the rest
         // of the scan on storage-heavy repositories.
         let first = &text[start..ends[0]];
+        if let Some(c) = JIT_HEADER.captures(first) {
+            tf.jit.push(jit_block(&c[1], &c[2], first, base + 1));
+            continue;
+        }
         if let Some(c) = STORAGE.captures(first) {
             let (rtype, name) = (c[1].to_string(), c[2].to_string());
             if rtype.ends_with("lifecycle_configuration") || rtype.ends_with("management_policy") {
@@ -373,6 +425,13 @@ fn heredoc_policy(block: &str, rtype: &str, _data: &str, base: u32) -> Option<Ve
     }
     Some(out)
 }
+
+static JIT_HEADER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r#"^resource[ \t]+"((?:opal|sym|conductorone|indent|teleport)_[a-z0-9_]+)"[ \t]+"([^"]+)""#,
+    )
+    .unwrap_or_else(|_| unreachable!())
+});
 
 static STORAGE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r#"^resource[ \t]+"(aws_s3_bucket|aws_s3_bucket_lifecycle_configuration|google_storage_bucket|azurerm_storage_container|azurerm_storage_account|azurerm_storage_management_policy)"[ \t]+"([^"]+)""#)

@@ -131,6 +131,8 @@ pub struct Workspace {
     /// Which policy is granted to which identity (attachments, policy documents used by a
     /// policy), for joining grants to the identity that holds them.
     pub iam_links: Vec<(FileId, iam::Link)>,
+    /// Resources of just-in-time access tools (Opal, Sym, ConductorOne, Indent, Teleport).
+    pub jit: Vec<(FileId, iam::JitBlock)>,
     /// Storage buckets declared in Terraform, with their lifecycle status.
     pub buckets: Vec<(FileId, iam::Bucket, String)>,
     /// Terraform resources and CloudFormation resources, with their names and references.

@@ -63,6 +63,7 @@ struct FileResult {
     queries: Vec<(usize, QueryMatch)>,
     grants: Vec<(super::iam::Grant, String)>,
     links: Vec<super::iam::Link>,
+    jit: Vec<super::iam::JitBlock>,
     buckets: Vec<(super::iam::Bucket, String)>,
     resources: Vec<super::resources::Resource>,
     notes: Vec<String>,
@@ -502,6 +503,7 @@ fn process_text(
         r.resources = super::resources::terraform(t);
         let tf = super::iam::terraform(t);
         r.links.extend(tf.links);
+        r.jit.extend(tf.jit);
         if !(tf.grants.is_empty() && tf.buckets.is_empty()) {
             let starts = crate::text::line_starts(t);
             let line_of = |n: u32| crate::text::truncate_chars(crate::text::line_text(t, &starts, n), 400);
@@ -585,6 +587,7 @@ fn assemble(
         query_matches: vec![Vec::new(); plan.queries.len()],
         grants: Vec::new(),
         iam_links: Vec::new(),
+        jit: Vec::new(),
         buckets: Vec::new(),
         resources: Vec::new(),
         notes: Vec::new(),
@@ -623,6 +626,7 @@ fn assemble(
         ws.grants
             .extend(r.grants.into_iter().map(|(g, line)| (id, g, line)));
         ws.iam_links.extend(r.links.into_iter().map(|l| (id, l)));
+        ws.jit.extend(r.jit.into_iter().map(|j| (id, j)));
         ws.buckets
             .extend(r.buckets.into_iter().map(|(b, line)| (id, b, line)));
         ws.resources.extend(r.resources.into_iter().map(|x| (id, x)));
