@@ -18,7 +18,7 @@
 //!
 //! Each uncovered unit is one finding at its site (`path:line`).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -193,31 +193,52 @@ fn resources_of(ws: &Workspace, file: FileId) -> impl Iterator<Item = &Resource>
         .map(|(_, r)| r)
 }
 
-/// The resources a reference from a resource of `file` can mean: a CloudFormation logical
-/// id names a resource of the same template; a Terraform address one of the same module
-/// (directory).
-fn referenced<'w>(
-    ws: &'w Workspace,
-    file: FileId,
-    r: &Resource,
-    address: &str,
-) -> Vec<(FileId, &'w Resource)> {
-    let from = ws.file(file);
-    let dir = parent(&from.path);
-    let cfn = r.rtype.contains("::");
-    ws.resources
-        .iter()
-        .filter(|(f, x)| {
-            x.address == address
-                && if cfn {
-                    *f == file
-                } else {
-                    let g = ws.file(*f);
-                    g.target == from.target && parent(&g.path) == dir
-                }
-        })
-        .map(|(f, x)| (*f, x))
-        .collect()
+/// Where a reference is resolved: a CloudFormation logical id within its template, a
+/// Terraform address within its module (directory).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Scope<'w> {
+    Template(FileId),
+    Module(TargetId, &'w str),
+}
+
+/// Declared resources by scope and address, built once per evaluation.
+struct Index<'w> {
+    by_address: HashMap<(Scope<'w>, &'w str), Vec<(FileId, &'w Resource)>>,
+}
+
+impl<'w> Index<'w> {
+    fn new(ws: &'w Workspace) -> Self {
+        let mut by_address: HashMap<(Scope<'w>, &'w str), Vec<(FileId, &'w Resource)>> = HashMap::new();
+        for (f, r) in &ws.resources {
+            by_address
+                .entry((scope(ws, *f, r), r.address.as_str()))
+                .or_default()
+                .push((*f, r));
+        }
+        Self { by_address }
+    }
+
+    /// The resources a reference from resource `r` of `file` can mean.
+    fn referenced(
+        &self,
+        ws: &'w Workspace,
+        file: FileId,
+        r: &Resource,
+        address: &'w str,
+    ) -> &[(FileId, &'w Resource)] {
+        self.by_address
+            .get(&(scope(ws, file, r), address))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+fn scope<'w>(ws: &'w Workspace, file: FileId, r: &Resource) -> Scope<'w> {
+    if r.rtype.contains("::") {
+        Scope::Template(file)
+    } else {
+        let f = ws.file(file);
+        Scope::Module(f.target, parent(&f.path))
+    }
 }
 
 /// The names a declared resource is known by: its literal `name` (Terraform) or
@@ -309,11 +330,19 @@ impl Covered {
         } else {
             Vec::new()
         };
+        let index = Index::new(ws);
+        // What each evidence resource names, computed once per resource.
+        let mut named_by: BTreeMap<ResourceAt, Vec<UnitKey>> = BTreeMap::new();
         for p in ev_pointers {
             let comp = comps.of(p.target, &p.path);
             let named = file_id(ws, p)
                 .and_then(|f| resource_at(ws, f, p.line).map(|r| (f, r)))
-                .map(|(f, r)| named_units(ws, f, r, &units, &unit_at))
+                .map(|(f, r)| {
+                    named_by
+                        .entry((f, r.line))
+                        .or_insert_with(|| named_units(ws, &index, f, r, &units, &unit_at))
+                        .clone()
+                })
                 .unwrap_or_default();
             let covers: Vec<UnitKey> = if named.is_empty() {
                 units
@@ -379,6 +408,7 @@ impl Covered {
 /// literal name one of the reached resources carries.
 fn named_units(
     ws: &Workspace,
+    index: &Index<'_>,
     file: FileId,
     r: &Resource,
     units: &BTreeMap<UnitKey, Unit>,
@@ -403,7 +433,10 @@ fn named_units(
         }
         literals.extend(res.names.iter().map(|(_, v)| v.as_str()));
         for reference in &res.refs {
-            queue.extend(referenced(ws, f, res, reference));
+            if queue.len() > 4 * MAX_REACHED {
+                break;
+            }
+            queue.extend(index.referenced(ws, f, res, reference).iter().copied());
         }
     }
     for (k, u) in units {

@@ -10,6 +10,7 @@
 //! writes them): one linear pass, no HCL parse, so large infrastructure repositories stay
 //! cheap. Nothing is evaluated: a name given by a variable is simply not a literal name.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -141,11 +142,12 @@ fn tf_resource(block: &str, rtype: String, name: String, line: u32, end_line: u3
         .map(|c| (c[1].to_string(), c[2].to_string()))
         .collect();
     let mut refs: Vec<String> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     // The header line itself names the resource, not a reference.
     let body = block.split_once('\n').map_or("", |(_, b)| b);
     for c in TF_REF.captures_iter(body) {
-        let r = &c[1];
-        if r != address && !refs.iter().any(|x| x == r) {
+        let r = c.get(1).map_or("", |m| m.as_str());
+        if r != address && seen.insert(r) {
             refs.push(r.to_string());
         }
     }
@@ -178,7 +180,7 @@ pub fn cloudformation(docs: &[Node], text: &str) -> Vec<Resource> {
         else {
             continue;
         };
-        let ids: Vec<&str> = entries.iter().map(|(k, _)| k.text.as_str()).collect();
+        let ids: HashSet<&str> = entries.iter().map(|(k, _)| k.text.as_str()).collect();
         for (key, res) in entries {
             let Some(rtype) = res.get("Type").and_then(Node::as_str) else {
                 continue;
@@ -192,17 +194,15 @@ pub fn cloudformation(docs: &[Node], text: &str) -> Vec<Resource> {
                 cfn_walk(props, None, &mut names, &mut scalars);
             }
             let mut refs: Vec<String> = Vec::new();
+            let mut seen: HashSet<&str> = HashSet::new();
             for s in &scalars {
-                for id in &ids {
-                    if *id == key.text || refs.iter().any(|r| r == id) {
-                        continue;
-                    }
-                    let hit = s == id
-                        || s.strip_prefix(id).is_some_and(|rest| rest.starts_with('.'))
-                        || s.contains(&format!("${{{id}}}"))
-                        || s.contains(&format!("${{{id}."));
-                    if hit {
-                        refs.push((*id).to_string());
+                // `Id`, `Id.Attr` (GetAtt), and `${Id}` / `${Id.Attr}` inside `Fn::Sub`.
+                let subs = s.split("${").skip(1).filter_map(|p| p.split(['}', '.']).next());
+                for cand in std::iter::once(s.split('.').next().unwrap_or("")).chain(subs) {
+                    if let Some(id) = ids.get(cand) {
+                        if *id != key.text && seen.insert(id) {
+                            refs.push((*id).to_string());
+                        }
                     }
                 }
             }
