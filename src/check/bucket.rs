@@ -17,7 +17,7 @@
 //! - a **document** of a kind (data governance, retention) whose section naming the bucket
 //!   states a deletion procedure (every `procedure` regex matches the section).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -25,7 +25,7 @@ use serde_saphyr::Spanned;
 use super::compile::OneOrMany;
 use super::{CompileCx, Context, Outcome};
 use crate::evidence::{Item, Pointer};
-use crate::workspace::{FileId, Hit, PatternId, Workspace};
+use crate::workspace::{FileId, Hit, PatternId};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -154,36 +154,47 @@ impl Bucket {
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
-        let jobs = self.purge.as_ref().map(|p| Jobs::new(cx, p));
+        let ws = cx.ws;
+        let candidates: Vec<&(FileId, crate::workspace::iam::Bucket, String)> = ws
+            .buckets
+            .iter()
+            .filter(|(file, b, _)| {
+                let f = ws.file(*file);
+                !b.lifecycle
+                    && !f.flags.test
+                    && !f.flags.example
+                    && (self.names.is_match(&b.address) || self.names.is_match(&b.name))
+            })
+            .collect();
+        // The names each bucket is known by: its Terraform address and its literal name.
+        let wanted: Vec<Vec<&str>> = candidates
+            .iter()
+            .map(|(_, b, _)| {
+                let mut w = vec![b.address.as_str()];
+                if b.name.len() >= 3 {
+                    w.push(b.name.as_str());
+                }
+                w
+            })
+            .collect();
+        let deleted = match &self.purge {
+            Some(p) if !candidates.is_empty() => purge_evidence(cx, p, &wanted),
+            _ => vec![None; candidates.len()],
+        };
         let mut kept = Vec::new();
         let mut purged = Vec::new();
-        for (file, b, line) in &cx.ws.buckets {
-            let f = cx.ws.file(*file);
-            if b.lifecycle
-                || f.flags.test
-                || f.flags.example
-                || !(self.names.is_match(&b.address) || self.names.is_match(&b.name))
-            {
-                continue;
-            }
+        for ((file, b, line), how) in candidates.into_iter().zip(deleted) {
+            let f = ws.file(*file);
             let shown = if b.name.is_empty() {
                 b.address.clone()
             } else {
                 format!("{} ({})", b.address, b.name)
             };
-            let mut wanted: Vec<&str> = vec![b.address.as_str()];
-            if b.name.len() >= 3 {
-                wanted.push(b.name.as_str());
-            }
-            let by_job = jobs.as_ref().and_then(|j| j.purging(cx.ws, &wanted));
-            let by_doc = || {
-                let p = self.purge.as_ref()?;
-                documented(cx, p, &wanted)
-            };
-            if let Some((how, pointers)) = by_job.or_else(by_doc) {
+            let key = format!("{}|{}", f.path, b.address);
+            if let Some((how, pointers)) = how {
                 purged.push(Item::new(
                     format!("{shown} has no lifecycle rule but {how}"),
-                    format!("{}|{}", f.path, b.address),
+                    key,
                     pointers,
                 ));
                 continue;
@@ -195,8 +206,8 @@ impl Bucket {
             };
             kept.push(Item::new(
                 format!("{shown} holds training or logged data and {why}"),
-                format!("{}|{}", f.path, b.address),
-                vec![cx.ws.pointer(*file, b.line, line).labelled(b.address.clone())],
+                key,
+                vec![ws.pointer(*file, b.line, line).labelled(b.address.clone())],
             ));
         }
         // Used under `not:`, so the buckets nothing deletes are what this check "finds";
@@ -221,162 +232,302 @@ impl Bucket {
     }
 }
 
-/// True when `hay` contains `needle` not glued to a longer name (`acme-data` is not in
-/// `acme-data-archive`).
+/// A character that continues a name: `acme-data` is not in `acme-data-archive`.
+fn glued(c: Option<char>) -> bool {
+    c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// True when `hay` contains `needle` not glued to a longer name.
+#[cfg(test)]
 fn contains_name(hay: &str, needle: &str) -> bool {
-    let glued = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     hay.match_indices(needle)
         .any(|(i, _)| !glued(hay[..i].chars().next_back()) && !glued(hay[i + needle.len()..].chars().next()))
 }
 
-/// The scheduled purge jobs of a workspace: deleting files with the lines that may name
-/// their bucket.
-struct Jobs<'a> {
-    /// Deleting file → (its first deletion line, the lines that may name a bucket).
-    jobs: BTreeMap<FileId, (&'a Hit, Option<&'a Hit>, Vec<&'a str>)>,
+/// Finds bucket names in text: one automaton over every name, so each line is read once
+/// whatever the number of buckets.
+struct NameFinder {
+    ac: Option<aho_corasick::AhoCorasick>,
+    /// For each name, the buckets known by it.
+    owners: Vec<Vec<usize>>,
 }
 
-impl<'a> Jobs<'a> {
-    fn new(cx: &Context<'a>, p: &Purge) -> Self {
-        let ws = cx.ws;
-        let lines = |ids: &[PatternId]| -> Vec<&'a Hit> {
-            let mut v: Vec<&Hit> = ids
-                .iter()
-                .flat_map(|id| ws.hits(*id))
-                .filter(|h| {
-                    let f = ws.file(h.file);
-                    !h.comment
-                        && !f.flags.test
-                        && !f.flags.example
-                        && !f.flags.prose
-                        && !f.evidence_doc
-                        && !ws.targets[f.target as usize].evidence_only
-                })
-                .collect();
-            v.sort_by_key(|h| (h.file, h.line));
-            v
-        };
-        let deletes = lines(&p.deletes);
-        let schedules = lines(&p.schedules);
-        let mentions = lines(&p.mentions);
-        let runs = lines(&p.runs);
-        let first_by_file = |v: &[&'a Hit]| {
-            let mut m: BTreeMap<FileId, &'a Hit> = BTreeMap::new();
-            for h in v {
-                m.entry(h.file).or_insert(h);
+impl NameFinder {
+    fn new(wanted: &[Vec<&str>]) -> Self {
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut names = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        for (bucket, list) in wanted.iter().enumerate() {
+            for n in list {
+                let i = *index.entry(n).or_insert_with(|| {
+                    names.push(*n);
+                    owners.push(Vec::new());
+                    names.len() - 1
+                });
+                owners[i].push(bucket);
             }
-            m
-        };
-        let first_delete = first_by_file(&deletes);
-        let scheduled = first_by_file(&schedules);
-        let mut jobs = BTreeMap::new();
-        for (&file, &del) in &first_delete {
-            let path = &ws.file(file).path;
-            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-            // The files that schedule this one: itself, a scheduler beside it, or one that
-            // runs it by name.
-            let schedulers: BTreeSet<FileId> = scheduled
-                .keys()
-                .copied()
-                .filter(|&s| {
-                    let sp = &ws.file(s).path;
-                    s == file
-                        || (ws.file(s).target == ws.file(file).target
-                            && sp.rsplit_once('/').map_or("", |(d, _)| d) == dir)
-                        || runs
-                            .iter()
-                            .filter(|h| h.file == s)
-                            .any(|h| runs_file(&h.text, path))
-                })
-                .collect();
-            let Some(&first_sched) = schedulers.iter().next() else {
-                continue;
-            };
-            let mut texts: Vec<&str> = Vec::new();
-            for h in deletes.iter().chain(&mentions).chain(&runs) {
-                if h.file == file || schedulers.contains(&h.file) {
-                    texts.push(h.text.as_str());
+        }
+        Self {
+            ac: aho_corasick::AhoCorasick::new(&names).ok(),
+            owners,
+        }
+    }
+
+    /// The buckets named in `text` (as whole names).
+    fn buckets(&self, text: &str, out: &mut Vec<usize>) {
+        let Some(ac) = &self.ac else { return };
+        for m in ac.find_overlapping_iter(text) {
+            let (i, j) = (m.start(), m.end());
+            if !glued(text[..i].chars().next_back()) && !glued(text[j..].chars().next()) {
+                out.extend(&self.owners[m.pattern().as_usize()]);
+            }
+        }
+    }
+}
+
+/// For each bucket (by `wanted` index), how it is purged: a scheduled job that deletes from
+/// it by name, else a document stating its deletion procedure.
+fn purge_evidence(cx: &Context<'_>, p: &Purge, wanted: &[Vec<&str>]) -> Vec<Option<(String, Vec<Pointer>)>> {
+    let ws = cx.ws;
+    let finder = NameFinder::new(wanted);
+    let mut out: Vec<Option<(String, Vec<Pointer>)>> = vec![None; wanted.len()];
+    let mut hit = Vec::new();
+    for job in jobs(cx, p) {
+        for text in &job.texts {
+            hit.clear();
+            finder.buckets(text, &mut hit);
+            for &b in &hit {
+                if out[b].is_none() {
+                    let f = ws.file(job.delete.file);
+                    let mut pointers = vec![ws
+                        .pointer(job.delete.file, job.delete.line, &job.delete.text)
+                        .labelled("purge job")];
+                    if (job.schedule.file, job.schedule.line) != (job.delete.file, job.delete.line) {
+                        pointers.push(
+                            ws.pointer(job.schedule.file, job.schedule.line, &job.schedule.text)
+                                .labelled("schedule"),
+                        );
+                    }
+                    out[b] = Some((
+                        format!(
+                            "the scheduled purge job {}:{} deletes from it",
+                            f.path, job.delete.line
+                        ),
+                        pointers,
+                    ));
                 }
             }
-            let sched = scheduled.get(&first_sched).copied();
-            jobs.insert(file, (del, sched, texts));
         }
-        Self { jobs }
     }
-
-    /// The job that deletes from a bucket known by any of `wanted`: a description and its
-    /// deletion and schedule lines.
-    fn purging(&self, ws: &Workspace, wanted: &[&str]) -> Option<(String, Vec<Pointer>)> {
-        let (_, (del, sched, _)) = self
-            .jobs
-            .iter()
-            .find(|(_, (_, _, texts))| texts.iter().any(|t| wanted.iter().any(|w| contains_name(t, w))))?;
-        let f = ws.file(del.file);
-        let mut pointers = vec![ws.pointer(del.file, del.line, &del.text).labelled("purge job")];
-        if let Some(s) = sched.filter(|s| (s.file, s.line) != (del.file, del.line)) {
-            pointers.push(ws.pointer(s.file, s.line, &s.text).labelled("schedule"));
-        }
-        Some((
-            format!("the scheduled purge job {}:{} deletes from it", f.path, del.line),
-            pointers,
-        ))
-    }
-}
-
-/// True when a line runs the file at `path`: by file name (`python jobs/purge.py`) or by
-/// module (`-m jobs.purge`, `from jobs.purge import run`).
-fn runs_file(line: &str, path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    if contains_name(line, name) {
-        return true;
-    }
-    let Some(stem) = name.strip_suffix(".py") else {
-        return false;
-    };
-    if stem.len() < 4
-        || matches!(
-            stem,
-            "main" | "__init__" | "__main__" | "utils" | "tasks" | "jobs"
-        )
-    {
-        return false;
-    }
-    // The module path and each of its dotted suffixes ending in the stem.
-    let module = path.trim_end_matches(".py").replace('/', ".");
-    let parts: Vec<&str> = module.split('.').collect();
-    (0..parts.len()).any(|i| contains_name(line, &parts[i..].join(".")))
-}
-
-/// A document section that names the bucket and states a deletion procedure.
-fn documented(cx: &Context<'_>, p: &Purge, wanted: &[&str]) -> Option<(String, Vec<Pointer>)> {
-    let kind = p.document.as_ref()?;
-    for d in cx.ws.docs_of(kind) {
-        if d.doc.is_template() {
-            continue;
-        }
-        for (i, l) in d.doc.lines.iter().enumerate() {
-            if !wanted.iter().any(|w| contains_name(l, w)) {
+    if let Some(kind) = &p.document {
+        for d in ws.docs_of(kind) {
+            if out.iter().all(Option::is_some) {
+                break;
+            }
+            if d.doc.is_template() {
                 continue;
             }
-            let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            // The smallest record (section, row, entry) holding the line, else the line.
-            let section = d
-                .doc
-                .records
-                .iter()
-                .filter(|r| r.line <= line && line <= r.end_line)
-                .min_by_key(|r| r.end_line - r.line)
-                .map_or_else(|| l.clone(), |r| d.doc.text(r.line, r.end_line));
-            if p.procedure.iter().all(|re| re.is_match(&section)) {
-                let path = &cx.ws.file(d.file).path;
-                return Some((
-                    format!("a deletion procedure for it is documented in {path}:{line}"),
-                    vec![cx.ws.doc_pointer(d, line).labelled("documented purge")],
-                ));
+            let mut sections: Option<Vec<Option<usize>>> = None;
+            let mut states: HashMap<usize, bool> = HashMap::new();
+            for (i, l) in d.doc.lines.iter().enumerate() {
+                hit.clear();
+                finder.buckets(l, &mut hit);
+                hit.retain(|&b| out[b].is_none());
+                if hit.is_empty() {
+                    continue;
+                }
+                let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                // The smallest record (section, row, entry) holding the line, else the line.
+                let record = sections.get_or_insert_with(|| smallest_records(&d.doc))[i];
+                let ok = match record {
+                    Some(r) => *states.entry(r).or_insert_with(|| {
+                        let rec = &d.doc.records[r];
+                        let text = d.doc.text(rec.line, rec.end_line);
+                        p.procedure.iter().all(|re| re.is_match(&text))
+                    }),
+                    None => p.procedure.iter().all(|re| re.is_match(l)),
+                };
+                if !ok {
+                    continue;
+                }
+                let path = &ws.file(d.file).path;
+                for &b in &hit {
+                    out[b].get_or_insert_with(|| {
+                        (
+                            format!("a deletion procedure for it is documented in {path}:{line}"),
+                            vec![ws.doc_pointer(d, line).labelled("documented purge")],
+                        )
+                    });
+                }
             }
         }
     }
-    None
+    out
+}
+
+/// For each line of a document (0-based), the index of the smallest record holding it.
+fn smallest_records(doc: &crate::workspace::Document) -> Vec<Option<usize>> {
+    let n = doc.lines.len();
+    let mut best: Vec<Option<usize>> = vec![None; n];
+    let span = |r: usize| doc.records[r].end_line.saturating_sub(doc.records[r].line);
+    for (ri, r) in doc.records.iter().enumerate() {
+        let from = (r.line.max(1) - 1) as usize;
+        let to = (r.end_line as usize).min(n);
+        for slot in best.iter_mut().take(to).skip(from) {
+            if slot.is_none_or(|b| span(ri) < span(b)) {
+                *slot = Some(ri);
+            }
+        }
+    }
+    best
+}
+
+/// A scheduled purge job: its first deletion line, the schedule that runs it, and the lines
+/// (deletions, storage mentions, commands) that may name its bucket.
+struct Job<'a> {
+    delete: &'a Hit,
+    schedule: &'a Hit,
+    texts: Vec<&'a str>,
+}
+
+/// At most this many scheduling files are read per job.
+const MAX_SCHEDULERS: usize = 16;
+
+/// The scheduled purge jobs of a workspace, in file order.
+fn jobs<'a>(cx: &Context<'a>, p: &Purge) -> Vec<Job<'a>> {
+    let ws = cx.ws;
+    let by_file = |ids: &[PatternId]| -> BTreeMap<FileId, Vec<&'a Hit>> {
+        let mut m: BTreeMap<FileId, Vec<&'a Hit>> = BTreeMap::new();
+        for h in ids.iter().flat_map(|id| ws.hits(*id)) {
+            let f = ws.file(h.file);
+            if h.comment
+                || f.flags.test
+                || f.flags.example
+                || f.flags.prose
+                || f.evidence_doc
+                || ws.targets[f.target as usize].evidence_only
+            {
+                continue;
+            }
+            m.entry(h.file).or_default().push(h);
+        }
+        for v in m.values_mut() {
+            v.sort_by_key(|h| h.line);
+        }
+        m
+    };
+    let deletes = by_file(&p.deletes);
+    let schedules = by_file(&p.schedules);
+    let mentions = by_file(&p.mentions);
+    let runs = by_file(&p.runs);
+    let dir_of = |f: FileId| {
+        let e = ws.file(f);
+        (e.target, e.path.rsplit_once('/').map_or("", |(d, _)| d))
+    };
+    let mut sched_by_dir: HashMap<(crate::evidence::TargetId, &str), Vec<FileId>> = HashMap::new();
+    for &s in schedules.keys() {
+        sched_by_dir.entry(dir_of(s)).or_default().push(s);
+    }
+    // Deleting files by the names a command or import would use for them.
+    let mut by_key: HashMap<String, Vec<FileId>> = HashMap::new();
+    for &f in deletes.keys() {
+        for k in run_keys(&ws.file(f).path) {
+            by_key.entry(k).or_default().push(f);
+        }
+    }
+    let mut run_by: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    for &s in schedules.keys() {
+        for h in runs.get(&s).into_iter().flatten() {
+            for token in h
+                .text
+                .split(|c: char| !(c.is_ascii_alphanumeric() || "_./-".contains(c)))
+            {
+                let file_name = token.rsplit('/').next().unwrap_or(token);
+                let parts: Vec<&str> = token.split('.').collect();
+                let module_suffixes =
+                    (!token.contains('/')).then(|| (0..parts.len()).map(|i| parts[i..].join(".")));
+                for k in std::iter::once(file_name.to_string()).chain(module_suffixes.into_iter().flatten()) {
+                    for &f in by_key.get(&k).into_iter().flatten() {
+                        let v = run_by.entry(f).or_default();
+                        if !v.contains(&s) && v.len() < MAX_SCHEDULERS {
+                            v.push(s);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (&file, dels) in &deletes {
+        let mut schedulers: Vec<FileId> = Vec::new();
+        if schedules.contains_key(&file) {
+            schedulers.push(file);
+        }
+        for &s in sched_by_dir
+            .get(&dir_of(file))
+            .into_iter()
+            .flatten()
+            .chain(run_by.get(&file).into_iter().flatten())
+        {
+            if schedulers.len() >= MAX_SCHEDULERS {
+                break;
+            }
+            if !schedulers.contains(&s) {
+                schedulers.push(s);
+            }
+        }
+        let Some(&first) = schedulers.first() else {
+            continue;
+        };
+        let mut texts: Vec<&str> = Vec::new();
+        for f in std::iter::once(file).chain(schedulers.iter().copied().filter(|&s| s != file)) {
+            for m in [&deletes, &mentions, &runs] {
+                texts.extend(m.get(&f).into_iter().flatten().map(|h| h.text.as_str()));
+            }
+        }
+        out.push(Job {
+            delete: dels[0],
+            schedule: schedules[&first][0],
+            texts,
+        });
+    }
+    out
+}
+
+/// The names a command or import would run a file by: its file name, and for Python its
+/// module path and each dotted suffix of it (`jobs.purge`, `purge`), unless the stem is too
+/// generic to identify it (`main`, `utils`).
+fn run_keys(path: &str) -> Vec<String> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let mut keys = vec![name.to_string()];
+    if let Some(stem) = name.strip_suffix(".py") {
+        if stem.len() >= 4
+            && !matches!(
+                stem,
+                "main" | "__init__" | "__main__" | "utils" | "tasks" | "jobs"
+            )
+        {
+            let module = path.trim_end_matches(".py").replace('/', ".");
+            let parts: Vec<&str> = module.split('.').collect();
+            keys.extend((0..parts.len()).map(|i| parts[i..].join(".")));
+        }
+    }
+    keys
+}
+
+/// True when a line runs the file at `path` (by file name or module).
+#[cfg(test)]
+fn runs_file(line: &str, path: &str) -> bool {
+    let keys = run_keys(path);
+    line.split(|c: char| !(c.is_ascii_alphanumeric() || "_./-".contains(c)))
+        .any(|token| {
+            let file_name = token.rsplit('/').next().unwrap_or(token);
+            let parts: Vec<&str> = token.split('.').collect();
+            keys.iter().any(|k| {
+                k == file_name
+                    || (!token.contains('/') && (0..parts.len()).any(|i| parts[i..].join(".") == *k))
+            })
+        })
 }
 
 #[cfg(test)]
