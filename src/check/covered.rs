@@ -333,6 +333,8 @@ impl Covered {
         let index = Index::new(ws);
         // What each evidence resource names, computed once per resource.
         let mut named_by: BTreeMap<ResourceAt, Vec<UnitKey>> = BTreeMap::new();
+        let mut in_dir: BTreeMap<(TargetId, String), &Pointer> = BTreeMap::new();
+        let mut at_root: BTreeMap<TargetId, &Pointer> = BTreeMap::new();
         for p in ev_pointers {
             let comp = comps.of(p.target, &p.path);
             let named = file_id(ws, p)
@@ -344,21 +346,26 @@ impl Covered {
                         .clone()
                 })
                 .unwrap_or_default();
-            let covers: Vec<UnitKey> = if named.is_empty() {
-                units
-                    .keys()
-                    .filter(|(c, _)| {
-                        c.target == comp.target && (c.dir == comp.dir || (comp.dir.is_empty() && !c.manifest))
-                    })
-                    .cloned()
-                    .collect()
-            } else {
-                named
-            };
-            for k in covers {
+            if named.is_empty() {
+                // Unscoped evidence covers its component; at the root, also components
+                // without a manifest of their own.
+                in_dir.entry((comp.target, comp.dir.clone())).or_insert(p);
+                if comp.dir.is_empty() {
+                    at_root.entry(comp.target).or_insert(p);
+                }
+            }
+            for k in named {
                 if let Some(u) = units.get_mut(&k) {
                     u.covered_by.get_or_insert_with(|| p.clone());
                 }
+            }
+        }
+        for ((comp, _), u) in units.iter_mut() {
+            let by = in_dir
+                .get(&(comp.target, comp.dir.clone()))
+                .or_else(|| (!comp.manifest).then(|| at_root.get(&comp.target)).flatten());
+            if let (None, Some(p)) = (&u.covered_by, by) {
+                u.covered_by = Some((*p).clone());
             }
         }
 
