@@ -290,17 +290,27 @@ impl Mapped {
             })
             .map(|(file, r)| {
                 // The registry group's name, else the model's own name; never an ARN or URI.
-                let name = r
+                // Without a literal name, a specific resource name stands in (`churn_v3`);
+                // a generic one (`model`, `this`) is no name, so the address is shown.
+                let literal = r
                     .literal(&[
                         "model_package_group_name",
                         "ModelPackageGroupName",
                         "ModelName",
                         "name",
                     ])
-                    .filter(|n| !n.contains([':', '/']))
-                    .map_or_else(|| r.name.clone(), str::to_string);
+                    .filter(|n| !n.contains([':', '/']));
+                let path = &cx.ws.file(*file).path;
+                let (name, what) = match literal {
+                    Some(n) => (n.to_string(), format!("{} in {path}", r.address)),
+                    None if !generic_resource_name(&r.name) => (
+                        r.name.clone(),
+                        format!("{} in {path}, named by an expression", r.address),
+                    ),
+                    None => (r.address.clone(), format!("{path}, named by an expression")),
+                };
                 Entry {
-                    what: format!("{} in {}", r.address, cx.ws.file(*file).path),
+                    what,
                     pointer: cx
                         .ws
                         .pointer(*file, r.line, &r.text)
@@ -310,6 +320,24 @@ impl Mapped {
             })
             .collect()
     }
+}
+
+/// Resource names that say nothing about which model a resource is.
+fn generic_resource_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    GENERIC.contains(&n.as_str())
+        || matches!(
+            n.as_str(),
+            "this"
+                | "main"
+                | "default"
+                | "models"
+                | "group"
+                | "registry"
+                | "package"
+                | "model_package_group"
+                | "sagemaker_model"
+        )
 }
 
 /// A model found by file, declaration or model card.
