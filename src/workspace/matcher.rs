@@ -218,27 +218,48 @@ const PREFIX_BYTES: usize = 8;
 /// `aho-corasick` crate falls back to slower searchers, so large sets are split.
 const TEDDY_GROUP: usize = 64;
 
-/// The prefix literals of a pattern, or `None` when it could start with anything (such a
-/// pattern is searched on its own, whole file).
+/// Literals locating a pattern's matches, or `None` when it could start and end with
+/// anything (such a pattern is searched on its own, whole file). Matching is per line, so
+/// any literal every match contains finds the line: the prefix literals are used, or the
+/// suffix literals when the prefix is unusable (`^[ \t]*import (?:evidently|whylogs)`
+/// starts with anything but ends with one of its package names).
 fn prefix_literals(src: &str) -> Result<Option<Vec<Vec<u8>>>, String> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(src)
         .map_err(|e| e.to_string())?;
-    let mut extractor = Extractor::new();
-    extractor
-        .kind(ExtractKind::Prefix)
-        .limit_total(MAX_LITERALS_PER_PATTERN);
-    let seq = extractor.extract(&hir);
-    Ok(match seq.literals() {
-        Some(lits) if !lits.is_empty() && lits.iter().all(|l| l.as_bytes().len() >= 2) => Some(
-            lits.iter()
-                .map(|l| l.as_bytes()[..l.as_bytes().len().min(PREFIX_BYTES)].to_vec())
-                .collect(),
-        ),
-        _ => None,
-    })
+    let usable = |kind: ExtractKind| {
+        let mut extractor = Extractor::new();
+        extractor.kind(kind).limit_total(MAX_LITERALS_PER_PATTERN);
+        let seq = extractor.extract(&hir);
+        let lits = seq.literals()?;
+        let shortest = lits.iter().map(|l| l.as_bytes().len()).min()?;
+        (shortest >= 2).then(|| (shortest, lits.to_vec()))
+    };
+    let prefix = usable(ExtractKind::Prefix);
+    // A suffix is used only when it is clearly more selective than the prefix.
+    let pick = match (prefix, || usable(ExtractKind::Suffix)) {
+        (Some(p), _) if p.0 >= 3 => Some((p.1, ExtractKind::Prefix)),
+        (p, suffix) => match (p, suffix()) {
+            (Some(p), Some(s)) if s.0 > p.0 => Some((s.1, ExtractKind::Suffix)),
+            (Some(p), _) => Some((p.1, ExtractKind::Prefix)),
+            (None, Some(s)) if s.0 >= 3 => Some((s.1, ExtractKind::Suffix)),
+            _ => None,
+        },
+    };
+    Ok(pick.map(|(lits, kind)| {
+        lits.iter()
+            .map(|l| {
+                let b = l.as_bytes();
+                let n = b.len().min(PREFIX_BYTES);
+                match kind {
+                    ExtractKind::Suffix => b[b.len() - n..].to_vec(),
+                    _ => b[..n].to_vec(),
+                }
+            })
+            .collect()
+    }))
 }
 
 /// Sorted, deduplicated literals with every literal that starts with another removed (it
@@ -460,6 +481,27 @@ mod tests {
         assert!(check_regex(r"\bopenai\b").is_err());
         assert!(check_regex(r"(?-u:\b)openai(?-u:\b)").is_ok());
         assert!(check_regex(r"a\\b").is_ok());
+    }
+
+    #[test]
+    fn a_pattern_starting_with_anything_is_found_by_its_suffix() {
+        let re = r"^[ \t]*(?:from|import)[ \t]+(?:evidently|whylogs)(?-u:\b)";
+        let lits = prefix_literals(re).unwrap().expect("suffix literals");
+        assert!(
+            lits.iter()
+                .all(|l| l.ends_with(b"vidently") || l.ends_with(b"whylogs")),
+            "{lits:?}"
+        );
+        let mut b = MatcherBuilder::default();
+        let id = b.add(re, &[], &[]);
+        let m = b.build().unwrap();
+        let mut out = Vec::new();
+        m.scan("a.py", b"x = 1\n    import whylogs\nwhylogs.log()\n", &mut out);
+        assert_eq!(
+            out.iter().map(|h| (h.pattern, h.line)).collect::<Vec<_>>(),
+            vec![(id, 2)]
+        );
+        assert!(prefix_literals(r"[a-z]+\.[a-z]+").unwrap().is_none());
     }
 
     #[test]
