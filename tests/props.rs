@@ -615,8 +615,43 @@ fn replay(target: &str, data: &[u8]) {
             let _ = redflag::text::snippet(&text);
             let _ = redflag::date::find_dates(&text);
         }
+        "controls" => {
+            // As fuzz/fuzz_targets/controls.rs: `\0\0`-separated files of a pack.
+            let names = [
+                "RF9-FUZZ.yaml",
+                "signals.yaml",
+                "documents.yaml",
+                "catalog/fuzz.yaml",
+            ];
+            let mut files = Vec::new();
+            let mut rest = data.get(1..).unwrap_or_default();
+            for (i, name) in names.iter().enumerate() {
+                let cut = (i + 1 < names.len())
+                    .then(|| rest.windows(2).position(|w| w == b"\0\0"))
+                    .flatten();
+                let (part, next) = match cut {
+                    Some(at) => (&rest[..at], &rest[at + 2..]),
+                    None => (rest, &[][..]),
+                };
+                files.push((*name, String::from_utf8_lossy(part).into_owned()));
+                rest = next;
+                if cut.is_none() {
+                    break;
+                }
+            }
+            let dir = tempfile::tempdir().unwrap();
+            for (name, text) in &files {
+                support::write(dir.path(), name, text);
+            }
+            let loaded = redflag::control::load(&redflag::control::LoadOptions {
+                dirs: vec![dir.path().to_path_buf()],
+                no_builtin: sel % 32 != 0,
+                ..Default::default()
+            });
+            assert!(loaded.diags.iter().all(|d| !d.message.is_empty()));
+        }
         _ => {
-            // controls, config, scan: inputs are replayed by hand (see fuzz/README.md).
+            // config, scan: inputs are replayed by hand (see fuzz/README.md).
         }
     }
 }
