@@ -160,7 +160,32 @@ impl Spec {
 impl Mapped {
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
-        format!("every {} is named in a {} document", self.label, self.kind)
+        let mut sources = vec!["artifact files".to_string()];
+        if !self.resources.is_empty() {
+            sources.push(format!("declared resources ({})", self.resources.join(", ")));
+        }
+        if let Some(c) = &self.cards {
+            sources.push(format!(
+                "{} documents with front-matter keys {}",
+                c.kind,
+                c.keys.join("/")
+            ));
+        }
+        let mut s = format!(
+            "every {} (found as {}) is named in a {} document",
+            self.label,
+            sources.join(", "),
+            self.kind
+        );
+        if let Some(c) = &self.cards {
+            if !c.lineage.is_empty() {
+                s.push_str(&format!(
+                    ", or its model card lists its training data ({})",
+                    c.lineage.join("/")
+                ));
+            }
+        }
+        s
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
