@@ -69,14 +69,51 @@ struct FileResult {
     notes: Vec<String>,
 }
 
+impl FileResult {
+    fn is_empty(&self) -> bool {
+        self.hits.is_empty()
+            && self.deps.is_empty()
+            && self.doc.is_none()
+            && self.queries.is_empty()
+            && self.grants.is_empty()
+            && self.links.is_empty()
+            && self.jit.is_empty()
+            && self.buckets.is_empty()
+            && self.resources.is_empty()
+            && self.notes.is_empty()
+    }
+}
+
+/// A walked file as kept until the walk ends: most files produce nothing but their entry,
+/// so the rest is boxed only when there is some (a `FileResult` is ~10 times the size of
+/// an entry, and a 100,000-file tree would otherwise hold it for every file).
+struct Visited {
+    entry: FileEntry,
+    rest: Option<Box<FileResult>>,
+}
+
+impl Visited {
+    fn new(mut r: FileResult) -> Option<Self> {
+        let entry = r.entry.take()?;
+        Some(Self {
+            entry,
+            rest: (!r.is_empty()).then(|| Box::new(r)),
+        })
+    }
+}
+
 /// Walks every target and builds the workspace. `progress` is called once per file.
 pub fn scan(plan: &ScanPlan, targets: Vec<TargetSpec>, progress: &(dyn Fn() + Sync)) -> Workspace {
-    let mut results: Vec<FileResult> = Vec::new();
+    let mut results: Vec<Visited> = Vec::new();
     let mut dir_notes: Vec<Note> = Vec::new();
     for (t, target) in targets.iter().enumerate() {
         let tid = TargetId::try_from(t).unwrap_or(TargetId::MAX);
         let (mut r, notes) = walk_target(plan, tid, target, progress);
-        results.append(&mut r);
+        if results.is_empty() {
+            results = r;
+        } else {
+            results.append(&mut r);
+        }
         dir_notes.extend(notes);
     }
     assemble(plan, targets, results, dir_notes)
@@ -87,7 +124,7 @@ fn walk_target(
     tid: TargetId,
     target: &TargetSpec,
     progress: &(dyn Fn() + Sync),
-) -> (Vec<FileResult>, Vec<Note>) {
+) -> (Vec<Visited>, Vec<Note>) {
     let root = target.root.clone();
     let no_ignore = plan.no_ignore;
     let mut builder = WalkBuilder::new(&root);
@@ -117,7 +154,7 @@ fn walk_target(
         }
         e.depth() == 0 || !filter_rules.as_ref().is_some_and(|r| r.ignored(e.path(), is_dir))
     });
-    let out: Mutex<Vec<FileResult>> = Mutex::new(Vec::new());
+    let out: Mutex<Vec<Visited>> = Mutex::new(Vec::new());
     let notes: Mutex<Vec<Note>> = Mutex::new(Vec::new());
     builder.build_parallel().run(|| {
         let out = &out;
@@ -128,8 +165,10 @@ fn walk_target(
                 Ok(e) => {
                     if let Some(r) = visit(plan, tid, target, root, &e) {
                         progress();
-                        if let Ok(mut o) = out.lock() {
-                            o.push(r);
+                        if let Some(v) = Visited::new(r) {
+                            if let Ok(mut o) = out.lock() {
+                                o.push(v);
+                            }
                         }
                     }
                 }
@@ -568,15 +607,10 @@ fn process_text(
 fn assemble(
     plan: &ScanPlan,
     targets: Vec<TargetSpec>,
-    mut results: Vec<FileResult>,
+    mut results: Vec<Visited>,
     mut notes: Vec<Note>,
 ) -> Workspace {
-    results.retain(|r| r.entry.is_some());
-    results.sort_by(|a, b| {
-        let (ea, eb) = (a.entry.as_ref(), b.entry.as_ref());
-        ea.map(|e| (e.target, &e.path))
-            .cmp(&eb.map(|e| (e.target, &e.path)))
-    });
+    results.sort_by(|a, b| (a.entry.target, &a.entry.path).cmp(&(b.entry.target, &b.entry.path)));
     let mut ws = Workspace {
         stats: vec![TargetStats::default(); targets.len()],
         targets,
@@ -593,8 +627,9 @@ fn assemble(
         notes: Vec::new(),
         doc_kind_ids: plan.doc_kinds.iter().map(|k| k.id.clone()).collect(),
     };
-    for r in results {
-        let Some(entry) = r.entry else { continue };
+    for v in results {
+        let entry = v.entry;
+        let r = v.rest.map(|b| *b).unwrap_or_default();
         let id = FileId::try_from(ws.files.len()).unwrap_or(FileId::MAX);
         if entry.class == FileClass::Text {
             let s = &mut ws.stats[entry.target as usize];
