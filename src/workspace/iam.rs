@@ -257,7 +257,13 @@ fn interesting(kind: &str, rtype: &str, block: &str) -> bool {
             }
         },
         "data" => rtype == "aws_iam_policy_document",
-        "module" => block.contains("arn:aws:iam::aws:policy/"),
+        // Module inputs: AWS managed policy ARNs, or policy documents (`policy = jsonencode(...)`
+        // of terraform-aws-modules' iam-policy, `inline_policy_statements`).
+        "module" => {
+            block.contains("arn:aws:iam::aws:policy/")
+                || block.contains("Statement")
+                || block.contains("actions")
+        }
         _ => false,
     }
 }
@@ -539,6 +545,50 @@ fn managed_policy_refs(text: &str, b: &Block, address: &str, out: &mut Vec<Grant
     }
 }
 
+/// Policy documents passed to a module: an input holding a `Statement` list (`policy =
+/// jsonencode({...})`), or a list of statement objects with `actions` (the
+/// `inline_policy_statements` / `policy_statements` inputs of terraform-aws-modules).
+fn module_policies(text: &str, b: &Block, address: &str, out: &mut Vec<Grant>) {
+    for s in b.body.iter() {
+        let Some(a) = s.as_attribute() else { continue };
+        let key = a.key.as_str();
+        let value = to_json(text, &a.value);
+        let at = format!("{address} ({key})");
+        if value.get("Statement").is_some() || value.get("statement").is_some() {
+            let lines = statement_lines(text, &a.value);
+            statements_of(&value, &at, span_line(text, a.span()), &lines, out);
+            continue;
+        }
+        let Json::Array(items) = &value else { continue };
+        let Expression::Array(exprs) = &a.value else {
+            continue;
+        };
+        for (item, expr) in items.iter().zip(exprs.iter()) {
+            let Some(m) = item.as_object() else { continue };
+            if get(m, &["effect"])
+                .and_then(Json::as_str)
+                .is_some_and(|e| e.eq_ignore_ascii_case("deny"))
+            {
+                continue;
+            }
+            let actions = strings(get(m, &["actions", "Action"]));
+            if actions.is_empty() {
+                continue;
+            }
+            out.push(Grant {
+                address: at.clone(),
+                line: span_line(text, expr.span()),
+                kind: GrantKind::Statement,
+                actions,
+                resources: strings(get(m, &["resources", "Resource"])),
+                condition: get(m, &["condition", "conditions", "Condition"]).map(Json::to_string),
+                principals: Vec::new(),
+                holder: None,
+            });
+        }
+    }
+}
+
 fn collect_arns(v: &Json, out: &mut Vec<String>) {
     match v {
         Json::String(s) if s.starts_with("arn:aws:iam::aws:policy/") => out.push(s.clone()),
@@ -553,7 +603,9 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
     let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
     if kind == "module" {
         if let Some(name) = labels.first() {
-            managed_policy_refs(text, b, &format!("module.{name}"), out);
+            let address = format!("module.{name}");
+            managed_policy_refs(text, b, &address, out);
+            module_policies(text, b, &address, out);
         }
         return;
     }
