@@ -33,8 +33,27 @@ static SECRET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&shapes.join("|")).expect("redaction regex compiles")
 });
 
-/// Replaces every secret in `line` with a short prefix and `…[redacted]`.
+/// Passes of [`redact_once`] at most: each pass can uncover a secret the previous one hid
+/// (redacting `ANT@ROPIC_` removes an `@` that kept `scheme://user:password@host` from
+/// reading as a connection string), so redaction runs until nothing changes.
+const MAX_PASSES: usize = 6;
+
+/// Replaces every secret in `line` with a short prefix and `…[redacted]`. Idempotent:
+/// redacting the result changes nothing (a report rendered from redacted text shows the
+/// same text).
 pub fn redact(line: &str) -> Cow<'_, str> {
+    let mut out = redact_once(line);
+    for _ in 1..MAX_PASSES {
+        let next = match redact_once(&out) {
+            Cow::Owned(next) if next != *out => next,
+            _ => break,
+        };
+        out = Cow::Owned(next);
+    }
+    out
+}
+
+fn redact_once(line: &str) -> Cow<'_, str> {
     SECRET.replace_all(line, |c: &Captures| {
         // Already redacted (`sk-ant-api03-…[redacted]` reads as a key cut short): keep.
         let rest = &line[c.get(0).map_or(0, |m| m.end())..];
