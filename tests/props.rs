@@ -361,6 +361,7 @@ proptest! {
         bounded("HCL", LIMIT, move || {
             let _ = hcl::parse(&text);
             let _ = redflag::workspace::iam::terraform(&text);
+            let _ = redflag::workspace::resources::terraform(&text);
         });
     }
 
@@ -608,6 +609,7 @@ fn replay(target: &str, data: &[u8]) {
         "hcl" => {
             let _ = hcl::parse(&text);
             let _ = redflag::workspace::iam::terraform(&text);
+            let _ = redflag::workspace::resources::terraform(&text);
         }
         "redact" | "dates" => {
             let once = redflag::redact::redact(&text);

@@ -10,11 +10,15 @@ pub fn exercise_node(node: &Node) {
     let _ = node.flat_text();
     let _ = node.get("kind").and_then(Node::as_str);
     let _ = redflag::workspace::iam::structured(node);
+    let _ = redflag::workspace::iam::structured_links(node);
+    let _ = redflag::workspace::resources::cloudformation(std::slice::from_ref(node), "");
     for path in [
         "kind",
         "metadata.name",
         "rules[].verbs[]",
         "spec.template.spec.containers[].image",
+        "jobs.*.steps[].with.role-to-assume",
+        "*.*",
     ] {
         if let Ok(steps) = query::parse_path(path) {
             let mut out = Vec::new();
