@@ -54,6 +54,22 @@ pub enum GrantKind {
     Role,
 }
 
+impl Grant {
+    /// A grant with no resources, condition, principals or holder (set those that apply).
+    fn new(address: impl Into<String>, line: u32, kind: GrantKind, actions: Vec<String>) -> Self {
+        Self {
+            address: address.into(),
+            line,
+            kind,
+            actions,
+            resources: Vec::new(),
+            condition: None,
+            principals: Vec::new(),
+            holder: None,
+        }
+    }
+}
+
 thread_local! {
     /// Line starts of the file being read (keyed by its address and length), so each
     /// span's line is a binary search, not a count from the top of the file.
@@ -156,14 +172,9 @@ fn statements_of(doc: &Json, address: &str, line: u32, lines: &[u32], out: &mut 
         let resources = strings(get(m, &["Resource", "NotResource"]));
         let condition = get(m, &["Condition"]).map(Json::to_string);
         out.push(Grant {
-            address: address.to_string(),
-            line,
-            kind: GrantKind::Statement,
-            actions,
             resources,
             condition,
-            principals: Vec::new(),
-            holder: None,
+            ..Grant::new(address.to_string(), line, GrantKind::Statement, actions)
         });
     }
 }
@@ -531,16 +542,12 @@ fn managed_policy_refs(text: &str, b: &Block, address: &str, out: &mut Vec<Grant
         collect_arns(&to_json(text, &a.value), &mut found);
         for arn in found {
             let policy = arn.rsplit('/').next().unwrap_or(&arn).to_string();
-            out.push(Grant {
-                address: format!("{address} ({})", a.key.as_str()),
-                line: span_line(text, a.span()),
-                kind: GrantKind::ManagedPolicy,
-                actions: vec![policy],
-                resources: Vec::new(),
-                condition: None,
-                principals: Vec::new(),
-                holder: None,
-            });
+            out.push(Grant::new(
+                format!("{address} ({})", a.key.as_str()),
+                span_line(text, a.span()),
+                GrantKind::ManagedPolicy,
+                vec![policy],
+            ));
         }
     }
 }
@@ -576,14 +583,14 @@ fn module_policies(text: &str, b: &Block, address: &str, out: &mut Vec<Grant>) {
                 continue;
             }
             out.push(Grant {
-                address: at.clone(),
-                line: span_line(text, expr.span()),
-                kind: GrantKind::Statement,
-                actions,
                 resources: strings(get(m, &["resources", "Resource"])),
                 condition: get(m, &["condition", "conditions", "Condition"]).map(Json::to_string),
-                principals: Vec::new(),
-                holder: None,
+                ..Grant::new(
+                    at.clone(),
+                    span_line(text, expr.span()),
+                    GrantKind::Statement,
+                    actions,
+                )
             });
         }
     }
@@ -688,14 +695,9 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
                     None => address.clone(),
                 };
                 out.push(Grant {
-                    address: addr,
-                    line: span_line(text, st.span()),
-                    kind: GrantKind::Statement,
-                    actions,
                     resources,
                     condition,
-                    principals: Vec::new(),
-                    holder: None,
+                    ..Grant::new(addr, span_line(text, st.span()), GrantKind::Statement, actions)
                 });
             }
         }
@@ -732,14 +734,9 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
                         _ => Vec::new(),
                     };
                     out.push(Grant {
-                        address: address.clone(),
-                        line,
-                        kind: GrantKind::ManagedPolicy,
-                        actions: vec![policy],
-                        resources: Vec::new(),
-                        condition: None,
                         principals,
                         holder: holders.first().cloned(),
+                        ..Grant::new(address.clone(), line, GrantKind::ManagedPolicy, vec![policy])
                     });
                 }
             }
@@ -756,14 +753,8 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
                 }
                 let policy = p.rsplit('/').next().unwrap_or(&p).to_string();
                 out.push(Grant {
-                    address: address.clone(),
-                    line,
-                    kind: GrantKind::ManagedPolicy,
-                    actions: vec![policy],
-                    resources: Vec::new(),
-                    condition: None,
-                    principals: Vec::new(),
                     holder: Some(address.clone()),
+                    ..Grant::new(address.clone(), line, GrantKind::ManagedPolicy, vec![policy])
                 });
             }
             // `inline_policy { policy = jsonencode(...) }` blocks.
@@ -811,28 +802,18 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
             principals.extend(attr_strings(text, b, "members"));
             for role in attr_strings(text, b, "role") {
                 out.push(Grant {
-                    address: address.clone(),
-                    line,
-                    kind: GrantKind::Role,
-                    actions: vec![role],
-                    resources: Vec::new(),
                     condition: condition.clone(),
                     principals: principals.clone(),
-                    holder: None,
+                    ..Grant::new(address.clone(), line, GrantKind::Role, vec![role])
                 });
             }
         }
         ("resource", "azurerm_role_assignment") => {
             for role in attr_strings(text, b, "role_definition_name") {
                 out.push(Grant {
-                    address: address.clone(),
-                    line,
-                    kind: GrantKind::Role,
-                    actions: vec![role],
                     resources: attr_strings(text, b, "scope"),
-                    condition: None,
-                    principals: Vec::new(),
                     holder: attr(b, "principal_id").map(|a| reference(source(text, a.value.span()))),
+                    ..Grant::new(address.clone(), line, GrantKind::Role, vec![role])
                 });
             }
         }
@@ -965,16 +946,12 @@ fn collect(n: &Node, path: &str, out: &mut Vec<Grant>, depth: usize) {
             for item in items {
                 if let Some(arn) = item.as_str() {
                     let policy = arn.rsplit('/').next().unwrap_or(arn).to_string();
-                    out.push(Grant {
-                        address: path.to_string(),
-                        line: item.line,
-                        kind: GrantKind::ManagedPolicy,
-                        actions: vec![policy],
-                        resources: Vec::new(),
-                        condition: None,
-                        principals: Vec::new(),
-                        holder: None,
-                    });
+                    out.push(Grant::new(
+                        path.to_string(),
+                        item.line,
+                        GrantKind::ManagedPolicy,
+                        vec![policy],
+                    ));
                 }
             }
         }
