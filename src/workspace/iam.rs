@@ -605,6 +605,38 @@ fn collect_arns(v: &Json, out: &mut Vec<String>) {
     }
 }
 
+/// The statements of a `policy = ...` attribute (jsonencode, heredoc or string JSON), each
+/// at its line and held by `holder`; `policy = data.aws_iam_policy_document.x.json` links
+/// that document to the holder (or, with none, to the policy at `address`).
+fn policy_attribute(
+    text: &str,
+    a: &hcl::edit::structure::Attribute,
+    address: &str,
+    holder: Option<String>,
+    out: &mut Vec<Grant>,
+    links: &mut Vec<Link>,
+) {
+    let first = out.len();
+    let lines = statement_lines(text, &a.value);
+    statements_of(
+        &to_json(text, &a.value),
+        address,
+        span_line(text, a.span()),
+        &lines,
+        out,
+    );
+    for g in &mut out[first..] {
+        g.holder.clone_from(&holder);
+    }
+    let src = source(text, a.value.span());
+    if src.trim_start().starts_with("data.") {
+        links.push(Link {
+            from: reference(src),
+            to: holder.unwrap_or_else(|| address.to_string()),
+        });
+    }
+}
+
 fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Link>) {
     let kind = b.ident.as_str();
     let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
@@ -635,33 +667,16 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
                 .find_map(|k| attr(b, k).map(|a| reference(source(text, a.value.span()))));
             if let Some(a) = attr(b, "policy") {
                 let first = out.len();
-                let lines = statement_lines(text, &a.value);
-                statements_of(
-                    &to_json(text, &a.value),
-                    &address,
-                    span_line(text, a.span()),
-                    &lines,
-                    out,
-                );
+                policy_attribute(text, a, &address, holder, out, links);
                 let who = match *rtype {
                     "aws_iam_user_policy" => "iam user",
                     "aws_iam_group_policy" => "iam group",
                     _ => "",
                 };
-                for g in &mut out[first..] {
-                    if !who.is_empty() {
-                        g.principals = vec![who.to_string()];
-                    }
-                    g.holder.clone_from(&holder);
-                }
-                // `policy = data.aws_iam_policy_document.x.json`: that document is this
-                // policy's (or, inline, this role's).
-                let src = source(text, a.value.span());
-                if src.trim_start().starts_with("data.") {
-                    links.push(Link {
-                        from: reference(src),
-                        to: holder.unwrap_or_else(|| address.clone()),
-                    });
+                if !who.is_empty() {
+                    out[first..]
+                        .iter_mut()
+                        .for_each(|g| g.principals = vec![who.to_string()]);
                 }
             }
         }
@@ -764,25 +779,7 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
                     continue;
                 }
                 if let Some(a) = attr(ip, "policy") {
-                    let first = out.len();
-                    let lines = statement_lines(text, &a.value);
-                    statements_of(
-                        &to_json(text, &a.value),
-                        &address,
-                        span_line(text, a.span()),
-                        &lines,
-                        out,
-                    );
-                    out[first..]
-                        .iter_mut()
-                        .for_each(|g| g.holder = Some(address.clone()));
-                    let src = source(text, a.value.span());
-                    if src.trim_start().starts_with("data.") {
-                        links.push(Link {
-                            from: reference(src),
-                            to: address.clone(),
-                        });
-                    }
+                    policy_attribute(text, a, &address, Some(address.clone()), out, links);
                 }
             }
         }
