@@ -136,6 +136,11 @@ median() {
         awk '{v[NR] = $1} END {if (NR == 0) {print "nan"; exit} if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
+# rg runs the very regexes the controls run (`redflag controls patterns`), so both tools do
+# the same matching work; bench/patterns.txt is the fallback for a redflag without that command.
+if [ "$SKIP_REDFLAG" != 1 ] && "$REDFLAG" controls patterns > "${RESULTS%.tsv}.patterns.txt" 2>/dev/null; then
+    PATTERNS="${RESULTS%.tsv}.patterns.txt"
+fi
 RG_CMD=("$RG" --no-config --no-require-git -c --hidden -g '!.git' -f "$PATTERNS" "$TREE")
 RF_CMD=("$REDFLAG" scan "$TREE" --format json -o /dev/null --fail-on none -q)
 

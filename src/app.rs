@@ -22,6 +22,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Merge(args) => merge(&args),
         Command::Controls(ControlsCommand::List { format, controls }) => list(format, controls),
         Command::Controls(ControlsCommand::Validate { dir }) => validate(dir),
+        Command::Controls(ControlsCommand::Patterns { controls }) => patterns(controls),
         Command::Explain { id, controls } => explain(&id, controls),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -416,6 +417,20 @@ fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
     );
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
+}
+
+fn patterns(dirs: Vec<std::path::PathBuf>) -> Result<u8> {
+    let loaded = load(&LoadOptions {
+        dirs,
+        ..LoadOptions::default()
+    })?;
+    let mut out = String::new();
+    for p in loaded.matchers.sources() {
+        out.push_str(p);
+        out.push('\n');
+    }
+    write_stdout(out.as_bytes())?;
+    Ok(0)
 }
 
 fn list(format: ListFormat, dirs: Vec<std::path::PathBuf>) -> Result<u8> {

@@ -111,6 +111,13 @@ pub enum ControlsCommand {
         #[arg(long, value_name = "DIR")]
         controls: Vec<PathBuf>,
     },
+    /// Print every content regex the controls run, one per line (feed them to `rg -f` to
+    /// compare a scan with a grep doing the same matching).
+    Patterns {
+        /// Also load controls from this directory.
+        #[arg(long, value_name = "DIR")]
+        controls: Vec<PathBuf>,
+    },
     /// Check control files (schema, unknown keys, duplicate ids, TSC ids, regexes, globs).
     Validate {
         /// Directory of control files (default: the built-in pack only).

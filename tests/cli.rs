@@ -404,3 +404,23 @@ fn output_file_is_written_without_colour() {
     let text = std::fs::read_to_string(out).unwrap();
     assert!(text.contains("RF4-IR-PLAN") && !text.contains('\u{1b}'));
 }
+
+#[test]
+fn controls_patterns_prints_every_content_regex_once_per_line() {
+    let out = redflag().args(["controls", "patterns"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.len() > 100,
+        "the built-in pack runs hundreds of patterns, got {}",
+        lines.len()
+    );
+    for l in &lines {
+        assert!(regex::Regex::new(l).is_ok(), "not a regex: {l}");
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("ks_2samp")),
+        "the drift-test pattern of RF2 is listed"
+    );
+}

@@ -371,6 +371,11 @@ impl Matchers {
         self.count as usize
     }
 
+    /// The regex of every registered pattern.
+    pub fn sources(&self) -> &[String] {
+        self.set.patterns()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
