@@ -318,6 +318,7 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
             id: d.id,
             names: d.names,
             dirs: d.dirs,
+            front_matter: false,
         })
         .collect();
     let load = LoadOptions {

@@ -325,6 +325,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
                     id: k.id.clone(),
                     names,
                     dirs,
+                    front_matter: k.front_matter,
                 });
                 doc_kind_info.push(DocKindInfo {
                     id: k.id.clone(),

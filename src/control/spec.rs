@@ -70,4 +70,8 @@ pub struct DocKindSpec {
     /// Directory-name globs: Markdown, CSV and text files inside such a directory count too.
     #[serde(default)]
     pub dirs: Vec<String>,
+    /// Only files that open with YAML front matter (`---`) are of this kind: a model card is
+    /// a `README.md` with front matter, and other READMEs are not parsed as documents.
+    #[serde(default)]
+    pub front_matter: bool,
 }

@@ -45,6 +45,8 @@ pub struct DocKind {
     pub names: GlobSet,
     /// Matched against a directory name, for Markdown/CSV/text files inside it.
     pub dirs: GlobSet,
+    /// Only files opening with YAML front matter are of this kind.
+    pub front_matter: bool,
 }
 
 /// Everything the walk needs to know, compiled from controls and settings.

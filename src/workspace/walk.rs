@@ -462,6 +462,19 @@ fn read_capped(path: &Path, cap: u64) -> std::io::Result<Read> {
     Ok(Read::Bytes(buf))
 }
 
+/// True when the text starts with a YAML front matter fence (`---` on the first non-blank
+/// line, after a BOM).
+fn opens_with_front_matter(bytes: &[u8]) -> bool {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let rest = &b[start..];
+    rest.starts_with(b"---")
+        && rest[3..]
+            .iter()
+            .take_while(|&&c| c != b'\n')
+            .all(|c| c.is_ascii_whitespace())
+}
+
 fn doc_kinds_of(plan: &ScanPlan, path: &str) -> Vec<usize> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
@@ -498,6 +511,12 @@ fn process_text(
     // Decoded (lossily) only for the files that are parsed; patterns run on the bytes.
     let decoded = std::cell::OnceCell::new();
     let text = || -> &str { decoded.get_or_init(|| String::from_utf8_lossy(bytes)) };
+    // A kind that needs front matter (model cards among READMEs) is checked on the bytes,
+    // so the other READMEs are never parsed.
+    let doc_kinds: Vec<usize> = doc_kinds
+        .into_iter()
+        .filter(|&k| !plan.doc_kinds[k].front_matter || opens_with_front_matter(bytes))
+        .collect();
     if !doc_kinds.is_empty() {
         let (doc, err) = document::parse(path, text());
         if let Some(e) = err {
@@ -677,4 +696,18 @@ fn assemble(
     notes.dedup();
     ws.notes = notes;
     ws
+}
+
+#[cfg(test)]
+mod tests {
+    use super::opens_with_front_matter;
+
+    #[test]
+    fn front_matter_is_a_fence_on_the_first_non_blank_line() {
+        assert!(opens_with_front_matter(b"---\nlicense: mit\n---\n# Card"));
+        assert!(opens_with_front_matter(b"\xEF\xBB\xBF\n---  \r\nx: 1\n---\n"));
+        assert!(!opens_with_front_matter(b"# Project\n---\n"));
+        assert!(!opens_with_front_matter(b"----\n"));
+        assert!(!opens_with_front_matter(b""));
+    }
 }
