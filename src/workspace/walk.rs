@@ -646,6 +646,15 @@ fn assemble(
         notes: Vec::new(),
         doc_kind_ids: plan.doc_kinds.iter().map(|k| k.id.clone()).collect(),
     };
+    // Exact capacities: growing by doubling would leave up to half of each of these large
+    // vectors unused, and hold the old and new buffers at once while it grows.
+    let rests = || results.iter().filter_map(|v| v.rest.as_deref());
+    ws.grants.reserve_exact(rests().map(|r| r.grants.len()).sum());
+    ws.resources
+        .reserve_exact(rests().map(|r| r.resources.len()).sum());
+    ws.buckets.reserve_exact(rests().map(|r| r.buckets.len()).sum());
+    ws.docs.reserve_exact(rests().filter(|r| r.doc.is_some()).count());
+    ws.deps.reserve_exact(rests().map(|r| r.deps.len()).sum());
     for v in results {
         let entry = v.entry;
         let r = v.rest.map(|b| *b).unwrap_or_default();
