@@ -329,7 +329,7 @@ fn purge_evidence(cx: &Context<'_>, p: &Purge, wanted: &[Vec<&str>]) -> Vec<Opti
             }
             let mut sections: Option<Vec<Option<usize>>> = None;
             let mut states: HashMap<usize, bool> = HashMap::new();
-            for (i, l) in d.doc.lines.iter().enumerate() {
+            for (i, l) in d.doc.lines().enumerate() {
                 hit.clear();
                 finder.buckets(l, &mut hit);
                 hit.retain(|&b| out[b].is_none());
@@ -367,7 +367,7 @@ fn purge_evidence(cx: &Context<'_>, p: &Purge, wanted: &[Vec<&str>]) -> Vec<Opti
 
 /// For each line of a document (0-based), the index of the smallest record holding it.
 fn smallest_records(doc: &crate::workspace::Document) -> Vec<Option<usize>> {
-    let n = doc.lines.len();
+    let n = doc.line_count();
     let mut best: Vec<Option<usize>> = vec![None; n];
     let span = |r: usize| doc.records[r].end_line.saturating_sub(doc.records[r].line);
     for (ri, r) in doc.records.iter().enumerate() {

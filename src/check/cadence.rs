@@ -132,7 +132,7 @@ fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
         date,
         line,
         records: d.records.iter().collect(),
-        text: d.lines.join("\n"),
+        text: d.text.clone(),
     };
     let own_field = d
         .records
@@ -179,8 +179,7 @@ fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
         return rows;
     }
     // Last resort: the first date written near the top of the document.
-    d.lines
-        .iter()
+    d.lines()
         .take(15)
         .enumerate()
         .find_map(|(i, l)| find_dates(l).first().map(|x| whole(x.date, i as u32 + 1)))

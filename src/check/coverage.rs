@@ -212,8 +212,7 @@ impl Coverage {
         let plan_pointer = |p: &EvidenceDoc| -> Pointer {
             let first = p
                 .doc
-                .lines
-                .iter()
+                .lines()
                 .position(|l| !l.trim().is_empty())
                 .map_or(1, |i| i as u32 + 1);
             cx.ws.doc_pointer(p, first)

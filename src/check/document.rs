@@ -41,8 +41,7 @@ impl Document {
             let f = cx.ws.file(d.file);
             let first = d
                 .doc
-                .lines
-                .iter()
+                .lines()
                 .position(|l| !l.trim().is_empty())
                 .map_or(1, |i| i as u32 + 1);
             let pointer = vec![cx.ws.doc_pointer(d, first)];

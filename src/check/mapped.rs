@@ -219,8 +219,7 @@ impl Mapped {
             {
                 let line = doc
                     .doc
-                    .lines
-                    .iter()
+                    .lines()
                     .position(|l| contains_norm(&norm(l), &wanted))
                     .map_or(1, |i| u32::try_from(i + 1).unwrap_or(u32::MAX));
                 passed.push(Item::new(
@@ -384,7 +383,7 @@ struct Card<'a> {
 }
 
 /// Top-level keys of a Markdown file's YAML front matter: (key, line, has a value).
-fn front_matter(lines: &[String]) -> Option<Vec<(String, u32, bool)>> {
+fn front_matter(lines: &[&str]) -> Option<Vec<(String, u32, bool)>> {
     if lines.first().map(|l| l.trim()) != Some("---") {
         return None;
     }
@@ -438,7 +437,7 @@ impl Cards {
             if f.flags.test || f.flags.example {
                 continue;
             }
-            let Some(keys) = front_matter(&d.doc.lines) else {
+            let Some(keys) = front_matter(&d.doc.lines().collect::<Vec<_>>()) else {
                 continue;
             };
             if !keys.iter().any(|(k, _, _)| is_key(&self.keys, k)) {
@@ -554,10 +553,9 @@ mod card_tests {
 
     #[test]
     fn front_matter_keys_and_values() {
-        let lines: Vec<String> =
+        let lines: Vec<&str> =
             "---\nlicense: mit\ndatasets:\n  - imdb\ntags: []\nbase_model: roberta-base\n---\n# x"
                 .lines()
-                .map(String::from)
                 .collect();
         let keys = front_matter(&lines).unwrap();
         let got: Vec<(&str, u32, bool)> = keys.iter().map(|(k, l, h)| (k.as_str(), *l, *h)).collect();
@@ -570,7 +568,7 @@ mod card_tests {
                 ("base_model", 6, true)
             ]
         );
-        assert!(front_matter(&["# no front matter".to_string()]).is_none());
+        assert!(front_matter(&["# no front matter"]).is_none());
     }
 
     #[test]

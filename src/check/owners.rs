@@ -62,7 +62,7 @@ struct Rule {
 
 /// Parses CODEOWNERS lines into rules, in file order. Lines that do not translate to a
 /// glob are skipped (GitHub ignores them too).
-fn rules(lines: &[String]) -> Vec<Rule> {
+fn rules<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<Rule> {
     let mut out = Vec::new();
     for line in lines {
         let line = line.trim();
@@ -121,7 +121,7 @@ impl Owners {
                 "docs/CODEOWNERS" => 2,
                 _ => 3,
             };
-            let entry = (rank, rules(&d.doc.lines), f.path.clone());
+            let entry = (rank, rules(d.doc.lines()), f.path.clone());
             match by_target.get(&u32::from(f.target)) {
                 Some((r, _, _)) if *r <= rank => {}
                 _ => {
@@ -195,8 +195,7 @@ mod tests {
     use super::*;
 
     fn owns(codeowners: &str, path: &str) -> bool {
-        let lines: Vec<String> = codeowners.lines().map(String::from).collect();
-        owned(&rules(&lines), path)
+        owned(&rules(codeowners.lines()), path)
     }
 
     #[test]

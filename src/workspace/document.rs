@@ -54,11 +54,11 @@ impl Record {
 #[derive(Debug, Clone)]
 pub struct Document {
     pub records: Vec<Record>,
-    /// The raw lines, for snippets.
-    pub lines: Vec<String>,
-    /// The whole text (lines joined with `\n`), for searches: one regex pass over a
-    /// document instead of one per line.
+    /// The whole text (lines joined with `\n`, carriage returns removed), for searches: one
+    /// regex pass over a document instead of one per line.
     pub text: String,
+    /// Where each line starts in `text` (lines are slices of it, not copies).
+    starts: Vec<usize>,
 }
 
 impl Document {
@@ -89,27 +89,57 @@ impl Document {
         u32::try_from(line).ok()
     }
 
+    /// A document of `records` over `text`'s lines.
+    pub fn new(records: Vec<Record>, text: &str) -> Self {
+        let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+        let text = lines.join("\n");
+        let mut starts = Vec::with_capacity(lines.len());
+        if !lines.is_empty() {
+            starts.push(0);
+            starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        }
+        Self {
+            records,
+            text,
+            starts,
+        }
+    }
+
+    /// How many lines the document has.
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The lines, in order.
+    pub fn lines(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
+        (0..self.starts.len()).map(move |i| self.nth_line(i))
+    }
+
+    fn nth_line(&self, i: usize) -> &str {
+        let Some(&a) = self.starts.get(i) else { return "" };
+        let b = self.starts.get(i + 1).map_or(self.text.len(), |&e| e - 1);
+        &self.text[a..b]
+    }
+
     /// The text of lines `from..=to` (1-based), joined with newlines.
     pub fn text(&self, from: u32, to: u32) -> String {
         let a = (from.max(1) - 1) as usize;
-        let b = (to as usize).min(self.lines.len());
-        self.lines.get(a..b).map(|l| l.join("\n")).unwrap_or_default()
+        let b = (to as usize).min(self.starts.len());
+        if a >= b {
+            return String::new();
+        }
+        let end = self.starts.get(b).map_or(self.text.len(), |&e| e - 1);
+        self.text[self.starts[a]..end].to_string()
     }
 
     pub fn line(&self, line: u32) -> &str {
-        self.lines
-            .get((line.max(1) - 1) as usize)
-            .map_or("", String::as_str)
+        self.nth_line((line.max(1) - 1) as usize)
     }
 }
 
 /// Parses a document by its extension. `Err` is a one-line note for the report; the raw
 /// lines are still usable, so a broken YAML register yields a text-only document.
 pub fn parse(path: &str, text: &str) -> (Document, Option<String>) {
-    let lines: Vec<String> = text
-        .lines()
-        .map(|l| l.trim_end_matches('\r').to_string())
-        .collect();
     let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     let (records, err) = match ext.as_str() {
         "yaml" | "yml" => match node::parse_yaml_stream(text) {
@@ -127,10 +157,12 @@ pub fn parse(path: &str, text: &str) -> (Document, Option<String>) {
             ),
         },
         "csv" | "tsv" => csv_records(text, if ext == "tsv" { b'\t' } else { b',' }),
-        _ => markdown_records(&lines),
+        _ => {
+            let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+            markdown_records(&lines)
+        }
     };
-    let text = lines.join("\n");
-    (Document { records, lines, text }, err)
+    (Document::new(records, text), err)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -332,7 +364,7 @@ fn strip_md(s: &str) -> String {
         .to_string()
 }
 
-fn markdown_records(lines: &[String]) -> (Vec<Record>, Option<String>) {
+fn markdown_records(lines: &[&str]) -> (Vec<Record>, Option<String>) {
     let mut out: Vec<Record> = Vec::new();
     let n = u32::try_from(lines.len()).unwrap_or(u32::MAX);
     let mut doc = Record {
@@ -416,7 +448,7 @@ fn markdown_records(lines: &[String]) -> (Vec<Record>, Option<String>) {
             let mut j = i + 2;
             while j < lines.len() && lines[j].trim_start().starts_with('|') {
                 let row_line = u32::try_from(j + 1).unwrap_or(u32::MAX);
-                let cells = split_row(&lines[j]);
+                let cells = split_row(lines[j]);
                 let fields: Vec<Field> = headers
                     .iter()
                     .zip(cells.iter())
