@@ -1,74 +1,13 @@
-//! Access grants read from infrastructure code, with the line of each statement.
-//!
-//! Terraform is parsed as HCL (hcl-edit, which keeps byte spans): IAM policies written as
-//! `jsonencode({...})`, heredoc or string JSON in `aws_iam_policy`, `aws_iam_role_policy`,
-//! `aws_iam_user_policy`, `aws_iam_group_policy` and `aws_iam_role` trust policies; the
-//! `statement` blocks of `data "aws_iam_policy_document"`; attachments of AWS managed
-//! policies; Google `google_*_iam_member`/`_binding` roles; Azure `azurerm_role_assignment`
-//! roles. Standalone IAM policy JSON exports and CloudFormation/SAM templates (YAML or
-//! JSON) are read from their `Statement` lists. Nothing is evaluated: variables and
-//! references stay as their source text, as in any static scanner.
+//! Terraform: the blocks that can grant access or hold data (IAM policies, attachments,
+//! policy documents, GCP/Azure role bindings, JIT tools' resources, buckets), each parsed
+//! on its own with hcl-edit so every grant keeps its line.
 
 use hcl::edit::expr::{Expression, ObjectKey};
 use hcl::edit::structure::{Block, Structure};
 use hcl::edit::Span;
 use serde_json::Value as Json;
 
-use super::node::{Node, Value};
-
-/// One grant: who gets what on which resources.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Grant {
-    /// `aws_iam_policy.ml_training`, `Resources.TrainerPolicy`, or the file's statement index.
-    pub address: String,
-    pub line: u32,
-    pub kind: GrantKind,
-    pub actions: Vec<String>,
-    pub resources: Vec<String>,
-    /// Conditions present (time bounds such as `aws:CurrentTime` or `request.time`).
-    pub condition: Option<String>,
-    /// Who receives it when the code says (`user:dev@example.com`, `iam user`, `iam group`).
-    pub principals: Vec<String>,
-    /// The identity holding it when the code names one: the role, user or group a policy
-    /// is written on (`aws_iam_role.trainer`, CloudFormation `TrainerRole`). Policies
-    /// attached elsewhere are joined through [`Link`]s.
-    pub holder: Option<String>,
-}
-
-/// "`from` is granted to `to`": a policy attached to a role (`aws_iam_role_policy_attachment`,
-/// `managed_policy_arns`, CloudFormation `Roles:`) or a policy document used by a policy.
-/// Addresses are normalised references (`aws_iam_policy.ml`, `data.aws_iam_policy_document.x`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    pub from: String,
-    pub to: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GrantKind {
-    /// An Allow statement of a policy document.
-    Statement,
-    /// An AWS managed policy attached (`actions` holds its name).
-    ManagedPolicy,
-    /// A cloud role bound to a principal (`actions` holds the role).
-    Role,
-}
-
-impl Grant {
-    /// A grant with no resources, condition, principals or holder (set those that apply).
-    fn new(address: impl Into<String>, line: u32, kind: GrantKind, actions: Vec<String>) -> Self {
-        Self {
-            address: address.into(),
-            line,
-            kind,
-            actions,
-            resources: Vec::new(),
-            condition: None,
-            principals: Vec::new(),
-            holder: None,
-        }
-    }
-}
+use super::{get, statements_of, strings, Bucket, Grant, GrantKind, JitBlock, Link, Terraform};
 
 thread_local! {
     /// Line starts of the file being read (keyed by its address and length), so each
@@ -127,91 +66,6 @@ fn to_json(text: &str, e: &Expression) -> Json {
             serde_json::from_str(src).unwrap_or_else(|_| Json::String(src.to_string()))
         }
     }
-}
-
-fn strings(v: Option<&Json>) -> Vec<String> {
-    match v {
-        Some(Json::String(s)) => vec![s.clone()],
-        Some(Json::Array(a)) => a.iter().flat_map(|x| strings(Some(x))).collect(),
-        Some(other @ Json::Object(_)) => vec![other.to_string()],
-        _ => Vec::new(),
-    }
-}
-
-fn get<'a>(m: &'a serde_json::Map<String, Json>, keys: &[&str]) -> Option<&'a Json> {
-    keys.iter().find_map(|k| {
-        m.iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(k))
-            .map(|(_, v)| v)
-    })
-}
-
-/// Allow statements of a policy document (JSON value), each reported at its own line when
-/// `lines` gives one per statement (a `jsonencode` policy), else at `line`.
-fn statements_of(doc: &Json, address: &str, line: u32, lines: &[u32], out: &mut Vec<Grant>) {
-    let Some(obj) = doc.as_object() else { return };
-    let stmts = match get(obj, &["Statement"]) {
-        Some(Json::Array(a)) => a.clone(),
-        Some(s @ Json::Object(_)) => vec![s.clone()],
-        _ => return,
-    };
-    for (i, s) in stmts.into_iter().enumerate() {
-        let line = lines.get(i).copied().unwrap_or(line);
-        let Some(m) = s.as_object() else { continue };
-        let effect = get(m, &["Effect"]).and_then(Json::as_str).unwrap_or("Allow");
-        if !effect.eq_ignore_ascii_case("allow") {
-            continue;
-        }
-        let mut actions = strings(get(m, &["Action"]));
-        if actions.is_empty() {
-            if let Some(na) = get(m, &["NotAction"]) {
-                // NotAction with Allow grants everything else: treat as a wildcard.
-                actions = vec![format!("* (NotAction {})", strings(Some(na)).join(","))];
-            }
-        }
-        let resources = strings(get(m, &["Resource", "NotResource"]));
-        let condition = get(m, &["Condition"]).map(Json::to_string);
-        out.push(Grant {
-            resources,
-            condition,
-            ..Grant::new(address.to_string(), line, GrantKind::Statement, actions)
-        });
-    }
-}
-
-/// A storage bucket declared in Terraform, and whether a lifecycle (expiry/deletion) rule
-/// covers it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Bucket {
-    pub address: String,
-    /// The bucket's own name when written literally (`bucket = "acme-training-data"`).
-    pub name: String,
-    pub line: u32,
-    pub lifecycle: bool,
-}
-
-/// What a Terraform file holds that the checks read.
-#[derive(Debug, Default)]
-pub struct Terraform {
-    pub grants: Vec<Grant>,
-    pub links: Vec<Link>,
-    pub jit: Vec<JitBlock>,
-    pub buckets: Vec<Bucket>,
-    /// Blocks that did not parse (Terraform 0.11 syntax, broken templates): for the notes.
-    pub errors: Vec<String>,
-}
-
-/// A resource of a just-in-time access tool's Terraform provider (Opal, Sym, ConductorOne,
-/// Indent, Teleport): what it makes requestable, and whether it bounds the duration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JitBlock {
-    pub address: String,
-    pub line: u32,
-    /// Identities it references (`aws_iam_group.ml_admins`) and string literals it holds
-    /// (`"ml-admins"`), to match against the holders of standing grants.
-    pub mentions: Vec<String>,
-    /// It sets a maximum duration, TTL or expiry.
-    pub bounded: bool,
 }
 
 /// Resource-type prefixes of JIT access tools' Terraform providers.
@@ -818,154 +672,6 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
     }
 }
 
-/// Grants in a JSON or YAML document: IAM policy exports (`Statement` at the top) and
-/// CloudFormation/SAM templates (`AWS::IAM::*` resources, managed policy ARNs).
-pub fn structured(doc: &Node) -> Vec<Grant> {
-    let mut out = Vec::new();
-    collect(doc, "", &mut out, 0);
-    // CloudFormation: a grant under `Resources.<Name>` is held by that resource (a role, or
-    // a policy that `structured_links` joins to its roles).
-    for g in &mut out {
-        if let Some(rest) = g.address.strip_prefix("Resources.") {
-            let name = rest.split(['.', ' ']).next().unwrap_or(rest);
-            g.holder = Some(name.to_string());
-        }
-    }
-    out
-}
-
-/// CloudFormation `AWS::IAM::Policy`/`ManagedPolicy` resources and the roles, users and
-/// groups they name (`Roles: [!Ref Trainer]`), and roles' `ManagedPolicyArns` that
-/// reference a policy of the template.
-pub fn structured_links(doc: &Node) -> Vec<Link> {
-    let mut out = Vec::new();
-    let Some(Node {
-        value: Value::Map(resources),
-        ..
-    }) = doc.get("Resources")
-    else {
-        return out;
-    };
-    // `!Ref X` is read as the scalar `X`; the JSON form is `{"Ref": "X"}`.
-    let name_of = |n: &Node| {
-        n.as_str()
-            .map(str::to_string)
-            .or_else(|| n.get("Ref").and_then(Node::as_str).map(str::to_string))
-    };
-    for (k, r) in resources {
-        let props = r.get("Properties");
-        for key in ["Roles", "Users", "Groups"] {
-            if let Some(Node {
-                value: Value::Seq(items),
-                ..
-            }) = props.and_then(|p| p.get(key))
-            {
-                for item in items.iter().filter_map(name_of) {
-                    out.push(Link {
-                        from: k.text.clone(),
-                        to: item,
-                    });
-                }
-            }
-        }
-        if let Some(Node {
-            value: Value::Seq(items),
-            ..
-        }) = props.and_then(|p| p.get("ManagedPolicyArns"))
-        {
-            for item in items.iter().filter_map(name_of) {
-                if !item.starts_with("arn:") {
-                    out.push(Link {
-                        from: item,
-                        to: k.text.clone(),
-                    });
-                }
-            }
-        }
-    }
-    out
-}
-
-fn node_json(n: &Node) -> Json {
-    match &n.value {
-        Value::Null => Json::Null,
-        Value::Scalar(s) => Json::String(s.clone()),
-        Value::Seq(items) => Json::Array(items.iter().map(node_json).collect()),
-        Value::Map(entries) => Json::Object(
-            entries
-                .iter()
-                .map(|(k, v)| (k.text.clone(), node_json(v)))
-                .collect(),
-        ),
-    }
-}
-
-fn collect(n: &Node, path: &str, out: &mut Vec<Grant>, depth: usize) {
-    if depth > 12 {
-        return;
-    }
-    let Value::Map(entries) = &n.value else {
-        if let Value::Seq(items) = &n.value {
-            for (i, item) in items.iter().enumerate() {
-                collect(item, &format!("{path}[{i}]"), out, depth + 1);
-            }
-        }
-        return;
-    };
-    if let Some(stmts) = n.get("Statement") {
-        let items: Vec<&Node> = match &stmts.value {
-            Value::Seq(items) => items.iter().collect(),
-            Value::Map(_) => vec![stmts],
-            _ => Vec::new(),
-        };
-        for (i, s) in items.into_iter().enumerate() {
-            let mut tmp = Vec::new();
-            let doc = serde_json::json!({ "Statement": [node_json(s)] });
-            let sid = s
-                .get("Sid")
-                .and_then(Node::as_str)
-                .map_or_else(|| format!("Statement[{i}]"), |x| format!("Sid {x}"));
-            let address = if path.is_empty() {
-                sid
-            } else {
-                format!("{path} ({sid})")
-            };
-            statements_of(&doc, &address, s.line, &[], &mut tmp);
-            out.extend(tmp);
-        }
-    }
-    for key in ["ManagedPolicyArns"] {
-        if let Some(Node {
-            value: Value::Seq(items),
-            ..
-        }) = n.get(key)
-        {
-            for item in items {
-                if let Some(arn) = item.as_str() {
-                    let policy = arn.rsplit('/').next().unwrap_or(arn).to_string();
-                    out.push(Grant::new(
-                        path.to_string(),
-                        item.line,
-                        GrantKind::ManagedPolicy,
-                        vec![policy],
-                    ));
-                }
-            }
-        }
-    }
-    for (k, v) in entries {
-        if k.text == "Statement" {
-            continue;
-        }
-        let p = if path.is_empty() {
-            k.text.clone()
-        } else {
-            format!("{path}.{}", k.text)
-        };
-        collect(v, &p, out, depth + 1);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1115,20 +821,6 @@ resource "aws_iam_role" "r" {
             tf.errors,
             vec!["HCL parse error in `resource \"aws_iam_policy\" \"y\"` at line 1".to_string()]
         );
-    }
-
-    #[test]
-    fn policy_exports_and_cloudformation() {
-        let j = Node::from_json("{\"Version\":\"2012-10-17\",\n\"Statement\":[\n{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}").unwrap();
-        let g = structured(&j);
-        assert_eq!((g[0].line, g[0].actions.clone()), (3, vec!["*".to_string()]));
-        let y = super::super::node::parse_yaml("Resources:\n  P:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: bedrock:*\n            Resource: '*'\n").unwrap();
-        let g = structured(&y);
-        assert_eq!(
-            g[0].address,
-            "Resources.P.Properties.PolicyDocument (Statement[0])"
-        );
-        assert_eq!(g[0].line, 7);
     }
 }
 

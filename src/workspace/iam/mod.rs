@@ -1,0 +1,157 @@
+//! Access grants read from infrastructure code, with the line of each statement.
+//!
+//! Terraform is parsed as HCL (hcl-edit, which keeps byte spans): IAM policies written as
+//! `jsonencode({...})`, heredoc or string JSON in `aws_iam_policy`, `aws_iam_role_policy`,
+//! `aws_iam_user_policy`, `aws_iam_group_policy` and `aws_iam_role` trust policies; the
+//! `statement` blocks of `data "aws_iam_policy_document"`; attachments of AWS managed
+//! policies; Google `google_*_iam_member`/`_binding` roles; Azure `azurerm_role_assignment`
+//! roles. Standalone IAM policy JSON exports and CloudFormation/SAM templates (YAML or
+//! JSON) are read from their `Statement` lists. Nothing is evaluated: variables and
+//! references stay as their source text, as in any static scanner.
+
+use serde_json::Value as Json;
+
+mod structured;
+mod terraform;
+
+pub use structured::{structured, structured_links};
+pub use terraform::{reference, terraform};
+
+/// One grant: who gets what on which resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grant {
+    /// `aws_iam_policy.ml_training`, `Resources.TrainerPolicy`, or the file's statement index.
+    pub address: String,
+    pub line: u32,
+    pub kind: GrantKind,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+    /// Conditions present (time bounds such as `aws:CurrentTime` or `request.time`).
+    pub condition: Option<String>,
+    /// Who receives it when the code says (`user:dev@example.com`, `iam user`, `iam group`).
+    pub principals: Vec<String>,
+    /// The identity holding it when the code names one: the role, user or group a policy
+    /// is written on (`aws_iam_role.trainer`, CloudFormation `TrainerRole`). Policies
+    /// attached elsewhere are joined through [`Link`]s.
+    pub holder: Option<String>,
+}
+
+/// "`from` is granted to `to`": a policy attached to a role (`aws_iam_role_policy_attachment`,
+/// `managed_policy_arns`, CloudFormation `Roles:`) or a policy document used by a policy.
+/// Addresses are normalised references (`aws_iam_policy.ml`, `data.aws_iam_policy_document.x`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantKind {
+    /// An Allow statement of a policy document.
+    Statement,
+    /// An AWS managed policy attached (`actions` holds its name).
+    ManagedPolicy,
+    /// A cloud role bound to a principal (`actions` holds the role).
+    Role,
+}
+
+impl Grant {
+    /// A grant with no resources, condition, principals or holder (set those that apply).
+    fn new(address: impl Into<String>, line: u32, kind: GrantKind, actions: Vec<String>) -> Self {
+        Self {
+            address: address.into(),
+            line,
+            kind,
+            actions,
+            resources: Vec::new(),
+            condition: None,
+            principals: Vec::new(),
+            holder: None,
+        }
+    }
+}
+
+fn strings(v: Option<&Json>) -> Vec<String> {
+    match v {
+        Some(Json::String(s)) => vec![s.clone()],
+        Some(Json::Array(a)) => a.iter().flat_map(|x| strings(Some(x))).collect(),
+        Some(other @ Json::Object(_)) => vec![other.to_string()],
+        _ => Vec::new(),
+    }
+}
+
+fn get<'a>(m: &'a serde_json::Map<String, Json>, keys: &[&str]) -> Option<&'a Json> {
+    keys.iter().find_map(|k| {
+        m.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v)
+    })
+}
+
+/// Allow statements of a policy document (JSON value), each reported at its own line when
+/// `lines` gives one per statement (a `jsonencode` policy), else at `line`.
+fn statements_of(doc: &Json, address: &str, line: u32, lines: &[u32], out: &mut Vec<Grant>) {
+    let Some(obj) = doc.as_object() else { return };
+    let stmts = match get(obj, &["Statement"]) {
+        Some(Json::Array(a)) => a.clone(),
+        Some(s @ Json::Object(_)) => vec![s.clone()],
+        _ => return,
+    };
+    for (i, s) in stmts.into_iter().enumerate() {
+        let line = lines.get(i).copied().unwrap_or(line);
+        let Some(m) = s.as_object() else { continue };
+        let effect = get(m, &["Effect"]).and_then(Json::as_str).unwrap_or("Allow");
+        if !effect.eq_ignore_ascii_case("allow") {
+            continue;
+        }
+        let mut actions = strings(get(m, &["Action"]));
+        if actions.is_empty() {
+            if let Some(na) = get(m, &["NotAction"]) {
+                // NotAction with Allow grants everything else: treat as a wildcard.
+                actions = vec![format!("* (NotAction {})", strings(Some(na)).join(","))];
+            }
+        }
+        let resources = strings(get(m, &["Resource", "NotResource"]));
+        let condition = get(m, &["Condition"]).map(Json::to_string);
+        out.push(Grant {
+            resources,
+            condition,
+            ..Grant::new(address.to_string(), line, GrantKind::Statement, actions)
+        });
+    }
+}
+
+/// A storage bucket declared in Terraform, and whether a lifecycle (expiry/deletion) rule
+/// covers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    pub address: String,
+    /// The bucket's own name when written literally (`bucket = "acme-training-data"`).
+    pub name: String,
+    pub line: u32,
+    pub lifecycle: bool,
+}
+
+/// What a Terraform file holds that the checks read.
+#[derive(Debug, Default)]
+pub struct Terraform {
+    pub grants: Vec<Grant>,
+    pub links: Vec<Link>,
+    pub jit: Vec<JitBlock>,
+    pub buckets: Vec<Bucket>,
+    /// Blocks that did not parse (Terraform 0.11 syntax, broken templates): for the notes.
+    pub errors: Vec<String>,
+}
+
+/// A resource of a just-in-time access tool's Terraform provider (Opal, Sym, ConductorOne,
+/// Indent, Teleport): what it makes requestable, and whether it bounds the duration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JitBlock {
+    pub address: String,
+    pub line: u32,
+    /// Identities it references (`aws_iam_group.ml_admins`) and string literals it holds
+    /// (`"ml-admins"`), to match against the holders of standing grants.
+    pub mentions: Vec<String>,
+    /// It sets a maximum duration, TTL or expiry.
+    pub bounded: bool,
+}

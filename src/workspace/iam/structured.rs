@@ -1,0 +1,174 @@
+//! IAM policy exports and CloudFormation/SAM templates (YAML or JSON): `Statement` lists,
+//! `ManagedPolicyArns`, and which roles a template's policies are attached to.
+
+use serde_json::Value as Json;
+
+use super::{statements_of, Grant, GrantKind, Link};
+use crate::workspace::node::{Node, Value};
+
+/// Grants in a JSON or YAML document: IAM policy exports (`Statement` at the top) and
+/// CloudFormation/SAM templates (`AWS::IAM::*` resources, managed policy ARNs).
+pub fn structured(doc: &Node) -> Vec<Grant> {
+    let mut out = Vec::new();
+    collect(doc, "", &mut out, 0);
+    // CloudFormation: a grant under `Resources.<Name>` is held by that resource (a role, or
+    // a policy that `structured_links` joins to its roles).
+    for g in &mut out {
+        if let Some(rest) = g.address.strip_prefix("Resources.") {
+            let name = rest.split(['.', ' ']).next().unwrap_or(rest);
+            g.holder = Some(name.to_string());
+        }
+    }
+    out
+}
+
+/// CloudFormation `AWS::IAM::Policy`/`ManagedPolicy` resources and the roles, users and
+/// groups they name (`Roles: [!Ref Trainer]`), and roles' `ManagedPolicyArns` that
+/// reference a policy of the template.
+pub fn structured_links(doc: &Node) -> Vec<Link> {
+    let mut out = Vec::new();
+    let Some(Node {
+        value: Value::Map(resources),
+        ..
+    }) = doc.get("Resources")
+    else {
+        return out;
+    };
+    // `!Ref X` is read as the scalar `X`; the JSON form is `{"Ref": "X"}`.
+    let name_of = |n: &Node| {
+        n.as_str()
+            .map(str::to_string)
+            .or_else(|| n.get("Ref").and_then(Node::as_str).map(str::to_string))
+    };
+    for (k, r) in resources {
+        let props = r.get("Properties");
+        for key in ["Roles", "Users", "Groups"] {
+            if let Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) = props.and_then(|p| p.get(key))
+            {
+                for item in items.iter().filter_map(name_of) {
+                    out.push(Link {
+                        from: k.text.clone(),
+                        to: item,
+                    });
+                }
+            }
+        }
+        if let Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) = props.and_then(|p| p.get("ManagedPolicyArns"))
+        {
+            for item in items.iter().filter_map(name_of) {
+                if !item.starts_with("arn:") {
+                    out.push(Link {
+                        from: item,
+                        to: k.text.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn node_json(n: &Node) -> Json {
+    match &n.value {
+        Value::Null => Json::Null,
+        Value::Scalar(s) => Json::String(s.clone()),
+        Value::Seq(items) => Json::Array(items.iter().map(node_json).collect()),
+        Value::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.text.clone(), node_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn collect(n: &Node, path: &str, out: &mut Vec<Grant>, depth: usize) {
+    if depth > 12 {
+        return;
+    }
+    let Value::Map(entries) = &n.value else {
+        if let Value::Seq(items) = &n.value {
+            for (i, item) in items.iter().enumerate() {
+                collect(item, &format!("{path}[{i}]"), out, depth + 1);
+            }
+        }
+        return;
+    };
+    if let Some(stmts) = n.get("Statement") {
+        let items: Vec<&Node> = match &stmts.value {
+            Value::Seq(items) => items.iter().collect(),
+            Value::Map(_) => vec![stmts],
+            _ => Vec::new(),
+        };
+        for (i, s) in items.into_iter().enumerate() {
+            let mut tmp = Vec::new();
+            let doc = serde_json::json!({ "Statement": [node_json(s)] });
+            let sid = s
+                .get("Sid")
+                .and_then(Node::as_str)
+                .map_or_else(|| format!("Statement[{i}]"), |x| format!("Sid {x}"));
+            let address = if path.is_empty() {
+                sid
+            } else {
+                format!("{path} ({sid})")
+            };
+            statements_of(&doc, &address, s.line, &[], &mut tmp);
+            out.extend(tmp);
+        }
+    }
+    for key in ["ManagedPolicyArns"] {
+        if let Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) = n.get(key)
+        {
+            for item in items {
+                if let Some(arn) = item.as_str() {
+                    let policy = arn.rsplit('/').next().unwrap_or(arn).to_string();
+                    out.push(Grant::new(
+                        path.to_string(),
+                        item.line,
+                        GrantKind::ManagedPolicy,
+                        vec![policy],
+                    ));
+                }
+            }
+        }
+    }
+    for (k, v) in entries {
+        if k.text == "Statement" {
+            continue;
+        }
+        let p = if path.is_empty() {
+            k.text.clone()
+        } else {
+            format!("{path}.{}", k.text)
+        };
+        collect(v, &p, out, depth + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_exports_and_cloudformation() {
+        let j = Node::from_json("{\"Version\":\"2012-10-17\",\n\"Statement\":[\n{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}").unwrap();
+        let g = structured(&j);
+        assert_eq!((g[0].line, g[0].actions.clone()), (3, vec!["*".to_string()]));
+        let y = crate::workspace::node::parse_yaml("Resources:\n  P:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: bedrock:*\n            Resource: '*'\n").unwrap();
+        let g = structured(&y);
+        assert_eq!(
+            g[0].address,
+            "Resources.P.Properties.PolicyDocument (Statement[0])"
+        );
+        assert_eq!(g[0].line, 7);
+    }
+}
