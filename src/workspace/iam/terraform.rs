@@ -371,6 +371,20 @@ fn statement_lines(text: &str, e: &Expression) -> Vec<u32> {
     }
 }
 
+/// The `condition { ... }` block of a statement or binding, whitespace collapsed (time
+/// bounds such as `aws:CurrentTime` or `request.time` are read from it).
+fn condition_block(text: &str, b: &Block) -> Option<String> {
+    b.body.iter().find_map(|s| match s {
+        Structure::Block(c) if c.ident.as_str() == "condition" => Some(
+            source(text, c.span())
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        _ => None,
+    })
+}
+
 fn attr<'a>(b: &'a Block, key: &str) -> Option<&'a hcl::edit::structure::Attribute> {
     b.body
         .iter()
@@ -549,15 +563,7 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
                     actions = vec!["* (not_actions)".into()];
                 }
                 let resources = attr_strings(text, st, "resources");
-                let condition = st.body.iter().find_map(|s| match s {
-                    Structure::Block(c) if c.ident.as_str() == "condition" => Some(
-                        source(text, c.span())
-                            .split_whitespace()
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    ),
-                    _ => None,
-                });
+                let condition = condition_block(text, st);
                 let sid = attr_strings(text, st, "sid");
                 let addr = match sid.first() {
                     Some(sid) => format!("{address} ({sid})"),
@@ -640,15 +646,7 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
         ("resource", t)
             if t.starts_with("google_") && (t.ends_with("_iam_member") || t.ends_with("_iam_binding")) =>
         {
-            let condition = b.body.iter().find_map(|s| match s {
-                Structure::Block(c) if c.ident.as_str() == "condition" => Some(
-                    source(text, c.span())
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                ),
-                _ => None,
-            });
+            let condition = condition_block(text, b);
             let mut principals = attr_strings(text, b, "member");
             principals.extend(attr_strings(text, b, "members"));
             for role in attr_strings(text, b, "role") {
