@@ -336,15 +336,9 @@ fn notes_for<'a>(report: &'a serde_json::Value, path: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The gap planted beside the traps: the hard-coded key in `app/key.py`.
 fn has_ai_key_gap(report: &serde_json::Value) -> bool {
-    report["findings"].as_array().unwrap().iter().any(|f| {
-        f["control_id"] == "RF3-HARDCODED-AI-KEY"
-            && f["evidence"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|p| p["path"] == "app/key.py")
-    })
+    has_finding(report, "RF3-HARDCODED-AI-KEY", Some("app/key.py"))
 }
 
 #[test]
@@ -478,18 +472,7 @@ fn unreadable_files_and_directories_are_noted() {
     mode(&root.join("app/key.py"), 0o644);
     mode(&locked, 0o000);
     mode(&root.join("secret"), 0o000);
-    let mut c = redflag();
-    c.args([
-        "scan",
-        "--quiet",
-        "--as-of",
-        AS_OF,
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ])
-    .arg(&root);
+    let mut c = scan_command(&root, "json", &[]);
     if is_root() {
         c.uid(65534).gid(65534);
     }

@@ -108,11 +108,7 @@ fn make_writable(root: &Path) {
 }
 
 fn has_key_finding(report: &serde_json::Value) -> bool {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|f| f["control_id"] == "RF3-HARDCODED-AI-KEY")
+    has_finding(report, "RF3-HARDCODED-AI-KEY", None)
 }
 
 #[test]
@@ -145,19 +141,8 @@ fn a_scan_never_writes_into_the_target_and_works_read_only() {
     // runs as `nobody` there.
     make_read_only(&root);
     let before = tree_digest(&root);
-    let mut c = redflag();
-    c.args([
-        "scan",
-        "--quiet",
-        "--as-of",
-        AS_OF,
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ])
-    .arg(&root)
-    .env("TMPDIR", &out);
+    let mut c = scan_command(&root, "json", &[]);
+    c.env("TMPDIR", &out);
     if is_root() {
         c.uid(65534).gid(65534);
     }

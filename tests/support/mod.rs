@@ -187,8 +187,9 @@ pub fn run(mut cmd: Command, limit: Duration) -> Run {
     }
 }
 
-/// `redflag scan --format FORMAT --as-of AS_OF -q <extra> <target>` under a time limit.
-pub fn scan(target: &Path, format: &str, extra: &[&str], limit: Duration) -> Run {
+/// The command `redflag scan --format FORMAT --as-of AS_OF -q --fail-on none <extra>
+/// <target>`, for a test to adjust (another user, environment) before running it.
+pub fn scan_command(target: &Path, format: &str, extra: &[&str]) -> Command {
     let mut c = redflag();
     c.args([
         "scan",
@@ -202,7 +203,12 @@ pub fn scan(target: &Path, format: &str, extra: &[&str], limit: Duration) -> Run
     ])
     .args(extra)
     .arg(target);
-    run(c, limit)
+    c
+}
+
+/// [`scan_command`] run under a time limit.
+pub fn scan(target: &Path, format: &str, extra: &[&str], limit: Duration) -> Run {
+    run(scan_command(target, format, extra), limit)
 }
 
 /// A digest of everything under `root` as the scan could see it: every entry's relative
@@ -296,4 +302,18 @@ pub fn json_strings(v: &serde_json::Value, out: &mut String) {
         }
         _ => {}
     }
+}
+
+/// True when the JSON report has a finding of `control`, with evidence at `path` if given.
+pub fn has_finding(report: &serde_json::Value, control: &str, path: Option<&str>) -> bool {
+    report["findings"].as_array().into_iter().flatten().any(|f| {
+        f["control_id"] == control
+            && path.is_none_or(|p| {
+                f["evidence"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|e| e["path"] == p)
+            })
+    })
 }
