@@ -206,7 +206,7 @@ fn merge(args: &crate::cli::MergeArgs) -> Result<u8> {
     }
     let plain: Vec<report::Report> = reports.iter().map(|(_, r)| r.clone()).collect();
     for w in report::merge::check_compatible(&plain) {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::text::terminal_safe(&w));
     }
     let merged = report::merge::merge_named(reports);
     let meta = report_meta(
@@ -225,34 +225,56 @@ fn merge(args: &crate::cli::MergeArgs) -> Result<u8> {
 /// `init`; a scan never writes into a target.
 fn baseline(args: &crate::cli::BaselineArgs) -> Result<u8> {
     let mut scan_args = args.scan.clone();
-    let path = match scan_args.output.first() {
-        Some(p) => std::path::PathBuf::from(p),
-        None => scan_args
-            .paths
-            .first()
-            .cloned()
-            .unwrap_or_else(|| ".".into())
-            .join(crate::policy::baseline::DEFAULT_PATH),
+    // An explicit `-o FILE` is the user's; the default path is inside the target, whose
+    // directories the target's author controls: read and written without following links.
+    let (path, inside) = match scan_args.output.first() {
+        Some(p) => (std::path::PathBuf::from(p), None),
+        None => {
+            let root = scan_args.paths.first().cloned().unwrap_or_else(|| ".".into());
+            let rel = std::path::PathBuf::from(crate::policy::baseline::DEFAULT_PATH);
+            (root.join(&rel), Some((root, rel)))
+        }
     };
     scan_args.output.clear();
     scan_args.baseline = None;
     let mut settings = settings::resolve(&scan_args)?;
     settings.policy.baseline = None;
     let report = assess(&settings)?;
-    let previous = if path.is_file() {
-        Some(crate::policy::Baseline::read(&path).map_err(|e| anyhow::anyhow!(e))?)
-    } else {
-        None
+    let previous = match &inside {
+        None if path.is_file() => Some(crate::policy::Baseline::read(&path).map_err(|e| anyhow::anyhow!(e))?),
+        None => None,
+        Some((root, rel)) => {
+            crate::fswrite::check_dirs(root, rel)?;
+            if std::fs::symlink_metadata(&path).is_ok() {
+                let bytes = crate::fsread::read_regular(&path, settings::MAX_BASELINE_SIZE)
+                    .map_err(|e| anyhow::anyhow!("cannot read baseline {}: {e}", path.display()))?;
+                let text = String::from_utf8_lossy(&bytes);
+                let parsed = crate::policy::Baseline::parse(&path.display().to_string(), &text);
+                Some(parsed.map_err(|e| anyhow::anyhow!(e))?)
+            } else {
+                None
+            }
+        }
     };
     let baseline = match (&previous, args.update) {
         (Some(prev), true) => prev.tightened(&report),
         (None, true) => bail!("--update needs an existing baseline at {}", path.display()),
         (prev, false) => crate::policy::Baseline::from_report(&report, prev.as_ref(), settings.as_of),
     };
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    match &inside {
+        Some((root, rel)) => {
+            let mode = crate::fswrite::Mode::Replace;
+            crate::fswrite::write_inside(root, rel, baseline.to_json().as_bytes(), mode)?;
+        }
+        None => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            std::fs::write(&path, baseline.to_json())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
     }
-    std::fs::write(&path, baseline.to_json()).with_context(|| format!("cannot write {}", path.display()))?;
     if !settings.quiet {
         let removed = previous
             .as_ref()
@@ -283,6 +305,8 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
                 .and_then(|n| n.parse::<u8>().ok())
                 .is_some_and(|n| (1..=5).contains(&n));
         if !known {
+            // May come from the target's config file: made safe to print.
+            let sel = crate::text::shown(sel);
             bail!("unknown control `{sel}` in --only/--skip (see `redflag controls list`)");
         }
     }
@@ -291,7 +315,7 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
     } else {
         Some(
             workspace::matcher::glob_set(&settings.exclude)
-                .map_err(|e| anyhow::anyhow!("config exclude: {e}"))?,
+                .map_err(|e| anyhow::anyhow!("config exclude: {}", crate::text::shown(&e.to_string())))?,
         )
     };
     let plan = ScanPlan {
@@ -300,6 +324,7 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
         doc_kinds: loaded.doc_kinds,
         max_file_size: settings.max_file_size,
         no_ignore: settings.no_ignore,
+        gitignore_only: settings.untrusted,
         threads: settings.threads,
         exclude,
     };
@@ -323,8 +348,18 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
         .filter(|c| settings::selected(&c.id, c.red_flag, &settings.only, &settings.skip))
         .collect();
     let mut report = report::build(&selected, &cx);
-    add_setting_notes(&mut report, &settings.notes);
-    let inline: Vec<InlineSuppression> = ws
+    let mut notes = settings.notes.clone();
+    let first_target = settings
+        .targets
+        .first()
+        .map(|t| t.display.clone())
+        .unwrap_or_default();
+    notes.extend(loaded.refused.iter().map(|d| report::NoteOut {
+        target: first_target.clone(),
+        path: d.file.clone(),
+        message: crate::text::shown(&d.message),
+    }));
+    let mut inline: Vec<InlineSuppression> = ws
         .hits(loaded.inline_suppressions)
         .iter()
         .filter_map(|h| {
@@ -333,6 +368,18 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
             InlineSuppression::parse(target, &f.path, h.line, &h.text)
         })
         .collect();
+    if settings.untrusted {
+        // A pull request could silence its own finding with a comment.
+        notes.extend(inline.drain(..).map(|s| report::NoteOut {
+            target: s.target.clone(),
+            path: format!("{}:{}", s.path, s.line),
+            message: format!(
+                "inline `redflag:ignore {}` not obeyed: the target is untrusted (--untrusted)",
+                s.control
+            ),
+        }));
+    }
+    add_setting_notes(&mut report, &notes);
     let mut policy = settings.policy.clone();
     if let Some(reference) = &settings.new_since {
         policy.baseline = Some(known_at(settings, reference)?);
@@ -514,7 +561,10 @@ fn explain(id: &str, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
         ..LoadOptions::default()
     })?;
     let Some(c) = loaded.controls.get(id) else {
-        bail!("unknown control `{id}` (see `redflag controls list`)");
+        bail!(
+            "unknown control `{}` (see `redflag controls list`)",
+            crate::text::shown(id)
+        );
     };
     let mut s = String::new();
     use std::fmt::Write as _;

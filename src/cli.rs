@@ -236,20 +236,33 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_ignore: bool,
 
-    /// Worker threads for the walk [default: number of CPUs].
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads for the walk, 1 to 512 [default: number of CPUs].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub threads: Option<u16>,
 
     /// Directory searched only for evidence documents (registers, plans, records), e.g. a
     /// policies repository or a shared-drive export. Repeatable.
     #[arg(long, value_name = "DIR")]
     pub evidence: Vec<PathBuf>,
 
-    /// Files larger than this are indexed by path and size but never read [default: 5 MiB].
-    #[arg(long, value_name = "BYTES")]
+    /// Files larger than this are indexed by path and size but never read, at most 1 GiB
+    /// [default: 5 MiB].
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(0..=1 << 30))]
     pub max_file_size: Option<u64>,
 
     /// Print nothing on standard error but errors.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Scan the target as untrusted code (a pull request from a fork): its config file may
+    /// only make the scan stricter, its control packs only add controls, and inline
+    /// `redflag:ignore` comments and `.ignore` files are not obeyed. On by default in a CI
+    /// job for a pull or merge request.
+    #[arg(long, conflicts_with = "trusted")]
+    pub untrusted: bool,
+
+    /// Trust the target even in a CI job for a pull request (turns the automatic
+    /// --untrusted off).
+    #[arg(long)]
+    pub trusted: bool,
 }

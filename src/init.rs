@@ -25,11 +25,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
 use crate::report::{PointerOut, Report, Status};
 
@@ -43,8 +42,9 @@ pub enum Action {
     Overwritten,
     /// The file exists and `force` was not given.
     Kept,
-    /// A symbolic link is at the path: never written through, even with `force`.
-    SymlinkRefused,
+    /// A symbolic link (or a special file) is at the path or at one of its directories:
+    /// never written through, even with `force`. Says what was found.
+    Refused(String),
 }
 
 #[derive(Debug, Clone)]
@@ -87,12 +87,12 @@ impl InitOutcome {
                 Action::Created => "wrote    ",
                 Action::Overwritten => "rewrote  ",
                 Action::Kept => "kept     ",
-                Action::SymlinkRefused => "refused  ",
+                Action::Refused(_) => "refused  ",
             };
-            let note = match f.action {
-                Action::Kept => " (exists; --force overwrites it)",
-                Action::SymlinkRefused => " (a symbolic link; not written through)",
-                _ => "",
+            let note = match &f.action {
+                Action::Kept => " (exists; --force overwrites it)".to_string(),
+                Action::Refused(why) => format!(" ({why})"),
+                _ => String::new(),
             };
             let _ = writeln!(s, "{verb}{}  {}{note}", f.path.display(), f.what);
         }
@@ -393,8 +393,7 @@ pub fn init(root: &Path, report: &Report, force: bool) -> Result<InitOutcome> {
     let (templates, not_needed) = plan(report);
     let mut files = Vec::new();
     for t in templates {
-        let dest = root.join(&t.path);
-        let action = write_one(&dest, &t.content, force)?;
+        let action = write_one(root, &t.path, &t.content, force)?;
         files.push(InitFile {
             path: t.path,
             what: t.what,
@@ -404,31 +403,23 @@ pub fn init(root: &Path, report: &Report, force: bool) -> Result<InitOutcome> {
     Ok(InitOutcome { files, not_needed })
 }
 
-fn write_one(dest: &Path, content: &str, force: bool) -> Result<Action> {
-    let existing = std::fs::symlink_metadata(dest);
-    let action = match &existing {
-        Ok(m) if m.file_type().is_symlink() => return Ok(Action::SymlinkRefused),
-        Ok(_) if !force => return Ok(Action::Kept),
-        Ok(_) => Action::Overwritten,
-        Err(_) => Action::Created,
-    };
-    if let Some(parent) = dest.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+/// Writes one starter file through [`crate::fswrite`]: no link is followed at any
+/// component of its path, so a linked `compliance/` cannot send it outside the target.
+fn write_one(root: &Path, rel: &Path, content: &str, force: bool) -> Result<Action> {
+    use crate::fswrite::{write_inside, Mode, WriteError, Written};
+    if let Ok(m) = std::fs::symlink_metadata(root.join(rel)) {
+        if m.file_type().is_symlink() {
+            return Ok(Action::Refused("a symbolic link; not written through".into()));
+        }
     }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true);
-    if action == Action::Created {
-        // Fails if something appeared in between: still never overwrites.
-        opts.create_new(true);
-    } else {
-        opts.truncate(true);
+    let mode = if force { Mode::Replace } else { Mode::CreateNew };
+    match write_inside(root, rel, content.as_bytes(), mode) {
+        Ok(Written::Created) => Ok(Action::Created),
+        Ok(Written::Replaced) => Ok(Action::Overwritten),
+        Ok(Written::Exists) => Ok(Action::Kept),
+        Err(e @ WriteError::Refused { .. }) => Ok(Action::Refused(e.to_string())),
+        Err(e) => Err(e.into()),
     }
-    let mut f = opts
-        .open(dest)
-        .with_context(|| format!("cannot write {}", dest.display()))?;
-    f.write_all(content.as_bytes())
-        .with_context(|| format!("cannot write {}", dest.display()))?;
-    Ok(action)
 }
 
 const FILL_NOTE: &str =

@@ -19,6 +19,7 @@ pub mod control;
 pub mod date;
 pub mod evidence;
 pub mod fsread;
+pub mod fswrite;
 pub mod gitread;
 pub mod init;
 pub mod policy;

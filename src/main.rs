@@ -14,7 +14,7 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 message.push_str(&format!("\n  caused by: {cause}"));
             }
-            eprintln!("{message}");
+            eprintln!("{}", redflag::text::terminal_safe(&message));
             ExitCode::from(2)
         }
     }

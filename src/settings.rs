@@ -120,6 +120,9 @@ pub struct Settings {
     pub exclude: Vec<String>,
     pub no_ignore: bool,
     pub quiet: bool,
+    /// The target is untrusted (`--untrusted`, or a pull-request CI job): see
+    /// [`untrusted_mode`].
+    pub untrusted: bool,
     /// What was refused in a config file found in the target (a link, a path out of the
     /// target, a file over a cap), for the report's notes. Already safe to show (redacted,
     /// control characters escaped).
@@ -157,6 +160,7 @@ impl Settings {
             exclude: Vec::new(),
             no_ignore: false,
             quiet: true,
+            untrusted: false,
             notes: Vec::new(),
         }
     }
@@ -201,9 +205,10 @@ fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
     if s.eq_ignore_ascii_case("none") {
         return Ok(None);
     }
-    Severity::parse(s)
-        .map(Some)
-        .ok_or_else(|| anyhow::anyhow!("invalid fail_on `{s}` (critical, high, medium, low, none)"))
+    Severity::parse(s).map(Some).ok_or_else(|| {
+        let s = crate::text::shown(s);
+        anyhow::anyhow!("invalid fail_on `{s}` (critical, high, medium, low, none)")
+    })
 }
 
 pub fn resolve(args: &ScanArgs) -> Result<Settings> {
@@ -222,6 +227,10 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
                 p.display()
             );
         }
+        // A target that cannot be listed would otherwise scan as empty, and pass.
+        if let Err(e) = std::fs::read_dir(p) {
+            bail!("cannot read {}: {e}", p.display());
+        }
     }
     let as_of = resolve_as_of(args.as_of.as_deref())?;
 
@@ -239,6 +248,11 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
             None => (None, ConfigFile::default(), PathBuf::new(), None),
         },
     };
+
+    let untrusted = args.untrusted || (!args.trusted && ci_pull_request(|k| std::env::var(k).ok()));
+    if let (true, Some(c)) = (untrusted, &confined) {
+        untrusted_mode(&mut config, c, &mut notes);
+    }
 
     let fail_on = match (args.fail_on, &config.fail_on) {
         (Some(f), _) => f.threshold(),
@@ -274,6 +288,9 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         if !root.is_dir() {
             bail!("evidence directory not found: {display}");
         }
+        if let Err(e) = std::fs::read_dir(&root) {
+            bail!("cannot read evidence directory {display}: {e}");
+        }
         targets.push(TargetSpec {
             display,
             root,
@@ -282,11 +299,13 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
     }
 
     let mut dirs = args.controls.clone();
+    let mut untrusted_dirs = Vec::new();
     for d in &config.controls {
         match &confined {
             None => dirs.push(base.join(d)),
             Some(c) => match c.reach(d) {
                 Reach::Inside(real) => match crate::control::compile::check_pack_dir(&real) {
+                    Ok(()) if untrusted => untrusted_dirs.push(real),
                     Ok(()) => dirs.push(real),
                     Err(why) => notes.push(c.refused("controls", d, &why)),
                 },
@@ -323,6 +342,7 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         .collect();
     let load = LoadOptions {
         dirs,
+        untrusted_dirs,
         params: config.params,
         documents,
         no_builtin: false,
@@ -337,6 +357,7 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
 
     let threads = args
         .threads
+        .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
         .max(1);
 
@@ -355,12 +376,19 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
     let config_name = config_path
         .as_ref()
         .map_or_else(|| "config".to_string(), |p| p.display().to_string());
-    if confined.is_some() {
-        // Shown in every report format: made safe like any other text from the target.
-        for w in &mut config.waivers {
-            for text in [&mut w.reason, &mut w.owner].into_iter().flatten() {
-                *text = crate::text::shown(text);
-            }
+    // Shown in every report format, in errors and on standard error: made safe like any
+    // other text from a file, once, here (secrets redacted, control characters escaped).
+    for w in &mut config.waivers {
+        w.control = crate::text::shown(&w.control);
+        let fields = [
+            &mut w.path,
+            &mut w.fingerprint,
+            &mut w.reason,
+            &mut w.owner,
+            &mut w.expires,
+        ];
+        for text in fields.into_iter().flatten() {
+            *text = crate::text::shown(text);
         }
     }
     let mut waivers = Vec::new();
@@ -409,7 +437,8 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
     };
     if !args.quiet {
         for n in &notes {
-            eprintln!("warning: {}/{}: {}", n.target, n.path, n.message);
+            let line = format!("warning: {}/{}: {}", n.target, n.path, n.message);
+            eprintln!("{}", crate::text::terminal_safe(&line));
         }
     }
     let policy = crate::policy::Policy {
@@ -436,6 +465,7 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         exclude: config.exclude,
         no_ignore: args.no_ignore,
         quiet: args.quiet,
+        untrusted,
         notes,
     })
 }
@@ -474,6 +504,72 @@ fn discover(
         return Ok(Some((path, config, confined)));
     }
     Ok(None)
+}
+
+/// True when redflag runs in a CI job for a pull or merge request, where the target is
+/// code someone proposes rather than code the project accepted: GitHub Actions, GitLab,
+/// Bitbucket, Azure Pipelines, CircleCI, Buildkite and Jenkins say so in their
+/// environment. `env` reads a variable (the process environment, or a test's).
+pub fn ci_pull_request(env: impl Fn(&str) -> Option<String>) -> bool {
+    let set = |k: &str| env(k).is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
+    if !set("CI") && !set("TF_BUILD") && !set("JENKINS_URL") {
+        return false;
+    }
+    matches!(
+        env("GITHUB_EVENT_NAME").as_deref(),
+        Some("pull_request" | "pull_request_target")
+    ) || [
+        "CI_MERGE_REQUEST_IID",
+        "BITBUCKET_PR_ID",
+        "SYSTEM_PULLREQUEST_PULLREQUESTID",
+        "CIRCLE_PULL_REQUEST",
+        "BUILDKITE_PULL_REQUEST",
+        "CHANGE_ID",
+    ]
+    .into_iter()
+    .any(set)
+}
+
+/// An untrusted target's config file may only make the scan stricter: every setting that
+/// could make it less strict (a looser `fail_on`, `only`/`skip`, `exclude`, thresholds,
+/// waivers, a baseline, a size cap) is dropped, each with a note. Evidence directories,
+/// document names and `fail_on_score` stay; its control packs are loaded as additions only
+/// (see [`LoadOptions::untrusted_dirs`]).
+fn untrusted_mode(config: &mut ConfigFile, c: &Confined, notes: &mut Vec<crate::report::NoteOut>) {
+    let mut dropped = |setting: &str| {
+        notes.push(c.note(&format!(
+            "`{setting}` not used: the target is untrusted (--untrusted), and its config file \
+             may only make the scan stricter"
+        )));
+    };
+    if let Some(f) = config.fail_on.take() {
+        if matches!(parse_fail_on(&f), Ok(Some(Severity::Low))) {
+            config.fail_on = Some(f);
+        } else {
+            dropped(&format!(
+                "fail_on: {}",
+                crate::text::truncate_chars(&f, MAX_QUOTED)
+            ));
+        }
+    }
+    let lists = [
+        ("only", std::mem::take(&mut config.only).len()),
+        ("skip", std::mem::take(&mut config.skip).len()),
+        ("exclude", std::mem::take(&mut config.exclude).len()),
+        ("params", std::mem::take(&mut config.params).len()),
+        ("waivers", std::mem::take(&mut config.waivers).len()),
+    ];
+    for (name, n) in lists {
+        if n > 0 {
+            dropped(name);
+        }
+    }
+    if config.baseline.take().is_some() {
+        dropped("baseline");
+    }
+    if config.max_file_size.take().is_some() {
+        dropped("max_file_size");
+    }
 }
 
 /// The path as the user wrote it, with `/` separators and no trailing slash.

@@ -132,6 +132,37 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// The last guard before standard error: a message redflag assembled (it may span lines)
+/// with every control character but the line breaks redflag put there escaped, and every
+/// continuation line indented, so nothing quoted from a file can start a line of its own
+/// (a forged `::error::` CI annotation) or drive the terminal. Text from files is made safe
+/// where it is quoted ([`shown`], [`printable`]); this catches what a message forgot.
+pub fn terminal_safe(message: &str) -> String {
+    message
+        .split('\n')
+        .enumerate()
+        .map(|(i, line)| {
+            let line = printable(line.strip_suffix('\r').unwrap_or(line));
+            if i == 0 || line.starts_with(char::is_whitespace) {
+                line.into_owned()
+            } else {
+                format!("  {line}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// [`printable`] for multi-line prose from a file (a control pack's rationale or
+/// remediation): line breaks are kept, every other control character escaped. Renderers
+/// that show one line unwrap it; those that show paragraphs indent each line.
+pub fn printable_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|l| printable(l.strip_suffix('\r').unwrap_or(l)).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Cuts a string to at most `max` characters on a character boundary.
 pub fn truncate_chars(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {

@@ -424,3 +424,60 @@ fn controls_patterns_prints_every_content_regex_once_per_line() {
         "the drift-test pattern of RF2 is listed"
     );
 }
+
+/// Out-of-range numbers are usage errors (exit 2, one message), not panics, hangs or a
+/// silently wrapped cap; a target that cannot be read is an error, not a pass.
+#[test]
+fn bad_values_are_refused_with_one_message() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value) in [
+        ("--threads", "18446744073709551615"),
+        ("--threads", "4294967296"),
+        ("--threads", "100000"),
+        ("--threads", "0"),
+        ("--max-file-size", "18446744073709551615"),
+        ("--max-file-size", "1073741825"),
+    ] {
+        redflag()
+            .args(["scan", "--quiet", flag, value])
+            .arg(dir.path())
+            .timeout(std::time::Duration::from_secs(30))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(flag).and(predicate::str::contains("panicked").not()));
+    }
+    // The largest accepted cap still reads files (no `cap + 1` overflow).
+    write(dir.path(), "app.py", "import anthropic\n");
+    redflag()
+        .args(["scan", "--quiet", "--format", "json", "--fail-on", "none"])
+        .args(["--max-file-size", "1073741824", "--threads", "512"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"anthropic\"").or(predicate::str::contains("Anthropic")));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_target_is_an_error_not_a_pass() {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::process::CommandExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let target = dir.path().join("locked");
+    std::fs::create_dir(&target).unwrap();
+    write(&target, "app.py", "import anthropic\n");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_redflag"));
+    c.args(["scan", "--quiet"]).arg(&target);
+    // Permissions do not bind root: the scan then runs as `nobody`.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        c.uid(65534).gid(65534);
+    }
+    let out = c.output().unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot read"), "{stderr}");
+}

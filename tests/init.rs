@@ -449,6 +449,46 @@ fn init_never_writes_through_a_symlink() {
         .iter()
         .find(|f| f.path == Path::new("ml/lineage/churn-v3.md"))
         .unwrap();
-    assert_eq!(f.action, Action::SymlinkRefused);
+    assert!(matches!(&f.action, Action::Refused(why) if why.contains("symbolic link")));
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep me\n");
+}
+
+/// A linked directory on the way (`compliance/` → elsewhere) is refused too: nothing is
+/// created outside the target, and the summary does not claim "wrote compliance/…".
+#[cfg(unix)]
+#[test]
+fn init_never_writes_through_a_linked_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("acme-ai");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme-ai"),
+        &root,
+    );
+    let outside = tmp.path().join("elsewhere");
+    std::fs::create_dir(&outside).unwrap();
+    for dir in ["compliance", "docs/security", "ml/lineage"] {
+        let d = root.join(dir);
+        if d.exists() {
+            std::fs::remove_dir_all(&d).unwrap();
+        }
+        std::fs::create_dir_all(d.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&outside, &d).unwrap();
+    }
+    let report = assess(&root);
+    let outcome = init::init(&root, &report, true).unwrap();
+    assert!(!outcome.files.is_empty());
+    for f in &outcome.files {
+        let linked = ["compliance", "docs/security", "ml/lineage"]
+            .iter()
+            .any(|d| f.path.starts_with(d));
+        if linked {
+            assert!(matches!(f.action, Action::Refused(_)), "{:?}", f);
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        0,
+        "nothing written outside"
+    );
+    assert!(!outcome.summary().contains("wrote    compliance"));
 }

@@ -422,3 +422,41 @@ fn new_since_runs_no_hook_and_no_configured_command() {
         );
     }
 }
+
+/// `redflag baseline` writes `.redflag/baseline.json` into the target because it is asked
+/// to, but never through a link: a linked `.redflag/` or a dangling `baseline.json` link
+/// (which would create a file wherever it points, as root: anywhere) is refused, and nothing
+/// appears outside the target.
+#[test]
+fn baseline_never_writes_through_a_link() {
+    let base = tempfile::tempdir().unwrap();
+    let outside = outside_dir(base.path());
+    let outside_before = tree_digest(&outside);
+    for (what, linked_dir) in [
+        ("a linked .redflag directory", true),
+        ("a dangling baseline.json link", false),
+    ] {
+        let root = base.path().join(what.replace(' ', "-"));
+        write(&root, "app/config.py", format!("KEY = \"{AI_KEY}\"\n"));
+        if linked_dir {
+            symlink(&root, ".redflag", &outside);
+        } else {
+            symlink(&root, ".redflag/baseline.json", outside.join("created.json"));
+        }
+        let mut c = redflag();
+        c.args(["baseline", "--quiet", "--as-of", AS_OF]).arg(&root);
+        let r = run(c, LIMIT);
+        assert_eq!(r.code, 2, "{what}: {}", r.stderr);
+        assert!(r.stderr.contains("symbolic link"), "{what}: {}", r.stderr);
+        assert_same_tree(what, &outside_before, &tree_digest(&outside));
+        assert!(!outside.join("created.json").exists(), "{what}");
+    }
+    // An ordinary target gets its baseline.
+    let root = base.path().join("ordinary");
+    write(&root, "app/config.py", format!("KEY = \"{AI_KEY}\"\n"));
+    let mut c = redflag();
+    c.args(["baseline", "--quiet", "--as-of", AS_OF]).arg(&root);
+    let r = run(c, LIMIT);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(root.join(".redflag/baseline.json").is_file());
+}

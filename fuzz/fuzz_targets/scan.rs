@@ -41,6 +41,7 @@ fn pack() -> &'static Pack {
             doc_kinds: std::mem::take(&mut loaded.doc_kinds),
             max_file_size: 5 << 20,
             no_ignore: false,
+            gitignore_only: false,
             threads: 1,
             exclude: None,
         };

@@ -23,6 +23,11 @@ pub struct LoadOptions {
     pub params: BTreeMap<String, u32>,
     /// Document-kind name overrides from the config file (`documents:`).
     pub documents: Vec<DocKindSpec>,
+    /// Control directories named by an untrusted target's config (`--untrusted`): their
+    /// controls are added, but one with a built-in control's id, and their catalogue and
+    /// document files, are not used (each is listed in [`Loaded::refused`]), so a pull
+    /// request cannot weaken a built-in check through a pack.
+    pub untrusted_dirs: Vec<PathBuf>,
     /// Skip the built-in pack (for `controls validate DIR` of a standalone pack).
     pub no_builtin: bool,
 }
@@ -41,6 +46,8 @@ pub struct Loaded {
     pub inline_suppressions: crate::workspace::PatternId,
     /// Problems; when not empty the pack must not be used.
     pub diags: Vec<Diag>,
+    /// Parts of untrusted packs that were not used, and why (shown as report notes).
+    pub refused: Vec<Diag>,
 }
 
 /// A source file of the pack: where it came from and its text.
@@ -48,6 +55,8 @@ struct SourceFile {
     display: String,
     rel: String,
     text: String,
+    /// From a directory named by an untrusted target ([`LoadOptions::untrusted_dirs`]).
+    untrusted: bool,
 }
 
 fn builtin_sources() -> Vec<SourceFile> {
@@ -57,6 +66,7 @@ fn builtin_sources() -> Vec<SourceFile> {
             display: format!("controls/{rel}"),
             rel: (*rel).to_string(),
             text: (*text).to_string(),
+            untrusted: false,
         })
         .collect()
 }
@@ -164,6 +174,7 @@ fn dir_sources(dir: &Path, diags: &mut Vec<Diag>) -> Vec<SourceFile> {
                 display: shown(&path),
                 rel,
                 text,
+                untrusted: false,
             });
         }
     }
@@ -267,6 +278,26 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         }
         sources.extend(dir_sources(dir, &mut diags));
     }
+    let mut refused = Vec::new();
+    for dir in &opts.untrusted_dirs {
+        if !dir.is_dir() {
+            continue;
+        }
+        for mut src in dir_sources(dir, &mut diags) {
+            if matches!(role_of(&src.rel), Role::Control | Role::Signals) {
+                src.untrusted = true;
+                sources.push(src);
+            } else if !matches!(role_of(&src.rel), Role::Ignore) {
+                refused.push(Diag {
+                    file: src.display,
+                    line: None,
+                    message: "not used: catalogue and document files of a pack named by an \
+                              untrusted target could weaken built-in checks"
+                        .into(),
+                });
+            }
+        }
+    }
 
     // Parse everything first.
     let mut controls: Vec<(usize, ControlSpec)> = Vec::new();
@@ -329,7 +360,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
                 });
                 doc_kind_info.push(DocKindInfo {
                     id: k.id.clone(),
-                    title: k.title.clone(),
+                    title: crate::text::printable(&k.title).into_owned(),
                     patterns: k.names.clone(),
                 });
             }
@@ -386,6 +417,17 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     for (i, c) in controls {
         let id = c.id.value.clone();
         if let Some((prev, _)) = by_id.get(&id) {
+            if sources[i].untrusted && !sources[*prev].untrusted {
+                refused.push(Diag {
+                    file: sources[i].display.clone(),
+                    line: line_of(&c.id),
+                    message: format!(
+                        "control `{id}` not used: a pack named by an untrusted target may add \
+                         controls but not replace one"
+                    ),
+                });
+                continue;
+            }
             let same_origin = (*prev < builtin_len(opts)) == (i < builtin_len(opts));
             if same_origin {
                 diags.push(Diag {
@@ -520,16 +562,25 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         let Some(severity) = severity else { continue };
         compiled.push(Control {
             id,
-            title: spec.title.trim().to_string(),
+            // A pack may come from a third party: its texts reach terminals, CI logs and
+            // reports, so control characters are escaped once, here.
+            title: crate::text::printable(spec.title.trim()).into_owned(),
             red_flag,
             severity,
             tsc: spec.tsc.iter().map(|t| t.value.clone()).collect(),
-            rationale: spec.rationale.trim().to_string(),
-            remediation: spec.remediation.trim().to_string(),
-            auditor_evidence: spec.auditor_evidence.clone(),
+            rationale: crate::text::printable_lines(spec.rationale.trim()),
+            remediation: crate::text::printable_lines(spec.remediation.trim()),
+            auditor_evidence: spec
+                .auditor_evidence
+                .iter()
+                .map(|e| crate::text::printable(e).into_owned())
+                .collect(),
             applies_when: applies_when.flatten(),
             check: check.flatten(),
-            message: spec.message.clone(),
+            message: spec
+                .message
+                .as_deref()
+                .map(|m| crate::text::printable(m).into_owned()),
             params,
             source: Source { file, line },
         });
@@ -569,6 +620,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         queries,
         inline_suppressions,
         diags,
+        refused,
     }
 }
 

@@ -305,6 +305,48 @@ impl<'a> From<&'a FindingOut> for RuleSource<'a> {
     }
 }
 
+/// Control text made inert in a Markdown field: it may come from a third-party pack, and a
+/// code-scanning UI renders `help.markdown`. Outside backtick code spans, the characters
+/// that open links, images, HTML and emphasis are escaped, and URLs are shown as code (so
+/// GitHub's bare-URL autolinks do not apply); code spans are kept as written.
+fn inert_markdown(text: &str) -> String {
+    // An unclosed code span would leave what follows it live: then no span is kept.
+    let spans = text.matches('`').count().is_multiple_of(2);
+    let parts: Vec<&str> = if spans {
+        text.split('`').collect()
+    } else {
+        vec![text]
+    };
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 {
+            out.push_str(part); // inside a code span
+            continue;
+        }
+        for (j, word) in part.split(' ').enumerate() {
+            if j > 0 {
+                out.push(' ');
+            }
+            if word.contains("://") || word.starts_with("www.") {
+                out.push('`');
+                out.push_str(word);
+                out.push('`');
+                continue;
+            }
+            for c in word.chars() {
+                if matches!(c, '\\' | '`' | '[' | ']' | '<' | '>' | '!' | '*' | '_' | '&') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 fn rule(src: &RuleSource<'_>) -> Rule {
     let title = non_empty(src.title, src.id);
     let full = if src.tsc.is_empty() {
@@ -313,7 +355,7 @@ fn rule(src: &RuleSource<'_>) -> Rule {
         format!("{title} (TSC {})", src.tsc.join(", "))
     };
     let remediation = non_empty(src.remediation.trim(), &title);
-    let mut markdown = format!("**{}**\n\n{remediation}\n\n", src.id);
+    let mut markdown = format!("**{}**\n\n{}\n\n", src.id, inert_markdown(&remediation));
     if !src.tsc.is_empty() {
         markdown.push_str(&format!("Trust Services Criteria: {}\n\n", src.tsc.join(", ")));
     }
@@ -673,6 +715,20 @@ fn build_log(report: &Report, max_results: usize) -> Log {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn pack_text_is_inert_in_markdown() {
+        let md = super::inert_markdown(
+            "See ![x](https://evil.example/p.png) and [click](javascript:alert) <img src=x> `keep [this]` www.evil.example",
+        );
+        assert_eq!(
+            md,
+            "See `![x](https://evil.example/p.png)` and \\[click\\](javascript:alert) \\<img src=x\\> `keep [this]` `www.evil.example`"
+        );
+        // An unclosed span: everything escaped, nothing left live.
+        let md = super::inert_markdown("`open [x](https://e.example)");
+        assert_eq!(md, "\\`open `[x](https://e.example)`");
+    }
+
     use super::*;
 
     #[test]

@@ -57,6 +57,9 @@ pub struct ScanPlan {
     pub doc_kinds: Vec<DocKind>,
     pub max_file_size: u64,
     pub no_ignore: bool,
+    /// Obey `.gitignore` files only, not `.ignore` files (which git does not read, so they
+    /// could hide committed files from an untrusted target's scan).
+    pub gitignore_only: bool,
     pub threads: usize,
     pub exclude: Option<GlobSet>,
 }

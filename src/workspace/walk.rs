@@ -139,7 +139,7 @@ fn walk_target(
         .follow_links(false)
         .threads(plan.threads);
     // Ignore files are read by `IgnoreRules`, never by the `ignore` crate (see there).
-    let rules = (!no_ignore).then(|| Arc::new(IgnoreRules::new(&root)));
+    let rules = (!no_ignore).then(|| Arc::new(IgnoreRules::new(&root, plan.gitignore_only)));
     let filter_rules = rules.clone();
     builder.filter_entry(move |e| {
         let name = e.file_name().to_string_lossy();
@@ -211,6 +211,8 @@ struct IgnoreRules {
     dirs: Mutex<HashMap<PathBuf, Arc<RuleChain>>>,
     /// Ignore files present but not used, and why.
     skipped: Mutex<Vec<(PathBuf, String)>>,
+    /// Only `.gitignore` files apply ([`ScanPlan::gitignore_only`]).
+    gitignore_only: bool,
 }
 
 /// Compiled `.ignore` and `.gitignore` files that apply in a directory, outermost first.
@@ -221,11 +223,12 @@ struct RuleChain {
 }
 
 impl IgnoreRules {
-    fn new(root: &Path) -> Self {
+    fn new(root: &Path, gitignore_only: bool) -> Self {
         Self {
             root: root.to_path_buf(),
             dirs: Mutex::default(),
             skipped: Mutex::default(),
+            gitignore_only,
         }
     }
 
@@ -269,7 +272,9 @@ impl IgnoreRules {
             ignore: base.as_ref().map(|b| b.ignore.clone()).unwrap_or_default(),
             gitignore: base.as_ref().map(|b| b.gitignore.clone()).unwrap_or_default(),
         };
-        chain.ignore.extend(self.load(dir, ".ignore"));
+        if !self.gitignore_only {
+            chain.ignore.extend(self.load(dir, ".ignore"));
+        }
         chain.gitignore.extend(self.load(dir, ".gitignore"));
         let chain = Arc::new(chain);
         if let Ok(mut d) = self.dirs.lock() {
@@ -455,7 +460,7 @@ fn read_capped(path: &Path, cap: u64) -> std::io::Result<Read> {
         return Ok(Read::TooLarge(meta.len()));
     }
     let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
-    file.take(cap + 1).read_to_end(&mut buf)?;
+    file.take(cap.saturating_add(1)).read_to_end(&mut buf)?;
     if buf.len() as u64 > cap {
         return Ok(Read::TooLarge(buf.len() as u64));
     }
