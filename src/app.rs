@@ -63,13 +63,14 @@ fn format_diags(diags: &[crate::check::compile::Diag]) -> String {
 fn scan(args: &crate::cli::ScanArgs) -> Result<u8> {
     let settings = settings::resolve(args)?;
     let report = assess(&settings)?;
-    let meta = report_meta(
+    let mut meta = report_meta(
         args.report.client.clone(),
         args.report.assessor.clone(),
         &args.report.scope,
         args.report.window_start.as_deref(),
         Some(&settings),
     )?;
+    meta.show_all = args.report.all;
     emit(
         &report,
         &meta,
@@ -119,6 +120,7 @@ fn report_meta(
         window_start,
         target_commits,
         controls,
+        show_all: false,
     })
 }
 
@@ -163,7 +165,7 @@ fn render(
             report::roadmap::render_text(&plan, &mut buf)?;
         }
         Format::Json => report::json::render(report, &mut buf)?,
-        Format::Table => report::table::render(report, width, &mut buf)?,
+        Format::Table => report::table::render(report, width, meta.show_all, &mut buf)?,
         Format::Sarif => report::sarif::render(report, &mut buf)?,
         Format::Junit => report::junit::render(report, &mut buf)?,
     }
@@ -209,13 +211,14 @@ fn merge(args: &crate::cli::MergeArgs) -> Result<u8> {
         eprintln!("warning: {}", crate::text::terminal_safe(&w));
     }
     let merged = report::merge::merge_named(reports);
-    let meta = report_meta(
+    let mut meta = report_meta(
         args.report.client.clone(),
         args.report.assessor.clone(),
         &args.report.scope,
         args.report.window_start.as_deref(),
         None,
     )?;
+    meta.show_all = args.report.all;
     emit(&merged, &meta, args.format, args.output.as_deref(), &[])?;
     Ok(merged.gate.exit_code)
 }
@@ -347,7 +350,7 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
         .iter()
         .filter(|c| settings::selected(&c.id, c.red_flag, &settings.only, &settings.skip))
         .collect();
-    let mut report = report::build(&selected, &cx);
+    let mut report = report::build(&selected, &loaded.controls, &cx);
     let mut notes = settings.notes.clone();
     let first_target = settings
         .targets

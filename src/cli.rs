@@ -76,6 +76,11 @@ pub struct ReportArgs {
     /// Test a planned start date of the Type II observation window in the roadmap.
     #[arg(long, value_name = "DATE")]
     pub window_start: Option<String>,
+
+    /// Terminal report: also list passing, not-applicable and blocked controls, with what
+    /// each examined or why it does not apply (by default only gaps are detailed).
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

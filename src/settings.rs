@@ -338,6 +338,7 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
             names: d.names,
             dirs: d.dirs,
             front_matter: false,
+            expected: None,
         })
         .collect();
     let load = LoadOptions {

@@ -1,7 +1,8 @@
 //! Control fixtures: `tests/fixtures/<CONTROL-ID>/<case>/` is a mini-repository and
 //! `<case>.expect` the exact result of evaluating only that control on it as of
-//! 2026-12-01: the status, then one line per finding, `path:line | message` (the finding's
-//! first evidence pointer). Case names start with `pass`, `gap` or `na`, which must agree
+//! 2026-12-01: the status, what a check examined (`examined:`) or why it does not apply or
+//! is blocked (`reason:`), then one line per finding, `path:line | message` (the finding's
+//! first evidence pointer; for something missing, where it should be). Case names start with `pass`, `gap` or `na`, which must agree
 //! with the expected status. Every built-in control must have at least one `pass*` and one
 //! `gap*` case.
 //!
@@ -27,8 +28,16 @@ fn render(report: &Report, id: &str) -> String {
         Status::Gap => "gap",
         Status::NotApplicable => "not_applicable",
         Status::Manual => "manual",
+        Status::Blocked => "blocked",
     };
     let mut out = format!("status: {status}\n");
+    // What a pass examined, why a control does not apply or is blocked.
+    if let Some(e) = &control.examined {
+        let _ = writeln!(out, "examined: {e}");
+    }
+    if let Some(r) = &control.reason {
+        let _ = writeln!(out, "reason: {r}");
+    }
     for f in report.findings.iter().filter(|f| f.control_id == id) {
         let loc = match f.evidence.first() {
             Some(p) => match p.line {
@@ -83,6 +92,8 @@ fn every_control_fixture_gives_its_expected_findings() {
                 "status: gap"
             } else if name.starts_with("na") {
                 "status: not_applicable"
+            } else if name.starts_with("blocked") {
+                "status: blocked"
             } else {
                 "status: ?"
             };

@@ -46,6 +46,7 @@ fn meta(client: &str) -> ReportMeta {
             Some("0123456789abcdef0123456789abcdef01234567".into()),
         )],
         controls: Default::default(),
+        show_all: false,
     }
 }
 

@@ -32,7 +32,8 @@ use crate::workspace::{FileId, Hit, PatternId};
 pub struct Spec {
     /// Regex on the resource address or bucket name (`dataset|training|feedback`).
     pub names: Spanned<String>,
-    /// Report buckets that have no lifecycle rule (the only mode today).
+    /// Report buckets that have no lifecycle rule; `false`: every bucket matching `names`
+    /// (what a deletion check examined, for `examines:`).
     pub without_lifecycle: bool,
     /// A scheduled purge job or a documented purge procedure also deletes a bucket.
     pub purge: Option<PurgeSpec>,
@@ -69,6 +70,7 @@ pub struct PurgeSpec {
 #[derive(Debug)]
 pub struct Bucket {
     names: regex::Regex,
+    without_lifecycle: bool,
     purge: Option<Box<Purge>>,
 }
 
@@ -103,8 +105,8 @@ fn register(cx: &mut CompileCx<'_>, specs: &OneOrMany<LinesSpec>) -> Option<Vec<
 
 impl Spec {
     pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<Bucket> {
-        if !self.without_lifecycle {
-            cx.error(None, "`bucket` supports only `without_lifecycle: true`");
+        if !self.without_lifecycle && self.purge.is_some() {
+            cx.error(None, "`purge` needs `without_lifecycle: true`");
             return None;
         }
         let names = cx.regex(&self.names);
@@ -131,7 +133,11 @@ impl Spec {
                 }))
             }
         };
-        Some(Bucket { names: names?, purge })
+        Some(Bucket {
+            names: names?,
+            without_lifecycle: self.without_lifecycle,
+            purge,
+        })
     }
 }
 
@@ -160,12 +166,27 @@ impl Bucket {
             .iter()
             .filter(|(file, b, _)| {
                 let f = ws.file(*file);
-                !b.lifecycle
+                (!b.lifecycle || !self.without_lifecycle)
                     && !f.flags.test
                     && !f.flags.example
                     && (self.names.is_match(&b.address) || self.names.is_match(&b.name))
             })
             .collect();
+        if !self.without_lifecycle {
+            let items = candidates
+                .iter()
+                .map(|(file, b, line)| {
+                    let f = ws.file(*file);
+                    let pointer = ws.pointer(*file, b.line, line).labelled(b.address.clone());
+                    Item::new(
+                        b.address.clone(),
+                        format!("{}|{}", f.path, b.address),
+                        vec![pointer],
+                    )
+                })
+                .collect();
+            return Outcome::found(items, || Item::new("No such bucket", "absent:bucket", Vec::new()));
+        }
         // The names each bucket is known by: its Terraform address and its literal name.
         let wanted: Vec<Vec<&str>> = candidates
             .iter()

@@ -188,6 +188,11 @@ fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
 }
 
 impl Cadence {
+    /// The document kind this check reads.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
         match self.rule {

@@ -159,6 +159,11 @@ fn section_filled(s: &Section<'_>) -> bool {
 }
 
 impl Coverage {
+    /// The document kind this check reads.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
         format!(

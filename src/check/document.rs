@@ -29,6 +29,11 @@ impl Spec {
 }
 
 impl Document {
+    /// The document kind this check reads.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
         format!("a {} exists", self.kind)

@@ -67,6 +67,8 @@ pub enum Find {
     Wildcard,
     Standing,
     Combined,
+    /// Every grant: what an access check examined (`examines:`).
+    Any,
 }
 
 #[derive(Debug)]
@@ -98,7 +100,11 @@ impl Spec {
                 );
                 return None;
             }
-        } else if self.services.is_empty() && self.managed_policies.is_empty() && self.roles.is_empty() {
+        } else if self.find != Find::Any
+            && self.services.is_empty()
+            && self.managed_policies.is_empty()
+            && self.roles.is_empty()
+        {
             cx.error(None, "`iam` needs `services`, `managed_policies` or `roles`");
             return None;
         }
@@ -214,6 +220,7 @@ impl Iam {
                 self.services.join(", ")
             ),
             Find::Standing => "privileged grants to people without a time bound".to_string(),
+            Find::Any => "any IAM grant".to_string(),
             Find::Combined => format!(
                 "one identity that can {}",
                 self.capabilities
@@ -292,6 +299,7 @@ impl Iam {
             }
             let why = match self.find {
                 Find::Combined => None,
+                Find::Any => Some("grants access".to_string()),
                 Find::Wildcard => self.wildcard(g),
                 Find::Standing => {
                     let human = g.principals.iter().any(|p| {

@@ -118,6 +118,8 @@ pub struct DocKindInfo {
     pub id: String,
     pub title: String,
     pub patterns: Vec<String>,
+    /// Where a missing document of this kind should be (`documents.yaml` `expected:`).
+    pub expected: Option<String>,
 }
 
 /// Everything a check may look at.
@@ -159,6 +161,24 @@ impl<'a> Context<'a> {
             Some(k) => format!("{} (file names like {})", k.title, k.patterns.join(", ")),
             None => id.to_string(),
         }
+    }
+
+    /// Text files of the scanned targets whose path matches `globs`: not tests or
+    /// examples, not evidence documents, not in an `--evidence` directory (the subjects of
+    /// an `examines: files` list).
+    pub fn files_matching(&self, globs: &globset::GlobSet) -> Vec<crate::workspace::FileId> {
+        (0..self.ws.files.len())
+            .filter_map(|i| crate::workspace::FileId::try_from(i).ok())
+            .filter(|&id| {
+                let f = self.ws.file(id);
+                f.class == crate::workspace::FileClass::Text
+                    && !f.flags.test
+                    && !f.flags.example
+                    && !f.evidence_doc
+                    && !self.ws.targets[f.target as usize].evidence_only
+                    && globs.is_match(&f.path)
+            })
+            .collect()
     }
 
     pub fn signal(&self, idx: usize) -> &Outcome {
@@ -221,6 +241,36 @@ impl Condition {
     }
 }
 
+impl Condition {
+    /// The evidence-document kinds this condition reads, in order (for where a missing
+    /// record should be).
+    pub fn document_kinds(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.collect_kinds(&mut out);
+        out
+    }
+
+    fn collect_kinds<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.collect_kinds(out)),
+            Condition::Not(c) => c.collect_kinds(out),
+            Condition::Signal(_) => {}
+            Condition::Check(check) => {
+                let kind = match check {
+                    Check::Document(c) => Some(c.kind()),
+                    Check::Coverage(c) => Some(c.kind()),
+                    Check::Cadence(c) => Some(c.kind()),
+                    Check::Register(c) => Some(c.kind()),
+                    _ => None,
+                };
+                if let Some(k) = kind.filter(|k| !out.contains(k)) {
+                    out.push(k);
+                }
+            }
+        }
+    }
+}
+
 /// When every alternative of an `any` failed for lack of something, one gap says so (not
 /// one per alternative).
 fn merge_absent(failed: Vec<Item>) -> Vec<Item> {
@@ -269,6 +319,16 @@ impl Check {
             Check::Bucket(c) => c.describe(),
             Check::Covered(c) => c.describe(),
             Check::Owners(c) => c.describe(),
+        }
+    }
+
+    /// What the check looks for, in a few words, for a reason ("not found: …"): a
+    /// pattern's label, a document kind's title; otherwise [`Check::describe`].
+    pub fn subject(&self, cx: &Context<'_>) -> String {
+        match self {
+            Check::Pattern(c) => c.label().to_string(),
+            Check::Document(c) => document::kind_title(cx, c.kind()),
+            _ => self.describe(),
         }
     }
 

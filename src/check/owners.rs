@@ -152,8 +152,10 @@ impl Owners {
                 }
             }
         }
-        if let Some((_, _, path)) = by_target.values().next() {
-            passed.push(Item::new(format!("Code owners in {path}"), "owners", Vec::new()));
+        if let Some((target, (_, _, path))) = by_target.iter().next() {
+            let at = crate::evidence::Pointer::file(u16::try_from(*target).unwrap_or(0), path)
+                .labelled(format!("{sites} model, training or serving file(s) to own"));
+            passed.push(Item::new(format!("Code owners in {path}"), "owners", vec![at]));
         }
         let mut failed = Vec::new();
         if by_target.is_empty() && !unowned.is_empty() {

@@ -34,6 +34,10 @@ pub struct Spec {
     pub include_docs: bool,
     /// What a match means, shown with each matched line ("drift detector", "wildcard action").
     pub label: Option<String>,
+    /// One root cause, one finding: matched lines whose text gives the same value for this
+    /// regex (its first capture group, else the whole match) are one item, listed with every
+    /// line (the same CI secret used in several workflows is one credential).
+    pub group_by: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -44,6 +48,7 @@ pub struct Pattern {
     include_docs: bool,
     label: String,
     describe: String,
+    group_by: Option<regex::Regex>,
 }
 
 impl Spec {
@@ -54,6 +59,10 @@ impl Spec {
         if files.len() != self.files.len() || exclude.len() != self.exclude.len() {
             return None;
         }
+        let group_by = match &self.group_by {
+            Some(g) => Some(cx.regex(g)?),
+            None => None,
+        };
         let ids = regexes
             .iter()
             .map(|(src, _)| cx.matchers.add(src, &files, &exclude))
@@ -70,14 +79,27 @@ impl Spec {
             include_docs: self.include_docs,
             label: self.label.clone().unwrap_or_else(|| "match".to_string()),
             describe,
+            group_by,
         })
     }
 }
 
 impl Pattern {
+    /// What a match means ("drift detector").
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
         format!("a line matching {} ({})", self.describe, self.label)
+    }
+
+    /// The group a matched line belongs to (`group_by`), if any.
+    fn group_of(&self, line: &str) -> Option<String> {
+        let caps = self.group_by.as_ref()?.captures(line)?;
+        let m = caps.get(1).or_else(|| caps.get(0))?;
+        Some(m.as_str().to_string())
     }
 
     fn counts(&self, cx: &Context<'_>, h: &Hit) -> bool {
@@ -99,7 +121,8 @@ impl Pattern {
             .collect();
         hits.sort_by_key(|h| (h.file, h.line));
         hits.dedup_by_key(|h| (h.file, h.line));
-        let items = hits
+        let mut groups: Vec<(String, Item)> = Vec::new();
+        let items: Vec<Item> = hits
             .into_iter()
             .map(|h| {
                 let f = cx.ws.file(h.file);
@@ -112,13 +135,44 @@ impl Pattern {
                     .ws
                     .pointer(h.file, h.line, &h.text)
                     .labelled(self.label.clone());
-                Item::new(
+                let item = Item::new(
                     format!("{} at {}:{}", self.label, f.path, h.line),
                     key,
                     vec![pointer],
-                )
+                );
+                (self.group_of(&h.text), item)
+            })
+            .filter_map(|(group, item)| {
+                let Some(g) = group else { return Some(item) };
+                match groups.iter_mut().find(|(k, _)| *k == g) {
+                    Some((_, first)) => {
+                        first.pointers.extend(item.pointers);
+                        None
+                    }
+                    None => {
+                        groups.push((g, item));
+                        None
+                    }
+                }
             })
             .collect();
+        // A group keeps its first line's key (and so its fingerprint).
+        let mut items = items;
+        for (_, mut item) in groups {
+            if item.pointers.len() > 1 {
+                let first = &item.pointers[0];
+                item.message = format!(
+                    "{} (one, used on every line listed) at {}:{} and {} more line{}",
+                    self.label,
+                    first.path,
+                    first.line.unwrap_or(0),
+                    item.pointers.len() - 1,
+                    if item.pointers.len() == 2 { "" } else { "s" }
+                );
+            }
+            items.push(item);
+        }
+        items.sort_by(|a, b| a.pointers.first().cmp(&b.pointers.first()));
         Outcome::found(items, || {
             Item::new(
                 format!("Nothing matches {}", self.describe),

@@ -135,6 +135,11 @@ fn contains_words(hay: &str, needle: &str) -> bool {
 }
 
 impl Register {
+    /// The document kind this check reads.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
         format!(

@@ -362,6 +362,10 @@ pub fn load(opts: &LoadOptions) -> Loaded {
                     id: k.id.clone(),
                     title: crate::text::printable(&k.title).into_owned(),
                     patterns: k.names.clone(),
+                    expected: k
+                        .expected
+                        .as_deref()
+                        .map(|e| crate::text::printable(e).into_owned()),
                 });
             }
             (Err(e), _) | (_, Err(e)) => diags.push(Diag {
@@ -440,6 +444,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         }
         by_id.insert(id, (i, c));
     }
+    let known_ids: std::collections::BTreeSet<String> = by_id.keys().cloned().collect();
     let mut compiled = Vec::new();
     let mut used_params = std::collections::BTreeSet::new();
     for (id, (i, spec)) in by_id {
@@ -556,8 +561,19 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         };
         let applies_when = spec.applies_when.as_ref().map(|c| c.compile(&mut cx));
         let check = spec.check.as_ref().map(|c| c.compile(&mut cx));
-        if matches!(applies_when, Some(None)) || matches!(check, Some(None)) {
+        let examines = spec.examines.as_ref().map(|e| compile_examines(e, &mut cx));
+        if matches!(applies_when, Some(None)) || matches!(check, Some(None)) || matches!(examines, Some(None))
+        {
             continue;
+        }
+        let requires: Vec<String> = spec.requires.iter().map(|r| r.value.clone()).collect();
+        for r in &spec.requires {
+            if !known_ids.contains(&r.value) || r.value == id {
+                cx.error(
+                    line_of(r),
+                    format!("`requires: {}` names no other control", r.value),
+                );
+            }
         }
         let Some(severity) = severity else { continue };
         compiled.push(Control {
@@ -582,6 +598,8 @@ pub fn load(opts: &LoadOptions) -> Loaded {
                 .as_deref()
                 .map(|m| crate::text::printable(m).into_owned()),
             params,
+            examines: examines.flatten(),
+            requires,
             source: Source { file, line },
         });
     }
@@ -622,6 +640,47 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         diags,
         refused,
     }
+}
+
+/// `examines:`: its file globs compiled into one set, or its condition.
+fn compile_examines(spec: &super::spec::ExaminesSpec, cx: &mut CompileCx<'_>) -> Option<super::Examines> {
+    let what = crate::text::printable(spec.what.trim()).into_owned();
+    let one = match &spec.one {
+        Some(o) => crate::text::printable(o.trim()).into_owned(),
+        None => what.strip_suffix('s').unwrap_or(&what).to_string(),
+    };
+    let files = if spec.files.is_empty() {
+        None
+    } else {
+        let globs = cx.globs(&spec.files);
+        if globs.len() != spec.files.len() {
+            return None;
+        }
+        match glob_set(&globs) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                cx.error(None, e);
+                return None;
+            }
+        }
+    };
+    let when = match &spec.when {
+        Some(c) => Some(c.compile(cx)?),
+        None => None,
+    };
+    if files.is_none() == when.is_none() {
+        cx.error(
+            None,
+            "`examines` needs exactly one of `files` or `when`".to_string(),
+        );
+        return None;
+    }
+    Some(super::Examines {
+        what,
+        one,
+        files,
+        when,
+    })
 }
 
 /// `error: line 7 column 1: unknown field …` → `unknown field …` (the line is reported

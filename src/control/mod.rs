@@ -103,7 +103,22 @@ pub struct Control {
     /// Message for a gap whose check found nothing to point at ("no plan found").
     pub message: Option<String>,
     pub params: BTreeMap<String, u32>,
+    /// What a passing check examined (see [`Examines`]).
+    pub examines: Option<Examines>,
+    /// Ids of the controls this one depends on (`requires:`).
+    pub requires: Vec<String>,
     pub source: Source,
+}
+
+/// The subjects a control's check examines: files by glob, or a condition's items.
+#[derive(Debug)]
+pub struct Examines {
+    /// Plural ("CI configuration files").
+    pub what: String,
+    /// Singular ("CI configuration file").
+    pub one: String,
+    pub files: Option<globset::GlobSet>,
+    pub when: Option<Condition>,
 }
 
 /// All controls to evaluate, sorted by red flag (none last) then id.

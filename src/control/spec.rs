@@ -36,6 +36,31 @@ pub struct ControlSpec {
     pub check: Option<ConditionSpec>,
     /// Message for a gap with nothing to point at.
     pub message: Option<String>,
+    /// What the check examines when it finds nothing wrong: a control passes only when
+    /// this found at least one subject; with none it is not applicable, with the reason.
+    /// Needed by every control whose check can hold vacuously (`not: ...`).
+    pub examines: Option<ExaminesSpec>,
+    /// Controls this one depends on: when a required control has a gap and this one has
+    /// nothing of its own to examine (no plan to read scenarios from), it is `blocked` by
+    /// it, not a second gap and not a pass.
+    #[serde(default)]
+    pub requires: Vec<Spanned<String>>,
+}
+
+/// `examines:` — the subjects a passing check looked at.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExaminesSpec {
+    /// The subjects, in the plural ("CI configuration files", "Kubernetes RBAC objects").
+    pub what: String,
+    /// One subject, when the singular is not `what` without its final `s`.
+    pub one: Option<String>,
+    /// Text files whose path matches one of these globs (tests, examples and evidence
+    /// documents excluded).
+    #[serde(default)]
+    pub files: Vec<Spanned<String>>,
+    /// Or: the items a condition finds (each is one subject).
+    pub when: Option<ConditionSpec>,
 }
 
 /// `controls/signals.yaml`: named detectors shared by controls.
@@ -67,6 +92,9 @@ pub struct DocKindSpec {
     pub title: String,
     /// File-name globs, case-insensitive (`*incident*response*`).
     pub names: Vec<String>,
+    /// Where a missing document of this kind should be (a path relative to the target's
+    /// root; a directory ends with `/`): an absence gap points there.
+    pub expected: Option<String>,
     /// Directory-name globs: Markdown, CSV and text files inside such a directory count too.
     #[serde(default)]
     pub dirs: Vec<String>,

@@ -100,9 +100,12 @@ pub fn counts(f: &FindingOut, fail_on: Option<Severity>) -> bool {
     fail_on.is_some_and(|t| f.severity >= t) && f.waiver.is_none() && f.baseline != Some(BaselineState::Known)
 }
 
-fn gate(findings: &[FindingOut], score: f64, policy: &Policy) -> Gate {
+fn gate(findings: &[FindingOut], score: Option<f64>, policy: &Policy) -> Gate {
     let failing = findings.iter().filter(|f| counts(f, policy.fail_on)).count();
-    let score_below = policy.fail_on_score.is_some_and(|min| score < min);
+    // No score (nothing examined) is not below any minimum.
+    let score_below = policy
+        .fail_on_score
+        .is_some_and(|min| score.is_some_and(|s| s < min));
     let mut by_state: BTreeMap<&'static str, usize> = BTreeMap::new();
     for f in findings {
         let state = if f.waiver.is_some() {

@@ -18,16 +18,264 @@ use super::{
     ControlOut, Counts, FindingOut, Gate, NoteOut, PointerOut, Report, Status, Summary, TargetOut, Tool,
 };
 use crate::check::Context;
-use crate::control::{Control, Severity};
+use crate::control::{Control, ControlSet, Severity};
 use crate::evidence::{Item, Pointer};
 use crate::workspace::Workspace;
 
 /// At most this many pointers are kept as a control's evidence.
 const MAX_CONTROL_EVIDENCE: usize = 60;
-/// Pointers to "the thing that needs the control" attached to a gap about something absent.
+/// Pointers to "the thing that needs the control" kept as a finding's context.
 const MAX_SUBJECT_POINTERS: usize = 5;
 
-pub fn build(controls: &[&Control], cx: &Context<'_>) -> Report {
+/// One control evaluated: its status and what explains it.
+struct Evaluated {
+    status: Status,
+    /// What the check examined and found compliant (a pass), or what it looked at.
+    evidence: Vec<Pointer>,
+    /// One finding each (a gap).
+    failed: Vec<Item>,
+    /// Why the control applies: each detected thing that needs it (vendor, served model).
+    subject: Vec<Pointer>,
+    examined: Option<String>,
+    reason: Option<String>,
+    blocked_by: Vec<String>,
+}
+
+impl Evaluated {
+    fn without_subject(status: Status, reason: String) -> Self {
+        Self {
+            status,
+            evidence: Vec::new(),
+            failed: Vec::new(),
+            subject: Vec::new(),
+            examined: None,
+            reason: Some(reason),
+            blocked_by: Vec::new(),
+        }
+    }
+}
+
+/// Evaluates controls once each, including the ones a selected control `requires` (which
+/// may not be selected themselves).
+struct Evaluator<'a, 'c> {
+    cx: &'a Context<'c>,
+    pack: &'a ControlSet,
+    done: HashMap<String, Status>,
+}
+
+impl Evaluator<'_, '_> {
+    /// The status of a required control (evaluated on demand, once).
+    fn status_of(&mut self, id: &str, depth: usize) -> Option<Status> {
+        if let Some(s) = self.done.get(id) {
+            return Some(*s);
+        }
+        let control = self.pack.get(id)?;
+        // `requires` chains are short; a cycle (a pack error) stops here.
+        if depth > 8 {
+            return None;
+        }
+        let e = self.evaluate(control, depth + 1);
+        self.done.insert(id.to_string(), e.status);
+        Some(e.status)
+    }
+
+    fn evaluate(&mut self, control: &Control, depth: usize) -> Evaluated {
+        let cx = self.cx;
+        let applies = control.applies_when.as_ref().map(|c| c.evaluate(cx));
+        if let (Some(a), Some(when)) = (&applies, &control.applies_when) {
+            if !a.holds {
+                return Evaluated::without_subject(
+                    Status::NotApplicable,
+                    format!("does not apply: {}", not_found(when, cx)),
+                );
+            }
+        }
+        let subject: Vec<Pointer> = applies
+            .as_ref()
+            .map(|o| {
+                o.passed
+                    .iter()
+                    .filter_map(|i| i.pointers.first().cloned())
+                    .take(MAX_SUBJECT_POINTERS)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(check) = &control.check else {
+            return Evaluated {
+                status: Status::Manual,
+                evidence: subject.clone(),
+                failed: Vec::new(),
+                subject,
+                examined: None,
+                reason: Some("cannot be verified from files".into()),
+                blocked_by: Vec::new(),
+            };
+        };
+        let o = check.evaluate(cx);
+        let mut evidence: Vec<Pointer> = o
+            .passed
+            .iter()
+            .flat_map(|i| i.pointers.iter().cloned())
+            .take(MAX_CONTROL_EVIDENCE)
+            .collect();
+        let (count, what, subjects) = examined(control, cx, &evidence);
+        let examined_text = match (&control.examines, count) {
+            (Some(_), 0) | (None, _) => None,
+            (Some(e), 1) => Some(format!("1 {}", e.one)),
+            (Some(e), n) => Some(format!("{n} {}", e.what)),
+        };
+        // Nothing of its own: no subject examined, and every failure is about something
+        // missing (an item with nothing to point at).
+        let nothing_own = count == 0 && o.failed.iter().all(|i| i.pointers.is_empty());
+        let mut blocked_by = Vec::new();
+        if nothing_own {
+            for r in &control.requires {
+                if matches!(self.status_of(r, depth), Some(Status::Gap | Status::Blocked)) {
+                    blocked_by.push(r.clone());
+                }
+            }
+        }
+        if !blocked_by.is_empty() {
+            let reason = format!(
+                "blocked by {}: nothing of its own to examine until that gap is fixed",
+                blocked_by.join(", ")
+            );
+            return Evaluated {
+                blocked_by,
+                ..Evaluated::without_subject(Status::Blocked, reason)
+            };
+        }
+        if o.holds {
+            if count == 0 {
+                let reason = match &what {
+                    Some(w) => format!("nothing to examine: no {w} found"),
+                    None => "nothing to examine: the check found no subject".into(),
+                };
+                return Evaluated::without_subject(Status::NotApplicable, reason);
+            }
+            if evidence.len() < MAX_CONTROL_EVIDENCE {
+                let room = MAX_CONTROL_EVIDENCE - evidence.len();
+                evidence.extend(subjects.into_iter().take(room));
+            }
+            return Evaluated {
+                status: Status::Pass,
+                evidence,
+                failed: Vec::new(),
+                subject,
+                examined: examined_text,
+                reason: None,
+                blocked_by: Vec::new(),
+            };
+        }
+        let failed = if o.failed.is_empty() {
+            vec![Item::new(
+                control.message.clone().unwrap_or_else(|| control.title.clone()),
+                "gap",
+                Vec::new(),
+            )]
+        } else {
+            o.failed
+        };
+        Evaluated {
+            status: Status::Gap,
+            evidence,
+            failed,
+            subject,
+            examined: examined_text,
+            reason: None,
+            blocked_by: Vec::new(),
+        }
+    }
+}
+
+/// How many subjects the control's check examined, what they are (plural words) and
+/// pointers to them: its `examines:` files or condition items, or else the pointers of the
+/// items its check passed on.
+fn examined(
+    control: &Control,
+    cx: &Context<'_>,
+    passed: &[Pointer],
+) -> (usize, Option<String>, Vec<Pointer>) {
+    let Some(e) = &control.examines else {
+        return (passed.len(), None, Vec::new());
+    };
+    if let Some(globs) = &e.files {
+        let files = cx.files_matching(globs);
+        let pointers = files
+            .iter()
+            .take(MAX_CONTROL_EVIDENCE)
+            .map(|f| cx.ws.file_pointer(*f).labelled(format!("examined: {}", e.what)))
+            .collect();
+        return (files.len(), Some(e.what.clone()), pointers);
+    }
+    let items = e.when.as_ref().map(|c| c.evaluate(cx).passed).unwrap_or_default();
+    let pointers = items.iter().filter_map(|i| i.pointers.first().cloned()).collect();
+    (items.len(), Some(e.what.clone()), pointers)
+}
+
+/// What was not found when an `applies_when` condition does not hold, in words: the
+/// descriptions of the signals it names, or of the check that did not hold.
+fn not_found(c: &crate::check::Condition, cx: &Context<'_>) -> String {
+    format!("not found: {}", missing(c, cx))
+}
+
+fn missing(c: &crate::check::Condition, cx: &Context<'_>) -> String {
+    use crate::check::Condition as C;
+    match c {
+        C::Signal(i) => cx
+            .signals
+            .get(*i)
+            .map_or_else(String::new, |s| lower_first(&s.description)),
+        C::Any(v) => v
+            .iter()
+            .map(|c| missing(c, cx))
+            .collect::<Vec<_>>()
+            .join("; nor "),
+        // The first requirement that does not hold.
+        C::All(v) => v
+            .iter()
+            .find(|c| !c.evaluate(cx).holds)
+            .map_or_else(String::new, |c| missing(c, cx)),
+        C::Not(_) => "its condition (see `redflag explain`)".into(),
+        C::Check(check) => lower_first(&check.subject(cx)),
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Where a missing record should be: the expected path of the first document kind the
+/// control reads, or the root of the first scanned target.
+fn expected_location(control: &Control, cx: &Context<'_>) -> Pointer {
+    let target = cx
+        .ws
+        .targets
+        .iter()
+        .position(|t| !t.evidence_only)
+        .and_then(|i| u16::try_from(i).ok())
+        .unwrap_or(0);
+    let kinds = control
+        .check
+        .as_ref()
+        .map(|c| c.document_kinds())
+        .unwrap_or_default();
+    for kind in kinds {
+        if let Some(k) = cx.doc_kind(kind) {
+            if let Some(path) = &k.expected {
+                return Pointer::file(target, path)
+                    .labelled(format!("expected here: {} (not found)", k.title));
+            }
+        }
+    }
+    Pointer::file(target, ".").labelled("the repository (nothing to point at)")
+}
+
+pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>) -> Report {
     let ws = cx.ws;
     let pointer = |p: &Pointer| PointerOut {
         target: ws.targets[p.target as usize].display.clone(),
@@ -36,63 +284,27 @@ pub fn build(controls: &[&Control], cx: &Context<'_>) -> Report {
         snippet: p.snippet.clone(),
         label: p.label.as_deref().map(crate::text::shown),
     };
+    let mut evaluator = Evaluator {
+        cx,
+        pack,
+        done: HashMap::new(),
+    };
     let mut out_controls = Vec::new();
     let mut findings: Vec<FindingOut> = Vec::new();
     for control in controls {
-        let applies = control.applies_when.as_ref().map(|c| c.evaluate(cx));
-        // What needs the control (one site per detected thing: each vendor, each served
-        // model), labelled so a reader sees why the gap points there.
-        let subject: Vec<Pointer> = applies
-            .as_ref()
-            .map(|o| {
-                o.passed
-                    .iter()
-                    .filter_map(|i| i.pointers.first().cloned())
-                    .take(MAX_SUBJECT_POINTERS)
-                    .map(|p| {
-                        let label = p.label.clone().unwrap_or_else(|| "detected".into());
-                        p.labelled(format!("needs this control: {label}"))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let (status, evidence, failed): (Status, Vec<Pointer>, Vec<Item>) = match (&applies, &control.check) {
-            (Some(a), _) if !a.holds => (Status::NotApplicable, Vec::new(), Vec::new()),
-            (_, None) => (Status::Manual, subject.clone(), Vec::new()),
-            (_, Some(check)) => {
-                let o = check.evaluate(cx);
-                let ev: Vec<Pointer> = o
-                    .passed
-                    .iter()
-                    .flat_map(|i| i.pointers.iter().cloned())
-                    .take(MAX_CONTROL_EVIDENCE)
-                    .collect();
-                if o.holds {
-                    (Status::Pass, ev, Vec::new())
-                } else {
-                    let failed = if o.failed.is_empty() {
-                        vec![Item::new(
-                            control.message.clone().unwrap_or_else(|| control.title.clone()),
-                            "gap",
-                            Vec::new(),
-                        )]
-                    } else {
-                        o.failed
-                    };
-                    (Status::Gap, ev, failed)
-                }
-            }
-        };
+        let e = evaluator.evaluate(control, 0);
+        evaluator.done.insert(control.id.clone(), e.status);
+        let context: Vec<PointerOut> = e.subject.iter().map(pointer).collect();
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut n = 0;
-        for item in failed {
+        for item in e.failed {
             let absent = item.key.starts_with("absent:");
             let message = match (&control.message, absent) {
                 (Some(m), true) => m.clone(),
                 _ => item.message.clone(),
             };
             let pointers = if item.pointers.is_empty() {
-                subject.clone()
+                vec![expected_location(control, cx)]
             } else {
                 item.pointers.clone()
             };
@@ -114,12 +326,13 @@ pub fn build(controls: &[&Control], cx: &Context<'_>) -> Report {
                 fingerprint: fingerprint(&control.id, &key),
                 remediation: control.remediation.clone(),
                 evidence: pointers.iter().map(pointer).collect(),
+                context: context.clone(),
                 baseline: None,
                 waiver: None,
             });
             n += 1;
         }
-        let mut evidence: Vec<PointerOut> = evidence.iter().map(pointer).collect();
+        let mut evidence: Vec<PointerOut> = e.evidence.iter().map(pointer).collect();
         evidence.dedup();
         out_controls.push(ControlOut {
             id: control.id.clone(),
@@ -127,9 +340,12 @@ pub fn build(controls: &[&Control], cx: &Context<'_>) -> Report {
             red_flag: control.red_flag,
             severity: control.severity,
             tsc: control.tsc.clone(),
-            status,
+            status: e.status,
             findings: n,
             evidence,
+            examined: e.examined,
+            reason: e.reason,
+            blocked_by: e.blocked_by,
             remediation: control.remediation.clone(),
         });
     }
@@ -210,6 +426,7 @@ pub(crate) fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Sum
             Status::Gap => counts.gap += 1,
             Status::NotApplicable => counts.not_applicable += 1,
             Status::Manual => counts.manual += 1,
+            Status::Blocked => counts.blocked += 1,
         };
         bump(&mut total);
         if let Some(s) = slot {
@@ -224,11 +441,8 @@ pub(crate) fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Sum
             _ => {}
         }
     }
-    let score = if possible > 0.0 {
-        (earned / possible * 1000.0).round() / 10.0
-    } else {
-        100.0
-    };
+    // Only controls that examined something count; with none there is no score.
+    let score = (possible > 0.0).then(|| (earned / possible * 1000.0).round() / 10.0);
     let mut by_severity: BTreeMap<&'static str, usize> = [
         Severity::Critical,
         Severity::High,
@@ -247,6 +461,7 @@ pub(crate) fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Sum
         gap: total.gap,
         not_applicable: total.not_applicable,
         manual: total.manual,
+        blocked: total.blocked,
         findings: findings.len(),
         score,
         by_red_flag,

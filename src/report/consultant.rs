@@ -33,6 +33,8 @@ pub struct ReportMeta {
     /// Explain texts of the evaluated controls ([`ControlText::from_set`]); a control
     /// missing here falls back to the built-in pack's text.
     pub controls: BTreeMap<String, ControlText>,
+    /// `--all`: the terminal report details passing and not-applicable controls too.
+    pub show_all: bool,
 }
 
 /// What `redflag explain` says about a control, for the sections a report reader needs
@@ -180,6 +182,7 @@ pub fn status_word(s: Status) -> &'static str {
         Status::Gap => "Gap",
         Status::NotApplicable => "Not applicable",
         Status::Manual => "Manual evidence",
+        Status::Blocked => "Blocked",
     }
 }
 

@@ -68,6 +68,7 @@ fn status_pill(s: Status) -> String {
         Status::Gap => "gap",
         Status::Manual => "manual",
         Status::NotApplicable => "not_applicable",
+        Status::Blocked => "blocked",
     };
     format!(r#"<span class="pill st-{class}">{}</span>"#, s.label())
 }
@@ -78,6 +79,7 @@ fn status_class(s: Status) -> &'static str {
         Status::Gap => "gap",
         Status::Manual => "manual",
         Status::NotApplicable => "not_applicable",
+        Status::Blocked => "blocked",
     }
 }
 
@@ -206,8 +208,8 @@ fn cover(s: &mut String, report: &Report, meta: &ReportMeta) {
     let _ = writeln!(s, "<dt>Criteria in scope</dt><dd>{}</dd>", esc(&scope.join(", ")));
     let _ = writeln!(
         s,
-        "<dt>Readiness score</dt><dd><strong>{:.1} / 100</strong> · {} controls: {} pass, {} gap, {} manual, {} not applicable</dd>",
-        report.summary.score,
+        "<dt>Readiness score</dt><dd><strong>{}</strong> · {} controls: {} pass, {} gap, {} manual, {} not applicable</dd>",
+        report.summary.score_text(),
         report.summary.controls,
         report.summary.pass,
         report.summary.gap,
@@ -275,12 +277,14 @@ fn summary(s: &mut String, report: &Report, meta: &ReportMeta, road: &Roadmap) {
     s.push_str(
         "<section id=\"summary\" class=\"page\">\n<h2>Executive summary</h2>\n<div class=\"score\">\n",
     );
-    s.push_str(&charts::score_ring(sm.score, charts::score_color(sm.score)));
+    if let Some(score) = sm.score {
+        s.push_str(&charts::score_ring(score, charts::score_color(score)));
+    }
     let open: usize = cx::open_by_severity(report).iter().map(|(_, o, _)| o).sum();
     let _ = write!(
         s,
-        "<div class=\"facts\"><p><strong>Readiness score {:.1} / 100.</strong> Of {} controls, {} pass, {} have gaps, {} need manual evidence and {} do not apply. The score is the severity-weighted share of applicable, checkable controls that pass.</p><p>{} finding{} ({} open, {} accepted as risks).</p></div>\n</div>\n",
-        sm.score,
+        "<div class=\"facts\"><p><strong>Readiness score {}.</strong> Of {} controls, {} pass, {} have gaps, {} need manual evidence and {} do not apply. The score is the severity-weighted share of the controls that examined something that pass.</p><p>{} finding{} ({} open, {} accepted as risks).</p></div>\n</div>\n",
+        sm.score_text(),
         sm.controls,
         sm.pass,
         sm.gap,
@@ -464,20 +468,22 @@ fn red_flag(s: &mut String, report: &Report, meta: &ReportMeta, rf: Option<u8>) 
             }
             Status::Pass => {
                 let ev: Vec<&PointerOut> = c.evidence.iter().collect();
-                if ev.is_empty() {
-                    s.push_str("<p>Passes: nothing in the targets contradicts it.</p>\n");
-                } else {
-                    s.push_str("<p>Passes on this evidence:</p>\n");
-                    evidence_list(s, &ev, multi, 6);
+                match &c.examined {
+                    Some(what) => {
+                        let _ = writeln!(s, "<p>Passes: examined {}.</p>", esc(what));
+                    }
+                    None => s.push_str("<p>Passes on this evidence:</p>\n"),
                 }
+                evidence_list(s, &ev, multi, 6);
             }
             Status::Manual => {
                 s.push_str("<p>Cannot be verified from files: the auditor will ask for the evidence listed under <a href=\"#manual\">manual controls</a>.</p>\n");
                 let ev: Vec<&PointerOut> = c.evidence.iter().collect();
                 evidence_list(s, &ev, multi, 6);
             }
-            Status::NotApplicable => {
-                s.push_str("<p>Not applicable: what this control protects was not found in the targets (for example, no AI provider or served model).</p>\n");
+            Status::NotApplicable | Status::Blocked => {
+                let why = c.reason.as_deref().unwrap_or("not applicable");
+                let _ = writeln!(s, "<p>{}: {}.</p>", esc(status_word(c.status)), esc(why));
             }
         }
         s.push_str("</article>\n");

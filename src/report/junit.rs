@@ -141,7 +141,10 @@ enum Outcome {
 fn outcome(c: &ControlOut, report: &Report, multi: bool) -> Outcome {
     match c.status {
         Status::Pass => Outcome::Pass,
-        Status::NotApplicable => Outcome::Skipped("not applicable".into()),
+        Status::NotApplicable => {
+            Outcome::Skipped(c.reason.clone().unwrap_or_else(|| "not applicable".into()))
+        }
+        Status::Blocked => Outcome::Skipped(c.reason.clone().unwrap_or_else(|| "blocked".into())),
         Status::Manual => Outcome::Skipped("manual evidence needed".into()),
         Status::Gap => {
             let findings: Vec<&FindingOut> =

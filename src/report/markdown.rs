@@ -150,8 +150,13 @@ fn cover(s: &mut String, report: &Report, meta: &ReportMeta) {
     let sm = &report.summary;
     let _ = writeln!(
         s,
-        "| Readiness score | **{:.1} / 100** · {} controls: {} pass, {} gap, {} manual, {} not applicable |",
-        sm.score, sm.controls, sm.pass, sm.gap, sm.manual, sm.not_applicable
+        "| Readiness score | **{}** · {} controls: {} pass, {} gap, {} manual, {} not applicable |",
+        sm.score_text(),
+        sm.controls,
+        sm.pass,
+        sm.gap,
+        sm.manual,
+        sm.not_applicable
     );
     let _ = writeln!(s, "| Prepared with | redflag {} |", cell(report.tool.version));
     s.push_str(
@@ -206,8 +211,8 @@ fn summary(s: &mut String, report: &Report, meta: &ReportMeta, road: &Roadmap) {
     let open: usize = cx::open_by_severity(report).iter().map(|(_, o, _)| o).sum();
     let _ = writeln!(
         s,
-        "## Executive summary\n\n**Readiness score {:.1} / 100.** Of {} controls, {} pass, {} have gaps, {} need manual evidence and {} do not apply. The score is the severity-weighted share of applicable, checkable controls that pass.\n\n{} finding{} ({} open, {} accepted as risks).\n",
-        sm.score,
+        "## Executive summary\n\n**Readiness score {}.** Of {} controls, {} pass, {} have gaps, {} need manual evidence and {} do not apply. The score is the severity-weighted share of the controls that examined something that pass.\n\n{} finding{} ({} open, {} accepted as risks).\n",
+        sm.score_text(),
         sm.controls,
         sm.pass,
         sm.gap,
@@ -354,13 +359,14 @@ fn red_flag(s: &mut String, report: &Report, meta: &ReportMeta, rf: Option<u8>) 
             }
             Status::Pass => {
                 let ev: Vec<&PointerOut> = c.evidence.iter().collect();
-                if ev.is_empty() {
-                    s.push_str("Passes: nothing in the targets contradicts it.\n\n");
-                } else {
-                    s.push_str("Passes on this evidence:\n\n");
-                    evidence_items(s, &ev, multi, "", 6);
-                    s.push('\n');
+                match &c.examined {
+                    Some(what) => {
+                        let _ = writeln!(s, "Passes: examined {}.\n", text(what));
+                    }
+                    None => s.push_str("Passes on this evidence:\n\n"),
                 }
+                evidence_items(s, &ev, multi, "", 6);
+                s.push('\n');
             }
             Status::Manual => {
                 s.push_str("Cannot be verified from files: the auditor will ask for the evidence listed under manual controls.\n\n");
@@ -368,8 +374,9 @@ fn red_flag(s: &mut String, report: &Report, meta: &ReportMeta, rf: Option<u8>) 
                 evidence_items(s, &ev, multi, "", 6);
                 s.push('\n');
             }
-            Status::NotApplicable => {
-                s.push_str("Not applicable: what this control protects was not found in the targets (for example, no AI provider or served model).\n\n");
+            Status::NotApplicable | Status::Blocked => {
+                let why = c.reason.as_deref().unwrap_or("not applicable");
+                let _ = writeln!(s, "{}: {}.\n", status_word(c.status), text(why));
             }
         }
     }

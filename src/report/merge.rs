@@ -73,6 +73,12 @@ struct JControl {
     #[serde(default)]
     evidence: Vec<JPointer>,
     #[serde(default)]
+    examined: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    blocked_by: Vec<String>,
+    #[serde(default)]
     remediation: String,
 }
 
@@ -98,6 +104,8 @@ struct JFinding {
     remediation: String,
     #[serde(default)]
     evidence: Vec<JPointer>,
+    #[serde(default)]
+    context: Vec<JPointer>,
     #[serde(default)]
     baseline: Option<String>,
     #[serde(default)]
@@ -155,6 +163,7 @@ fn status(s: &str) -> Result<Status, String> {
         "gap" => Status::Gap,
         "not_applicable" => Status::NotApplicable,
         "manual" => Status::Manual,
+        "blocked" => Status::Blocked,
         other => return Err(format!("unknown status `{other}`")),
     })
 }
@@ -169,7 +178,7 @@ fn pointer(p: JPointer) -> PointerOut {
     }
 }
 
-/// Reads a JSON report (`--format json`, schema_version 1) back into the model. The gate's
+/// Reads a JSON report (`--format json`, schema_version 2) back into the model. The gate's
 /// settings are kept; its counts are recomputed by [`merge`].
 pub fn read_json(text: &str) -> Result<Report, String> {
     let j: JReport = serde_json::from_str(text)
@@ -197,6 +206,9 @@ pub fn read_json(text: &str) -> Result<Report, String> {
                 tsc: c.tsc,
                 findings: c.findings,
                 evidence: c.evidence.into_iter().map(pointer).collect(),
+                examined: c.examined,
+                reason: c.reason,
+                blocked_by: c.blocked_by,
                 remediation: c.remediation,
             })
         })
@@ -227,6 +239,7 @@ pub fn read_json(text: &str) -> Result<Report, String> {
                 fingerprint: f.fingerprint,
                 remediation: f.remediation,
                 evidence: f.evidence.into_iter().map(pointer).collect(),
+                context: f.context.into_iter().map(pointer).collect(),
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -489,9 +502,10 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
 }
 
 fn combine(a: Status, b: Status) -> Status {
-    use Status::{Gap, Manual, NotApplicable, Pass};
+    use Status::{Blocked, Gap, Manual, NotApplicable, Pass};
     match (a, b) {
         (Gap, _) | (_, Gap) => Gap,
+        (Blocked, _) | (_, Blocked) => Blocked,
         (Pass, _) | (_, Pass) => Pass,
         (Manual, _) | (_, Manual) => Manual,
         (NotApplicable, NotApplicable) => NotApplicable,
@@ -513,7 +527,7 @@ fn gate_of(report: &Report, settings: &Gate) -> Gate {
         .count();
     let score_below = settings
         .fail_on_score
-        .is_some_and(|min| report.summary.score < min);
+        .is_some_and(|min| report.summary.score.is_some_and(|s| s < min));
     let mut by_state: BTreeMap<&'static str, usize> = BTreeMap::new();
     for f in &report.findings {
         let state = if f.waiver.is_some() {

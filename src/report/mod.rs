@@ -23,7 +23,9 @@ use crate::control::Severity;
 
 pub use build::build;
 
-pub const SCHEMA_VERSION: &str = "1";
+/// "2": statuses `blocked` added, `controls[].examined`/`reason`/`blocked_by`,
+/// `findings[].context`, `summary.blocked`, `summary.score` may be `null` (nothing examined).
+pub const SCHEMA_VERSION: &str = "2";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -65,6 +67,7 @@ pub struct Counts {
     pub gap: usize,
     pub not_applicable: usize,
     pub manual: usize,
+    pub blocked: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,21 +77,42 @@ pub struct Summary {
     pub gap: usize,
     pub not_applicable: usize,
     pub manual: usize,
+    pub blocked: usize,
     pub findings: usize,
-    /// 0..100: severity-weighted share of applicable, checkable controls that pass.
-    pub score: f64,
+    /// 0..100: severity-weighted share of the controls that examined something (pass and
+    /// gap) that pass; `None` (JSON `null`) when no control examined anything: an empty
+    /// directory, or a repository with no AI system, has no readiness score.
+    pub score: Option<f64>,
     pub by_red_flag: BTreeMap<String, Counts>,
     /// Findings per severity (added field).
     pub by_severity: BTreeMap<&'static str, usize>,
 }
 
+impl Summary {
+    /// The score as a person reads it, with `/ 100` (`72.5 / 100`), or why there is none.
+    pub fn score_text(&self) -> String {
+        match self.score {
+            Some(s) => format!("{s:.1} / 100"),
+            None => "no score: nothing to examine".to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// The check examined at least one subject (`controls[].examined`) and found it
+    /// compliant.
     Pass,
     Gap,
+    /// Nothing to examine: the control does not apply, or found no subject (the reason is
+    /// in `controls[].reason`).
     NotApplicable,
+    /// Cannot be verified from files.
     Manual,
+    /// A control it requires has a gap and it has nothing of its own to examine (no plan,
+    /// so no scenario to read): not a second gap, not a pass (`controls[].blocked_by`).
+    Blocked,
 }
 
 impl Status {
@@ -98,6 +122,7 @@ impl Status {
             Status::Gap => "GAP",
             Status::NotApplicable => "N/A",
             Status::Manual => "MANUAL",
+            Status::Blocked => "BLOCKED",
         }
     }
 }
@@ -122,6 +147,16 @@ pub struct ControlOut {
     pub status: Status,
     pub findings: usize,
     pub evidence: Vec<PointerOut>,
+    /// What the check examined, in words ("12 CI configuration files"): set for `pass` and
+    /// `gap`; a pass always examined something.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub examined: Option<String>,
+    /// Why the control is `not_applicable` or `blocked`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For `blocked`: the required controls that have a gap.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<String>,
     pub remediation: String,
 }
 
@@ -135,7 +170,13 @@ pub struct FindingOut {
     pub message: String,
     pub fingerprint: String,
     pub remediation: String,
+    /// Where the gap is: the offending lines, or for something missing, where it should
+    /// be (the expected document path, or the target's root).
     pub evidence: Vec<PointerOut>,
+    /// Why the control applies (what needs it: "AI in use: OpenAI at app/chat.ts:3"),
+    /// shown as context; never the location of the gap.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<PointerOut>,
     /// With `--baseline` or `--new-since`: `new` or `known` (added field).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineState>,

@@ -25,6 +25,7 @@ fn status_style(s: Status) -> Style {
         Status::Gap => AnsiColor::Red.on_default().bold(),
         Status::NotApplicable => Style::new().dimmed(),
         Status::Manual => AnsiColor::Yellow.on_default().bold(),
+        Status::Blocked => AnsiColor::Yellow.on_default(),
     }
 }
 
@@ -65,7 +66,12 @@ fn pointer_line(p: &PointerOut, multi_target: bool) -> String {
     line
 }
 
-pub fn render(report: &Report, width: Option<u16>, out: &mut dyn Write) -> std::io::Result<()> {
+/// How many gaps the "Fix these first" block lists.
+const FIRST_FIXES: usize = 5;
+
+/// The terminal report, read top-down: what to fix first, then each red flag's gaps (with
+/// passing and not-applicable controls only when `all`), then the summary and the verdict.
+pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let mut s = String::new();
     let multi = report.targets.len() > 1;
     let _ = writeln!(
@@ -89,15 +95,36 @@ pub fn render(report: &Report, width: Option<u16>, out: &mut dyn Write) -> std::
         );
     }
 
+    fix_first(&mut s, report, multi);
     let mut groups: Vec<Option<u8>> = report.controls.iter().map(|c| c.red_flag).collect();
     groups.dedup();
     for rf in groups {
-        let controls: Vec<&ControlOut> = report.controls.iter().filter(|c| c.red_flag == rf).collect();
+        let every: Vec<&ControlOut> = report.controls.iter().filter(|c| c.red_flag == rf).collect();
+        let controls: Vec<&ControlOut> = every
+            .iter()
+            .copied()
+            .filter(|c| all || matches!(c.status, Status::Gap | Status::Manual | Status::Blocked))
+            .collect();
         let heading = match rf {
             Some(n) => format!("Red flag {n} · {}", red_flag_title(rf)),
             None => red_flag_title(None).to_string(),
         };
         let _ = writeln!(s, "\n{}", paint(&format!("━━ {heading} ━━"), Style::new().bold()));
+        if controls.is_empty() {
+            let _ = writeln!(
+                s,
+                "  {}",
+                paint(
+                    &format!(
+                        "no gap: {} pass or do not apply (--all lists them)",
+                        plural(every.len(), "control")
+                    ),
+                    Style::new().dimmed()
+                )
+            );
+            continue;
+        }
+        let hidden = every.len() - controls.len();
         let mut table = Table::new();
         table
             .load_style(UTF8_FULL_CONDENSED)
@@ -116,6 +143,19 @@ pub fn render(report: &Report, width: Option<u16>, out: &mut dyn Write) -> std::
             ]);
         }
         let _ = writeln!(s, "{table}");
+        if hidden > 0 {
+            let _ = writeln!(
+                s,
+                "  {}",
+                paint(
+                    &format!(
+                        "and {} that pass or do not apply (--all lists them)",
+                        plural(hidden, "control")
+                    ),
+                    Style::new().dimmed()
+                )
+            );
+        }
         for c in controls {
             render_control(&mut s, c, report, multi);
         }
@@ -126,7 +166,7 @@ pub fn render(report: &Report, width: Option<u16>, out: &mut dyn Write) -> std::
     let _ = writeln!(
         s,
         "  readiness score {} · {} controls: {} pass, {} gap, {} n/a, {} manual",
-        paint(&format!("{:.1}/100", sm.score), Style::new().bold()),
+        paint(&sm.score_text(), Style::new().bold()),
         sm.controls,
         sm.pass,
         sm.gap,
@@ -242,10 +282,86 @@ pub fn render(report: &Report, width: Option<u16>, out: &mut dyn Write) -> std::
     out.write_all(s.as_bytes())
 }
 
+fn findings_of<'a>(report: &'a Report, id: &'a str) -> impl Iterator<Item = &'a FindingOut> {
+    report.findings.iter().filter(move |f| f.control_id == id)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// "Fix these first": the open gaps that matter most, by severity then red flag, one line
+/// each; a control with several findings is one line (its root cause), with a count.
+fn fix_first(s: &mut String, report: &Report, multi: bool) {
+    let mut open: Vec<&FindingOut> = report
+        .findings
+        .iter()
+        .filter(|f| f.waiver.is_none() && f.baseline != Some(super::BaselineState::Known))
+        .collect();
+    if open.is_empty() {
+        return;
+    }
+    open.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.red_flag.unwrap_or(99).cmp(&b.red_flag.unwrap_or(99)))
+            .then(a.control_id.cmp(&b.control_id))
+    });
+    let _ = writeln!(s, "\n{}", paint("Fix these first", Style::new().bold()));
+    let mut shown: Vec<&str> = Vec::new();
+    for f in open.iter() {
+        if shown.contains(&f.control_id.as_str()) {
+            continue;
+        }
+        if shown.len() == FIRST_FIXES {
+            break;
+        }
+        shown.push(&f.control_id);
+        let n = open.iter().filter(|g| g.control_id == f.control_id).count();
+        let more = if n > 1 {
+            format!(" (+{} more)", n - 1)
+        } else {
+            String::new()
+        };
+        let at = f
+            .evidence
+            .first()
+            .map(|p| location(p, multi))
+            .filter(|at| !f.message.contains(at.as_str()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {} {}  {}{more}  {}",
+            paint(&format!("{:<8}", f.severity.as_str()), severity_style(f.severity)),
+            paint(&f.control_id, Style::new().bold()),
+            f.message,
+            paint(&at, Style::new().dimmed())
+        );
+    }
+}
+
 /// The remediation's first sentence, unwrapped (YAML block text is hard-wrapped).
 fn first_sentence(text: &str) -> String {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let end = flat.find(". ").map_or(flat.len(), |i| i + 1);
+    // The first ". " outside parentheses ("(e.g. …)" does not end a sentence).
+    let mut depth = 0i32;
+    let mut end = flat.len();
+    let bytes = flat.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b'.' if depth <= 0 && bytes.get(i + 1) == Some(&b' ') => {
+                end = i + 1;
+                break;
+            }
+            _ => {}
+        }
+    }
     crate::text::truncate_chars(&flat[..end], 220)
 }
 
@@ -293,6 +409,26 @@ fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) 
                     let _ = writeln!(s, "      … and {} more", f.evidence.len() - GAP_EVIDENCE_LINES);
                 }
             }
+            // Why the control applies, once for the control (not repeated per finding).
+            // Shown for gaps about something missing, whose location is where it should be.
+            let absent =
+                |f: &&FindingOut| f.evidence.iter().all(|p| p.line.is_none()) && !f.context.is_empty();
+            if let Some(f) = findings_of(report, &c.id).find(absent) {
+                let why: Vec<String> = f
+                    .context
+                    .iter()
+                    .map(|p| match &p.label {
+                        Some(l) => format!("{l} at {}", location(p, multi)),
+                        None => location(p, multi),
+                    })
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "  {} {}",
+                    paint("applies because:", Style::new().dimmed()),
+                    paint(&why.join("; "), Style::new().dimmed())
+                );
+            }
             let fix = first_sentence(&c.remediation);
             let _ = writeln!(
                 s,
@@ -301,8 +437,11 @@ fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) 
                 c.id
             );
         }
-        Status::Pass if !c.evidence.is_empty() => {
+        Status::Pass => {
             let _ = writeln!(s, "\n{head}");
+            if let Some(e) = &c.examined {
+                let _ = writeln!(s, "  examined {e}");
+            }
             for p in c.evidence.iter().take(PASS_EVIDENCE_LINES) {
                 let _ = writeln!(s, "{}", pointer_line(p, multi));
             }
@@ -313,6 +452,9 @@ fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) 
         Status::Manual => {
             let _ = writeln!(s, "\n{head}\n  needs manual evidence: redflag explain {}", c.id);
         }
-        _ => {}
+        Status::Blocked | Status::NotApplicable => {
+            let why = c.reason.as_deref().unwrap_or("");
+            let _ = writeln!(s, "\n{head}\n  {}", paint(why, Style::new().dimmed()));
+        }
     }
 }
