@@ -322,15 +322,17 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
         .iter()
         .filter(|c| settings::selected(&c.id, c.red_flag, &settings.only, &settings.skip))
         .collect();
-    let mut report = report::build(&selected, &cx);
+    let redactor = &loaded.redactor;
+    let mut report = report::build(&selected, &cx, redactor);
     add_setting_notes(&mut report, &settings.notes);
     let inline: Vec<InlineSuppression> = ws
         .hits(loaded.inline_suppressions)
         .iter()
         .filter_map(|h| {
             let f = ws.file(h.file);
-            let target = &ws.targets[f.target as usize].display;
-            InlineSuppression::parse(target, &f.path, h.line, &h.text)
+            // Named as the report names the finding's evidence (paths redacted).
+            let target = redactor.path(&ws.targets[f.target as usize].display);
+            InlineSuppression::parse(&target, &redactor.path(&f.path), h.line, &h.text)
         })
         .collect();
     let mut policy = settings.policy.clone();
@@ -338,6 +340,9 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
         policy.baseline = Some(known_at(settings, reference)?);
     }
     crate::policy::apply(&mut report, &policy, &inline, settings.as_of);
+    // Waivers (reasons, owners, paths), setting notes and the baseline's fixed entries
+    // came in after `build`: sealed with the same redactor.
+    report::seal::seal(&mut report, redactor);
     Ok(report)
 }
 

@@ -2,13 +2,13 @@
 //! item), fingerprints, sorting, summary, score and the exit decision — all computed here,
 //! once, so renderers never filter, count or sort.
 //!
-//! This is also where target content is made safe to print, once for every format: finding
-//! messages (they quote register cells and record titles), evidence labels and notes (they
-//! quote file content) pass through [`crate::text::shown`] — secrets redacted, control
-//! characters escaped — so no renderer has to, and none may forget. Evidence lines were
-//! already redacted when their pointer was made ([`crate::text::snippet`]). Fingerprints are
-//! computed from the checks' keys, never from the shown text, so redaction does not change
-//! them and existing baselines and waivers keep matching.
+//! This is also where target content is made safe to print, once for every format: the
+//! report is sealed ([`super::seal`]) with the pack's [`Redactor`] (the built-in secret
+//! shapes plus every catalogue key rule) — finding messages (they quote register cells and
+//! record titles), evidence lines, labels, notes and every path (a key used as a file or
+//! directory name) redacted, control characters escaped — so no renderer has to, and none
+//! may forget. Fingerprints are computed from the checks' keys, never from the shown text,
+//! so redaction does not change them and existing baselines and waivers keep matching.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,6 +20,7 @@ use super::{
 use crate::check::Context;
 use crate::control::{Control, Severity};
 use crate::evidence::{Item, Pointer};
+use crate::redact::Redactor;
 use crate::workspace::Workspace;
 
 /// At most this many pointers are kept as a control's evidence.
@@ -27,14 +28,14 @@ const MAX_CONTROL_EVIDENCE: usize = 60;
 /// Pointers to "the thing that needs the control" attached to a gap about something absent.
 const MAX_SUBJECT_POINTERS: usize = 5;
 
-pub fn build(controls: &[&Control], cx: &Context<'_>) -> Report {
+pub fn build(controls: &[&Control], cx: &Context<'_>, redactor: &Redactor) -> Report {
     let ws = cx.ws;
     let pointer = |p: &Pointer| PointerOut {
         target: ws.targets[p.target as usize].display.clone(),
         path: p.path.clone(),
         line: p.line,
         snippet: p.snippet.clone(),
-        label: p.label.as_deref().map(crate::text::shown),
+        label: p.label.clone(),
     };
     let mut out_controls = Vec::new();
     let mut findings: Vec<FindingOut> = Vec::new();
@@ -109,7 +110,7 @@ pub fn build(controls: &[&Control], cx: &Context<'_>) -> Report {
                 severity: control.severity,
                 tsc: control.tsc.clone(),
                 title: control.title.clone(),
-                message: crate::text::shown(&message),
+                message,
                 // From the unredacted key, as baselines written before redaction expect.
                 fingerprint: fingerprint(&control.id, &key),
                 remediation: control.remediation.clone(),
@@ -133,9 +134,8 @@ pub fn build(controls: &[&Control], cx: &Context<'_>) -> Report {
             remediation: control.remediation.clone(),
         });
     }
-    findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     let summary = summarize(&out_controls, &findings);
-    Report {
+    let mut report = Report {
         schema_version: super::SCHEMA_VERSION,
         tool: Tool {
             name: "redflag",
@@ -152,13 +152,17 @@ pub fn build(controls: &[&Control], cx: &Context<'_>) -> Report {
             .map(|n| NoteOut {
                 target: ws.targets[n.target as usize].display.clone(),
                 path: n.path.clone(),
-                message: crate::text::shown(&n.message),
+                message: n.message.clone(),
             })
             .collect(),
         waivers: Vec::new(),
         baseline: None,
         gate: Gate::default(),
-    }
+    };
+    super::seal::seal(&mut report, redactor);
+    // Sorted as shown, so every format lists findings in the same order.
+    report.findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    report
 }
 
 fn targets(ws: &Workspace) -> Vec<TargetOut> {
