@@ -665,7 +665,7 @@ mod tests {
             let secret = &key[prefix.len()..];
             for line in [
                 format!("client = Client(\"{key}\")"),
-                format!("{key}"),
+                key.to_string(),
                 format!("# old key {key}, rotated"),
                 format!("export AWS_BEARER_TOKEN_BEDROCK={key}"),
             ] {
