@@ -350,7 +350,8 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
         .iter()
         .filter(|c| settings::selected(&c.id, c.red_flag, &settings.only, &settings.skip))
         .collect();
-    let mut report = report::build(&selected, &loaded.controls, &cx);
+    let redactor = &loaded.redactor;
+    let mut report = report::build(&selected, &loaded.controls, &cx, redactor);
     let mut notes = settings.notes.clone();
     let first_target = settings
         .targets
@@ -367,8 +368,9 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
         .iter()
         .filter_map(|h| {
             let f = ws.file(h.file);
-            let target = &ws.targets[f.target as usize].display;
-            InlineSuppression::parse(target, &f.path, h.line, &h.text)
+            // Named as the report names the finding's evidence (paths redacted).
+            let target = redactor.path(&ws.targets[f.target as usize].display);
+            InlineSuppression::parse(&target, &redactor.path(&f.path), h.line, &h.text)
         })
         .collect();
     if settings.untrusted {
@@ -388,6 +390,9 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
         policy.baseline = Some(known_at(settings, reference)?);
     }
     crate::policy::apply(&mut report, &policy, &inline, settings.as_of);
+    // Waivers (reasons, owners, paths), setting notes and the baseline's fixed entries
+    // came in after `build`: sealed with the same redactor.
+    report::seal::seal(&mut report, redactor);
     Ok(report)
 }
 

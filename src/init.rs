@@ -17,7 +17,7 @@
 //!
 //! What was detected comes from the report's evidence labels, which the checks write as
 //! `<vendor> · <how>` for AI vendor usage (`OpenAI · import`) and `model artifact · <size>`
-//! for model files, optionally prefixed `needs this control: `. Vendor names are checked
+//! for model files (also in findings' `context`), optionally prefixed `needs this control: `. Vendor names are checked
 //! against the vendor catalogue; model names are the artifact file names without their
 //! extension (the directory name for `MLmodel` and `saved_model.pb`).
 //!
@@ -147,13 +147,15 @@ fn catalog() -> &'static BTreeMap<String, Option<String>> {
     &C
 }
 
-/// Every pointer of the report (controls' evidence and findings' evidence).
+/// Every pointer of the report (controls' evidence, findings' evidence and context: what
+/// needs each control).
 fn pointers(report: &Report) -> impl Iterator<Item = &PointerOut> {
-    report
-        .controls
-        .iter()
-        .flat_map(|c| c.evidence.iter())
-        .chain(report.findings.iter().flat_map(|f| f.evidence.iter()))
+    report.controls.iter().flat_map(|c| c.evidence.iter()).chain(
+        report
+            .findings
+            .iter()
+            .flat_map(|f| f.evidence.iter().chain(&f.context)),
+    )
 }
 
 fn label_of(p: &PointerOut) -> Option<&str> {
@@ -310,9 +312,8 @@ pub fn plan(report: &Report) -> (Vec<Template>, Vec<NotNeeded>) {
     let lineage_absent = report.findings.iter().any(|f| {
         f.control_id == "RF5-LINEAGE-COMPLETE"
             && f.evidence.iter().all(|p| {
-                p.label
-                    .as_deref()
-                    .is_some_and(|l| l.starts_with("needs this control"))
+                // An absence gap points where the record should be, with no line.
+                p.line.is_none() && p.label.as_deref().is_some_and(|l| l.starts_with("expected here"))
             })
     });
     if gap(report, "RF5-LINEAGE-COMPLETE") && lineage_absent {

@@ -269,6 +269,25 @@ fn redaction_and_dates() {
         },
     );
     assert_linear(
+        "redaction of a line full of near-secrets of the name-based forms and catalogue keys",
+        20_000,
+        &|n| {
+            "ENV X_API_KEY auth=(\"u\", -u a: Authorization: Token os.environ[\"API_KEY\"] = \" nvapi- ABSK tgp_v1_ "
+                .repeat(n / 100)
+        },
+        &|t| {
+            let _ = redflag::redact::redact(t);
+        },
+    );
+    assert_linear(
+        "redaction of a path of many names",
+        20_000,
+        &|n| "nvapi-x/sk-ant-api03-y/password=z/".repeat(n / 35),
+        &|t| {
+            let _ = redflag::redact::builtin().path(t);
+        },
+    );
+    assert_linear(
         "dates in a long field",
         4_000,
         &|n| "2026-01-05 Q3 2026 2026-03 March 2026 ".repeat(n),

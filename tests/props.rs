@@ -274,6 +274,25 @@ const SECRETISH: &[&str] = &[
     " ",
     "${",
     "os.getenv(",
+    "ENV ",
+    "X_API_KEY",
+    "os.environ[\"",
+    "\"] = ",
+    "\", \"",
+    "auth=(",
+    " -u ",
+    "Authorization: ",
+    "Token ",
+    "=>",
+    ": string = ",
+    "aws configure set ",
+    "nvapi-",
+    "tgp_v1_",
+    "lsv2_pt_",
+    "ABSKQmVkcm9ja0FQSUtleS",
+    "bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t",
+    "0123456789abcdef0123456789abcdef",
+    "_",
 ];
 
 fn cfg(cases: u32) -> ProptestConfig {
@@ -424,6 +443,41 @@ proptest! {
         let out = redflag::redact::redact(&cut);
         let keep = body.len().saturating_sub(3).min(12);
         prop_assert!(keep < 4 || !out.contains(&body[..keep]), "{cut:?} -> {out:?}");
+    }
+}
+
+/// Keys of the catalogue formats that had no built-in shape, after any non-word character.
+fn catalog_secret() -> impl Strategy<Value = (String, String)> {
+    prop_oneof![
+        "[A-Za-z0-9+]{80,100}".prop_map(|s| (format!("ABSKQmVkcm9ja0FQSUtleS{s}"), s)),
+        "[A-Za-z0-9+=]{20,60}".prop_map(|s| (format!("bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t{s}"), s)),
+        "[A-Za-z0-9_-]{43}".prop_map(|s| (format!("tgp_v1_{s}"), s)),
+        "[A-Za-z0-9_-]{60,80}".prop_map(|s| (format!("nvapi-{s}"), s)),
+        "[0-9a-f]{32}_[0-9a-f]{10}".prop_map(|s| (format!("lsv2_sk_{s}"), s)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(cfg(256))]
+
+    #[test]
+    fn planted_catalog_keys_never_survive(
+        (secret, body) in catalog_secret(),
+        before in "([ -~]{0,40}[ \"'=:(,])?",
+        after in "[ ,;)\"'#][ -~]{0,40}",
+    ) {
+        let line = format!("{before}{secret}{after}");
+        let out = redflag::redact::redact(&line);
+        prop_assert!(!out.contains(&body[body.len() - 12..]), "{line:?} -> {out:?}");
+        prop_assert_eq!(redflag::redact::redact(&out), out.clone());
+        // As a file name.
+        let out = redflag::redact::builtin().path(&format!("app/{secret}.txt"));
+        prop_assert!(!out.contains(&body[body.len() - 12..]), "{secret:?} -> {out:?}");
+        // Cut short by a 400-character cap, what is left of it is hidden too.
+        let cut = redflag::text::truncate_chars(&line, before.chars().count() + secret.chars().count() - 3);
+        let out = redflag::redact::redact(&cut);
+        let keep = body.len().saturating_sub(3).min(12);
+        prop_assert!(!out.contains(&body[..keep]), "{cut:?} -> {out:?}");
     }
 }
 
@@ -654,6 +708,239 @@ fn replay(target: &str, data: &[u8]) {
         }
         _ => {
             // config, scan: inputs are replayed by hand (see fuzz/README.md).
+        }
+    }
+}
+
+/// As fuzz/fuzz_targets/redact_render.rs (kept in step with it): a tiny repository holding
+/// a key of a catalogue vendor format in a file's content, in an inline waiver's reason and
+/// as a file or directory name, walked, checked, waivers applied and rendered in every
+/// format. The key's random part appears in no output.
+mod rendered_keys {
+    use super::*;
+    use redflag::control::{self, LoadOptions, Loaded};
+    use redflag::workspace::{self, ScanPlan, TargetSpec};
+
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const ALNUM_DASH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+";
+    const HEX: &[u8] = b"0123456789abcdef";
+
+    enum Seg {
+        Lit(&'static str),
+        Gen(&'static [u8], usize),
+    }
+    use Seg::{Gen, Lit};
+
+    /// The key formats of `controls/catalog/ai-vendors.yaml`.
+    const FORMATS: &[&[Seg]] = &[
+        &[
+            Lit("sk-proj-"),
+            Gen(ALNUM_DASH, 24),
+            Lit("T3BlbkFJ"),
+            Gen(ALNUM_DASH, 24),
+        ],
+        &[Lit("sk-"), Gen(ALNUM, 20), Lit("T3BlbkFJ"), Gen(ALNUM, 20)],
+        &[Lit("sk-ant-api03-"), Gen(ALNUM_DASH, 93)],
+        &[Lit("ABSKQmVkcm9ja0FQSUtleS"), Gen(BASE64, 100)],
+        &[
+            Lit("bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t"),
+            Gen(BASE64, 40),
+        ],
+        &[Lit("gsk_"), Gen(ALNUM, 52)],
+        &[Lit("tgp_v1_"), Gen(ALNUM_DASH, 43)],
+        &[Lit("r8_"), Gen(ALNUM, 37)],
+        &[Lit("hf_"), Gen(ALNUM, 34)],
+        &[Lit("sk-or-v1-"), Gen(HEX, 64)],
+        &[Lit("pcsk_"), Gen(ALNUM, 6), Lit("_"), Gen(ALNUM, 60)],
+        &[Lit("pplx-"), Gen(ALNUM, 48)],
+        &[Lit("xai-"), Gen(ALNUM_DASH, 80)],
+        &[Lit("csk-"), Gen(ALNUM, 48)],
+        &[Lit("nvapi-"), Gen(ALNUM_DASH, 64)],
+        &[Lit("lsv2_pt_"), Gen(HEX, 32), Lit("_"), Gen(HEX, 10)],
+    ];
+
+    const TEMPLATES: &[&str] = &[
+        "client = Client(api_key=\"{k}\", base_url=\"https://api.openai.com/v1\")",
+        "{k}",
+        "export TOGETHER_API_KEY={k}  # https://api.together.xyz",
+        "headers = {\"Authorization\": \"Bearer {k}\"}  # https://api.groq.com",
+        "url = \"https://api.x.ai/v1?key={k}&v=1\"",
+        "  - {k}",
+        "  \"token\": \"{k}\",",
+        "# old key: {k}",
+        "x = 1  # redflag:ignore RF3-HARDCODED-AI-KEY rotated, was {k}",
+    ];
+
+    const FILES: &[&str] = &[
+        "app/client.py",
+        "config/settings.yaml",
+        ".env",
+        "src/index.ts",
+        "deploy/Dockerfile",
+    ];
+
+    const AROUND: &[u8] = b" \t\"'=:,;()[]{}<>#@!?*&%|";
+
+    struct Pack {
+        plan: ScanPlan,
+        rest: Loaded,
+        rules: Vec<regex::Regex>,
+    }
+
+    fn pack() -> &'static Pack {
+        static PACK: std::sync::OnceLock<Pack> = std::sync::OnceLock::new();
+        PACK.get_or_init(|| {
+            let mut loaded = control::load(&LoadOptions::default());
+            assert!(loaded.diags.is_empty(), "the built-in pack loads");
+            let rules = loaded
+                .catalogs
+                .iter()
+                .flat_map(|c| c.items.iter())
+                .flat_map(|i| i.keys.iter())
+                .map(|(_, rule)| regex::Regex::new(&rule.regex).unwrap())
+                .collect();
+            let plan = ScanPlan {
+                matchers: std::mem::replace(&mut loaded.matchers, workspace::Matchers::empty()),
+                queries: std::mem::take(&mut loaded.queries),
+                doc_kinds: std::mem::take(&mut loaded.doc_kinds),
+                max_file_size: 5 << 20,
+                no_ignore: false,
+                gitignore_only: false,
+                threads: 1,
+                exclude: None,
+            };
+            Pack {
+                plan,
+                rest: loaded,
+                rules,
+            }
+        })
+    }
+
+    /// The fuzz target's body: `[format, template, file, flags, rest…]`.
+    pub fn check(data: &[u8]) {
+        let [format, template, file, flags, rest @ ..] = data else {
+            return;
+        };
+        let mut bytes = rest.iter().copied().cycle();
+        let mut key = String::new();
+        let mut secrets: Vec<String> = Vec::new();
+        for seg in FORMATS[*format as usize % FORMATS.len()] {
+            match seg {
+                Lit(s) => key.push_str(s),
+                Gen(set, n) => {
+                    let part: String = (0..*n)
+                        .map(|i| char::from(set[(bytes.next().unwrap_or(i as u8) as usize) % set.len()]))
+                        .collect();
+                    key.push_str(&part);
+                    secrets.push(part);
+                }
+            }
+        }
+        let pack = pack();
+        assert!(
+            pack.rules
+                .iter()
+                .any(|r| r.find(&key).is_some_and(|m| m.as_str() == key)),
+            "generated key matches no catalogue key rule: {key}"
+        );
+        let around: String = rest
+            .iter()
+            .take(64)
+            .map(|b| char::from(AROUND[*b as usize % AROUND.len()]))
+            .collect();
+        let (before, after) = around.split_at(around.len() / 2);
+        let line = TEMPLATES[*template as usize % TEMPLATES.len()].replace("{k}", &key);
+        let content = format!("{before} {line} {after}\nrequests.get(\"https://api.mistral.ai/v1\")\n");
+
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        support::write(&root, FILES[*file as usize % FILES.len()], &content);
+        let use_line = "requests.get(\"https://api.deepseek.com/v1\")\n";
+        match flags % 3 {
+            0 => support::write(&root, format!("app/{key}.py"), use_line),
+            1 => support::write(&root, format!("{key}/client.py"), use_line),
+            _ => support::write(&root, format!("models/{key}.onnx"), "onnx"),
+        };
+
+        let target = TargetSpec {
+            root: root.clone(),
+            display: "repo".into(),
+            evidence_only: false,
+        };
+        let ws = workspace::walk::scan(&pack.plan, vec![target], &|| {});
+        let as_of = redflag::date::parse_iso(support::AS_OF).unwrap();
+        let l = &pack.rest;
+        let cx = redflag::check::Context::new(&ws, as_of, &l.catalogs, &l.signals, &l.doc_kind_info);
+        let controls: Vec<&control::Control> = l.controls.controls.iter().collect();
+        let mut report = redflag::report::build(&controls, &l.controls, &cx, &l.redactor);
+        let inline: Vec<_> = ws
+            .hits(l.inline_suppressions)
+            .iter()
+            .filter_map(|h| {
+                let f = ws.file(h.file);
+                redflag::policy::InlineSuppression::parse("repo", &l.redactor.path(&f.path), h.line, &h.text)
+            })
+            .collect();
+        redflag::policy::apply(&mut report, &Default::default(), &inline, as_of);
+        redflag::report::seal::seal(&mut report, &l.redactor);
+
+        let meta = redflag::report::consultant::ReportMeta::default();
+        let mut outputs: Vec<Vec<u8>> = vec![Vec::new(); 7];
+        redflag::report::json::render(&report, &mut outputs[0]).unwrap();
+        redflag::report::table::render(&report, Some(100), false, &mut outputs[1]).unwrap();
+        redflag::report::sarif::render(&report, &mut outputs[2]).unwrap();
+        redflag::report::junit::render(&report, &mut outputs[3]).unwrap();
+        redflag::report::markdown::render(&report, &meta, &mut outputs[4]).unwrap();
+        redflag::report::html::render(&report, &meta, &mut outputs[5]).unwrap();
+        let plan = redflag::report::roadmap::plan_with(&report, as_of, None, &meta.controls);
+        redflag::report::roadmap::render_text(&plan, &mut outputs[6]).unwrap();
+        for out in &outputs {
+            let text = String::from_utf8_lossy(out);
+            let plain = text.replace('\\', "");
+            for s in &secrets {
+                for w in s.as_bytes().windows(16) {
+                    if w.iter().collect::<std::collections::BTreeSet<_>>().len() < 8 {
+                        continue;
+                    }
+                    let w = std::str::from_utf8(w).unwrap();
+                    assert!(
+                        !text.contains(w) && !plain.contains(w),
+                        "`{w}` of the key {key} is printed:\n{text}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Every format, template and kind of name once, with a fixed random part.
+    #[test]
+    fn every_catalog_key_format_is_masked_in_every_rendering() {
+        let random: Vec<u8> = (0u32..200)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for format in 0..FORMATS.len() {
+            let template = format % TEMPLATES.len();
+            let mut data = vec![format as u8, template as u8, format as u8, (format % 3) as u8];
+            data.extend(&random);
+            check(&data);
+        }
+        for template in 0..TEMPLATES.len() {
+            for flags in 0..3u8 {
+                let mut data = vec![template as u8 * 5 + flags, template as u8, flags, flags];
+                data.extend(&random);
+                check(&data);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(cfg(16))]
+
+        #[test]
+        fn no_generated_key_survives_rendering(data in proptest::collection::vec(any::<u8>(), 4..200)) {
+            check(&data);
         }
     }
 }

@@ -359,3 +359,478 @@ fn fingerprints_do_not_depend_on_redaction() {
         "0fd266b09ee1ffd32a7ec9190868d1f5"
     );
 }
+
+/// A random-looking tail for generated keys (no `/`, so a key can also be a file name).
+const TAIL: &str =
+    "Zx8Cv6Bn4Mq2Wr9Ty7Ui5Op3As1Df0GhJkLq1Ew3Rt5Yu7Io9Pa2Sd4Fg6Hj8Kl0Zx2Cv4Bn6Mq8Wr1Ty3Ui5Op7As9Df";
+
+/// The five catalogue key formats that had no redaction rule: (kind, shown prefix, key).
+fn catalog_keys() -> Vec<(&'static str, &'static str, String)> {
+    vec![
+        (
+            "Bedrock long-lived key",
+            "ABSK",
+            format!("ABSKQmVkcm9ja0FQSUtleS{}", &TAIL[..90]),
+        ),
+        (
+            "Bedrock short-lived key",
+            "bedrock-api-key-",
+            format!("bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t{}", &TAIL[3..40]),
+        ),
+        ("Together key", "tgp_v1_", format!("tgp_v1_{}", &TAIL[7..50])),
+        ("NVIDIA key", "nvapi-", format!("nvapi-{}", &TAIL[11..75])),
+        (
+            "LangSmith key",
+            "lsv2_",
+            "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".to_string(),
+        ),
+    ]
+}
+
+/// The secret part of a key: what follows its vendor prefix (`ABSK` and the constant
+/// base64 of `BedrockAPIKey-` are not secret; the end is).
+fn secret_part(key: &str) -> String {
+    key[key.len() - 24..].to_string()
+}
+
+/// Name-based forms: (kind, line, secret). Every secret is different, so a survivor names
+/// its form.
+fn forms() -> Vec<(&'static str, String, String)> {
+    let s = |i: usize| format!("Rf{i:02}q8Lm2Vx7Tb3Kc9Wd");
+    let mut v = vec![
+        (
+            "subscript assignment",
+            format!(r#"os.environ["AZURE_OPENAI_API_KEY"] = "{}""#, s(1)),
+            s(1),
+        ),
+        (
+            "setdefault",
+            format!(r#"os.environ.setdefault("X_API_KEY", "{}")"#, s(2)),
+            s(2),
+        ),
+        (
+            "putenv pair",
+            format!(r#"os.putenv("SERVICE_TOKEN", "{}")"#, s(3)),
+            s(3),
+        ),
+        (
+            "putenv NAME=value",
+            format!(r#"putenv("PAYMENTS_API_KEY={}");"#, s(4)),
+            s(4),
+        ),
+        (
+            "Go os.Setenv",
+            format!(r#"os.Setenv("DB_PASSWORD","{}")"#, s(5)),
+            s(5),
+        ),
+        (
+            "Java System.setProperty",
+            format!(r#"System.setProperty("db.password","{}");"#, s(6)),
+            s(6),
+        ),
+        ("Dockerfile ENV", format!("ENV X_API_KEY {}", s(7)), s(7)),
+        ("Dockerfile ENV =", format!("ENV X_API_KEY={}", s(8)), s(8)),
+        (
+            "aws configure set",
+            format!("aws configure set aws_secret_access_key {}", s(9)),
+            s(9),
+        ),
+        (
+            "auth tuple",
+            format!(r#"requests.get(u, auth=("svc-user", "{}"))"#, s(10)),
+            s(10),
+        ),
+        (
+            "curl -u",
+            format!("curl -u svc-user:{} https://status.internal/x", s(11)),
+            s(11),
+        ),
+        (
+            "Authorization: Token",
+            format!(r#"-H "Authorization: Token {}""#, s(12)),
+            s(12),
+        ),
+        (
+            "Authorization: ApiKey",
+            format!("Authorization: ApiKey {}", s(13)),
+            s(13),
+        ),
+        (
+            "type-annotated assignment",
+            format!(r#"const apiKey: string = "{}";"#, s(14)),
+            s(14),
+        ),
+        ("Ruby =>", format!(r#":api_key => "{}","#, s(15)), s(15)),
+    ];
+    v.push((
+        "quoted value with commas and spaces",
+        r#"password = "Tq7 Lm2, Wx9 Pz4 Rb8""#.to_string(),
+        "Lm2, Wx9 Pz4".to_string(),
+    ));
+    v.push((
+        "quoted pair with spaces",
+        r#"System.setProperty("app.secret", "Gh5 Jk8 Np3 Qs6")"#.to_string(),
+        "Jk8 Np3".to_string(),
+    ));
+    v
+}
+
+/// Vendor hosts (one per planted line, so each line is its vendor's only use and shown).
+const MORE_HOSTS: &[(&str, &str)] = &[
+    ("api.cerebras.ai", "Cerebras"),
+    ("integrate.api.nvidia.com", "NVIDIA API Catalog (NIM)"),
+    ("api.smith.langchain.com", "LangSmith"),
+    ("api.ai21.com", "AI21 Labs"),
+    ("api.stability.ai", "Stability AI"),
+    ("api.pinecone.io", "Pinecone"),
+    ("generativelanguage.googleapis.com", "Google Gemini API"),
+    ("router.huggingface.co", "Hugging Face"),
+];
+
+fn assert_none(what: &str, text: &str, fragments: &[(String, String)]) {
+    for (kind, f) in fragments {
+        if let Some(line) = text.lines().find(|l| l.contains(f.as_str())) {
+            panic!("{what} prints the {kind} (`{f}`) in: {line}");
+        }
+    }
+}
+
+/// Every fragment the new tests plant: catalogue keys (secret parts) and name-based forms.
+fn fragments() -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = catalog_keys()
+        .into_iter()
+        .map(|(kind, _, key)| (kind.to_string(), secret_part(&key)))
+        .collect();
+    v.extend(forms().into_iter().map(|(kind, _, s)| (kind.to_string(), s)));
+    v
+}
+
+/// Plants the five catalogue key formats (as keys in code, in a waiver reason, in a
+/// register cell, as a file name and as a directory name) and every name-based form (on a
+/// line shown as evidence and in a register cell quoted by a finding). Returns the planted
+/// (path, line) that must be shown as evidence.
+fn plant_catalog_and_forms(root: &Path) -> Vec<(String, u32)> {
+    let keys = catalog_keys();
+    let forms = forms();
+    let hosts: Vec<(&str, &str)> = HOSTS.iter().chain(MORE_HOSTS).copied().collect();
+    assert!(hosts.len() >= forms.len());
+    let mut shown = Vec::new();
+    // Hard-coded keys: RF3-HARDCODED-AI-KEY shows each line.
+    let mut code = String::new();
+    for (i, (_, _, key)) in keys.iter().enumerate() {
+        code.push_str(&format!("KEY_{i} = \"{key}\"\n"));
+        shown.push(("app/keys.py".to_string(), i as u32 + 1));
+    }
+    write(root, "app/keys.py", code);
+    // Name-based forms, each beside a vendor's only call: the inventory shows the line.
+    let mut lines = String::new();
+    for (i, (_, line, _)) in forms.iter().enumerate() {
+        lines.push_str(&format!("{line}  # via https://{}/v1\n", hosts[i].0));
+        shown.push(("app/forms.py".to_string(), i as u32 + 1));
+    }
+    write(root, "app/forms.py", lines);
+    // A register whose cells quote forms and keys: findings quote negative cells.
+    let mut register =
+        String::from("# Vendor register\n\n| Vendor | DPA | SOC 2 Type II report |\n|---|---|---|\n");
+    for (i, (_, line, _)) in forms.iter().enumerate() {
+        register.push_str(&format!("| {} | not signed {line} | none |\n", hosts[i].1));
+    }
+    for (_, _, key) in &keys {
+        register.push_str(&format!("| OpenAI | not signed, key {key} | none |\n"));
+    }
+    write(root, "compliance/vendor-register.md", register);
+    // Waiver reasons that quote keys.
+    let mut waived = String::new();
+    for (_, _, key) in &keys {
+        waived.push_str(&format!(
+            "x = 1  # redflag:ignore RF3-HARDCODED-AI-KEY rotated, was {key}\n"
+        ));
+    }
+    write(root, "app/waived.py", waived);
+    // Keys as a file name and a directory name, each holding the only use of a vendor the
+    // register does not list (shown as evidence, and copied by `init` into the register it
+    // writes).
+    write(
+        root,
+        format!("app/{}.py", keys[3].2),
+        "requests.get(\"https://api.ai21.com/v1\")\n",
+    );
+    shown.push((format!("app/{}.py", keys[3].2), 1));
+    write(
+        root,
+        format!("{}/client.py", keys[0].2),
+        "requests.get(\"https://api.stability.ai/v1\")\n",
+    );
+    shown.push((format!("{}/client.py", keys[0].2), 1));
+    // A model artifact named by a key (its lineage record's name comes from it).
+    write(root, format!("models/{}.onnx", keys[4].2), "onnx");
+    shown
+}
+
+#[test]
+fn catalog_keys_and_name_based_forms_are_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let planted = plant_catalog_and_forms(&root);
+    let fragments = fragments();
+    let limit = Duration::from_secs(60);
+
+    // The test bites: the planted lines are evidence, the keys are reported, the forms'
+    // register cells are quoted, the waivers' reasons are shown.
+    let json = scan(&root, "json", &[], limit).json();
+    let mut pointed = std::collections::BTreeSet::new();
+    let mut paths = Vec::new();
+    for f in json["findings"].as_array().unwrap() {
+        for p in f["evidence"].as_array().unwrap() {
+            let path = p["path"].as_str().unwrap().to_string();
+            pointed.insert((path.clone(), p["line"].as_u64().unwrap_or(0) as u32));
+            paths.push(path);
+        }
+    }
+    for c in json["controls"].as_array().unwrap() {
+        for p in c["evidence"].as_array().unwrap() {
+            let path = p["path"].as_str().unwrap().to_string();
+            pointed.insert((path.clone(), p["line"].as_u64().unwrap_or(0) as u32));
+            paths.push(path);
+        }
+    }
+    let keys = catalog_keys();
+    // Paths as shown are redacted: the planted ones are found by their shown names.
+    for (path, line) in &planted {
+        let shown_path = redflag::redact::builtin().path(path);
+        assert!(
+            pointed.contains(&(shown_path.clone(), *line)),
+            "{shown_path}:{line} is not shown as evidence, so the test proves nothing: {pointed:?}"
+        );
+    }
+    for (_, prefix, _) in &keys {
+        assert!(
+            paths.iter().any(|p| p.contains(&format!("{prefix}…[redacted]")))
+                || json["findings"]
+                    .to_string()
+                    .contains(&format!("{prefix}…[redacted]")),
+            "no `{prefix}…[redacted]` shown"
+        );
+    }
+    let hard_coded = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["control_id"] == "RF3-HARDCODED-AI-KEY")
+        .count();
+    assert!(hard_coded >= keys.len(), "{hard_coded} hard-coded key findings");
+    let quoted = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["message"].as_str().unwrap().contains("not signed"))
+        .count();
+    assert!(quoted >= 5, "only {quoted} messages quote a register cell");
+    let reasons = json["waivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["reason"].as_str().unwrap().starts_with("rotated, was "))
+        .count();
+    assert_eq!(reasons, keys.len());
+    assert!(
+        paths.iter().any(|p| p.starts_with("ABSK…[redacted]/")),
+        "the key-named directory is not shown: {paths:?}"
+    );
+
+    // Every format, on standard output and as extra output files.
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let formats = formats();
+    for format in &formats {
+        let extra: Vec<String> = formats
+            .iter()
+            .map(|f| format!("{f}={}", out.join(format!("{format}-out.{f}")).display()))
+            .collect();
+        let mut args: Vec<&str> = Vec::new();
+        for e in &extra {
+            args.push("--output");
+            args.push(e);
+        }
+        let run = scan(&root, format, &args, limit);
+        assert_eq!(run.code, 0, "--format {format}: {}", run.stderr);
+        assert_none(&format!("--format {format}"), &run.stdout_str(), &fragments);
+        assert_none(&format!("stderr of --format {format}"), &run.stderr, &fragments);
+    }
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let p = entry.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
+        assert_none(&p.display().to_string(), &text, &fragments);
+    }
+
+    // The baseline file.
+    let baseline = out.join("baseline.json");
+    let mut c = redflag();
+    c.args(["baseline", "--quiet", "--as-of", AS_OF, "--output"])
+        .arg(&baseline)
+        .arg(&root);
+    let r = run(c, limit);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_none(
+        "the baseline file",
+        &std::fs::read_to_string(&baseline).unwrap(),
+        &fragments,
+    );
+
+    // `init` copies detected sites (paths) into the register it writes, and names lineage
+    // records after model files: neither carries a key.
+    let before: std::collections::BTreeSet<_> = files_under(&root).into_iter().collect();
+    let mut c = redflag();
+    c.args(["init", "--quiet", "--as-of", AS_OF]).arg(&root);
+    let r = run(c, limit);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_none("init's summary", &r.stdout_str(), &fragments);
+    let written: Vec<_> = files_under(&root)
+        .into_iter()
+        .filter(|p| !before.contains(p))
+        .collect();
+    let register = root.join("compliance/ai-vendor-register.md");
+    assert!(written.contains(&register), "init wrote no register: {written:?}");
+    let text = std::fs::read_to_string(&register).unwrap();
+    assert!(
+        text.contains("## AI21 Labs") && text.contains("nvapi-…[redacted]"),
+        "{text}"
+    );
+    for p in &written {
+        assert_none(
+            &format!("init's {}", p.display()),
+            &std::fs::read_to_string(p).unwrap(),
+            &fragments,
+        );
+        assert_none("init's file names", &p.display().to_string(), &fragments);
+    }
+}
+
+fn files_under(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// `merge` reads JSON reports written elsewhere: untrusted input. A hand-made report with a
+/// secret in every string field is merged (with itself, so colliding targets are renamed)
+/// and rendered in every format: no secret survives.
+#[test]
+fn merge_redacts_every_string_of_its_inputs() {
+    let keys = catalog_keys();
+    let forms = forms();
+    let mut secrets: Vec<String> = keys.iter().map(|(_, _, k)| k.clone()).collect();
+    secrets.extend(forms.iter().map(|(_, line, _)| line.clone()));
+    secrets.push(SECRETS[11].text.to_string());
+    secrets.push(SECRETS[4].text.to_string());
+    let mut next = secrets.iter().cycle();
+    let mut s = || next.next().unwrap().clone();
+    let pointer = |s: &mut dyn FnMut() -> String| {
+        serde_json::json!({
+            "target": format!("repo-{}", s()),
+            "path": format!("app/{}/x.py", s()),
+            "line": 3,
+            "snippet": s(),
+            "label": format!("OpenAI · {}", s()),
+        })
+    };
+    let report = serde_json::json!({
+        "schema_version": "1",
+        "tool": {"name": "redflag", "version": "0"},
+        "as_of": AS_OF,
+        "targets": [{"path": format!("repo-{}", s()), "files_scanned": 1, "bytes_scanned": 1, "role": "scan"}],
+        "summary": {},
+        "controls": [{
+            "id": format!("RF3-X-{}", s()),
+            "title": s(),
+            "red_flag": 3,
+            "severity": "critical",
+            "tsc": [s()],
+            "status": "gap",
+            "findings": 1,
+            "evidence": [pointer(&mut s), pointer(&mut s)],
+            "remediation": format!("rotate\n{}\nnow", s()),
+        }],
+        "findings": [{
+            "control_id": format!("RF3-X-{}", s()),
+            "red_flag": 3,
+            "severity": "critical",
+            "tsc": [s()],
+            "title": s(),
+            "message": s(),
+            "fingerprint": s(),
+            "remediation": s(),
+            "evidence": [pointer(&mut s), pointer(&mut s)],
+            "baseline": "new",
+            "waiver": {"source": s(), "reason": s(), "owner": s(), "expires": s()},
+        }],
+        "notes": [{"target": s(), "path": s(), "message": s()}],
+        "waivers": [{
+            "source": s(), "control": s(), "path": s(), "fingerprint": s(), "reason": s(),
+            "owner": s(), "expires": s(), "status": s(), "matched": 1, "location": s(),
+        }],
+        "baseline": {
+            "source": s(), "new": 1, "known": 0,
+            "fixed": [{
+                "fingerprint": s(), "control_id": s(), "path": s(), "message": s(),
+                "first_seen": s(), "expires": s(),
+            }],
+        },
+        "gate": {"fail_on": s(), "fail_on_score": null, "soft_fail": true},
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    std::fs::write(&a, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    std::fs::write(&b, serde_json::to_string(&report).unwrap()).unwrap();
+    let mut fragments = fragments();
+    fragments.extend(
+        SECRETS
+            .iter()
+            .flat_map(|x| x.fragments.iter().map(|f| (x.kind.to_string(), (*f).to_string()))),
+    );
+    // Every planted value is somewhere in the input.
+    let input = std::fs::read_to_string(&a).unwrap();
+    for (kind, f) in &fragments {
+        if secrets.iter().any(|x| x.contains(f.as_str())) {
+            assert!(
+                input.contains(f.as_str()) || input.contains(&f.replace('"', "\\\"")),
+                "{kind}"
+            );
+        }
+    }
+    for format in formats() {
+        let mut c = redflag();
+        c.args(["merge", "--format", &format]).arg(&a).arg(&b);
+        let r = run(c, Duration::from_secs(60));
+        assert!(r.code <= 1, "merge --format {format}: {} {}", r.code, r.stderr);
+        assert!(!r.stdout.is_empty(), "merge --format {format} printed nothing");
+        assert_none(&format!("merge --format {format}"), &r.stdout_str(), &fragments);
+        assert_none(
+            &format!("stderr of merge --format {format}"),
+            &r.stderr,
+            &fragments,
+        );
+    }
+    // An invalid report's error quotes the input: redacted too.
+    let bad = dir.path().join("bad.json");
+    let mut broken = report.clone();
+    broken["findings"][0]["severity"] = serde_json::Value::String(keys[3].2.clone());
+    std::fs::write(&bad, serde_json::to_string(&broken).unwrap()).unwrap();
+    let mut c = redflag();
+    c.args(["merge"]).arg(&bad);
+    let r = run(c, Duration::from_secs(60));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("unknown severity"), "{}", r.stderr);
+    assert_none("merge's error", &r.stderr, &fragments);
+}

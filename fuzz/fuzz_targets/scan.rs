@@ -70,10 +70,10 @@ fuzz_target!(|data: &[u8]| {
     let l = &pack.rest;
     let cx = redflag::check::Context::new(&ws, as_of, &l.catalogs, &l.signals, &l.doc_kind_info);
     let controls: Vec<&control::Control> = l.controls.controls.iter().collect();
-    let report = redflag::report::build(&controls, &cx);
+    let report = redflag::report::build(&controls, &l.controls, &cx, &l.redactor);
     let mut out = Vec::new();
     redflag::report::json::render(&report, &mut out).unwrap();
-    redflag::report::table::render(&report, Some(100), &mut out).unwrap();
+    redflag::report::table::render(&report, Some(100), false, &mut out).unwrap();
     redflag::report::sarif::render(&report, &mut out).unwrap();
     redflag::report::junit::render(&report, &mut out).unwrap();
 });

@@ -164,6 +164,14 @@ impl Inventory {
                     if looks_fake(&h.text) || !looks_random(&h.matched) {
                         continue;
                     }
+                    // The evidence masks exactly what the key rule matched, whatever the
+                    // other redaction rules make of the line.
+                    let masked = item.keys.iter().find(|(id, _)| id == pattern).map_or_else(
+                        || crate::redact::redact(&h.text).into_owned(),
+                        |(_, rule)| crate::redact::mask_span(&h.text, h.span, rule),
+                    );
+                    sites.push((*kind, ws.pointer(h.file, h.line, &masked)));
+                    continue;
                 } else if f.flags.prose || f.flags.example || f.evidence_doc || h.comment {
                     continue;
                 }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::check::compile::Diag;
+use crate::redact::KeyRule;
 use crate::workspace::manifest::Ecosystem;
 use crate::workspace::matcher::{check_regex, MatcherBuilder};
 use crate::workspace::PatternId;
@@ -77,6 +78,8 @@ pub struct CatalogItem {
     pub packages: Vec<(Ecosystem, String)>,
     /// Content patterns of this item with what they detect.
     pub patterns: Vec<(PatternId, SignalKind)>,
+    /// The key rules among them (`SignalKind::Key`): what of a hit may be shown.
+    pub keys: Vec<(PatternId, KeyRule)>,
     pub docs: Option<String>,
 }
 
@@ -185,6 +188,37 @@ const CONFIG_AND_CODE_EXCLUDE: &[&str] = &[
     "*.map",
 ];
 
+/// The key rules of an item, in the order they are registered: a literal assigned to one
+/// of its key-like environment variables (`…KEY`, `…TOKEN`), then each of its
+/// `key_patterns`. The scan searches for them (RF3-HARDCODED-AI-KEY) and redaction masks
+/// whatever they match.
+pub fn key_rules(item: &ItemSpec) -> Vec<KeyRule> {
+    let keyish: Vec<String> = item
+        .env
+        .iter()
+        .filter(|e| e.ends_with("KEY") || e.ends_with("TOKEN"))
+        .cloned()
+        .collect();
+    let mut rules = Vec::new();
+    if !keyish.is_empty() {
+        rules.push(KeyRule::assignment(&keyish));
+    }
+    rules.extend(item.key_patterns.iter().map(|k| KeyRule::key(k)));
+    rules
+}
+
+/// The key rules of the built-in catalogues (`controls/catalog/*.yaml`, embedded), for the
+/// redaction that runs before or without a loaded pack ([`crate::redact::builtin`]).
+pub fn builtin_key_rules() -> Vec<KeyRule> {
+    super::builtin::BUILTIN
+        .iter()
+        .filter(|(rel, _)| rel.starts_with("catalog/"))
+        .filter_map(|(_, text)| serde_saphyr::from_str::<CatalogSpec>(text).ok())
+        .flat_map(|spec| spec.items.iter().flat_map(key_rules).collect::<Vec<_>>())
+        .filter(|r| check_regex(&r.regex).is_ok())
+        .collect()
+}
+
 /// Compiles catalogue files into catalogues whose patterns are registered in `matchers`.
 pub fn compile(
     specs: Vec<(String, CatalogSpec)>,
@@ -259,9 +293,14 @@ pub fn compile(
                     } else {
                         &exclude
                     };
-                    patterns.push((matchers.add(&re, &[], exclude), kind));
+                    let id = matchers.add(&re, &[], exclude);
+                    patterns.push((id, kind));
+                    Some(id)
                 }
-                Err(e) => problems.push(format!("{}: {e}", item.id)),
+                Err(e) => {
+                    problems.push(format!("{}: {e}", item.id));
+                    None
+                }
             };
             if !item.hosts.is_empty() {
                 let re = item
@@ -285,32 +324,12 @@ pub fn compile(
                     &mut patterns,
                     &mut problems,
                 );
-                // A literal value assigned to the vendor's key variable is a hard-coded key.
-                let keyish: Vec<String> = item
-                    .env
-                    .iter()
-                    .filter(|e| e.ends_with("KEY") || e.ends_with("TOKEN"))
-                    .map(|e| regex::escape(e))
-                    .collect();
-                if !keyish.is_empty() {
-                    add(
-                        format!(
-                            r#"(?-u:\b)(?:{})["']?[ \t]*[:=][ \t]*["']?[A-Za-z0-9_\-]{{24,}}"#,
-                            keyish.join("|")
-                        ),
-                        SignalKind::Key,
-                        &mut patterns,
-                        &mut problems,
-                    );
-                }
             }
-            for k in &item.key_patterns {
-                add(
-                    format!(r"(?-u:\b){k}"),
-                    SignalKind::Key,
-                    &mut patterns,
-                    &mut problems,
-                );
+            let mut keys = Vec::new();
+            for rule in key_rules(&item) {
+                if let Some(id) = add(rule.regex.clone(), SignalKind::Key, &mut patterns, &mut problems) {
+                    keys.push((id, rule));
+                }
             }
             let mut names: Vec<String> = std::iter::once(&item.name)
                 .chain(item.aliases.iter())
@@ -323,6 +342,7 @@ pub fn compile(
                 names,
                 packages,
                 patterns,
+                keys,
                 docs: item.docs,
             });
         }

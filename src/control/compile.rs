@@ -12,6 +12,7 @@ use super::spec::{ControlSpec, DocKindSpec, DocumentsFile, SignalsFile};
 use super::{builtin, tsc, Control, ControlSet, Severity, Source};
 use crate::check::compile::Diag;
 use crate::check::{CompileCx, DocKindInfo, Signal};
+use crate::redact::Redactor;
 use crate::workspace::matcher::{glob_set, MatcherBuilder, Matchers};
 use crate::workspace::{DocKind, Query};
 
@@ -44,6 +45,9 @@ pub struct Loaded {
     pub queries: Vec<Query>,
     /// The pattern that finds inline `redflag:ignore` comments.
     pub inline_suppressions: crate::workspace::PatternId,
+    /// The built-in secret shapes plus every key rule of the pack's catalogues: what report
+    /// building redacts with, so whatever a key rule detects is masked in every format.
+    pub redactor: Redactor,
     /// Problems; when not empty the pack must not be used.
     pub diags: Vec<Diag>,
     /// Parts of untrusted packs that were not used, and why (shown as report notes).
@@ -381,6 +385,19 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     let inline_suppressions = matchers.add(crate::policy::waiver::INLINE_PATTERN, &[], &[]);
     let mut queries = Vec::new();
     let catalogs = catalog::compile(catalog_specs, &mut matchers, &mut diags);
+    let key_rules: Vec<_> = catalogs
+        .iter()
+        .flat_map(|c| c.items.iter())
+        .flat_map(|i| i.keys.iter().map(|(_, rule)| rule.clone()))
+        .collect();
+    let redactor = Redactor::new(&key_rules).unwrap_or_else(|message| {
+        diags.push(Diag {
+            file: "catalog".into(),
+            line: None,
+            message,
+        });
+        Redactor::default()
+    });
 
     // Signals, in file order; a signal may use earlier signals.
     let mut signal_names: Vec<String> = Vec::new();
@@ -637,6 +654,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         matchers,
         queries,
         inline_suppressions,
+        redactor,
         diags,
         refused,
     }

@@ -2,13 +2,13 @@
 //! item), fingerprints, sorting, summary, score and the exit decision — all computed here,
 //! once, so renderers never filter, count or sort.
 //!
-//! This is also where target content is made safe to print, once for every format: finding
-//! messages (they quote register cells and record titles), evidence labels and notes (they
-//! quote file content) pass through [`crate::text::shown`] — secrets redacted, control
-//! characters escaped — so no renderer has to, and none may forget. Evidence lines were
-//! already redacted when their pointer was made ([`crate::text::snippet`]). Fingerprints are
-//! computed from the checks' keys, never from the shown text, so redaction does not change
-//! them and existing baselines and waivers keep matching.
+//! This is also where target content is made safe to print, once for every format: the
+//! report is sealed ([`super::seal`]) with the pack's [`Redactor`] (the built-in secret
+//! shapes plus every catalogue key rule) — finding messages (they quote register cells and
+//! record titles), evidence lines, labels, notes and every path (a key used as a file or
+//! directory name) redacted, control characters escaped — so no renderer has to, and none
+//! may forget. Fingerprints are computed from the checks' keys, never from the shown text,
+//! so redaction does not change them and existing baselines and waivers keep matching.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,6 +20,7 @@ use super::{
 use crate::check::Context;
 use crate::control::{Control, ControlSet, Severity};
 use crate::evidence::{Item, Pointer};
+use crate::redact::Redactor;
 use crate::workspace::Workspace;
 
 /// At most this many pointers are kept as a control's evidence.
@@ -275,14 +276,14 @@ fn expected_location(control: &Control, cx: &Context<'_>) -> Pointer {
     Pointer::file(target, ".").labelled("the repository (nothing to point at)")
 }
 
-pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>) -> Report {
+pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>, redactor: &Redactor) -> Report {
     let ws = cx.ws;
     let pointer = |p: &Pointer| PointerOut {
         target: ws.targets[p.target as usize].display.clone(),
         path: p.path.clone(),
         line: p.line,
         snippet: p.snippet.clone(),
-        label: p.label.as_deref().map(crate::text::shown),
+        label: p.label.clone(),
     };
     let mut evaluator = Evaluator {
         cx,
@@ -321,7 +322,7 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>) -> Repo
                 severity: control.severity,
                 tsc: control.tsc.clone(),
                 title: control.title.clone(),
-                message: crate::text::shown(&message),
+                message,
                 // From the unredacted key, as baselines written before redaction expect.
                 fingerprint: fingerprint(&control.id, &key),
                 remediation: control.remediation.clone(),
@@ -349,9 +350,8 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>) -> Repo
             remediation: control.remediation.clone(),
         });
     }
-    findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     let summary = summarize(&out_controls, &findings);
-    Report {
+    let mut report = Report {
         schema_version: super::SCHEMA_VERSION,
         tool: Tool {
             name: "redflag",
@@ -368,13 +368,17 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>) -> Repo
             .map(|n| NoteOut {
                 target: ws.targets[n.target as usize].display.clone(),
                 path: n.path.clone(),
-                message: crate::text::shown(&n.message),
+                message: n.message.clone(),
             })
             .collect(),
         waivers: Vec::new(),
         baseline: None,
         gate: Gate::default(),
-    }
+    };
+    super::seal::seal(&mut report, redactor);
+    // Sorted as shown, so every format lists findings in the same order.
+    report.findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    report
 }
 
 fn targets(ws: &Workspace) -> Vec<TargetOut> {

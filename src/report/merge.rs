@@ -181,6 +181,11 @@ fn pointer(p: JPointer) -> PointerOut {
 /// Reads a JSON report (`--format json`, schema_version 2) back into the model. The gate's
 /// settings are kept; its counts are recomputed by [`merge`].
 pub fn read_json(text: &str) -> Result<Report, String> {
+    // Error messages quote the input: shown like any other text from it.
+    read(text).map_err(|e| crate::text::shown(&e))
+}
+
+fn read(text: &str) -> Result<Report, String> {
     let j: JReport = serde_json::from_str(text)
         .map_err(|e| format!("line {}: not a redflag JSON report: {e}", e.line()))?;
     if j.schema_version != super::SCHEMA_VERSION {
@@ -303,6 +308,9 @@ pub fn read_json(text: &str) -> Result<Report, String> {
         }),
         gate,
     };
+    // A report from elsewhere is untrusted input: every string is redacted (with the
+    // built-in shapes and catalogue) and escaped before anything shows it.
+    super::seal::seal_untrusted(&mut report, crate::redact::builtin());
     report.summary = super::build::summarize(&report.controls, &report.findings);
     report.gate = gate_of(&report, &report.gate);
     Ok(report)

@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod merge;
 pub mod roadmap;
 pub mod sarif;
+pub mod seal;
 pub mod table;
 
 use std::collections::BTreeMap;

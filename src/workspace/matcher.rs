@@ -352,6 +352,9 @@ pub struct RawHit {
     pub matched: String,
     /// The whole line (at most 400 characters), unredacted.
     pub text: String,
+    /// Where the match is in `text` (byte offsets; past its end when the cap cut it), so
+    /// a key hit's evidence can mask exactly what matched.
+    pub span: (usize, usize),
 }
 
 impl Matchers {
@@ -464,13 +467,24 @@ impl Matchers {
                     continue;
                 }
                 counts[idx] += 1;
-                let matched = self.regexes[idx].find(line).map_or(&b""[..], |m| m.as_bytes());
+                let found = self.regexes[idx].find(line);
+                let matched = found.map_or(&b""[..], |m| m.as_bytes());
                 let text = String::from_utf8_lossy(line);
+                // Offsets in the text as decoded (invalid bytes become U+FFFD).
+                let span = match (found, &text) {
+                    (None, _) => (0, 0),
+                    (Some(m), std::borrow::Cow::Borrowed(_)) => (m.start(), m.end()),
+                    (Some(m), std::borrow::Cow::Owned(_)) => {
+                        let start = String::from_utf8_lossy(&line[..m.start()]).len();
+                        (start, start + String::from_utf8_lossy(matched).len())
+                    }
+                };
                 out.push(RawHit {
                     pattern: self.ids[idx],
                     line: line_no,
                     matched: crate::text::truncate_chars(&String::from_utf8_lossy(matched), 200),
                     text: crate::text::truncate_chars(text.trim_end_matches('\r'), 400),
+                    span,
                 });
             }
         }

@@ -95,6 +95,8 @@ pub struct Hit {
     /// The whole line (capped), unredacted: redaction happens when a pointer is built.
     pub text: String,
     pub matched: String,
+    /// Where the match is in `text` (byte offsets, see `RawHit::span`).
+    pub span: (usize, usize),
     pub comment: bool,
 }
 

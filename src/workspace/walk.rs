@@ -682,6 +682,7 @@ fn assemble(
                 line: h.line,
                 text: h.text,
                 matched: h.matched,
+                span: h.span,
                 comment,
             });
         }
