@@ -570,3 +570,102 @@ fn junit_skips_gaps_whose_findings_are_all_accepted() {
     }
     assert!(case(&gaps[2]).failure.is_some());
 }
+
+/// The status model of schema_version 2 in every machine format: on a repository with AI
+/// use and nothing else, the missing incident response plan is one gap located where the
+/// plan should be (not at the code), the controls that need the plan are `blocked` by it,
+/// controls with nothing to examine are `not_applicable` with their reason, and there is a
+/// score only because something was examined.
+#[test]
+fn blocked_not_applicable_and_absence_locations_in_json_sarif_and_junit() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(t.path().join("app")).unwrap();
+    std::fs::write(
+        t.path().join("app/chat.py"),
+        "import openai\nopenai.chat.completions.create(model='x')\n",
+    )
+    .unwrap();
+    std::fs::write(t.path().join("requirements.txt"), "openai==1.0\n").unwrap();
+    let report = assess(&[t.path().to_path_buf()]);
+    let control = |id: &str| report.controls.iter().find(|c| c.id == id).unwrap();
+
+    let plan = report
+        .findings
+        .iter()
+        .find(|f| f.control_id == "RF4-IR-PLAN")
+        .unwrap();
+    assert_eq!(
+        plan.evidence[0].path,
+        "docs/security/ai-incident-response-playbook.md"
+    );
+    assert_eq!(plan.evidence[0].line, None);
+    assert!(
+        plan.context.iter().any(|p| p.path == "app/chat.py"),
+        "{:?}",
+        plan.context
+    );
+    for id in ["RF4-IR-AI-SCENARIOS", "RF4-IR-SCENARIO-DETAIL"] {
+        let c = control(id);
+        assert_eq!(c.status, Status::Blocked, "{id}");
+        assert_eq!(c.blocked_by, vec!["RF4-IR-PLAN".to_string()]);
+        assert_eq!(c.findings, 0);
+    }
+    let k8s = control("RF1-K8S-CLUSTER-ADMIN");
+    assert_eq!(k8s.status, Status::NotApplicable);
+    assert_eq!(
+        k8s.reason.as_deref(),
+        Some("nothing to examine: no Kubernetes RBAC roles and bindings found")
+    );
+    let key = control("RF3-HARDCODED-AI-KEY");
+    assert_eq!(key.status, Status::Pass);
+    assert_eq!(key.examined.as_deref(), Some("1 source and configuration file"));
+    assert!(report.summary.blocked >= 2);
+
+    let json: Value = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["schema_version"], "2");
+    let blocked = json["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "RF4-IR-AI-SCENARIOS")
+        .unwrap();
+    assert_eq!(blocked["status"], "blocked");
+    assert_eq!(blocked["blocked_by"][0], "RF4-IR-PLAN");
+
+    let log = sarif(&report);
+    assert_schema_valid(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let plan_result = results.iter().find(|r| r["ruleId"] == "RF4-IR-PLAN").unwrap();
+    let loc = &plan_result["locations"][0]["physicalLocation"];
+    assert_eq!(
+        loc["artifactLocation"]["uri"],
+        "docs/security/ai-incident-response-playbook.md"
+    );
+    assert!(
+        !results.iter().any(|r| r["ruleId"] == "RF4-IR-AI-SCENARIOS"),
+        "a blocked control has no result"
+    );
+
+    let (_, counts) = parse_junit(&junit_bytes(&report));
+    assert!(counts.iter().sum::<usize>() > 0);
+    let xml = String::from_utf8(junit_bytes(&report)).unwrap();
+    assert!(
+        xml.contains("blocked by RF4-IR-PLAN"),
+        "JUnit skips a blocked control with its reason"
+    );
+    assert!(xml.contains("nothing to examine: no Kubernetes RBAC roles and bindings found"));
+}
+
+/// No AI system and nothing to examine: no score (not 100), and the gate passes.
+#[test]
+fn an_empty_directory_has_no_score() {
+    let t = tempfile::tempdir().unwrap();
+    let report = assess(&[t.path().to_path_buf()]);
+    assert_eq!(report.summary.score, None);
+    assert_eq!(report.summary.pass, 0);
+    assert_eq!(report.gate.exit_code, 0);
+    assert!(
+        report.controls.iter().all(|c| c.reason.is_some()),
+        "every non-pass says why"
+    );
+}
