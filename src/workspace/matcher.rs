@@ -350,8 +350,9 @@ pub struct RawHit {
     /// The matched text (at most 200 bytes); used to attribute a hit (which key, which host),
     /// never printed without redaction.
     pub matched: String,
-    /// The whole line (at most 400 characters), unredacted.
-    pub text: String,
+    /// The whole line (at most 400 characters), unredacted; shared by every pattern that
+    /// matches the line (a line can match a hundred patterns).
+    pub text: Arc<str>,
 }
 
 impl Matchers {
@@ -459,18 +460,24 @@ impl Matchers {
                 u32::try_from(memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count()).unwrap_or(0);
             counted_to = start;
             let line = &bytes[start..end];
+            let mut text: Option<Arc<str>> = None;
             for idx in self.set.matches(line).iter() {
                 if mask & (1 << self.scope_of[idx]) == 0 || counts[idx] >= MAX_HITS_PER_PATTERN_PER_FILE {
                     continue;
                 }
                 counts[idx] += 1;
                 let matched = self.regexes[idx].find(line).map_or(&b""[..], |m| m.as_bytes());
-                let text = String::from_utf8_lossy(line);
+                let text = text
+                    .get_or_insert_with(|| {
+                        let t = String::from_utf8_lossy(line);
+                        Arc::from(crate::text::truncate_chars(t.trim_end_matches('\r'), 400))
+                    })
+                    .clone();
                 out.push(RawHit {
                     pattern: self.ids[idx],
                     line: line_no,
                     matched: crate::text::truncate_chars(&String::from_utf8_lossy(matched), 200),
-                    text: crate::text::truncate_chars(text.trim_end_matches('\r'), 400),
+                    text,
                 });
             }
         }
