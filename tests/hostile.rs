@@ -937,3 +937,54 @@ fn a_hostile_control_pack_is_refused_with_each_file_named() {
         std::fs::remove_file(root.join(name)).unwrap();
     }
 }
+
+/// Many evidence documents and many pattern-dense files: what is kept of each (parsed
+/// records, hits, usage sites) stays bounded, so peak memory grows with the tree, not
+/// faster. Scaled down from the red-team trees (32 registers of 5 MB; 1,000 files of
+/// 145 KB whose every line matches a hundred patterns) to run in seconds in a debug build.
+#[test]
+fn many_registers_and_pattern_dense_files_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    // 8 vendor registers of 512 KB.
+    let mut register = String::from("# Vendors\n\n| Vendor | DPA | SOC 2 | Notes |\n|---|---|---|---|\n");
+    let mut i = 0;
+    while register.len() < 512_000 {
+        register.push_str(&format!(
+            "| **V{i}** | no | 2026-01-{:02} | a: b: c |\n",
+            i % 28 + 1
+        ));
+        i += 1;
+    }
+    for n in 0..8 {
+        write(
+            &root,
+            format!("compliance/vendors/vendor-register-{n}.md"),
+            &register,
+        );
+    }
+    // 60 identical files of 145 KB, every line naming AI vendors' hosts and environment
+    // variables and calling models.
+    let line = "import openai; import anthropic; x = m.predict(a); joblib.load(f); torch.save(m); \
+                Trainer(x); ks_2samp(a); m.fit(X) OPENAI_API_KEY ANTHROPIC_API_KEY COHERE_API_KEY \
+                MISTRAL_API_KEY GROQ_API_KEY GEMINI_API_KEY https://api.openai.com \
+                https://api.anthropic.com https://api.cohere.ai https://api.mistral.ai\n";
+    let dense = line.repeat(145_000 / line.len());
+    for n in 0..60 {
+        write(&root, format!("src/m{}/f{n}.py", n / 10), &dense);
+    }
+    let run = scan(&root, "json", &["--threads", "2"], LIMIT);
+    eprintln!(
+        "registers and dense files: {:?}, peak RSS {} MiB, exit {}",
+        run.elapsed,
+        run.max_rss_kib / 1024,
+        run.code
+    );
+    let report = run.json();
+    assert!(has_finding(&report, "RF3-AI-INVENTORY", None), "{report:#}");
+    assert!(
+        run.max_rss_kib / 1024 < MAX_RSS_MIB,
+        "peak RSS {} MiB",
+        run.max_rss_kib / 1024
+    );
+}

@@ -353,3 +353,88 @@ fn end_to_end_register() {
         },
     );
 }
+
+/// A tree made by `build(dir, n)` under `base/n` (once, so the repeated runs of
+/// [`assert_linear`] scan it without paying for its creation); its path is the input.
+fn tree(base: &std::path::Path, n: usize, build: &dyn Fn(&std::path::Path, usize)) -> String {
+    let dir = base.join(n.to_string());
+    if !dir.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        build(&dir, n);
+    }
+    dir.to_string_lossy().into_owned()
+}
+
+/// The whole pipeline (walk, checks, report) on one target, on one walker thread.
+fn assess(path: &str) {
+    let as_of = redflag::date::parse_iso("2026-12-01").unwrap();
+    let mut s = redflag::settings::Settings::for_paths(&[std::path::PathBuf::from(path)], as_of);
+    s.threads = 1;
+    let _ = redflag::app::assess(&s).unwrap();
+}
+
+/// Model files (empty `.pt` files) all in one directory: CODEOWNERS groups them by
+/// directory and de-duplicates them (once a scan of the group for each file).
+#[test]
+fn model_files_in_one_directory() {
+    let base = tempfile::tempdir().unwrap();
+    assert_linear(
+        "model files in one directory",
+        4_000,
+        &|n| {
+            tree(base.path(), n, &|dir, n| {
+                std::fs::create_dir_all(dir.join("models")).unwrap();
+                for i in 0..n {
+                    std::fs::write(dir.join(format!("models/m{i}.pt")), "").unwrap();
+                }
+            })
+        },
+        &assess,
+    );
+}
+
+/// Model files against a CODEOWNERS file of ten times as many rules, none of which owns
+/// them (once every rule tried for every file).
+#[test]
+fn codeowners_rules_and_model_files() {
+    let base = tempfile::tempdir().unwrap();
+    assert_linear(
+        "CODEOWNERS rules × model files",
+        400,
+        &|n| {
+            tree(base.path(), n, &|dir, n| {
+                for i in 0..n {
+                    let d = dir.join(format!("svc{}", i % (n / 10).max(1)));
+                    std::fs::create_dir_all(&d).unwrap();
+                    std::fs::write(d.join(format!("m{i}.pt")), "").unwrap();
+                }
+                let rules: String = (0..10 * n).map(|i| format!("/team{i}/ @t{i}\n")).collect();
+                std::fs::write(dir.join("CODEOWNERS"), rules).unwrap();
+            })
+        },
+        &assess,
+    );
+}
+
+/// Model artifacts and a lineage record naming each of them, in reverse order (once the
+/// whole record searched, and its lines normalised, for each artifact).
+#[test]
+fn model_artifacts_and_lineage_rows() {
+    let base = tempfile::tempdir().unwrap();
+    assert_linear(
+        "model artifacts × lineage rows",
+        2_000,
+        &|n| {
+            tree(base.path(), n, &|dir, n| {
+                std::fs::create_dir_all(dir.join("models")).unwrap();
+                let mut rows = String::from("# Lineage\n\n| Model | Dataset |\n|---|---|\n");
+                for i in 0..n {
+                    std::fs::write(dir.join(format!("models/churn-v{i}.onnx")), "").unwrap();
+                    rows.push_str(&format!("| churn-v{} | tickets-{i} |\n", n - 1 - i));
+                }
+                std::fs::write(dir.join("lineage.md"), rows).unwrap();
+            })
+        },
+        &assess,
+    );
+}

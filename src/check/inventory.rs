@@ -217,7 +217,10 @@ impl Inventory {
                     let pointers = sites
                         .into_iter()
                         .take(MAX_SITES)
-                        .map(|s| s.pointer(cx).labelled(format!("{} · {}", item.name, s.kind.as_str())))
+                        .map(|s| {
+                            s.pointer(cx)
+                                .labelled(format!("{} · {}", item.name, s.kind.as_str()))
+                        })
                         .collect();
                     if self.require_declared && !declared {
                         let message = format!("{} is called without a declared SDK (only {kinds}): dependency review and SBOMs will not show it", item.name);

@@ -238,7 +238,8 @@ impl Mapped {
             }
         }
         // Model cards by normalised name: the first that lists training data, and any.
-        let mut card_with_lineage: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut card_with_lineage: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         let mut has_card = std::collections::HashSet::new();
         for (i, c) in cards.iter().enumerate() {
             let n = norm(&c.name);
@@ -676,10 +677,22 @@ mod card_tests {
         .iter()
         .map(|h| norm(h))
         .collect();
-        let needles: Vec<String> = ["churn-v3", "fraud", "y", "-lead", "x", "model-v2", "v4-mlmodel", "absent", "-", "", "churn-v31"]
-            .iter()
-            .map(|n| norm(n))
-            .collect();
+        let needles: Vec<String> = [
+            "churn-v3",
+            "fraud",
+            "y",
+            "-lead",
+            "x",
+            "model-v2",
+            "v4-mlmodel",
+            "absent",
+            "-",
+            "",
+            "churn-v31",
+        ]
+        .iter()
+        .map(|n| norm(n))
+        .collect();
         let mut uniq: Vec<&str> = Vec::new();
         for n in &needles {
             if !uniq.contains(&n.as_str()) {

@@ -141,11 +141,7 @@ fn rules<'a>(lines: impl IntoIterator<Item = &'a str>) -> Rules {
             }
         }
     }
-    Rules {
-        sets,
-        rule_of,
-        owned,
-    }
+    Rules { sets, rule_of, owned }
 }
 
 /// True when the last rule matching `path` gives it owners.

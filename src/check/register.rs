@@ -178,7 +178,10 @@ impl Register {
                             let pointers = sites
                                 .into_iter()
                                 .take(10)
-                                .map(|s| s.pointer(cx).labelled(format!("{} · {}", item.name, s.kind.as_str())))
+                                .map(|s| {
+                                    s.pointer(cx)
+                                        .labelled(format!("{} · {}", item.name, s.kind.as_str()))
+                                })
                                 .collect();
                             let where_ = if docs.is_empty() {
                                 format!(
