@@ -3,6 +3,8 @@
 //! other processes on the machine do not skew it; the tests here run one at a time), the
 //! best of three runs; a quadratic step would show a ratio near 4, and the bound is 3.
 
+mod support;
+
 use std::time::Duration;
 
 use redflag::workspace::{document, manifest, node};
@@ -436,5 +438,60 @@ fn model_artifacts_and_lineage_rows() {
             })
         },
         &assess,
+    );
+}
+
+/// Many evidence documents and many pattern-dense files: what is kept of each (parsed
+/// records, hits, usage sites) stays bounded, so peak memory grows with the tree, not
+/// faster (the peak is checked in the child, by `wait4`). Scaled down from the red-team trees (32 registers of 5 MB; 1,000 files of
+/// 145 KB whose every line matches a hundred patterns) to run in seconds in a debug build.
+#[test]
+fn many_registers_and_pattern_dense_files_are_bounded() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    // 8 vendor registers of 256 KB.
+    let mut register = String::from("# Vendors\n\n| Vendor | DPA | SOC 2 | Notes |\n|---|---|---|---|\n");
+    let mut i = 0;
+    while register.len() < 256_000 {
+        register.push_str(&format!(
+            "| **V{i}** | no | 2026-01-{:02} | a: b: c |\n",
+            i % 28 + 1
+        ));
+        i += 1;
+    }
+    for n in 0..8 {
+        support::write(
+            &root,
+            format!("compliance/vendors/vendor-register-{n}.md"),
+            &register,
+        );
+    }
+    // 30 identical files of 145 KB, every line naming AI vendors' hosts and environment
+    // variables and calling models.
+    let line = "import openai; import anthropic; x = m.predict(a); joblib.load(f); torch.save(m); \
+                Trainer(x); ks_2samp(a); m.fit(X) OPENAI_API_KEY ANTHROPIC_API_KEY COHERE_API_KEY \
+                MISTRAL_API_KEY GROQ_API_KEY GEMINI_API_KEY https://api.openai.com \
+                https://api.anthropic.com https://api.cohere.ai https://api.mistral.ai\n";
+    let dense = line.repeat(145_000 / line.len());
+    for n in 0..30 {
+        support::write(&root, format!("src/m{}/f{n}.py", n / 10), &dense);
+    }
+    let run = support::scan(&root, "json", &["--threads", "2"], Duration::from_secs(90));
+    eprintln!(
+        "registers and dense files: {:?}, peak RSS {} MiB, exit {}",
+        run.elapsed,
+        run.max_rss_kib / 1024,
+        run.code
+    );
+    let report = run.json();
+    assert!(
+        support::has_finding(&report, "RF3-AI-INVENTORY", None),
+        "{report:#}"
+    );
+    assert!(
+        run.max_rss_kib / 1024 < 250,
+        "peak RSS {} MiB",
+        run.max_rss_kib / 1024
     );
 }
