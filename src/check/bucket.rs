@@ -503,7 +503,7 @@ fn jobs<'a>(cx: &Context<'a>, p: &Purge) -> Vec<Job<'a>> {
         let mut texts: Vec<&str> = Vec::new();
         for f in std::iter::once(file).chain(schedulers.iter().copied().filter(|&s| s != file)) {
             for m in [&deletes, &mentions, &runs] {
-                texts.extend(m.get(&f).into_iter().flatten().map(|h| h.text.as_str()));
+                texts.extend(m.get(&f).into_iter().flatten().map(|h| &*h.text));
             }
         }
         out.push(Job {

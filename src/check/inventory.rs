@@ -129,10 +129,13 @@ impl Inventory {
         }
     }
 
-    /// Usage sites of one catalogue item, sorted by target, path and line.
-    pub fn sites(&self, cx: &Context<'_>, item: &CatalogItem) -> Vec<(SignalKind, Pointer)> {
+    /// Usage sites of one catalogue item, sorted by target, path and line, before their
+    /// pointers are made ([`SiteRef::pointer`]): sorting and de-duplicating these
+    /// costs no copy of a line, and a caller that shows ten sites redacts ten lines, not
+    /// the tens of thousands a pattern-dense repository has.
+    pub fn site_refs<'a>(&self, cx: &Context<'a>, item: &CatalogItem) -> Vec<SiteRef<'a>> {
         let ws = cx.ws;
-        let mut sites: Vec<(SignalKind, Pointer)> = Vec::new();
+        let mut sites: Vec<SiteRef<'a>> = Vec::new();
         if self.signals.contains(&SignalKind::Package) {
             for (file, d) in &ws.deps {
                 let f = ws.file(*file);
@@ -144,8 +147,12 @@ impl Inventory {
                     .iter()
                     .any(|(e, n)| *e == d.ecosystem && name_matches(*e, &d.name, n))
                 {
-                    let text = format!("{} ({} package)", d.name, d.ecosystem.as_str());
-                    sites.push((SignalKind::Package, ws.pointer(*file, d.line, &text)));
+                    sites.push(SiteRef {
+                        kind: SignalKind::Package,
+                        file: *file,
+                        line: d.line,
+                        text: SiteText::Package(d),
+                    });
                 }
             }
         }
@@ -170,18 +177,33 @@ impl Inventory {
                         || crate::redact::redact(&h.text).into_owned(),
                         |(_, rule)| crate::redact::mask_span(&h.text, h.span, rule),
                     );
-                    sites.push((*kind, ws.pointer(h.file, h.line, &masked)));
+                    sites.push(SiteRef {
+                        kind: *kind,
+                        file: h.file,
+                        line: h.line,
+                        text: SiteText::Masked(masked),
+                    });
                     continue;
                 } else if f.flags.prose || f.flags.example || f.evidence_doc || h.comment {
                     continue;
                 }
-                sites.push((*kind, ws.pointer(h.file, h.line, &h.text)));
+                sites.push(SiteRef {
+                    kind: *kind,
+                    file: h.file,
+                    line: h.line,
+                    text: SiteText::Line(&h.text),
+                });
             }
         }
-        sites.sort_by(|a, b| {
-            (&a.1.target, &a.1.path, a.1.line, a.0).cmp(&(&b.1.target, &b.1.path, b.1.line, b.0))
+        // By target, path and line (files are indexed in that order), then kind.
+        sites.sort_by_key(|s| {
+            let f = ws.file(s.file);
+            (f.target, f.path.as_str(), s.line, s.kind)
         });
-        sites.dedup_by(|a, b| a.1.target == b.1.target && a.1.path == b.1.path && a.1.line == b.1.line);
+        sites.dedup_by(|a, b| {
+            let (fa, fb) = (ws.file(a.file), ws.file(b.file));
+            fa.target == fb.target && fa.path == fb.path && a.line == b.line
+        });
         sites
     }
 
@@ -190,13 +212,13 @@ impl Inventory {
         let mut items = Vec::new();
         let mut undeclared = Vec::new();
         for item in &catalog.items {
-            let sites = self.sites(cx, item);
+            let sites = self.site_refs(cx, item);
             if sites.is_empty() {
                 continue;
             }
             match self.group {
                 Group::Item => {
-                    let kinds: BTreeSet<SignalKind> = sites.iter().map(|(k, _)| *k).collect();
+                    let kinds: BTreeSet<SignalKind> = sites.iter().map(|s| s.kind).collect();
                     let kinds = kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
                     let message = self
                         .message
@@ -204,11 +226,14 @@ impl Inventory {
                         .replace("{kinds}", &kinds);
                     let declared = sites
                         .iter()
-                        .any(|(k, _)| matches!(k, SignalKind::Package | SignalKind::Import));
+                        .any(|s| matches!(s.kind, SignalKind::Package | SignalKind::Import));
                     let pointers = sites
                         .into_iter()
                         .take(MAX_SITES)
-                        .map(|(k, p)| p.labelled(format!("{} · {}", item.name, k.as_str())))
+                        .map(|s| {
+                            s.pointer(cx)
+                                .labelled(format!("{} · {}", item.name, s.kind.as_str()))
+                        })
                         .collect();
                     if self.require_declared && !declared {
                         let message = format!("{} is called without a declared SDK (only {kinds}): dependency review and SBOMs will not show it", item.name);
@@ -218,7 +243,7 @@ impl Inventory {
                     }
                 }
                 Group::Site => {
-                    for (k, p) in sites {
+                    for (k, p) in sites.into_iter().map(|s| (s.kind, s.pointer(cx))) {
                         let message = self
                             .message
                             .replace("{name}", &item.name)
@@ -243,6 +268,34 @@ impl Inventory {
                 Vec::new(),
             )
         })
+    }
+}
+
+/// A usage site, before its pointer (path, redacted line) is made.
+pub struct SiteRef<'a> {
+    pub kind: SignalKind,
+    file: crate::workspace::FileId,
+    line: u32,
+    text: SiteText<'a>,
+}
+
+enum SiteText<'a> {
+    Line(&'a str),
+    /// A key hit's line with exactly what the key rule matched masked.
+    Masked(String),
+    Package(&'a crate::workspace::Dependency),
+}
+
+impl SiteRef<'_> {
+    pub fn pointer(&self, cx: &Context<'_>) -> Pointer {
+        match &self.text {
+            SiteText::Line(t) => cx.ws.pointer(self.file, self.line, t),
+            SiteText::Masked(t) => cx.ws.pointer(self.file, self.line, t),
+            SiteText::Package(d) => {
+                let text = format!("{} ({} package)", d.name, d.ecosystem.as_str());
+                cx.ws.pointer(self.file, self.line, &text)
+            }
+        }
     }
 }
 

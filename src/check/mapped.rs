@@ -203,25 +203,57 @@ impl Mapped {
             pointer: c.pointer.clone(),
         }));
         let kind_title = super::document::kind_title(cx, &self.kind).to_lowercase();
-        let mut passed = Vec::new();
-        let mut failed = Vec::new();
-        let mut seen = std::collections::BTreeSet::new();
-        for e in entries {
-            let wanted = norm(&e.name);
-            if !seen.insert(wanted.clone()) {
+        // Each model once, by normalised name, in the order found.
+        let mut seen = std::collections::HashSet::new();
+        let entries: Vec<(String, Entry)> = entries
+            .into_iter()
+            .filter_map(|e| {
+                let wanted = norm(&e.name);
+                seen.insert(wanted.clone()).then_some((wanted, e))
+            })
+            .collect();
+        // Which document names each model first, and on which line: one pass over each
+        // document for all the names (not one per name: 32,000 models and a record of
+        // 32,000 rows would be a billion comparisons).
+        let needles: Vec<&str> = entries.iter().map(|(w, _)| w.as_str()).collect();
+        let doc_of = first_containing(texts.iter().map(|(t, _)| t.as_str()), &needles);
+        let mut line_of: Vec<u32> = vec![1; needles.len()];
+        let mut by_doc: Vec<Vec<usize>> = vec![Vec::new(); texts.len()];
+        for (n, d) in doc_of.iter().enumerate() {
+            if let Some(d) = d {
+                by_doc[*d].push(n);
+            }
+        }
+        for ((_, doc), mine) in texts.iter().zip(by_doc) {
+            if mine.is_empty() {
                 continue;
             }
+            let wanted: Vec<&str> = mine.iter().map(|&n| needles[n]).collect();
+            let lines: Vec<String> = doc.doc.lines().map(norm).collect();
+            let found = first_containing(lines.iter().map(String::as_str), &wanted);
+            for (&n, at) in mine.iter().zip(found) {
+                if let Some(i) = at {
+                    line_of[n] = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                }
+            }
+        }
+        // Model cards by normalised name: the first that lists training data, and any.
+        let mut card_with_lineage: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
+        let mut has_card = std::collections::HashSet::new();
+        for (i, c) in cards.iter().enumerate() {
+            let n = norm(&c.name);
+            if c.lineage.is_some() {
+                card_with_lineage.entry(n.clone()).or_insert(i);
+            }
+            has_card.insert(n);
+        }
+        let mut passed = Vec::new();
+        let mut failed = Vec::new();
+        for (n, (wanted, e)) in entries.into_iter().enumerate() {
             let name = e.name;
-            if let Some(doc) = texts
-                .iter()
-                .find(|(t, _)| contains_norm(t, &wanted))
-                .map(|(_, d)| d)
-            {
-                let line = doc
-                    .doc
-                    .lines()
-                    .position(|l| contains_norm(&norm(l), &wanted))
-                    .map_or(1, |i| u32::try_from(i + 1).unwrap_or(u32::MAX));
+            if let Some(doc) = doc_of[n].map(|d| texts[d].1) {
+                let line = line_of[n];
                 passed.push(Item::new(
                     format!(
                         "{} {name} has a record in {}",
@@ -233,9 +265,10 @@ impl Mapped {
                 ));
                 continue;
             }
-            if let Some((card, (key, line))) = cards
-                .iter()
-                .find_map(|c| (norm(&c.name) == wanted).then_some(c).zip(c.lineage.as_ref()))
+            if let Some((card, (key, line))) = card_with_lineage
+                .get(&wanted)
+                .map(|&i| &cards[i])
+                .and_then(|c| Some(c).zip(c.lineage.as_ref()))
             {
                 passed.push(Item::new(
                     format!(
@@ -247,7 +280,7 @@ impl Mapped {
                 ));
                 continue;
             }
-            let card_note = if cards.iter().any(|c| norm(&c.name) == wanted) {
+            let card_note = if has_card.contains(&wanted) {
                 " and its model card lists no training data"
             } else {
                 ""
@@ -501,8 +534,60 @@ impl Cards {
     }
 }
 
+/// For each needle (normalised, distinct), the index of the first haystack (normalised)
+/// that holds it as whole words (`churn-v3` is not in `churn-v31`). A match starts where a word
+/// starts and ends where one ends, so it is a run of as many words as the needle has: each
+/// haystack is read once per distinct word count, each run looked up in a map.
+fn first_containing<'h>(hays: impl Iterator<Item = &'h str>, needles: &[&str]) -> Vec<Option<usize>> {
+    use std::collections::HashMap;
+    let mut out = vec![None; needles.len()];
+    // Needles by word count, then by text.
+    let mut by_words: HashMap<usize, HashMap<&str, usize>> = HashMap::new();
+    for (i, n) in needles.iter().enumerate() {
+        if !n.is_empty() {
+            by_words
+                .entry(n.matches('-').count() + 1)
+                .or_default()
+                .insert(n, i);
+        }
+    }
+    let mut left: usize = by_words.values().map(HashMap::len).sum();
+    let mut starts = Vec::new();
+    let mut ends = Vec::new();
+    for (h, hay) in hays.enumerate() {
+        if left == 0 {
+            break;
+        }
+        starts.clear();
+        ends.clear();
+        starts.push(0);
+        for i in memchr::memchr_iter(b'-', hay.as_bytes()) {
+            ends.push(i);
+            starts.push(i + 1);
+        }
+        ends.push(hay.len());
+        for (&words, group) in &mut by_words {
+            if group.is_empty() || words > starts.len() {
+                continue;
+            }
+            for k in 0..=starts.len() - words {
+                let run = &hay[starts[k]..ends[k + words - 1]];
+                if let Some(i) = group.remove(run) {
+                    out[i] = Some(h);
+                    left -= 1;
+                    if group.is_empty() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// True when normalised `hay` contains normalised `needle` as whole words (`churn-v3` is
 /// not in `churn-v31`).
+#[cfg(test)]
 fn contains_norm(hay: &str, needle: &str) -> bool {
     if needle.is_empty() {
         return false;
@@ -549,7 +634,7 @@ mod tests {
 
 #[cfg(test)]
 mod card_tests {
-    use super::{contains_norm, front_matter, norm, placeholder};
+    use super::{contains_norm, first_containing, front_matter, norm, placeholder};
 
     #[test]
     fn front_matter_keys_and_values() {
@@ -578,5 +663,46 @@ mod card_tests {
         assert!(!placeholder("Support tickets from Q2, PII removed."));
         assert!(contains_norm(&norm("model: churn-v3."), &norm("churn-v3")));
         assert!(!contains_norm(&norm("model: churn-v31"), &norm("churn-v3")));
+    }
+
+    #[test]
+    fn first_containing_agrees_with_contains_norm() {
+        let hays: Vec<String> = [
+            "model: churn-v31",
+            "churn-v3 and fraud",
+            "x--y, _lead, über-model v2",
+            "",
+            "fraud-detector-v4/MLmodel",
+        ]
+        .iter()
+        .map(|h| norm(h))
+        .collect();
+        let needles: Vec<String> = [
+            "churn-v3",
+            "fraud",
+            "y",
+            "-lead",
+            "x",
+            "model-v2",
+            "v4-mlmodel",
+            "absent",
+            "-",
+            "",
+            "churn-v31",
+        ]
+        .iter()
+        .map(|n| norm(n))
+        .collect();
+        let mut uniq: Vec<&str> = Vec::new();
+        for n in &needles {
+            if !uniq.contains(&n.as_str()) {
+                uniq.push(n);
+            }
+        }
+        let got = first_containing(hays.iter().map(String::as_str), &uniq);
+        for (n, g) in uniq.iter().zip(got) {
+            let want = hays.iter().position(|h| contains_norm(h, n));
+            assert_eq!(g, want, "needle {n:?}");
+        }
     }
 }

@@ -171,7 +171,7 @@ impl Register {
         match &self.usage {
             Some((catalog, inventory)) => {
                 for item in &cx.catalogs[*catalog].items {
-                    let sites = inventory.sites(cx, item);
+                    let sites = inventory.site_refs(cx, item);
                     if sites.is_empty() {
                         continue;
                     }
@@ -183,7 +183,10 @@ impl Register {
                             let pointers = sites
                                 .into_iter()
                                 .take(10)
-                                .map(|(k, p)| p.labelled(format!("{} · {}", item.name, k.as_str())))
+                                .map(|s| {
+                                    s.pointer(cx)
+                                        .labelled(format!("{} · {}", item.name, s.kind.as_str()))
+                                })
                                 .collect();
                             let where_ = if docs.is_empty() {
                                 format!(

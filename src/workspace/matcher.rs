@@ -350,8 +350,9 @@ pub struct RawHit {
     /// The matched text (at most 200 bytes); used to attribute a hit (which key, which host),
     /// never printed without redaction.
     pub matched: String,
-    /// The whole line (at most 400 characters), unredacted.
-    pub text: String,
+    /// The whole line (at most 400 characters), unredacted; shared by every pattern that
+    /// matches the line (a line can match a hundred patterns).
+    pub text: Arc<str>,
     /// Where the match is in `text` (byte offsets; past its end when the cap cut it), so
     /// a key hit's evidence can mask exactly what matched.
     pub span: (usize, usize),
@@ -462,6 +463,7 @@ impl Matchers {
                 u32::try_from(memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count()).unwrap_or(0);
             counted_to = start;
             let line = &bytes[start..end];
+            let mut text: Option<Arc<str>> = None;
             for idx in self.set.matches(line).iter() {
                 if mask & (1 << self.scope_of[idx]) == 0 || counts[idx] >= MAX_HITS_PER_PATTERN_PER_FILE {
                     continue;
@@ -469,12 +471,16 @@ impl Matchers {
                 counts[idx] += 1;
                 let found = self.regexes[idx].find(line);
                 let matched = found.map_or(&b""[..], |m| m.as_bytes());
-                let text = String::from_utf8_lossy(line);
+                let text = text
+                    .get_or_insert_with(|| {
+                        let t = String::from_utf8_lossy(line);
+                        Arc::from(crate::text::truncate_chars(t.trim_end_matches('\r'), 400))
+                    })
+                    .clone();
                 // Offsets in the text as decoded (invalid bytes become U+FFFD).
-                let span = match (found, &text) {
-                    (None, _) => (0, 0),
-                    (Some(m), std::borrow::Cow::Borrowed(_)) => (m.start(), m.end()),
-                    (Some(m), std::borrow::Cow::Owned(_)) => {
+                let span = match found {
+                    None => (0, 0),
+                    Some(m) => {
                         let start = String::from_utf8_lossy(&line[..m.start()]).len();
                         (start, start + String::from_utf8_lossy(matched).len())
                     }
@@ -483,7 +489,7 @@ impl Matchers {
                     pattern: self.ids[idx],
                     line: line_no,
                     matched: crate::text::truncate_chars(&String::from_utf8_lossy(matched), 200),
-                    text: crate::text::truncate_chars(text.trim_end_matches('\r'), 400),
+                    text,
                     span,
                 });
             }

@@ -92,8 +92,9 @@ pub struct FileEntry {
 pub struct Hit {
     pub file: FileId,
     pub line: u32,
-    /// The whole line (capped), unredacted: redaction happens when a pointer is built.
-    pub text: String,
+    /// The whole line (capped), unredacted: redaction happens when a pointer is built. One
+    /// allocation per line, shared by the hits of every pattern on it.
+    pub text: std::sync::Arc<str>,
     pub matched: String,
     /// Where the match is in `text` (byte offsets, see `RawHit::span`).
     pub span: (usize, usize),
