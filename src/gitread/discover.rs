@@ -45,6 +45,12 @@ impl fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
+/// A path in a message: control characters escaped, so a repository cannot write to the
+/// terminal through a file name.
+pub fn show(path: &Path) -> String {
+    path.display().to_string().escape_debug().to_string()
+}
+
 fn refuse<T>(msg: impl Into<String>) -> Result<T, Refused> {
     Err(Refused(msg.into()))
 }
@@ -67,14 +73,14 @@ pub struct GitDirs {
 
 fn canonical_inside(path: &Path, root: &Path, what: &str) -> Result<PathBuf, Refused> {
     let c = std::fs::canonicalize(path)
-        .or_else(|e| refuse(format!("{what} {} cannot be resolved: {e}", path.display())))?;
+        .or_else(|e| refuse(format!("{what} {} cannot be resolved: {e}", show(path))))?;
     if !c.starts_with(root) {
         return refuse(format!(
             "{what} {} is outside the repository {} (redflag reads only the target's own \
              repository; linked worktrees and submodules whose git directory is elsewhere are \
              not supported)",
-            c.display(),
-            root.display()
+            show(&c),
+            show(root)
         ));
     }
     Ok(c)
@@ -86,10 +92,10 @@ fn real_dir(path: &Path, what: &str) -> Result<(), Refused> {
         Ok(m) if m.is_dir() => Ok(()),
         Ok(m) => refuse(format!(
             "{what} {} is {}",
-            path.display(),
+            show(path),
             not_regular_dir(m.file_type())
         )),
-        Err(e) => refuse(format!("{what} {} cannot be read: {e}", path.display())),
+        Err(e) => refuse(format!("{what} {} cannot be read: {e}", show(path))),
     }
 }
 
@@ -104,10 +110,10 @@ fn not_regular_dir(ft: std::fs::FileType) -> &'static str {
 /// A small file of the repository, as text (trailing newline and spaces trimmed).
 pub(crate) fn read_small(path: &Path, what: &str) -> Result<String, Refused> {
     let bytes =
-        read_regular(path, SMALL_FILE_CAP).or_else(|e| refuse(format!("{what} {}: {e}", path.display())))?;
+        read_regular(path, SMALL_FILE_CAP).or_else(|e| refuse(format!("{what} {}: {e}", show(path))))?;
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s.trim_end().to_string()),
-        Err(_) => refuse(format!("{what} {} is not UTF-8 text", path.display())),
+        Err(_) => refuse(format!("{what} {} is not UTF-8 text", show(path))),
     }
 }
 
@@ -115,7 +121,7 @@ pub(crate) fn read_small(path: &Path, what: &str) -> Result<String, Refused> {
 /// `Ok(None)` when there is none; an error when the one found is refused.
 pub fn discover(target: &Path) -> Result<Option<GitDirs>, Refused> {
     let target = std::fs::canonicalize(target)
-        .or_else(|e| refuse(format!("{} cannot be resolved: {e}", target.display())))?;
+        .or_else(|e| refuse(format!("{} cannot be resolved: {e}", show(target))))?;
     let mut dir = target.as_path();
     loop {
         let dot_git = dir.join(".git");
@@ -129,25 +135,21 @@ pub fn discover(target: &Path) -> Result<Option<GitDirs>, Refused> {
                     let Some(rel) = text.strip_prefix("gitdir: ") else {
                         return refuse(format!(
                             "the `.git` file {} does not start with `gitdir: `",
-                            dot_git.display()
+                            show(&dot_git)
                         ));
                     };
                     if rel.is_empty() || rel.contains('\n') || rel.contains('\0') {
-                        return refuse(format!("the `.git` file {} is invalid", dot_git.display()));
+                        return refuse(format!("the `.git` file {} is invalid", show(&dot_git)));
                     }
                     root.join(rel)
                 } else {
-                    return refuse(format!(
-                        "{} is {}",
-                        dot_git.display(),
-                        not_regular(meta.file_type())
-                    ));
+                    return refuse(format!("{} is {}", show(&dot_git), not_regular(meta.file_type())));
                 };
                 let prefix = target.strip_prefix(&root).unwrap_or(Path::new("")).to_path_buf();
                 return from_git_dir(root, &git_dir, prefix).map(Some);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return refuse(format!("{} cannot be read: {e}", dot_git.display())),
+            Err(e) => return refuse(format!("{} cannot be read: {e}", show(&dot_git))),
         }
         match dir.parent() {
             Some(p) => dir = p,
@@ -166,10 +168,7 @@ pub fn from_git_dir(root: PathBuf, git_dir: &Path, prefix: PathBuf) -> Result<Gi
         _ => {
             let rel = read_small(&common_file, "the `commondir` file")?;
             if rel.is_empty() || rel.contains('\n') || rel.contains('\0') {
-                return refuse(format!(
-                    "the `commondir` file {} is invalid",
-                    common_file.display()
-                ));
+                return refuse(format!("the `commondir` file {} is invalid", show(&common_file)));
             }
             let c = canonical_inside(&git_dir.join(rel), &root, "the common git directory")?;
             real_dir(&c, "the common git directory")?;
@@ -206,13 +205,13 @@ fn alternates(objects: &Path, root: &Path, depth: usize, out: &mut Vec<PathBuf>)
         if line.starts_with('"') {
             return refuse(format!(
                 "{}: quoted alternate paths are not supported",
-                file.display()
+                show(&file)
             ));
         }
         if depth + 1 > MAX_ALTERNATE_DEPTH {
             return refuse(format!(
                 "{}: alternates nested more than {MAX_ALTERNATE_DEPTH} deep",
-                file.display()
+                show(&file)
             ));
         }
         let alt = objects.join(line);
@@ -231,27 +230,23 @@ fn check_tree(dir: &Path, budget: &mut usize, what: &str) -> Result<(), Refused>
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let entries =
-            std::fs::read_dir(&d).or_else(|e| refuse(format!("{what}: cannot list {}: {e}", d.display())))?;
+            std::fs::read_dir(&d).or_else(|e| refuse(format!("{what}: cannot list {}: {e}", show(&d))))?;
         for entry in entries {
-            let entry = entry.or_else(|e| refuse(format!("{what}: cannot list {}: {e}", d.display())))?;
+            let entry = entry.or_else(|e| refuse(format!("{what}: cannot list {}: {e}", show(&d))))?;
             if *budget == 0 {
                 return refuse(format!(
                     "{what}: more than {MAX_OBJECT_ENTRIES} entries under {}",
-                    dir.display()
+                    show(dir)
                 ));
             }
             *budget -= 1;
             let ft = entry
                 .file_type()
-                .or_else(|e| refuse(format!("{what}: {}: {e}", entry.path().display())))?;
+                .or_else(|e| refuse(format!("{what}: {}: {e}", show(&entry.path()))))?;
             if ft.is_dir() {
                 stack.push(entry.path());
             } else if !ft.is_file() {
-                return refuse(format!(
-                    "{what}: {} is {}",
-                    entry.path().display(),
-                    not_regular(ft)
-                ));
+                return refuse(format!("{what}: {} is {}", show(&entry.path()), not_regular(ft)));
             }
         }
     }

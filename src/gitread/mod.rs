@@ -29,18 +29,20 @@
 pub mod discover;
 pub mod refs;
 
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::process::CommandExt as _;
-use std::path::{Component, Path};
-use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::path::{Component, Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-pub use discover::{discover, GitDirs, Refused};
+pub use discover::{discover, show, GitDirs, Refused};
 
 /// Each git process is killed after this long.
 pub const GIT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -77,11 +79,12 @@ impl Limits {
 /// What an export wrote.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Exported {
-    /// Files written with their content.
+    /// Files written, counting the stand-ins of blobs too large to read.
     pub files: u64,
-    /// Bytes written.
+    /// Bytes of content written.
     pub bytes: u64,
-    /// Blobs over `max_file_size`, not read (an empty sparse file of their size stands in).
+    /// Blobs over `max_file_size`, never read (an empty sparse file of their size stands
+    /// in, so the scan lists them as too large).
     pub too_large: u64,
     /// Paths left out: not a plain relative path, or with a `.git` component.
     pub invalid_paths: u64,
@@ -120,20 +123,82 @@ pub fn export_tree(target: &Path, reference: &str, dest: &Path, limits: &Limits)
     let mut cat = Guarded::spawn(cat, "git cat-file", limits.timeout)?;
 
     std::fs::create_dir_all(dest)?;
-    let listing = ls.child.stdout.take().context("git ls-tree output")?;
-    let mut listing = BufReader::new(listing);
-    let mut cat_in = cat.child.stdin.take().context("git cat-file input")?;
+    let listing = BufReader::new(ls.child.stdout.take().context("git ls-tree output")?);
+    let cat_in = cat.child.stdin.take().context("git cat-file input")?;
     let mut cat_out = BufReader::new(cat.child.stdout.take().context("git cat-file output")?);
+    // One thread reads the listing and asks for blobs, this one writes them: git never
+    // waits for a round trip, and the queue between them is bounded.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Job>>(16);
+    let lim = limits.clone();
+    let lister = std::thread::spawn(move || list(listing, cat_in, &lim, &tx));
+    let timed_out = |e: anyhow::Error| {
+        if ls.timed_out() {
+            ls.timeout_error()
+        } else if cat.timed_out() {
+            cat.timeout_error()
+        } else {
+            e
+        }
+    };
+    let mut last_parent = None;
+    for job in rx.iter().flatten() {
+        write_job(dest, &job, &mut cat_out, &mut last_parent).map_err(timed_out)?;
+    }
+    let done = lister
+        .join()
+        .map_err(|_| anyhow!("the git listing thread failed"))?
+        .map_err(timed_out)?;
+    ls.finish()?;
+    cat.finish()?;
+    Ok(done)
+}
+
+/// One file to write into the export.
+enum Job {
+    /// The blob `id`, asked of `git cat-file` already.
+    Read { rel: PathBuf, id: Vec<u8>, size: u64 },
+    /// The same blob as the earlier file `from`: copied, not asked again.
+    Copy { rel: PathBuf, from: PathBuf },
+    /// A blob over the size cap: never read; an empty sparse file of its size stands in.
+    TooLarge { rel: PathBuf, size: u64 },
+}
+
+/// Jobs are handed over in batches (fewer thread wake-ups) of at most this many…
+const BATCH: usize = 256;
+/// …or as soon as the answers `cat-file` owes for the batch may exceed this many bytes.
+/// A pipe holds at least one page: `cat-file` can always write what it owes for a batch
+/// not yet handed over, so it never waits on a writer that waits on the batch.
+const BATCH_ANSWERS: u64 = 4096;
+
+/// Reads the `ls-tree` listing, counts against the limits, asks `cat-file` for each blob
+/// to read and queues a [`Job`] per file.
+fn list(
+    mut listing: BufReader<ChildStdout>,
+    mut cat_in: ChildStdin,
+    limits: &Limits,
+    jobs: &SyncSender<Vec<Job>>,
+) -> Result<Exported> {
     let mut done = Exported::default();
+    let mut first_of: HashMap<Vec<u8>, PathBuf> = HashMap::new();
     let mut record = Vec::new();
+    let mut batch = Vec::new();
+    let mut owed = 0u64;
     loop {
+        if !batch.is_empty() && listing.buffer().is_empty() {
+            // The next read may wait for git: hand over what is ready first.
+            if jobs.send(std::mem::take(&mut batch)).is_err() {
+                return Ok(done); // the writer stopped, with its own error
+            }
+            owed = 0;
+        }
         record.clear();
         let n = (&mut listing)
             .take(MAX_RECORD)
             .read_until(0, &mut record)
-            .map_err(|e| ls.failure(e))?;
+            .context("git ls-tree")?;
         if n == 0 {
-            break;
+            let _ = jobs.send(batch);
+            return Ok(done);
         }
         if record.last() != Some(&0) {
             if n as u64 >= MAX_RECORD {
@@ -153,6 +218,9 @@ pub fn export_tree(target: &Path, reference: &str, dest: &Path, limits: &Limits)
             done.invalid_paths += 1;
             continue;
         }
+        let Some(size) = entry.size else {
+            bail!(missing(entry.id, rel));
+        };
         done.files += 1;
         if done.files > limits.max_files {
             bail!(
@@ -160,39 +228,82 @@ pub fn export_tree(target: &Path, reference: &str, dest: &Path, limits: &Limits)
                 limits.max_files
             );
         }
-        let out_path = dest.join(rel);
-        if let Some(parent) = out_path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot write {}", rel.display()))?;
-        }
-        let file = create(&out_path).with_context(|| format!("cannot write {}", rel.display()))?;
-        if entry.size > limits.max_file_size {
-            // Never read; the scan lists it as too large from its size.
-            let _ = file.set_len(entry.size);
+        let rel = rel.to_path_buf();
+        let job = if size > limits.max_file_size {
             done.too_large += 1;
-            done.files -= 1;
-            continue;
+            Job::TooLarge { rel, size }
+        } else {
+            done.bytes = done.bytes.saturating_add(size);
+            if done.bytes > limits.max_bytes {
+                bail!(
+                    "the revision holds more than {} bytes of files, the most redflag exports",
+                    limits.max_bytes
+                );
+            }
+            if let Some(from) = first_of.get(entry.id) {
+                Job::Copy {
+                    rel,
+                    from: from.clone(),
+                }
+            } else {
+                first_of.insert(entry.id.to_vec(), rel.clone());
+                cat_in
+                    .write_all(entry.id)
+                    .and_then(|()| cat_in.write_all(b"\n"))
+                    .and_then(|()| cat_in.flush())
+                    .context("git cat-file")?;
+                Job::Read {
+                    rel,
+                    id: entry.id.to_vec(),
+                    size,
+                }
+            }
+        };
+        if let Job::Read { size, .. } = &job {
+            owed = owed.saturating_add(size.saturating_add(128));
         }
-        done.bytes = done.bytes.saturating_add(entry.size);
-        if done.bytes > limits.max_bytes {
-            bail!(
-                "the revision holds more than {} bytes of files, the most redflag exports",
-                limits.max_bytes
-            );
+        batch.push(job);
+        if batch.len() >= BATCH || owed >= BATCH_ANSWERS {
+            if jobs.send(std::mem::take(&mut batch)).is_err() {
+                return Ok(done); // the writer stopped, with its own error
+            }
+            owed = 0;
         }
-        cat_in
-            .write_all(entry.id)
-            .and_then(|()| cat_in.write_all(b"\n"))
-            .and_then(|()| cat_in.flush())
-            .map_err(|e| cat.failure(e))?;
-        copy_blob(&mut cat_out, &entry, file, rel).map_err(|e| match cat.timed_out() {
-            true => cat.timeout_error(),
-            false => e,
-        })?;
     }
-    drop(cat_in);
-    ls.finish()?;
-    cat.finish()?;
-    Ok(done)
+}
+
+/// Writes one file of the export.
+fn write_job(
+    dest: &Path,
+    job: &Job,
+    cat_out: &mut BufReader<ChildStdout>,
+    last_parent: &mut Option<PathBuf>,
+) -> Result<()> {
+    let rel = match job {
+        Job::Read { rel, .. } | Job::Copy { rel, .. } | Job::TooLarge { rel, .. } => rel,
+    };
+    let out_path = dest.join(rel);
+    let cannot = || format!("cannot write {}", show(rel));
+    if let Some(parent) = out_path.parent() {
+        if last_parent.as_deref() != Some(parent) {
+            std::fs::create_dir_all(parent).with_context(cannot)?;
+            *last_parent = Some(parent.to_path_buf());
+        }
+    }
+    let file = create(&out_path).with_context(cannot)?;
+    match job {
+        Job::Read { id, size, .. } => copy_blob(cat_out, id, *size, file, rel),
+        Job::Copy { from, .. } => {
+            let mut src = std::fs::File::open(dest.join(from)).with_context(cannot)?;
+            std::io::copy(&mut src, &mut std::io::BufWriter::new(file)).with_context(cannot)?;
+            Ok(())
+        }
+        Job::TooLarge { size, .. } => {
+            // A size no file system takes is left at zero: the file is still listed.
+            let _ = file.set_len(*size);
+            Ok(())
+        }
+    }
 }
 
 /// One `ls-tree -z --long` record: `MODE SP TYPE SP ID SP+ SIZE TAB PATH`.
@@ -200,7 +311,7 @@ struct Entry<'a> {
     mode: &'a [u8],
     kind: &'a [u8],
     id: &'a [u8],
-    size: u64,
+    size: Option<u64>,
     path: &'a [u8],
 }
 
@@ -213,10 +324,10 @@ impl<'a> Entry<'a> {
         let kind = parts.next()?;
         let id = parts.next()?;
         let size = parts.next()?;
-        let size = if size == b"-" {
-            0
-        } else {
-            std::str::from_utf8(size).ok()?.parse().ok()?
+        // `-` for trees and submodules, `BAD` for an object git cannot read (missing).
+        let size = match size {
+            b"-" | b"BAD" => None,
+            n => Some(std::str::from_utf8(n).ok()?.parse().ok()?),
         };
         if !refs::is_object_id(std::str::from_utf8(id).ok()?) || path.is_empty() {
             return None;
@@ -253,7 +364,8 @@ fn create(path: &Path) -> std::io::Result<std::fs::File> {
 /// chunks.
 fn copy_blob(
     out: &mut BufReader<ChildStdout>,
-    entry: &Entry<'_>,
+    id: &[u8],
+    expected: u64,
     file: std::fs::File,
     rel: &Path,
 ) -> Result<()> {
@@ -263,21 +375,16 @@ fn copy_blob(
     let mut parts = header.split_whitespace();
     let (_, kind, size) = (parts.next(), parts.next(), parts.next());
     if kind == Some("missing") {
-        bail!(
-            "object {} ({}) is missing from the repository (a partial or shallow clone?); \
-             redflag never fetches objects",
-            String::from_utf8_lossy(entry.id),
-            rel.display()
-        );
+        bail!(missing(id, rel));
     }
     let size: u64 = size
         .and_then(|s| s.parse().ok())
         .with_context(|| format!("unexpected git cat-file output `{}`", header.trim_end()))?;
-    if kind != Some("blob") || size != entry.size {
+    if kind != Some("blob") || size != expected {
         bail!(
             "git cat-file: object {} ({}) is not the blob git ls-tree listed",
-            String::from_utf8_lossy(entry.id),
-            rel.display()
+            String::from_utf8_lossy(id),
+            show(rel)
         );
     }
     let mut writer = std::io::BufWriter::new(file);
@@ -289,6 +396,16 @@ fn copy_blob(
     let mut nl = [0u8; 1];
     out.read_exact(&mut nl)?;
     Ok(())
+}
+
+/// The error for an object the repository does not hold.
+fn missing(id: &[u8], rel: &Path) -> String {
+    format!(
+        "object {} ({}) is missing from the repository (a partial or shallow clone?); redflag \
+         never fetches objects",
+        String::from_utf8_lossy(id),
+        show(rel)
+    )
 }
 
 /// The private git directory: a config of its own, the target's checked refs, and the
@@ -459,15 +576,6 @@ impl Guarded {
             self.what,
             self.limit.as_secs()
         )
-    }
-
-    /// An error reading from or writing to the child: a timeout if that is what happened.
-    fn failure(&self, e: std::io::Error) -> anyhow::Error {
-        if self.timed_out() {
-            self.timeout_error()
-        } else {
-            anyhow!("{}: {e}", self.what)
-        }
     }
 
     fn stop_watchdog(&mut self) {

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::discover::{check_refs, read_small, GitDirs, Refused, MAX_OBJECT_ENTRIES};
+use super::discover::{check_refs, read_small, show, GitDirs, Refused, MAX_OBJECT_ENTRIES};
 use crate::fsread::read_regular;
 
 /// Cap on `packed-refs`.
@@ -71,8 +71,7 @@ fn read_packed(dirs: &GitDirs) -> Result<Vec<(String, String)>, Refused> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         _ => {}
     }
-    let bytes =
-        read_regular(&path, PACKED_REFS_CAP).map_err(|e| Refused(format!("{}: {e}", path.display())))?;
+    let bytes = read_regular(&path, PACKED_REFS_CAP).map_err(|e| Refused(format!("{}: {e}", show(&path))))?;
     Ok(parse_packed_refs(&String::from_utf8_lossy(&bytes)))
 }
 
@@ -101,14 +100,14 @@ fn read_loose(dirs: &GitDirs, name: &str) -> Result<Option<RefValue>, Refused> {
     let text = read_small(&path, "the ref")?;
     parse_ref_value(&text)
         .map(Some)
-        .ok_or_else(|| Refused(format!("the ref {} is invalid", path.display())))
+        .ok_or_else(|| Refused(format!("the ref {} is invalid", show(&path))))
 }
 
 /// The target's `HEAD`.
 pub fn read_head(dirs: &GitDirs) -> Result<RefValue, Refused> {
     let path = dirs.git_dir.join("HEAD");
     let text = read_small(&path, "HEAD")?;
-    parse_ref_value(&text).ok_or_else(|| Refused(format!("{} is invalid", path.display())))
+    parse_ref_value(&text).ok_or_else(|| Refused(format!("{} is invalid", show(&path))))
 }
 
 /// The commit checked out in the repository `dirs`: `HEAD`, through at most five
@@ -181,8 +180,7 @@ fn loose_refs(
     let mut stack = vec![refs];
     let mut budget = MAX_OBJECT_ENTRIES;
     while let Some(d) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&d).map_err(|e| Refused(format!("cannot list {}: {e}", d.display())))?;
+        let entries = std::fs::read_dir(&d).map_err(|e| Refused(format!("cannot list {}: {e}", show(&d))))?;
         for entry in entries.flatten() {
             budget = budget
                 .checked_sub(1)
