@@ -433,7 +433,8 @@ fn known_at(settings: &settings::Settings, reference: &str) -> Result<crate::pol
             continue;
         }
         let dest = dir.path().join(format!("t{i}"));
-        crate::gitread::export_tree(&t.root, reference, &dest).with_context(|| {
+        let limits = crate::gitread::Limits::with_max_file_size(settings.max_file_size);
+        crate::gitread::export_tree(&t.root, reference, &dest, &limits).with_context(|| {
             format!(
                 "--new-since {reference}: cannot read {} at that revision",
                 t.display
@@ -447,8 +448,12 @@ fn known_at(settings: &settings::Settings, reference: &str) -> Result<crate::pol
     Ok(baseline)
 }
 
-fn tempfile_dir() -> Result<TempDir> {
-    TempDir::new().context("cannot create a temporary directory")
+/// Removed when dropped, on success and on error alike (not when the process is killed).
+fn tempfile_dir() -> Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("redflag-")
+        .tempdir()
+        .context("cannot create a temporary directory")
 }
 
 /// Writes to stdout through anstream (strips colour when not a terminal or NO_COLOR is
@@ -627,39 +632,4 @@ fn describe_check(c: &control::Control) -> String {
         Some(cond) => format!("Checks: {}.", crate::check::describe(cond)),
     };
     format!("{check}\n{applies}")
-}
-
-/// A temporary directory removed on drop (no extra dependency for one use).
-pub struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new() -> std::io::Result<Self> {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let base = std::env::temp_dir();
-        for _ in 0..100 {
-            let name = format!(
-                "redflag-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            );
-            let p = base.join(name);
-            match std::fs::create_dir(&p) {
-                Ok(()) => return Ok(Self(p)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(std::io::Error::other("no free temporary directory name"))
-    }
-
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -588,6 +588,109 @@ fn exercise(doc: &document::Document) {
     }
 }
 
+/// Splits at `\0\0` into at most `n` parts, as `redflag_fuzz::parts`.
+fn parts(data: &[u8], n: usize) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while out.len() + 1 < n {
+        match rest.windows(2).position(|w| w == b"\0\0") {
+            Some(i) => {
+                out.push(&rest[..i]);
+                rest = &rest[i + 2..];
+            }
+            None => break,
+        }
+    }
+    out.push(rest);
+    out
+}
+
+/// As `redflag_fuzz::exercise_git_dir` (fuzz/src/lib.rs): a hostile `.git` from the input's
+/// parts (`HEAD`, `packed-refs`, a loose ref, `alternates`, a `.git` file), then discovery
+/// and ref reading; whatever is found stays inside the work tree.
+fn exercise_git_dir(dir: &Path, data: &[u8]) {
+    use redflag::gitread::{discover, refs};
+    let p = parts(data, 5);
+    let part = |i: usize| p.get(i).copied().unwrap_or_default();
+    let work = dir.join("work");
+    let git_file = part(4);
+    let git_dir = if git_file.is_empty() {
+        work.join(".git")
+    } else {
+        work.join("gd")
+    };
+    let files = [
+        ("HEAD", part(0)),
+        ("packed-refs", part(1)),
+        ("refs/heads/main", part(2)),
+        ("objects/info/alternates", part(3)),
+    ];
+    for (name, bytes) in files {
+        let path = git_dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    std::fs::create_dir_all(work.join("sub")).unwrap();
+    if !git_file.is_empty() {
+        std::fs::write(work.join(".git"), git_file).unwrap();
+    }
+    for bytes in [part(0), part(1), part(2), part(4)] {
+        let text = String::from_utf8_lossy(bytes);
+        let _ = refs::parse_ref_value(&text);
+        let _ = refs::is_ref_name(text.trim_end());
+        let _ = refs::parse_packed_refs(&text);
+    }
+    if let Ok(Some(dirs)) = discover::discover(&work.join("sub")) {
+        assert!(dirs.git_dir.starts_with(&dirs.root));
+        assert!(dirs.object_dirs.iter().all(|d| d.starts_with(&dirs.root)));
+        if let Some(id) = refs::head_commit(&dirs) {
+            assert!(refs::is_object_id(&id), "{id:?}");
+        }
+        let _ = refs::collect(&dirs);
+        let _ = discover::check_object_dirs(&dirs);
+    }
+}
+
+const GIT_PARTS: &[&str] = &[
+    "ref: refs/heads/main\n",
+    "ref: refs/heads/other\n",
+    "ref: ../../../etc/passwd\n",
+    "ref: refs/heads/../../x\n",
+    "0123456789abcdef0123456789abcdef01234567",
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    " refs/heads/main\n",
+    " refs/heads/other\n",
+    "^0123456789abcdef0123456789abcdef01234567\n",
+    "# pack-refs with: peeled\n",
+    "gitdir: ../gd\n",
+    "gitdir: gd",
+    "gitdir: /etc\n",
+    "gitdir: ..\n",
+    "../..\n",
+    "../../gd/objects\n",
+    "/tmp\n",
+    "\"quoted\"\n",
+    "#\n",
+    "\0\0",
+    "\n",
+    "\u{0}",
+    "ref:",
+    "refs/heads/main.lock",
+];
+
+proptest! {
+    #![proptest_config(cfg(64))]
+
+    /// Discovery and ref reading never panic, never hang and never leave the work tree.
+    #[test]
+    fn git_discovery_and_refs_stay_inside(text in text_of(GIT_PARTS, 24)) {
+        bounded("git discovery", LIMIT, move || {
+            let dir = tempfile::tempdir().unwrap();
+            exercise_git_dir(dir.path(), text.as_bytes());
+        });
+    }
+}
+
 /// Replays every input a fuzz target once crashed on (fuzz/regressions/TARGET/*).
 #[test]
 fn fuzz_regressions_stay_fixed() {
@@ -705,6 +808,10 @@ fn replay(target: &str, data: &[u8]) {
                 ..Default::default()
             });
             assert!(loaded.diags.iter().all(|d| !d.message.is_empty()));
+        }
+        "gitexport" => {
+            let dir = tempfile::tempdir().unwrap();
+            exercise_git_dir(dir.path(), data);
         }
         _ => {
             // config, scan: inputs are replayed by hand (see fuzz/README.md).

@@ -815,19 +815,34 @@ fn risk_acceptances_are_reported_as_such() {
 fn head_commit_names_the_scanned_revision() {
     let plain = tempfile::tempdir().unwrap();
     assert_eq!(redflag::report::consultant::head_commit(plain.path()), None);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let git_ok = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["rev-parse", "--verify", "HEAD"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if git_ok {
-        let c = redflag::report::consultant::head_commit(&root.join("examples/acme-ai")).unwrap();
-        let sha = c.split(' ').next().unwrap();
-        assert!(
-            sha.len() >= 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
-            "{c}"
-        );
+    // A repository of its own: the checkout running the tests may be a linked worktree,
+    // whose git directory is outside it (refused, see SECURITY.md).
+    let root = plain.path().join("repo");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::write(root.join("sub/a.md"), "# a\n").unwrap();
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(&root)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null"])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env_remove("GIT_DIR")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    if git(&["init", "-q"]).is_none() {
+        return; // no git
+    }
+    git(&["add", "-A"]).unwrap();
+    git(&["commit", "-q", "-m", "one"]).unwrap();
+    let sha = git(&["rev-parse", "--verify", "HEAD"]).unwrap();
+    for dir in [root.clone(), root.join("sub")] {
+        let c = redflag::report::consultant::head_commit(&dir).unwrap();
+        assert_eq!(c, sha);
     }
 }

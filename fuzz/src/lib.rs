@@ -87,3 +87,46 @@ pub fn parts(data: &[u8], n: usize) -> Vec<&[u8]> {
     out.push(rest);
     out
 }
+
+/// Lays out the hostile `.git` of the `gitexport` target under `dir` and runs discovery and
+/// ref reading on it (kept in step with `replay` in tests/props.rs).
+pub fn exercise_git_dir(dir: &std::path::Path, data: &[u8]) {
+    use redflag::gitread::{discover, refs};
+    let p = parts(data, 5);
+    let part = |i: usize| p.get(i).copied().unwrap_or_default();
+    let work = dir.join("work");
+    let git_file = part(4);
+    let git_dir = if git_file.is_empty() {
+        work.join(".git")
+    } else {
+        work.join("gd")
+    };
+    let files = [
+        ("HEAD", part(0)),
+        ("packed-refs", part(1)),
+        ("refs/heads/main", part(2)),
+        ("objects/info/alternates", part(3)),
+    ];
+    for (name, bytes) in files {
+        let path = git_dir.join(name);
+        let _ = std::fs::create_dir_all(path.parent().unwrap_or(&git_dir));
+        let _ = std::fs::write(path, bytes);
+    }
+    let _ = std::fs::create_dir_all(work.join("sub"));
+    if !git_file.is_empty() {
+        let _ = std::fs::write(work.join(".git"), git_file);
+    }
+    for bytes in [part(0), part(1), part(2), part(4)] {
+        let text = String::from_utf8_lossy(bytes);
+        let _ = refs::parse_ref_value(&text);
+        let _ = refs::is_ref_name(text.trim_end());
+        let _ = refs::parse_packed_refs(&text);
+    }
+    if let Ok(Some(dirs)) = discover::discover(&work.join("sub")) {
+        assert!(dirs.git_dir.starts_with(&dirs.root));
+        assert!(dirs.object_dirs.iter().all(|d| d.starts_with(&dirs.root)));
+        let _ = refs::head_commit(&dirs);
+        let _ = refs::collect(&dirs);
+        let _ = discover::check_object_dirs(&dirs);
+    }
+}

@@ -145,34 +145,13 @@ pub fn parse_scope<S: AsRef<str>>(values: &[S]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// The commit checked out where `dir` is, when `dir` is inside a git work tree. Runs
-/// `git rev-parse` with hooks and fsmonitor disabled; `None` when git or the repository is
-/// absent.
+/// The commit checked out where `dir` is, when `dir` is inside a git work tree. Starts no
+/// process: `HEAD` and the ref it names are read by redflag's safe reader, with the same
+/// containment checks as `--new-since` ([`crate::gitread::refs::head_commit`]); `None` when
+/// there is no repository or anything about it is odd.
 pub fn head_commit(dir: &Path) -> Option<String> {
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args([
-                "-c",
-                "core.hooksPath=/dev/null",
-                "-c",
-                "core.fsmonitor=false",
-                "--no-pager",
-            ])
-            .args(args)
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-    };
-    // Only `rev-parse`: `git status` may run filters configured by the repository.
-    git(&["rev-parse", "--verify", "HEAD"]).filter(|s| !s.is_empty())
+    let dirs = crate::gitread::discover(dir).ok()??;
+    crate::gitread::refs::head_commit(&dirs)
 }
 
 /// Status words for readers who do not know the tool.
