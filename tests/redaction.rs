@@ -745,7 +745,7 @@ fn merge_redacts_every_string_of_its_inputs() {
         })
     };
     let report = serde_json::json!({
-        "schema_version": "1",
+        "schema_version": "2",
         "tool": {"name": "redflag", "version": "0"},
         "as_of": AS_OF,
         "targets": [{"path": format!("repo-{}", s()), "files_scanned": 1, "bytes_scanned": 1, "role": "scan"}],

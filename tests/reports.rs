@@ -429,7 +429,7 @@ fn json_reports_read_back_unchanged() {
     }
     assert!(report::merge::read_json("{}").is_err());
     assert!(report::merge::read_json(
-        &json(acme()).replace("\"schema_version\": \"1\"", "\"schema_version\": \"9\"")
+        &json(acme()).replace("\"schema_version\": \"2\"", "\"schema_version\": \"9\"")
     )
     .is_err());
 }
