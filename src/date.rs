@@ -71,12 +71,24 @@ impl Quarter {
         NaiveDate::from_ymd_opt(self.year, (self.q - 1) * 3 + 1, 1).unwrap_or_default()
     }
 
+    /// The last day of the quarter.
+    pub fn last_day(self) -> Date {
+        let first = self.next().first_day();
+        first.pred_opt().unwrap_or(first)
+    }
+
     /// The `k` complete quarters before the quarter containing `as_of`, oldest first; at
     /// most [`MAX_QUARTERS`] of them (compiling a pack refuses a larger `k`).
     pub fn last_complete(as_of: Date, k: u32) -> Vec<Quarter> {
+        Self::ending(Quarter::of(as_of).prev(), k)
+    }
+
+    /// The `k` consecutive quarters ending with `last` (included), oldest first; at most
+    /// [`MAX_QUARTERS`] of them.
+    pub fn ending(last: Quarter, k: u32) -> Vec<Quarter> {
         let k = k.min(MAX_QUARTERS);
         let mut out = Vec::with_capacity(k as usize);
-        let mut q = Quarter::of(as_of).prev();
+        let mut q = last;
         for _ in 0..k {
             out.push(q);
             q = q.prev();
@@ -84,6 +96,38 @@ impl Quarter {
         out.reverse();
         out
     }
+}
+
+/// `2026-Q2`, `2026-Q2 and 2026-Q3`, `2025-Q4, 2026-Q1 and 2026-Q2`.
+pub fn quarter_list(qs: &[Quarter]) -> String {
+    match qs {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!(
+            "{} and {last}",
+            init.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The quarter a period statement names (`Q4 2025`, `2026-Q3`,
+/// `2026-07-01 to 2026-09-30`, `September 2026`): a quarter written out wins; otherwise
+/// the quarter in which the stated period ends (its last date).
+pub fn period_quarter(text: &str) -> Option<Quarter> {
+    // The quarter regex on its own: find_dates would also report the dates around it.
+    if let Some(c) = QUARTER.captures(text) {
+        let (y, q) = match (c.get(1), c.get(2), c.get(3), c.get(4)) {
+            (Some(y), Some(q), _, _) | (_, _, Some(q), Some(y)) => (y.as_str(), q.as_str()),
+            _ => return None,
+        };
+        if let (Ok(year), Ok(q)) = (y.parse::<i32>(), q.parse::<u32>()) {
+            return Some(Quarter { year, q });
+        }
+    }
+    find_dates(text).last().map(|d| Quarter::of(d.date))
 }
 
 impl fmt::Display for Quarter {
@@ -298,6 +342,39 @@ mod tests {
         assert_eq!(names, ["2026-Q1", "2026-Q2", "2026-Q3"]);
         let qs = Quarter::last_complete(d("2026-01-15"), 2);
         assert_eq!(qs[0].to_string(), "2025-Q3");
+    }
+
+    #[test]
+    fn quarters_ending_with_one_and_their_days() {
+        let q = Quarter::of(d("2026-12-01"));
+        let names: Vec<String> = Quarter::ending(q, 3).iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["2026-Q2", "2026-Q3", "2026-Q4"]);
+        assert_eq!(q.first_day(), d("2026-10-01"));
+        assert_eq!(q.last_day(), d("2026-12-31"));
+        assert_eq!(Quarter::of(d("2026-03-31")).last_day(), d("2026-03-31"));
+        assert_eq!(Quarter::of(d("2026-04-01")).to_string(), "2026-Q2");
+        assert!(Quarter::ending(q, 0).is_empty());
+        assert_eq!(Quarter::ending(q, u32::MAX).len(), MAX_QUARTERS as usize);
+    }
+
+    #[test]
+    fn periods_name_their_quarter() {
+        let p = |s: &str| period_quarter(s).map(|q| q.to_string());
+        assert_eq!(p("Q4 2025").as_deref(), Some("2025-Q4"));
+        assert_eq!(p("2026-Q3").as_deref(), Some("2026-Q3"));
+        assert_eq!(p("2026-07-01 to 2026-09-30").as_deref(), Some("2026-Q3"));
+        assert_eq!(p("July – September 2026").as_deref(), Some("2026-Q3"));
+        // A quarter written out wins over a date beside it.
+        assert_eq!(p("Q4 2025 (reviewed 2026-01-12)").as_deref(), Some("2025-Q4"));
+        assert_eq!(p("the last quarter"), None);
+        assert_eq!(
+            quarter_list(&[
+                Quarter { year: 2025, q: 4 },
+                Quarter { year: 2026, q: 1 },
+                Quarter { year: 2026, q: 2 }
+            ]),
+            "2025-Q4, 2026-Q1 and 2026-Q2"
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //!
 //! | file | when | filled from the scan |
 //! | --- | --- | --- |
-//! | `compliance/ai-vendor-register.md` | an AI vendor in use has no register entry | one entry per such vendor: where the code uses it, its trust centre; the article's checklist fields as TODO |
-//! | `ml/lineage/<model>.md` | models but no lineage record | one record per model artifact, with the artifact's path; the article's lineage fields as TODO |
+//! | `compliance/ai-vendor-register.md` | an AI vendor in use has no register entry | one entry per such vendor: where the code uses it, its trust centre; the source's checklist fields as TODO |
+//! | `ml/lineage/<model>.md` | models but no lineage record | one record per model artifact, with the artifact's path; the source's lineage fields as TODO |
 //! | `docs/security/ai-incident-response-playbook.md` | no plan, or AI scenarios missing | the six AI scenarios, each with severity, response, notification and response-time fields as TODO |
 //! | `compliance/tabletops/TEMPLATE-tabletop-exercise.md` | tabletop records missing | a record to copy per quarter |
 //! | `compliance/access-reviews/TEMPLATE-access-review.md` | access reviews missing | a record to copy per quarter, with the AI consoles to review |
@@ -481,7 +481,7 @@ fn lineage(model: Option<&Model>) -> String {
     )
 }
 
-/// The six AI scenarios: name, what it is, the article's suggested values.
+/// The six AI scenarios: name, what it is, the source's suggested values.
 const SCENARIOS: [(&str, &str, &str); 6] = [
     (
         "Prompt injection",

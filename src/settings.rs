@@ -762,7 +762,8 @@ mod tests {
             dir.path(),
             "redflag.yaml",
             "params:\n  tabletop_quarters: 41\n  access_review_quarters: 40\n  \
-             soc2_report_max_age_days: 3651\n  lineage_review_max_age_days: 3650\n",
+             soc2_report_max_age_days: 3651\n  lineage_review_max_age_days: 3650\n  \
+             window_prior_quarters: 41\n",
         );
         let s = resolve(&scan_args(&["-q", dir.path().to_str().unwrap()])).unwrap();
         let kept: Vec<(&str, u32)> = s.load.params.iter().map(|(k, v)| (k.as_str(), *v)).collect();
@@ -774,11 +775,12 @@ mod tests {
             ]
         );
         let notes: Vec<&str> = s.notes.iter().map(|n| n.message.as_str()).collect();
-        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert_eq!(notes.len(), 3, "{notes:?}");
         assert!(notes[0].contains("`params: soc2_report_max_age_days: 3651` not used"));
         assert!(notes[0].contains("at most 3650"));
         assert!(notes[1].contains("`params: tabletop_quarters: 41` not used"));
         assert!(notes[1].contains("at most 40"));
+        assert!(notes[2].contains("`params: window_prior_quarters: 41` not used"));
     }
 
     #[test]

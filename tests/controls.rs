@@ -170,3 +170,55 @@ fn builtin_table_matches_the_controls_directory() {
         .collect();
     assert_eq!(table, on_disk, "controls/ and control::builtin::BUILTIN disagree");
 }
+
+/// The cadence window around quarter boundaries, on one fixture (records dated 2026-06-30,
+/// the last day of Q2; 2026-08-04; and 2026-10-01, the first day of Q4) assessed on several
+/// days: the window is the K complete quarters before the as-of date, or the K ending with
+/// the current quarter once that quarter holds a record; the current quarter is never
+/// missing, and a record dated after the as-of date does not exist yet.
+#[test]
+fn cadence_window_at_quarter_boundaries() {
+    let id = "RF4-TABLETOP-CADENCE";
+    let case = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/RF4-TABLETOP-CADENCE/pass-current-quarter");
+    let run = |as_of: &str| {
+        let mut settings = Settings::for_paths(
+            std::slice::from_ref(&case),
+            redflag::date::parse_iso(as_of).unwrap(),
+        );
+        settings.only = vec![id.to_string()];
+        render(&redflag::app::assess(&settings).unwrap(), id)
+    };
+    let missing = |q: &str, found: &str| {
+        format!("status: gap\ncompliance/tabletops/{found} | No tabletop exercise record for {q}\n")
+    };
+    // As of the first day of Q4, the record held that day counts: 2026-Q2..Q4.
+    assert_eq!(run("2026-10-01"), "status: pass\n");
+    // The day before, it does not exist yet; Q3 holds a record, so the window is Q1..Q3.
+    assert_eq!(
+        run("2026-09-30"),
+        missing(
+            "2026-Q1 (records found for 2026-Q3, 2026-Q2)",
+            "drift-anomaly.md:3"
+        )
+    );
+    // As of the first day of Q3, the current quarter has no record yet and is not missing:
+    // the three complete quarters 2025-Q4..2026-Q2, where the last day of Q2 counts for Q2.
+    assert_eq!(
+        run("2026-07-01"),
+        missing(
+            "2025-Q4 and 2026-Q1 (record found for 2026-Q2)",
+            "support-jailbreak.md:3"
+        )
+    );
+    // As of the first day of 2027-Q1: the three complete quarters of 2026 all hold one.
+    assert_eq!(run("2027-01-01"), "status: pass\n");
+    // A quarter later the oldest one has left the window and 2027-Q1 is missing.
+    assert_eq!(
+        run("2027-04-01"),
+        missing(
+            "2027-Q1 (records found for 2026-Q4, 2026-Q3)",
+            "poisoned-feedback.md:3"
+        )
+    );
+}

@@ -284,8 +284,8 @@ fn d(s: &str) -> redflag::date::Date {
 fn roadmap_dates_follow_from_as_of() {
     let r = acme();
     let road = report::roadmap::plan(r, d("2026-12-01"), None);
-    // The article's timeline from the as-of date: scoping, two months of implementation,
-    // gap assessment, remediation.
+    // The source's timeline from the as-of date: scoping, two months of implementation,
+    // gap assessment, remediation, then "Month 6: Type II audit begins".
     assert_eq!(road.months[0].start, d("2026-12-01"));
     let phase = |k| road.phases.iter().find(|p| p.kind == k).unwrap();
     use report::roadmap::PhaseKind::*;
@@ -305,18 +305,54 @@ fn roadmap_dates_follow_from_as_of() {
         (phase(Remediation).start, phase(Remediation).end),
         (d("2027-04-01"), d("2027-04-30"))
     );
-    // Tabletops need the AI playbook first (month 1), so the first can be held in 2027-Q1;
-    // three quarters of records put the window at 2027-10-01, not at the end of month 5.
-    assert_eq!(road.earliest_start, d("2027-10-01"));
-    assert_eq!(road.window.start, d("2027-10-01"));
-    assert_eq!(road.window.end_6_months, d("2028-03-31"));
+    // The window starts when the work ends (month 6, 2027-05-01): by then each recurring
+    // control has operated once — the first tabletop needs the AI playbook (month 1), so it
+    // is held in 2027-Q1, the first access review in 2026-Q4. The three consecutive quarters
+    // of tabletops are what the client shows by the end of the window (2027-Q1..Q3 by
+    // 2027-10-31), not before it starts.
+    assert_eq!(road.earliest_start, d("2027-05-01"));
+    assert_eq!(road.window.start, d("2027-05-01"));
+    assert_eq!(road.window.end_6_months, d("2027-10-31"));
     let binding = &road.constraints[0];
-    assert_eq!(binding.date, d("2027-10-01"));
-    assert!(road
+    assert_eq!(binding.date, d("2027-05-01"));
+    assert_eq!(binding.control_id, None, "{}", binding.explanation);
+    let tabletop = road
         .constraints
         .iter()
-        .any(|c| c.control_id.as_deref() == Some("RF4-TABLETOP-CADENCE")
-            && c.explanation.contains("2027-Q1, 2027-Q2, 2027-Q3")));
+        .find(|c| c.control_id.as_deref() == Some("RF4-TABLETOP-CADENCE"))
+        .unwrap();
+    assert_eq!(tabletop.date, d("2027-04-01"), "{}", tabletop.explanation);
+    assert!(
+        tabletop
+            .explanation
+            .contains("operated at least once before the window starts")
+            && tabletop
+                .explanation
+                .contains("the first new one can be held in 2027-Q1"),
+        "{}",
+        tabletop.explanation
+    );
+    assert_eq!(
+        road.at_window_end,
+        [
+            "RF1-ACCESS-REVIEW: by 2027-10-31 (the end of a 6-month window), an access review of models, training data and endpoints on record for each of 2026-Q4, 2027-Q1, 2027-Q2 and 2027-Q3 (4 consecutive quarters)",
+            "RF4-TABLETOP-CADENCE: by 2027-10-31 (the end of a 6-month window), an AI incident tabletop exercise on record for each of 2027-Q1, 2027-Q2 and 2027-Q3 (3 consecutive quarters)",
+        ]
+    );
+    // The 2027-Q1 tabletop is held before the window; the 2027-Q2 one within it.
+    let tabletop_tasks = |q: &str| {
+        road.months
+            .iter()
+            .flat_map(|m| &m.tasks)
+            .chain(&road.during_window)
+            .filter(|t| t.control_id.as_deref() == Some("RF4-TABLETOP-CADENCE") && t.title.contains(q))
+            .count()
+    };
+    assert_eq!(tabletop_tasks("2027-Q1"), 1);
+    assert!(road
+        .during_window
+        .iter()
+        .any(|t| t.control_id.as_deref() == Some("RF4-TABLETOP-CADENCE") && t.title.contains("2027-Q2")));
     // Critical first, and never before a prerequisite.
     let m1: Vec<&str> = road.months[0]
         .tasks
@@ -352,7 +388,7 @@ fn roadmap_dates_follow_from_as_of() {
     report::roadmap::render_text(&road, &mut text).unwrap();
     let text = String::from_utf8(text).unwrap();
     assert!(
-        text.contains("Earliest start of the Type II observation window: 2027-10-01"),
+        text.contains("Earliest start of the Type II observation window: 2027-05-01"),
         "{text}"
     );
     assert!(
@@ -364,26 +400,63 @@ fn roadmap_dates_follow_from_as_of() {
 #[test]
 fn window_start_is_tested_against_the_cadence() {
     let r = acme();
-    let early = report::roadmap::plan(r, d("2026-12-01"), Some(d("2027-05-01")));
+    // 2027-03-01: the work is not done, no tabletop can be on record for 2026-Q4 (the
+    // quarter before it), and a 6-month window ending 2027-08-31 could not show three
+    // consecutive quarters.
+    let early = report::roadmap::plan(r, d("2026-12-01"), Some(d("2027-03-01")));
     let q = early.requested.as_ref().unwrap();
     assert!(!q.feasible);
-    assert!(
-        q.reasons.iter().any(|x| x.starts_with("RF4-TABLETOP-CADENCE")),
+    let tabletop: Vec<&String> = q
+        .reasons
+        .iter()
+        .filter(|x| x.starts_with("RF4-TABLETOP-CADENCE"))
+        .collect();
+    assert_eq!(
+        tabletop,
+        [
+            "RF4-TABLETOP-CADENCE: the control must have operated at least once before the window, so an AI incident tabletop exercise must be on record for 2026-Q4 (the complete quarter before 2027-03-01); none can be on record for 2026-Q4 (the first new one can be held in 2027-Q1, after RF4-IR-SCENARIO-DETAIL, RF4-IR-AI-SCENARIOS)",
+            "RF4-TABLETOP-CADENCE: by the end of a 6-month window from 2027-03-01 (2027-08-31) the auditor expects 3 consecutive quarters on record (2026-Q4, 2027-Q1 and 2027-Q2); none can be on record for 2026-Q4 (the first new AI incident tabletop exercise can be held in 2027-Q1, after RF4-IR-SCENARIO-DETAIL, RF4-IR-AI-SCENARIOS)",
+        ],
         "{:?}",
         q.reasons
     );
+    assert!(q
+        .reasons
+        .iter()
+        .any(|x| x.starts_with("the readiness work ends 2027-04-30")));
     assert_eq!(
         early.window.start,
-        d("2027-10-01"),
+        d("2027-05-01"),
         "an infeasible start is not planned"
     );
+
+    // Before the first tabletop can even be held.
+    let first = report::roadmap::plan(r, d("2026-12-01"), Some(d("2027-01-01")));
+    assert!(
+        first
+            .requested
+            .as_ref()
+            .unwrap()
+            .reasons
+            .iter()
+            .any(|x| x.starts_with("RF4-TABLETOP-CADENCE")
+                && x.contains("the first can be held no earlier than 2027-01-01 (in 2027-Q1")),
+        "{:?}",
+        first.requested
+    );
+
+    // Month 6 itself is feasible, with no margin.
+    let month6 = report::roadmap::plan(r, d("2026-12-01"), Some(d("2027-05-01")));
+    let q = month6.requested.as_ref().unwrap();
+    assert!(q.feasible, "{:?}", q.reasons);
+    assert_eq!(q.reasons, ["no margin: this is the earliest feasible start"]);
 
     let ok = report::roadmap::plan(r, d("2026-12-01"), Some(d("2028-01-01")));
     let q = ok.requested.as_ref().unwrap();
     assert!(q.feasible, "{:?}", q.reasons);
     assert_eq!(
         q.reasons,
-        ["92 days after the earliest feasible start (2027-10-01)"]
+        ["245 days after the earliest feasible start (2027-05-01)"]
     );
     assert_eq!(ok.window.start, d("2028-01-01"));
 
@@ -392,9 +465,50 @@ fn window_start_is_tested_against_the_cadence() {
 
     // The verdict is in both report formats.
     let mut m = meta("Acme AI, Inc.");
-    m.window_start = Some(d("2027-05-01"));
-    assert!(markdown(r, &m).contains("Planned start 2027-05-01: not feasible"));
-    assert!(html(r, &m).contains("Planned start 2027-05-01: not feasible"));
+    m.window_start = Some(d("2027-03-01"));
+    assert!(markdown(r, &m).contains("Planned start 2027-03-01: not feasible"));
+    assert!(html(r, &m).contains("Planned start 2027-03-01: not feasible"));
+}
+
+/// `window_prior_quarters` (redflag.yaml `params:`) sets how many complete quarters of
+/// records each recurring control needs before the window: 3 asks for the whole
+/// three-quarter tabletop record up front (2027-Q1..Q3, so 2027-10-01); 0 lets the window
+/// start before the first record, which the end-of-window requirement still bounds.
+#[test]
+fn window_prior_quarters_moves_the_earliest_start() {
+    let r = acme();
+    let texts = |n: u32| {
+        let opts = redflag::control::LoadOptions {
+            params: [("window_prior_quarters".to_string(), n)].into_iter().collect(),
+            ..Default::default()
+        };
+        let loaded = redflag::control::load(&opts);
+        assert!(loaded.diags.is_empty(), "{:?}", loaded.diags);
+        report::consultant::ControlText::from_set(&loaded.controls)
+    };
+    let plan = |n: u32| report::roadmap::plan_with(r, d("2026-12-01"), None, &texts(n));
+    assert_eq!(plan(1).earliest_start, d("2027-05-01"));
+    let three = plan(3);
+    assert_eq!(three.earliest_start, d("2027-10-01"));
+    assert_eq!(
+        three.constraints[0].control_id.as_deref(),
+        Some("RF4-TABLETOP-CADENCE")
+    );
+    assert!(three.constraints[0]
+        .explanation
+        .contains("in each of the 3 complete quarters before the window starts (window_prior_quarters: 3)"));
+    assert_eq!(plan(0).earliest_start, d("2027-05-01"));
+    // An absurd value is refused when the pack is compiled, not looped on.
+    let opts = redflag::control::LoadOptions {
+        params: [("window_prior_quarters".to_string(), 4_000_000)]
+            .into_iter()
+            .collect(),
+        ..Default::default()
+    };
+    assert!(redflag::control::load(&opts)
+        .diags
+        .iter()
+        .any(|d| d.message.contains("`window_prior_quarters` is 4000000 quarters")));
 }
 
 #[test]
@@ -402,8 +516,16 @@ fn a_mature_target_can_start_sooner() {
     let road = report::roadmap::plan(northwind(), d("2026-12-01"), None);
     let acme_road = report::roadmap::plan(acme(), d("2026-12-01"), None);
     assert!(road.earliest_start < acme_road.earliest_start);
-    // Its quarterly records are on file: only the (shorter) work sets the date.
-    assert!(road.earliest_start <= d("2027-05-01"), "{}", road.earliest_start);
+    // Its quarterly records are on file: only the (shorter) work sets the date — one open
+    // low-severity gap, so scoping, one month of implementation, the gap assessment and
+    // remediation end 2027-03-31.
+    assert_eq!(road.earliest_start, d("2027-04-01"));
+    assert_eq!(road.constraints[0].control_id, None);
+    assert!(road
+        .at_window_end
+        .iter()
+        .any(|a| a.starts_with("RF4-TABLETOP-CADENCE: by 2027-09-30")
+            && a.contains("2027-Q1, 2027-Q2 and 2027-Q3")));
     // Recurring records keep going: the current quarter's tabletop is scheduled.
     assert!(road
         .months

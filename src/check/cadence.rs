@@ -11,7 +11,9 @@ use serde_saphyr::Spanned;
 use super::compile::{OneOrMany, Param};
 use super::fields::{FieldRule, FieldSpec};
 use super::{CompileCx, Context, Outcome};
-use crate::date::{days_between, find_dates, Date, Quarter, MAX_DAYS, MAX_QUARTERS};
+use crate::date::{
+    days_between, find_dates, period_quarter, quarter_list, Date, Quarter, MAX_DAYS, MAX_QUARTERS,
+};
 use crate::evidence::Item;
 use crate::workspace::document::{Record, RecordKind};
 use crate::workspace::EvidenceDoc;
@@ -88,11 +90,34 @@ impl Spec {
 /// One dated record: a table row or a whole document.
 struct Dated<'a> {
     doc: &'a EvidenceDoc,
+    /// The quarter the record is for: the period it states (`Period covered: Q4 2025`),
+    /// else the quarter of its date.
+    quarter: Quarter,
+    /// The date written on the record; for a record that states only its period (or whose
+    /// date names only a month or quarter), the first day of that period.
     date: Date,
+    /// Whether `date` is a day written on the record.
+    dated: bool,
     line: u32,
     /// Records whose fields describe this dated record.
     records: Vec<&'a Record>,
     text: String,
+}
+
+impl Dated<'_> {
+    /// How the record is named after its label: `2026-05-12` (a date in its own quarter),
+    /// `for 2025-Q4 (2026-01-12)` (a date in another quarter than the period it covers),
+    /// `for 2026-Q3` (a period, no day). The quarter comes first when it is not the date's,
+    /// so a reader of the label (the roadmap) finds the quarter first.
+    fn stamp(&self) -> String {
+        if self.dated && Quarter::of(self.date) == self.quarter {
+            self.date.to_string()
+        } else if self.dated {
+            format!("for {} ({})", self.quarter, self.date)
+        } else {
+            format!("for {}", self.quarter)
+        }
+    }
 }
 
 /// Keys that date the activity itself. Exact (normalised) names only: a "due date" or
@@ -107,8 +132,6 @@ fn is_date_key(norm: &str) -> bool {
         "conducted on",
         "performed",
         "performed on",
-        "quarter",
-        "period",
         "exercise date",
         "review date",
         "date of review",
@@ -121,32 +144,103 @@ fn is_date_key(norm: &str) -> bool {
     KEYS.contains(&norm)
 }
 
-/// Records of the activity in one document. A document that states its own date (front
-/// matter, a `Date:` line before or under its title, the file name) is one record, whatever
-/// tables it contains (action items with due dates, accounts with last-login dates). Only a
-/// document without its own date is read as a log whose rows are the records.
+/// Keys that state the period a record covers: it is the record of that quarter, whenever
+/// it was written (a Q4 access review held in January). Exact (normalised) names only.
+fn is_period_key(norm: &str) -> bool {
+    const KEYS: &[&str] = &[
+        "period",
+        "period covered",
+        "covered period",
+        "coverage period",
+        "period of review",
+        "review period",
+        "reviewed period",
+        "period reviewed",
+        "period under review",
+        "reporting period",
+        "quarter",
+        "quarter covered",
+        "review quarter",
+        "exercise quarter",
+        "for quarter",
+    ];
+    KEYS.contains(&norm)
+}
+
+/// What a record says about when it was held and what it covers.
+#[derive(Default)]
+struct Stamp {
+    /// A written date and its line; `approximate` when it names only a month or quarter.
+    date: Option<(crate::date::FoundDate, u32)>,
+    period: Option<(Quarter, u32)>,
+}
+
+impl Stamp {
+    /// Reads one `key: value` pair.
+    fn read(&mut self, norm: &str, value: &str, line: u32) {
+        if self.period.is_none() && is_period_key(norm) {
+            self.period = period_quarter(value).map(|q| (q, line));
+        } else if self.date.is_none() && is_date_key(norm) {
+            self.date = find_dates(value).first().map(|x| (*x, line));
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.date.is_none() && self.period.is_none()
+    }
+
+    /// The record's quarter, date, whether the date is a written day, and its line (the
+    /// period statement when there is one: it decides the quarter).
+    fn resolve(&self) -> Option<(Quarter, Date, bool, u32)> {
+        match (self.period, self.date) {
+            (Some((q, line)), Some((d, _))) => Some((q, d.date, !d.approximate, line)),
+            (Some((q, line)), None) => Some((q, q.first_day(), false, line)),
+            (None, Some((d, line))) => Some((Quarter::of(d.date), d.date, !d.approximate, line)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Records of the activity in one document. A document that states its own date or period
+/// (front matter, a `Date:` or `Period covered:` line before or under its title, a
+/// two-column key/value table, the file name) is one record, whatever tables it contains
+/// (action items with due dates, accounts with last-login dates). Only a document without
+/// its own date is read as a log whose rows are the records.
 fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
     let d = &doc.doc;
-    let whole = |date: Date, line: u32| Dated {
+    let whole = |(quarter, date, dated, line): (Quarter, Date, bool, u32)| Dated {
         doc,
+        quarter,
         date,
+        dated,
         line,
         records: d.records.iter().collect(),
         text: d.text.clone(),
     };
-    let own_field = d
-        .records
-        .iter()
-        .filter(|r| matches!(r.kind, RecordKind::Document | RecordKind::Heading(_)))
-        .flat_map(|r| r.fields.iter())
-        .filter(|f| is_date_key(&f.norm))
-        .find_map(|f| find_dates(&f.value).first().map(|x| (x.date, f.line)));
-    if let Some((date, line)) = own_field {
-        return vec![whole(date, line)];
+    let mut own = Stamp::default();
+    for r in &d.records {
+        match r.kind {
+            RecordKind::Document | RecordKind::Heading(_) => {
+                for f in &r.fields {
+                    own.read(&f.norm, &f.value, f.line);
+                }
+            }
+            // `| Period covered | Q4 2025 |` in a key/value table.
+            RecordKind::TableRow if r.fields.len() == 2 => {
+                let key = crate::text::norm_key(&r.fields[0].value);
+                if is_period_key(&key) || is_date_key(&key) {
+                    own.read(&key, &r.fields[1].value, r.line);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(stamp) = own.resolve() {
+        return vec![whole(stamp)];
     }
     let name = path.rsplit('/').next().unwrap_or(path);
     if let Some(x) = find_dates(name).first() {
-        return vec![whole(x.date, 1)];
+        return vec![whole((Quarter::of(x.date), x.date, !x.approximate, 1))];
     }
     let rows: Vec<Dated<'a>> = d
         .records
@@ -158,8 +252,14 @@ fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
             )
         })
         .filter_map(|r| {
-            let f = r.fields.iter().find(|f| is_date_key(&f.norm))?;
-            let date = find_dates(&f.value).first()?.date;
+            let mut stamp = Stamp::default();
+            for f in &r.fields {
+                stamp.read(&f.norm, &f.value, f.line);
+            }
+            if stamp.is_empty() {
+                return None;
+            }
+            let (quarter, date, dated, _) = stamp.resolve()?;
             let text = r
                 .fields
                 .iter()
@@ -168,13 +268,26 @@ fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
                 .join("\n");
             Some(Dated {
                 doc,
+                quarter,
                 date,
+                dated,
                 line: r.line,
                 records: vec![r],
                 text,
             })
         })
         .collect();
+    // A YAML or JSON record with a nested list (the accounts reviewed) is one record: its
+    // list items are mappings of their own but undated.
+    if let [only] = rows.as_slice() {
+        if only
+            .records
+            .first()
+            .is_some_and(|r| r.kind == RecordKind::Mapping)
+        {
+            return vec![whole((only.quarter, only.date, only.dated, only.line))];
+        }
+    }
     if !rows.is_empty() {
         return rows;
     }
@@ -182,7 +295,11 @@ fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
     d.lines()
         .take(15)
         .enumerate()
-        .find_map(|(i, l)| find_dates(l).first().map(|x| whole(x.date, i as u32 + 1)))
+        .find_map(|(i, l)| {
+            find_dates(l)
+                .first()
+                .map(|x| whole((Quarter::of(x.date), x.date, !x.approximate, i as u32 + 1)))
+        })
         .into_iter()
         .collect()
 }
@@ -197,7 +314,9 @@ impl Cadence {
     pub fn describe(&self) -> String {
         match self.rule {
             Rule::Quarters(k) => format!(
-                "a dated {} record in each of the last {k} complete quarters",
+                "a dated {} record in each of the last {k} quarters: the {k} complete quarters \
+                 before the assessment date, or the {k} ending with the current quarter once it \
+                 holds a record",
                 self.label
             ),
             Rule::WithinDays(n) => format!("a {} record within {n} days", self.label),
@@ -209,17 +328,19 @@ impl Cadence {
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
+        let current = Quarter::of(cx.as_of);
+        // Records that existed on the as-of date, for a quarter that has begun.
         let mut records: Vec<Dated<'_>> = cx
             .ws
             .docs_of(&self.kind)
             .flat_map(|d| dated_records(d, &cx.ws.file(d.file).path))
-            .filter(|r| r.date <= cx.as_of)
+            .filter(|r| r.date <= cx.as_of && r.quarter <= current)
             .collect();
-        records.sort_by_key(|r| (r.date, r.doc.file, r.line));
+        records.sort_by_key(|r| (r.quarter, r.date, r.doc.file, r.line));
         let pointer = |r: &Dated<'_>| {
             cx.ws
                 .doc_pointer(r.doc, r.line)
-                .labelled(format!("{} {}", self.label, r.date))
+                .labelled(format!("{} {}", self.label, r.stamp()))
         };
         let mut passed = Vec::new();
         let mut failed = Vec::new();
@@ -227,22 +348,45 @@ impl Cadence {
             Rule::Quarters(k) => {
                 let mut used = Vec::new();
                 let mut missing = Vec::new();
+                let mut found = Vec::new();
                 // Records by quarter, in date order: one pass, whatever `k` is.
                 let mut by_quarter: std::collections::BTreeMap<Quarter, Vec<&Dated<'_>>> =
                     std::collections::BTreeMap::new();
                 for r in &records {
-                    by_quarter.entry(Quarter::of(r.date)).or_default().push(r);
+                    by_quarter.entry(r.quarter).or_default().push(r);
                 }
-                for q in Quarter::last_complete(cx.as_of, k) {
+                let counted_in = |q: Quarter| {
+                    by_quarter
+                        .get(&q)
+                        .and_then(|rs| rs.iter().copied().find(|r| self.counts(r)))
+                };
+                // The current quarter is not over, so it is never missing; once it holds a
+                // record, that record counts and the window ends with it (what an auditor
+                // sampling "the last K quarters" on the as-of date would accept).
+                let last = if counted_in(current).is_some() {
+                    current
+                } else {
+                    current.prev()
+                };
+                for q in Quarter::ending(last, k) {
                     let in_q = by_quarter.get(&q).map_or(&[][..], Vec::as_slice);
-                    match (in_q.iter().find(|r| self.counts(r)), in_q.first()) {
+                    match (counted_in(q), in_q.first()) {
                         (Some(r), _) => {
                             passed.push(Item::new(
-                                format!("{} for {q}: {}", self.label, r.date),
+                                format!(
+                                    "{} for {q}: {}",
+                                    self.label,
+                                    if r.dated {
+                                        r.date.to_string()
+                                    } else {
+                                        "period stated, no date".to_string()
+                                    }
+                                ),
                                 format!("quarter:{q}"),
                                 vec![pointer(r)],
                             ));
-                            used.push(*r);
+                            used.push(r);
+                            found.push(q);
                         }
                         (None, Some(r)) => failed.push(Item::new(
                             format!(
@@ -252,19 +396,33 @@ impl Cadence {
                             format!("off-topic:{q}"),
                             vec![pointer(r)],
                         )),
-                        (None, None) => missing.push(q.to_string()),
+                        (None, None) => missing.push(q),
                     }
                 }
                 if !missing.is_empty() {
-                    let pointers = records
-                        .last()
-                        .map(|r| vec![pointer(r).labelled(format!("latest {}: {}", self.label, r.date))])
+                    // The latest record that counts (an off-topic one is not a record of
+                    // the activity: the roadmap reads this pointer as a covered quarter).
+                    let latest = records.iter().rev().find(|r| self.counts(r));
+                    let pointers = latest
+                        .map(|r| vec![pointer(r).labelled(format!("latest {} {}", self.label, r.stamp()))])
                         .unwrap_or_default();
-                    let s = if missing.len() == 1 { "" } else { "s" };
+                    found.reverse();
+                    let context = match (found.as_slice(), latest) {
+                        ([], Some(r)) => format!(" (latest record: {})", r.quarter),
+                        ([], None) => " (no dated record found)".to_string(),
+                        ([one], _) => format!(" (record found for {one})"),
+                        (many, _) => format!(
+                            " (records found for {})",
+                            many.iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
                     failed.insert(
                         0,
                         Item::new(
-                            format!("No {} record for quarter{s} {}", self.label, missing.join(", ")),
+                            format!("No {} record for {}{context}", self.label, quarter_list(&missing)),
                             "missing-quarters",
                             pointers,
                         ),
@@ -321,10 +479,16 @@ impl Cadence {
                 if let Some(p) = problem {
                     failed.push(Item::new(
                         format!(
-                            "The {} record of {} is incomplete: {}",
-                            self.label, r.date, p.message
+                            "The {} record {} is incomplete: {}",
+                            self.label,
+                            if r.dated && Quarter::of(r.date) == r.quarter {
+                                format!("of {}", r.date)
+                            } else {
+                                r.stamp()
+                            },
+                            p.message
                         ),
-                        format!("incomplete:{}|{}", Quarter::of(r.date), p.field),
+                        format!("incomplete:{}|{}", r.quarter, p.field),
                         vec![cx.ws.doc_pointer(r.doc, p.line)],
                     ));
                 }

@@ -66,7 +66,7 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The five red flags of the article, with their short names.
+/// The five red flags of the source, with their short names.
 pub fn red_flag_title(rf: Option<u8>) -> &'static str {
     match rf {
         Some(1) => "Access to models, data and endpoints is trusted, not verified",

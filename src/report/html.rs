@@ -779,6 +779,13 @@ fn roadmap_section(s: &mut String, road: &Roadmap) {
         }
         s.push_str("</ul>");
     }
+    if !road.at_window_end.is_empty() {
+        s.push_str("<p class=\"small\">By the end of the window, on record:</p><ul>");
+        for a in &road.at_window_end {
+            let _ = write!(s, "<li>{}</li>", esc(a));
+        }
+        s.push_str("</ul>");
+    }
     s.push_str("</div>\n");
     if !road.accepted.is_empty() {
         s.push_str("<h3>Accepted risks (not scheduled)</h3><ul>");

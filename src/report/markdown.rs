@@ -624,6 +624,13 @@ fn roadmap_section(s: &mut String, road: &Roadmap) {
     if !road.during_window.is_empty() {
         s.push('\n');
     }
+    if !road.at_window_end.is_empty() {
+        s.push_str("By the end of the window, on record:\n\n");
+        for a in &road.at_window_end {
+            let _ = writeln!(s, "- {}", text(a));
+        }
+        s.push('\n');
+    }
     if !road.accepted.is_empty() {
         s.push_str("### Accepted risks (not scheduled)\n\n");
         for a in &road.accepted {

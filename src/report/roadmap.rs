@@ -1,17 +1,21 @@
-//! The readiness roadmap: from the gaps, a month-by-month plan along the article's timeline
-//! — scoping and baseline (month 1), control implementation (months 2–3), gap assessment
-//! (month 4), remediation (month 5), then the Type II observation window — and the earliest
-//! date that window can start.
+//! The readiness roadmap: from the gaps, a month-by-month plan along the source's timeline
+//! ("SOC2 AI Readiness Assessment: 5 Red Flags That Will Fail Your Type II Audit") —
+//! scoping and baseline (month 1), control implementation (months 2–3), gap assessment
+//! (month 4), remediation (month 5), then the Type II observation window ("Month 6: Type II
+//! audit begins") — and the earliest date that window can start.
 //!
 //! Work is ordered by severity and dependency: critical gaps are fixed in month 1, high ones
 //! in month 2, the rest in month 3, and a control never before what it builds on (the
 //! register before due diligence, the AI playbook before a tabletop exercise). Controls with
-//! a cadence (a record in each of the last K quarters: tabletop exercises, access reviews)
-//! are on the critical path: their prerequisites move to month 1, their first record is
-//! scheduled as soon as those are done, and the window cannot start before the K complete
-//! quarters before it all hold a record — three quarters of tabletop records cannot be
-//! produced in one month. Everything is computed from the report and the as-of date; no
-//! clock is read.
+//! a cadence (one record per quarter: tabletop exercises, access reviews) are on the
+//! critical path: their prerequisites move to month 1 and their first record is scheduled as
+//! soon as those are done. The window may start once each of them is in place and has
+//! operated: a record in each of the `window_prior_quarters` complete quarters before the
+//! start (default 1, "operated at least once"). Inside the window every quarter needs its
+//! record, and the consecutive quarters the check asks for (`tabletop_quarters`: the
+//! source's "three consecutive quarters of tested AI incident response") must be on record
+//! by the end of a 6-month window — not before the window starts. Everything is computed
+//! from the report and the as-of date; no clock is read.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -22,9 +26,9 @@ use chrono::{Datelike, Months};
 use super::consultant::{builtin_texts, first_sentence, ControlText};
 use super::{ControlOut, Report, Status};
 use crate::control::Severity;
-use crate::date::{find_dates, Date, Quarter};
+use crate::date::{find_dates, quarter_list, Date, Quarter};
 
-/// The phases of the article's readiness timeline.
+/// The phases of the source's readiness timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhaseKind {
     Scoping,
@@ -32,7 +36,7 @@ pub enum PhaseKind {
     GapAssessment,
     Remediation,
     /// Controls operate and quarterly records accumulate until the cadence allows the
-    /// window to start (not in the article: it appears only when a cadence binds).
+    /// window to start (not in the source's timeline: it appears only when a cadence binds).
     BuildEvidence,
     Observation,
 }
@@ -83,7 +87,7 @@ impl PhaseKind {
             ],
             Self::BuildEvidence => &[
                 "Operate every control as designed and keep its records",
-                "Hold the quarterly exercises and reviews below: the window needs them on record before it starts",
+                "Hold the quarterly exercises and reviews below: each recurring control must have operated before the window starts",
             ],
             Self::Observation => &[
                 "Controls must operate without exception for the whole window (6 to 12 months)",
@@ -149,7 +153,7 @@ pub struct Constraint {
 #[derive(Debug, Clone)]
 pub struct Window {
     pub start: Date,
-    /// End of a 6-month window (the article's minimum).
+    /// End of a 6-month window (the source's minimum).
     pub end_6_months: Date,
     /// End of a 12-month window.
     pub end_12_months: Date,
@@ -177,6 +181,9 @@ pub struct Roadmap {
     pub requested: Option<Requested>,
     /// Recurring records to keep during the window.
     pub during_window: Vec<Task>,
+    /// What each recurring control must show by the end of a 6-month window: its
+    /// consecutive quarters on record (the auditor's "three consecutive quarters").
+    pub at_window_end: Vec<String>,
     /// Gaps accepted by waivers (not scheduled): control, reason, expiry.
     pub accepted: Vec<String>,
 }
@@ -221,6 +228,15 @@ fn occurrence_name(c: &ControlOut) -> String {
     }
 }
 
+/// `a tabletop` / `an access review`.
+fn indefinite(name: &str) -> String {
+    let vowel = name
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o' | 'u'));
+    format!("{} {name}", if vowel { "an" } else { "a" })
+}
+
 fn add_months(d: Date, n: u32) -> Date {
     d.checked_add_months(Months::new(n)).unwrap_or(d)
 }
@@ -233,10 +249,18 @@ fn quarter_end(q: Quarter) -> Date {
     pred(q.next().first_day())
 }
 
-/// A cadence control: one record per quarter for `quarters` complete quarters.
+/// The parameter saying how many quarters of records each recurring control needs before
+/// the window may start (default 1: it has operated at least once).
+pub const WINDOW_PRIOR_PARAM: &str = "window_prior_quarters";
+
+/// A cadence control: one record per quarter; `prior` quarters of them before the window
+/// starts, and `quarters` consecutive ones on record by the end of the window.
 struct Cadence<'a> {
     control: &'a ControlOut,
+    /// Consecutive quarters the auditor samples by the end of the window (`tabletop_quarters`).
     quarters: u32,
+    /// Complete quarters before the window that must hold a record (`window_prior_quarters`).
+    prior: u32,
     /// Quarters already holding a counted record.
     covered: BTreeSet<Quarter>,
     /// The first quarter a new record is planned in; every later one gets one too.
@@ -246,39 +270,130 @@ struct Cadence<'a> {
     prereqs: Vec<String>,
 }
 
+/// The last day of a 6-month window starting on `start` (the source's minimum).
+fn window_end(start: Date) -> Date {
+    pred(add_months(start, 6))
+}
+
 impl Cadence<'_> {
     fn covered_at(&self, q: Quarter) -> bool {
         self.covered.contains(&q) || q >= self.first_new
     }
 
-    /// The quarters before `start` that lack a record.
-    fn missing_before(&self, start: Date) -> Vec<Quarter> {
-        Quarter::last_complete(start, self.quarters)
-            .into_iter()
-            .filter(|q| !self.covered_at(*q))
-            .collect()
+    /// The earliest day the first new record can be held.
+    fn first_possible(&self) -> Date {
+        self.ready.max(self.first_new.first_day())
     }
 
-    /// The earliest start on or after `from` with every needed quarter on record.
+    /// The complete quarters before `start` that must hold a record.
+    fn prior_quarters(&self, start: Date) -> Vec<Quarter> {
+        Quarter::last_complete(start, self.prior)
+    }
+
+    /// The consecutive quarters the auditor expects on record by the end of a 6-month
+    /// window from `start`: the last `quarters` complete ones by its last day.
+    fn by_end_quarters(&self, start: Date) -> Vec<Quarter> {
+        let after = window_end(start).succ_opt().unwrap_or(start);
+        Quarter::last_complete(after, self.quarters)
+    }
+
+    fn missing(&self, qs: Vec<Quarter>) -> Vec<Quarter> {
+        qs.into_iter().filter(|q| !self.covered_at(*q)).collect()
+    }
+
+    /// True when a window from `start` is possible for this control.
+    fn allows(&self, start: Date) -> bool {
+        self.missing(self.prior_quarters(start)).is_empty()
+            && self.missing(self.by_end_quarters(start)).is_empty()
+    }
+
+    /// The earliest start on or after `from` this control allows (both requirements only
+    /// change on the first day of a quarter).
     fn earliest(&self, from: Date) -> Date {
         let mut d = from;
         for _ in 0..200 {
-            if self.missing_before(d).is_empty() {
+            if self.allows(d) {
                 return d;
             }
             d = Quarter::of(d).next().first_day();
         }
         d
     }
+
+    /// Why a window from `date` is not possible for this control (empty when it is).
+    fn reasons(&self, date: Date) -> Vec<String> {
+        let mut out = Vec::new();
+        let name = occurrence_name(self.control);
+        let after = if self.prereqs.is_empty() {
+            String::new()
+        } else {
+            format!(", after {}", self.prereqs.join(", "))
+        };
+        let prior = self.missing(self.prior_quarters(date));
+        if !prior.is_empty() {
+            let first = self.first_possible();
+            let mut e = if self.prior == 1 {
+                format!(
+                    "{}: the control must have operated at least once before the window, so {} must be on record for {} (the complete quarter before {date})",
+                    self.control.id,
+                    indefinite(&name),
+                    quarter_list(&self.prior_quarters(date))
+                )
+            } else {
+                format!(
+                    "{}: {} complete quarters before {date} ({}) must each hold {}",
+                    self.control.id,
+                    self.prior,
+                    quarter_list(&self.prior_quarters(date)),
+                    indefinite(&name)
+                )
+            };
+            if date <= first {
+                let _ = write!(
+                    e,
+                    "; the first can be held no earlier than {first} (in {}{after})",
+                    self.first_new
+                );
+            } else {
+                let _ = write!(
+                    e,
+                    "; none can be on record for {} (the first new one can be held in {}{after})",
+                    quarter_list(&prior),
+                    self.first_new
+                );
+            }
+            out.push(e);
+        }
+        let by_end = self.missing(self.by_end_quarters(date));
+        if !by_end.is_empty() {
+            out.push(format!(
+                "{}: by the end of a 6-month window from {date} ({}) the auditor expects {} consecutive quarters on record ({}); none can be on record for {} (the first new {name} can be held in {}{after})",
+                self.control.id,
+                window_end(date),
+                self.quarters,
+                quarter_list(&self.by_end_quarters(date)),
+                quarter_list(&by_end),
+                self.first_new
+            ));
+        }
+        out
+    }
 }
 
-/// The cadence parameter (`*_quarters`) of a control.
+/// The cadence parameter (`*_quarters`, other than `window_prior_quarters`) of a control.
 fn cadence_quarters(text: Option<&ControlText>) -> Option<u32> {
     text?
         .params
         .iter()
-        .find(|(k, _)| k.ends_with("_quarters"))
-        .map(|(_, v)| (*v).max(1))
+        .find(|(k, _)| k.ends_with("_quarters") && k.as_str() != WINDOW_PRIOR_PARAM)
+        .map(|(_, v)| (*v).clamp(1, crate::date::MAX_QUARTERS))
+}
+
+/// `window_prior_quarters` of a control: 1 unless it says otherwise (0 lets the window
+/// start before the first record; the quarter it starts in then needs one like any other).
+fn prior_quarters(text: Option<&ControlText>) -> u32 {
+    text.and_then(|t| t.params.get(WINDOW_PRIOR_PARAM))
+        .map_or(1, |v| (*v).min(crate::date::MAX_QUARTERS))
 }
 
 /// The plan, with the built-in pack's cadence parameters.
@@ -304,7 +419,7 @@ pub fn plan_with(
     let gaps: Vec<&ControlOut> = report.controls.iter().filter(|c| open(c)).collect();
     let gap_ids: BTreeSet<&str> = gaps.iter().map(|c| c.id.as_str()).collect();
 
-    // Phase lengths, in months: the article's 1 + 2 + 1 + 1, shortened when little is open.
+    // Phase lengths, in months: the source's 1 + 2 + 1 + 1, shortened when little is open.
     let any_high = gaps.iter().any(|c| c.severity >= Severity::High);
     let impl_months: u32 = if any_high {
         2
@@ -425,11 +540,12 @@ pub fn plan_with(
                     .filter_map(|p| p.label.as_deref())
                     .filter(|l| l.starts_with("latest ")),
             );
+            // A record's label names its quarter first (`access review for 2025-Q4
+            // (2026-01-12)`) or is its date (`tabletop exercise 2026-05-12`).
             let covered: BTreeSet<Quarter> = labels
                 .iter()
-                .flat_map(|l| find_dates(l))
-                .filter(|d| !d.approximate && d.date <= as_of)
-                .map(|d| Quarter::of(d.date))
+                .filter_map(|l| find_dates(l).first().map(|d| Quarter::of(d.date)))
+                .filter(|q| *q <= Quarter::of(as_of))
                 .collect();
             let mut prereqs = Vec::new();
             planned_prereqs(&c.id, &gap_ids, &mut prereqs);
@@ -448,6 +564,7 @@ pub fn plan_with(
             Some(Cadence {
                 control: c,
                 quarters,
+                prior: prior_quarters(text(&c.id)),
                 covered,
                 first_new,
                 ready,
@@ -476,40 +593,52 @@ pub fn plan_with(
         },
     });
     for cad in &cadences {
-        let date = cad.earliest(phase_end);
-        let needed = Quarter::last_complete(date, cad.quarters);
-        let have: Vec<String> = needed
+        // This control's own bound, whatever the rest of the plan.
+        let date = cad.earliest(as_of);
+        let name = occurrence_name(cad.control);
+        let mut e = match cad.prior {
+            0 => format!(
+                "{} needs no record before the window starts ({WINDOW_PRIOR_PARAM}: 0)",
+                cad.control.id
+            ),
+            1 => format!(
+                "{} must have operated at least once before the window starts: {} on record in the complete quarter before it",
+                cad.control.id,
+                indefinite(&name)
+            ),
+            p => format!(
+                "{} needs {} in each of the {p} complete quarters before the window starts ({WINDOW_PRIOR_PARAM}: {p})",
+                cad.control.id,
+                indefinite(&name)
+            ),
+        };
+        let mut needed: BTreeSet<Quarter> = cad.prior_quarters(date).into_iter().collect();
+        needed.extend(cad.by_end_quarters(date));
+        let have: Vec<Quarter> = needed
             .iter()
+            .copied()
             .filter(|q| cad.covered.contains(q))
-            .map(ToString::to_string)
             .collect();
-        let new: Vec<String> = needed
-            .iter()
-            .filter(|q| !cad.covered.contains(q))
-            .map(ToString::to_string)
-            .collect();
-        let mut e = format!(
-            "{} needs a record in each of the {} complete quarters before the window starts",
-            cad.control.id, cad.quarters
-        );
         if !have.is_empty() {
-            let _ = write!(e, "; on record: {}", have.join(", "));
+            let _ = write!(e, "; on record: {}", quarter_list(&have));
         }
-        if !new.is_empty() {
+        if needed.iter().any(|q| !cad.covered.contains(q)) {
             let _ = write!(
                 e,
-                "; the first new {} can be held in {}{}, so {} must follow",
-                occurrence_name(cad.control),
+                "; the first new one can be held in {}{}",
                 cad.first_new,
                 if cad.prereqs.is_empty() {
                     String::new()
                 } else {
                     format!(" (after {})", cad.prereqs.join(", "))
-                },
-                new.join(", ")
+                }
             );
         }
-        let _ = write!(e, " → no earlier than {date}");
+        let _ = write!(
+            e,
+            "; by the end of the window it must show {} consecutive quarters on record → no earlier than {date}",
+            cad.quarters
+        );
         constraints.push(Constraint {
             control_id: Some(cad.control.id.clone()),
             date,
@@ -522,11 +651,12 @@ pub fn plan_with(
         .chain(std::iter::once(phase_end))
         .max()
         .unwrap_or(phase_end);
-    // A start satisfying one cadence may break none of the others (records only
-    // accumulate), so the latest individual bound is the joint one; check anyway.
+    // A start satisfying one cadence breaks none of the others (records only accumulate,
+    // and a later start asks for later quarters), so the latest individual bound is the
+    // joint one; check anyway.
     let earliest = (0..200)
         .try_fold(earliest, |d, _| {
-            if cadences.iter().all(|c| c.missing_before(d).is_empty()) {
+            if cadences.iter().all(|c| c.allows(d)) {
                 Err(d)
             } else {
                 Ok(Quarter::of(d).next().first_day())
@@ -547,18 +677,7 @@ pub fn plan_with(
             ));
         }
         for cad in &cadences {
-            let missing = cad.missing_before(date);
-            if !missing.is_empty() {
-                let needed = Quarter::last_complete(date, cad.quarters);
-                reasons.push(format!(
-                    "{}: the {} complete quarters before {date} are {}; no {} can be on record for {}",
-                    cad.control.id,
-                    cad.quarters,
-                    needed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-                    occurrence_name(cad.control),
-                    missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-                ));
-            }
+            reasons.extend(cad.reasons(date));
         }
         let feasible = reasons.is_empty();
         if feasible {
@@ -581,9 +700,23 @@ pub fn plan_with(
     };
     let window = Window {
         start,
-        end_6_months: pred(add_months(start, 6)),
+        end_6_months: window_end(start),
         end_12_months: pred(add_months(start, 12)),
     };
+    let at_window_end = cadences
+        .iter()
+        .map(|cad| {
+            let qs = cad.by_end_quarters(start);
+            format!(
+                "{}: by {} (the end of a 6-month window), {} on record for each of {} ({} consecutive quarters)",
+                cad.control.id,
+                window.end_6_months,
+                indefinite(&occurrence_name(cad.control)),
+                quarter_list(&qs),
+                qs.len()
+            )
+        })
+        .collect();
 
     // Months up to the one holding the window start.
     let mut n_months = 1;
@@ -743,6 +876,7 @@ pub fn plan_with(
         window,
         requested,
         during_window,
+        at_window_end,
         accepted,
     }
 }
@@ -949,6 +1083,12 @@ pub fn render_text(r: &Roadmap, out: &mut dyn Write) -> std::io::Result<()> {
     }
     for t in &r.during_window {
         let _ = writeln!(s, "  * {}", task_line(t));
+    }
+    if !r.at_window_end.is_empty() {
+        let _ = writeln!(s, "  By the end of the window, on record:");
+        for a in &r.at_window_end {
+            let _ = writeln!(s, "  · {a}");
+        }
     }
     if !r.accepted.is_empty() {
         let _ = writeln!(s, "\nAccepted risks (waivers, not scheduled)");

@@ -1,7 +1,7 @@
 //! Evidence documents (registers, plans, records) parsed into records and fields.
 //!
 //! Companies keep the same evidence in many shapes: a Markdown table, `- Key: value`
-//! bullets under a heading (the article's lineage template), YAML front matter, a YAML or
+//! bullets under a heading (the source's lineage template), YAML front matter, a YAML or
 //! JSON list, a CSV export from a GRC tool. All of them become [`Record`]s: a title, the
 //! lines it spans and its fields, each with a line number, so checks need not care about
 //! the format and every finding can point at the entry's line.
