@@ -205,7 +205,6 @@ impl Cadence {
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
         let mut records: Vec<Dated<'_>> = cx
-            .ws
             .docs_of(&self.kind)
             .flat_map(|d| dated_records(d, &cx.ws.file(d.file).path))
             .filter(|r| r.date <= cx.as_of)
