@@ -14,7 +14,9 @@ use redflag::workspace::TargetSpec;
 use serde_json::{json, Value};
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 fn settings(paths: &[PathBuf], only: &str) -> Settings {
@@ -75,7 +77,10 @@ fn acme_documents_are_named_in_the_json_report() {
 
 #[test]
 fn a_file_named_like_a_plan_without_its_content_is_a_note_not_evidence() {
-    let r = assess(&settings(&[fixture("RF4-IR-PLAN/gap-named-not-content")], "RF4-IR-PLAN"));
+    let r = assess(&settings(
+        &[fixture("RF4-IR-PLAN/gap-named-not-content")],
+        "RF4-IR-PLAN",
+    ));
     assert_eq!(status(&r, "RF4-IR-PLAN"), Status::Gap);
     assert_eq!(documents(&r), json!([]));
     assert_eq!(
@@ -108,7 +113,10 @@ fn a_file_named_like_a_plan_without_its_content_is_a_note_not_evidence() {
 
 #[test]
 fn the_same_name_with_real_content_is_the_plan() {
-    let r = assess(&settings(&[fixture("RF4-IR-PLAN/pass-named-with-content")], "RF4-IR-PLAN"));
+    let r = assess(&settings(
+        &[fixture("RF4-IR-PLAN/pass-named-with-content")],
+        "RF4-IR-PLAN",
+    ));
     assert_eq!(status(&r, "RF4-IR-PLAN"), Status::Pass);
     assert!(notes(&r).is_empty(), "{:?}", notes(&r));
     assert_eq!(
@@ -157,7 +165,11 @@ fn repo_with_supplier_list(names: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let src = fixture("RF3-VENDOR-REGISTERED/pass");
-    support::write(root, "app/main.py", std::fs::read(src.join("app/main.py")).unwrap());
+    support::write(
+        root,
+        "app/main.py",
+        std::fs::read(src.join("app/main.py")).unwrap(),
+    );
     support::write(
         root,
         "requirements.txt",
@@ -179,7 +191,11 @@ fn repo_with_supplier_list(names: &str) -> tempfile::TempDir {
 fn scan_json(root: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["--only", "RF3-VENDOR-REGISTERED"];
     args.extend_from_slice(extra);
-    support::run(support::scan_command(root, "json", &args), Duration::from_secs(120)).json()
+    support::run(
+        support::scan_command(root, "json", &args),
+        Duration::from_secs(120),
+    )
+    .json()
 }
 
 fn suppliers_note(v: &Value) -> bool {
