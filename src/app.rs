@@ -325,6 +325,7 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
         matchers: loaded.matchers,
         queries: loaded.queries,
         doc_kinds: loaded.doc_kinds,
+        not_evidence: loaded.not_evidence,
         max_file_size: settings.max_file_size,
         no_ignore: settings.no_ignore,
         gitignore_only: settings.untrusted,

@@ -329,16 +329,31 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
             keep
         });
     }
+    // A document the user names exactly (no wildcard) is trusted by name: its content is
+    // not tested. Not when the config file is an untrusted target's own, which may only
+    // make the scan stricter.
+    let trust_names = !(untrusted && confined.is_some());
     let documents = config
         .documents
         .into_iter()
         .map(|d| DocKindSpec {
             title: d.title.unwrap_or_else(|| d.id.clone()),
+            trusted_names: if trust_names {
+                d.names
+                    .iter()
+                    .filter(|n| !n.contains(['*', '?', '[', '{']))
+                    .cloned()
+                    .collect()
+            } else {
+                Vec::new()
+            },
             id: d.id,
             names: d.names,
             dirs: d.dirs,
             front_matter: false,
             expected: None,
+            content: None,
+            count: Default::default(),
         })
         .collect();
     let load = LoadOptions {

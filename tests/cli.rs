@@ -286,7 +286,7 @@ fn evidence_directories_serve_the_scanned_code() {
     write(
         policies.path(),
         "registers/AI vendor register.md",
-        "# Vendors\n\n| Vendor | Owner |\n|---|---|\n| OpenAI | CTO |\n",
+        "# Vendors\n\n| Vendor | Owner | DPA |\n|---|---|---|\n| OpenAI | CTO | Signed |\n",
     );
     // A code file in the evidence directory is not scanned as code.
     write(policies.path(), "tools/export.py", "import anthropic\n");

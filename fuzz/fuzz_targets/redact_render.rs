@@ -81,6 +81,7 @@ fn pack() -> &'static Pack {
             matchers: std::mem::replace(&mut loaded.matchers, workspace::Matchers::empty()),
             queries: std::mem::take(&mut loaded.queries),
             doc_kinds: std::mem::take(&mut loaded.doc_kinds),
+            not_evidence: std::mem::take(&mut loaded.not_evidence),
             max_file_size: 5 << 20,
             no_ignore: false,
             gitignore_only: false,

@@ -341,7 +341,7 @@ fn purge_evidence(cx: &Context<'_>, p: &Purge, wanted: &[Vec<&str>]) -> Vec<Opti
         }
     }
     if let Some(kind) = &p.document {
-        for d in ws.docs_of(kind) {
+        for d in cx.docs_of(kind) {
             if out.iter().all(Option::is_some) {
                 break;
             }

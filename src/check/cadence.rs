@@ -331,7 +331,6 @@ impl Cadence {
         let current = Quarter::of(cx.as_of);
         // Records that existed on the as-of date, for a quarter that has begun.
         let mut records: Vec<Dated<'_>> = cx
-            .ws
             .docs_of(&self.kind)
             .flat_map(|d| dated_records(d, &cx.ws.file(d.file).path))
             .filter(|r| r.date <= cx.as_of && r.quarter <= current)

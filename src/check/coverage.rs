@@ -193,7 +193,6 @@ impl Coverage {
         // Records checked by another check of the control (`missing_documents: false`) are
         // read without their templates: a template's pre-filled scope is no review.
         let docs: Vec<&EvidenceDoc> = cx
-            .ws
             .docs_of(&self.kind)
             .filter(|d| self.missing_documents || !d.doc.is_template())
             .collect();

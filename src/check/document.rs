@@ -42,7 +42,7 @@ impl Document {
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
         let mut found = Vec::new();
         let mut templates = Vec::new();
-        for d in cx.ws.docs_of(&self.kind) {
+        for d in cx.docs_of(&self.kind) {
             let f = cx.ws.file(d.file);
             let first = d
                 .doc

@@ -189,11 +189,8 @@ impl Mapped {
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
-        let texts: Vec<(String, &crate::workspace::EvidenceDoc)> = cx
-            .ws
-            .docs_of(&self.kind)
-            .map(|d| (norm(&d.doc.text), d))
-            .collect();
+        let texts: Vec<(String, &crate::workspace::EvidenceDoc)> =
+            cx.docs_of(&self.kind).map(|d| (norm(&d.doc.text), d)).collect();
         let cards = self.cards.as_ref().map(|c| c.find(cx)).unwrap_or_default();
         let mut entries = self.artifacts(cx);
         entries.extend(self.registry_entries(cx));
@@ -465,7 +462,7 @@ impl Cards {
         let key_norm = |k: &str| k.to_ascii_lowercase().replace(['-', '_'], "");
         let is_key = |list: &[String], k: &str| list.iter().any(|w| key_norm(w) == key_norm(k));
         let mut out = Vec::new();
-        for d in cx.ws.docs_of(&self.kind) {
+        for d in cx.docs_of(&self.kind) {
             let f = cx.ws.file(d.file);
             if f.flags.test || f.flags.example {
                 continue;

@@ -27,7 +27,8 @@ pub mod pattern;
 pub mod query;
 pub mod register;
 
-use std::sync::OnceLock;
+use std::collections::BTreeSet;
+use std::sync::{Mutex, OnceLock};
 
 use crate::control::catalog::Catalog;
 use crate::date::Date;
@@ -120,6 +121,8 @@ pub struct DocKindInfo {
     pub patterns: Vec<String>,
     /// Where a missing document of this kind should be (`documents.yaml` `expected:`).
     pub expected: Option<String>,
+    /// What the report counts in such a document (`7 entries`).
+    pub count: crate::workspace::content::Count,
 }
 
 /// Everything a check may look at.
@@ -130,6 +133,8 @@ pub struct Context<'a> {
     pub signals: &'a [Signal],
     pub doc_kinds: &'a [DocKindInfo],
     signal_cache: Vec<OnceLock<Outcome>>,
+    /// Evidence documents the checks read, as (file, kind): the report names them.
+    used_docs: Mutex<BTreeSet<(crate::workspace::FileId, String)>>,
 }
 
 impl<'a> Context<'a> {
@@ -148,6 +153,7 @@ impl<'a> Context<'a> {
             signals,
             doc_kinds,
             signal_cache,
+            used_docs: Mutex::default(),
         }
     }
 
@@ -179,6 +185,27 @@ impl<'a> Context<'a> {
                     && globs.is_match(&f.path)
             })
             .collect()
+    }
+
+    /// Evidence documents of a kind, in path order; each is recorded as used, so the report
+    /// can say which file it took as the register, the plan or a record.
+    pub fn docs_of<'s>(
+        &'s self,
+        kind: &'s str,
+    ) -> impl Iterator<Item = &'a crate::workspace::EvidenceDoc> + 's {
+        let docs: Vec<&'a crate::workspace::EvidenceDoc> = self.ws.docs_of(kind).collect();
+        if let Ok(mut used) = self.used_docs.lock() {
+            used.extend(docs.iter().map(|d| (d.file, kind.to_string())));
+        }
+        docs.into_iter()
+    }
+
+    /// The documents read so far, as (file, kind), sorted.
+    pub fn used_docs(&self) -> Vec<(crate::workspace::FileId, String)> {
+        self.used_docs
+            .lock()
+            .map(|u| u.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn signal(&self, idx: usize) -> &Outcome {

@@ -167,7 +167,7 @@ impl Owners {
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
         // CODEOWNERS files, per target; GitHub uses the first of .github/, root, docs/.
         let mut by_target: BTreeMap<u32, (u8, Rules, String)> = BTreeMap::new();
-        for d in cx.ws.docs_of(&self.kind) {
+        for d in cx.docs_of(&self.kind) {
             let f = cx.ws.file(d.file);
             let rank = match f.path.as_str() {
                 ".github/CODEOWNERS" => 0,

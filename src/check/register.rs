@@ -165,7 +165,7 @@ impl Register {
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
-        let docs: Vec<&EvidenceDoc> = cx.ws.docs_of(&self.kind).collect();
+        let docs: Vec<&EvidenceDoc> = cx.docs_of(&self.kind).collect();
         let mut passed = Vec::new();
         let mut failed = Vec::new();
         match &self.usage {

@@ -41,6 +41,8 @@ pub struct Loaded {
     pub signals: Vec<Signal>,
     pub doc_kinds: Vec<DocKind>,
     pub doc_kind_info: Vec<DocKindInfo>,
+    /// Folders whose documents are not evidence (`not_evidence:` of `documents.yaml`).
+    pub not_evidence: crate::workspace::content::NotEvidence,
     pub matchers: Matchers,
     pub queries: Vec<Query>,
     /// The pattern that finds inline `redflag:ignore` comments.
@@ -308,6 +310,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     let mut catalog_specs: Vec<(String, CatalogSpec)> = Vec::new();
     let mut signal_specs = Vec::new();
     let mut doc_specs: Vec<DocKindSpec> = Vec::new();
+    let mut not_evidence = crate::workspace::content::NotEvidenceSpec::default();
     for (i, src) in sources.iter().enumerate() {
         match role_of(&src.rel) {
             Role::Control => {
@@ -327,6 +330,9 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             }
             Role::Documents => {
                 if let Some(d) = parse::<DocumentsFile>(src, &mut diags) {
+                    not_evidence.dirs.extend(d.not_evidence.dirs);
+                    not_evidence.names.extend(d.not_evidence.names);
+                    not_evidence.paths.extend(d.not_evidence.paths);
                     for k in d.documents {
                         match doc_specs.iter_mut().find(|x| x.id == k.id) {
                             Some(existing) => *existing = k,
@@ -345,6 +351,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
                 if !k.dirs.is_empty() {
                     existing.dirs.clone_from(&k.dirs);
                 }
+                existing.trusted_names.clone_from(&k.trusted_names);
             }
             None => doc_specs.push(k.clone()),
         }
@@ -354,14 +361,29 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     let mut doc_kinds = Vec::new();
     let mut doc_kind_info = Vec::new();
     for k in &doc_specs {
-        match (glob_set(&k.names), glob_set(&k.dirs)) {
-            (Ok(names), Ok(dirs)) => {
-                doc_kinds.push(DocKind {
-                    id: k.id.clone(),
-                    names,
-                    dirs,
-                    front_matter: k.front_matter,
-                });
+        let compiled = (|| -> Result<DocKind, String> {
+            // Names with a `/` are paths from the target root; the others file names.
+            let (paths, names): (Vec<String>, Vec<String>) =
+                k.names.iter().cloned().partition(|n| n.contains('/'));
+            let trusted = if k.trusted_names.is_empty() {
+                None
+            } else {
+                Some(glob_set(&k.trusted_names)?)
+            };
+            Ok(DocKind {
+                id: k.id.clone(),
+                title: crate::text::printable(&k.title).into_owned(),
+                names: glob_set(&names)?,
+                paths: glob_set(&paths)?,
+                dirs: glob_set(&k.dirs)?,
+                trusted,
+                content: k.content.as_ref().map(|c| c.compile()).transpose()?,
+                front_matter: k.front_matter,
+            })
+        })();
+        match compiled {
+            Ok(kind) => {
+                doc_kinds.push(kind);
                 doc_kind_info.push(DocKindInfo {
                     id: k.id.clone(),
                     title: crate::text::printable(&k.title).into_owned(),
@@ -370,15 +392,39 @@ pub fn load(opts: &LoadOptions) -> Loaded {
                         .expected
                         .as_deref()
                         .map(|e| crate::text::printable(e).into_owned()),
+                    count: k.count,
                 });
             }
-            (Err(e), _) | (_, Err(e)) => diags.push(Diag {
+            Err(e) => diags.push(Diag {
                 file: "documents".into(),
                 line: None,
                 message: format!("document kind `{}`: {e}", k.id),
             }),
         }
     }
+    let not_evidence = {
+        let mut set = |v: &[String]| -> Option<globset::GlobSet> {
+            if v.is_empty() {
+                return None;
+            }
+            match glob_set(v) {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    diags.push(Diag {
+                        file: "documents".into(),
+                        line: None,
+                        message: format!("not_evidence: {e}"),
+                    });
+                    None
+                }
+            }
+        };
+        crate::workspace::content::NotEvidence {
+            dirs: set(&not_evidence.dirs),
+            names: set(&not_evidence.names),
+            paths: set(&not_evidence.paths),
+        }
+    };
     let kind_ids: Vec<String> = doc_kinds.iter().map(|k| k.id.clone()).collect();
 
     let mut matchers = MatcherBuilder::default();
@@ -651,6 +697,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         signals,
         doc_kinds,
         doc_kind_info,
+        not_evidence,
         matchers,
         queries,
         inline_suppressions,

@@ -83,6 +83,10 @@ pub struct SignalSpec {
 #[serde(deny_unknown_fields)]
 pub struct DocumentsFile {
     pub documents: Vec<DocKindSpec>,
+    /// Folders and files whose documents are not the company's evidence (dependencies,
+    /// agent instructions, tests and fixtures), unless under an `--evidence` directory.
+    #[serde(default)]
+    pub not_evidence: crate::workspace::content::NotEvidenceSpec,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,4 +106,16 @@ pub struct DocKindSpec {
     /// a `README.md` with front matter, and other READMEs are not parsed as documents.
     #[serde(default)]
     pub front_matter: bool,
+    /// What a file must contain to be a document of this kind; without it, the name is
+    /// enough.
+    #[serde(default)]
+    pub content: Option<crate::workspace::content::ContentSpec>,
+    /// What the report counts in such a document: `entries` (table rows, CSV rows, list
+    /// items, sections with fields) or `sections` (headings).
+    #[serde(default)]
+    pub count: crate::workspace::content::Count,
+    /// Names the user wrote in their own config file without wildcards: a file they name is
+    /// trusted by name, its content is not tested (never set from `documents.yaml`).
+    #[serde(skip)]
+    pub trusted_names: Vec<String>,
 }

@@ -15,7 +15,8 @@ use std::collections::{BTreeMap, HashMap};
 use sha2::{Digest, Sha256};
 
 use super::{
-    ControlOut, Counts, FindingOut, Gate, NoteOut, PointerOut, Report, Status, Summary, TargetOut, Tool,
+    ControlOut, Counts, DocumentOut, FindingOut, Gate, NoteOut, PointerOut, Report, Status, Summary,
+    TargetOut, Tool,
 };
 use crate::check::Context;
 use crate::control::{Control, ControlSet, Severity};
@@ -351,6 +352,7 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>, redacto
         });
     }
     let summary = summarize(&out_controls, &findings);
+    let documents = documents(cx);
     let mut report = Report {
         schema_version: super::SCHEMA_VERSION,
         tool: Tool {
@@ -371,6 +373,7 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>, redacto
                 message: n.message.clone(),
             })
             .collect(),
+        documents,
         waivers: Vec::new(),
         baseline: None,
         gate: Gate::default(),
@@ -379,6 +382,38 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>, redacto
     // Sorted as shown, so every format lists findings in the same order.
     report.findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     report
+}
+
+/// The documents the checks read, by kind, target and path.
+fn documents(cx: &Context<'_>) -> Vec<DocumentOut> {
+    let ws = cx.ws;
+    let mut out: Vec<DocumentOut> = cx
+        .used_docs()
+        .into_iter()
+        .filter_map(|(file, kind)| {
+            // Documents are kept in file order.
+            let d = &ws.docs[ws.docs.binary_search_by_key(&file, |d| d.file).ok()?];
+            let f = ws.file(file);
+            let info = cx.doc_kind(&kind);
+            let mut summary = info.map_or_else(
+                || crate::workspace::content::Count::default().summary(&d.doc),
+                |k| k.count.summary(&d.doc),
+            );
+            if d.doc.is_template() {
+                summary.push_str(", unfilled template (not evidence)");
+            }
+            Some(DocumentOut {
+                title: info.map_or_else(|| kind.clone(), |k| k.title.clone()),
+                kind,
+                target: ws.targets[f.target as usize].display.clone(),
+                path: f.path.clone(),
+                summary,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.kind, &a.target, &a.path).cmp(&(&b.kind, &b.target, &b.path)));
+    out.dedup();
+    out
 }
 
 fn targets(ws: &Workspace) -> Vec<TargetOut> {

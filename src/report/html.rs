@@ -838,6 +838,24 @@ fn task_li(s: &mut String, t: &roadmap::Task) {
 fn appendix(s: &mut String, report: &Report) {
     let multi = multi_target(report);
     s.push_str("<section id=\"appendix\" class=\"page\">\n<h2>Appendix A · All evidence</h2>\n<p>Every pointer the assessment relied on, per control: what passed and what failed. Paths are relative to their target; lines are 1-based.</p>\n");
+    if !report.documents.is_empty() {
+        s.push_str("<h3>Evidence documents</h3>\n<p class=\"muted small\">The file taken for each role (recognised by its content, not only its name).</p>\n<table><thead><tr><th>Role</th><th>File</th><th>Contents</th></tr></thead><tbody>\n");
+        for d in &report.documents {
+            let loc = if multi {
+                format!("{}/{}", d.target, d.path)
+            } else {
+                d.path.clone()
+            };
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                esc(&d.title),
+                esc(&loc),
+                esc(&d.summary)
+            );
+        }
+        s.push_str("</tbody></table>\n");
+    }
     for c in &report.controls {
         let ev = all_evidence(report, c);
         let _ = write!(
@@ -854,7 +872,7 @@ fn appendix(s: &mut String, report: &Report) {
         }
     }
     if !report.notes.is_empty() {
-        s.push_str("<h3>Appendix B · Files skipped or not parsed</h3>\n<table><thead><tr><th>File</th><th>Note</th></tr></thead><tbody>\n");
+        s.push_str("<h3>Appendix B · Files skipped, not parsed or not used as evidence</h3>\n<table><thead><tr><th>File</th><th>Note</th></tr></thead><tbody>\n");
         for n in &report.notes {
             let loc = if multi {
                 format!("{}/{}", n.target, n.path)

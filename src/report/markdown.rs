@@ -643,6 +643,24 @@ fn roadmap_section(s: &mut String, road: &Roadmap) {
 fn appendix(s: &mut String, report: &Report) {
     let multi = multi_target(report);
     s.push_str("## Appendix A · All evidence\n\nEvery pointer the assessment relied on, per control: what passed and what failed. Paths are relative to their target; lines are 1-based.\n\n");
+    if !report.documents.is_empty() {
+        s.push_str("### Evidence documents\n\nThe file taken for each role (recognised by its content, not only its name).\n\n| Role | File | Contents |\n|---|---|---|\n");
+        for d in &report.documents {
+            let loc = if multi {
+                format!("{}/{}", d.target, d.path)
+            } else {
+                d.path.clone()
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} |",
+                cell(&d.title),
+                code(&loc, true),
+                cell(&d.summary)
+            );
+        }
+        s.push('\n');
+    }
     for c in &report.controls {
         let ev = all_evidence(report, c);
         let _ = writeln!(
@@ -660,7 +678,7 @@ fn appendix(s: &mut String, report: &Report) {
         }
     }
     if !report.notes.is_empty() {
-        s.push_str("### Appendix B · Files skipped or not parsed\n\n| File | Note |\n|---|---|\n");
+        s.push_str("### Appendix B · Files skipped, not parsed or not used as evidence\n\n| File | Note |\n|---|---|\n");
         for n in &report.notes {
             let loc = if multi {
                 format!("{}/{}", n.target, n.path)

@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::{
-    BaselineOut, BaselineState, ControlOut, FindingOut, Gate, NoteOut, PointerOut, Report, Status, TargetOut,
-    Tool, WaiverOut, WaiverRef,
+    BaselineOut, BaselineState, ControlOut, DocumentOut, FindingOut, Gate, NoteOut, PointerOut, Report,
+    Status, TargetOut, Tool, WaiverOut, WaiverRef,
 };
 use crate::control::Severity;
 
@@ -31,11 +31,24 @@ struct JReport {
     #[serde(default)]
     notes: Vec<NoteJ>,
     #[serde(default)]
+    documents: Vec<JDocument>,
+    #[serde(default)]
     waivers: Vec<JWaiver>,
     #[serde(default)]
     baseline: Option<JBaseline>,
     #[serde(default)]
     gate: Option<JGate>,
+}
+
+#[derive(Deserialize)]
+struct JDocument {
+    kind: String,
+    #[serde(default)]
+    title: String,
+    target: String,
+    path: String,
+    #[serde(default)]
+    summary: String,
 }
 
 #[derive(Deserialize)]
@@ -284,6 +297,17 @@ fn read(text: &str) -> Result<Report, String> {
                 message: n.message,
             })
             .collect(),
+        documents: j
+            .documents
+            .into_iter()
+            .map(|d| DocumentOut {
+                kind: d.kind,
+                title: d.title,
+                target: d.target,
+                path: d.path,
+                summary: d.summary,
+            })
+            .collect(),
         waivers: j
             .waivers
             .into_iter()
@@ -364,6 +388,7 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
     let mut findings: Vec<FindingOut> = Vec::new();
     let mut finding_keys: BTreeSet<(String, Vec<PointerOut>)> = BTreeSet::new();
     let mut notes: Vec<NoteOut> = Vec::new();
+    let mut documents: Vec<DocumentOut> = Vec::new();
     let mut waivers: Vec<WaiverOut> = Vec::new();
     let mut baseline: Option<BaselineOut> = None;
     let mut gate_settings: Option<Gate> = None;
@@ -404,6 +429,10 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
         for n in &mut r.notes {
             rename(&mut n.target);
         }
+        for d in &mut r.documents {
+            rename(&mut d.target);
+        }
+        documents.append(&mut r.documents);
         for t in r.targets {
             if t.role == "evidence" {
                 evidence_targets.insert(t.path.clone());
@@ -492,6 +521,8 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
         .sort_by(|a, b| (a.red_flag.unwrap_or(u8::MAX), &a.id).cmp(&(b.red_flag.unwrap_or(u8::MAX), &b.id)));
     findings.sort_by(|a, b| super::build::sort_key(a).cmp(&super::build::sort_key(b)));
     let summary = super::build::summarize(&controls, &findings);
+    documents.sort_by(|a, b| (&a.kind, &a.target, &a.path).cmp(&(&b.kind, &b.target, &b.path)));
+    documents.dedup_by(|a, b| (&a.kind, &a.target, &a.path) == (&b.kind, &b.target, &b.path));
     let mut report = Report {
         schema_version: super::SCHEMA_VERSION,
         tool: tool(),
@@ -501,6 +532,7 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
         controls,
         findings,
         notes,
+        documents,
         waivers,
         baseline,
         gate: Gate::default(),

@@ -38,6 +38,9 @@ pub struct Report {
     pub controls: Vec<ControlOut>,
     pub findings: Vec<FindingOut>,
     pub notes: Vec<NoteOut>,
+    /// The evidence documents the checks used, one per document and kind (added field):
+    /// which file was taken as the vendor register, the plan, each record.
+    pub documents: Vec<DocumentOut>,
     /// Waivers (risk acceptances) and their status (added field).
     pub waivers: Vec<WaiverOut>,
     /// The baseline comparison, with `--baseline` or `--new-since` (added field).
@@ -231,6 +234,19 @@ pub struct BaselineOut {
     pub known: usize,
     /// Known gaps that are gone: the baseline can be tightened (`redflag baseline --update`).
     pub fixed: Vec<crate::policy::baseline::Entry>,
+}
+
+/// An evidence document used in the report, and the role it was taken for.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DocumentOut {
+    /// The document kind id (`vendor-register`).
+    pub kind: String,
+    /// The kind's title (`Vendor register`).
+    pub title: String,
+    pub target: String,
+    pub path: String,
+    /// What it holds, counted as fits the kind (`7 entries`, `4 sections`).
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

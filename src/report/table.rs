@@ -161,6 +161,24 @@ pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Writ
         }
     }
 
+    if !report.documents.is_empty() {
+        let _ = writeln!(s, "\n{}", paint("Evidence documents", Style::new().bold()));
+        for d in &report.documents {
+            let loc = if multi {
+                format!("{}/{}", d.target, d.path)
+            } else {
+                d.path.clone()
+            };
+            let _ = writeln!(
+                s,
+                "  {}: {} {}",
+                d.title.to_lowercase(),
+                paint(&loc, Style::new().bold()),
+                paint(&format!("({})", d.summary), Style::new().dimmed())
+            );
+        }
+    }
+
     let sm = &report.summary;
     let _ = writeln!(s, "\n{}", paint("Summary", Style::new().bold()));
     let _ = writeln!(
@@ -179,7 +197,11 @@ pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Writ
         .collect();
     let _ = writeln!(s, "  {} findings: {}", sm.findings, sev.join(", "));
     if !report.notes.is_empty() {
-        let _ = writeln!(s, "  {} notes: files skipped or not parsed", report.notes.len());
+        let _ = writeln!(
+            s,
+            "  {} notes: files skipped, not parsed or not used as evidence",
+            report.notes.len()
+        );
         for n in report.notes.iter().take(10) {
             let loc = if multi {
                 format!("{}/{}", n.target, n.path)

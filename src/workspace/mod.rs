@@ -7,6 +7,7 @@
 //! matches and notes. Checks read only this; they never touch the file system.
 
 pub mod classify;
+pub mod content;
 pub mod document;
 pub mod iam;
 pub mod manifest;
@@ -41,8 +42,17 @@ pub struct TargetSpec {
 #[derive(Debug)]
 pub struct DocKind {
     pub id: String,
+    /// How notes name the kind (`Incident response plan`).
+    pub title: String,
     /// Matched against the file name, case-insensitively.
     pub names: GlobSet,
+    /// Names with a `/` (from a config file): matched against the path from the target root.
+    pub paths: GlobSet,
+    /// Names the user's config file gave without wildcards: such a file is this kind by
+    /// name alone (no content test, wherever it is).
+    pub trusted: Option<GlobSet>,
+    /// What a file named like this kind must contain; `None`: the name is enough.
+    pub content: Option<content::ContentRule>,
     /// Matched against a directory name, for Markdown/CSV/text files inside it.
     pub dirs: GlobSet,
     /// Only files opening with YAML front matter are of this kind.
@@ -55,6 +65,8 @@ pub struct ScanPlan {
     pub matchers: Matchers,
     pub queries: Vec<Query>,
     pub doc_kinds: Vec<DocKind>,
+    /// Folders whose documents are not evidence (outside `--evidence` directories).
+    pub not_evidence: content::NotEvidence,
     pub max_file_size: u64,
     pub no_ignore: bool,
     /// Obey `.gitignore` files only, not `.ignore` files (which git does not read, so they

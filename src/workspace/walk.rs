@@ -381,7 +381,7 @@ fn visit(
         return None;
     }
     let name = path.rsplit('/').next().unwrap_or(&path).to_string();
-    let doc_kinds: Vec<usize> = doc_kinds_of(plan, &path);
+    let doc_kinds: Vec<(usize, bool)> = doc_kinds_of(plan, &path, target.evidence_only);
     if target.evidence_only && doc_kinds.is_empty() {
         return None;
     }
@@ -480,7 +480,11 @@ fn opens_with_front_matter(bytes: &[u8]) -> bool {
             .all(|c| c.is_ascii_whitespace())
 }
 
-fn doc_kinds_of(plan: &ScanPlan, path: &str) -> Vec<usize> {
+/// The kinds a file is named like, each with whether the user named it exactly in their
+/// config (trusted by name). Files in folders that are not the company's evidence
+/// (`not_evidence:`) are no kind, unless they are in an `--evidence` directory or named
+/// exactly.
+fn doc_kinds_of(plan: &ScanPlan, path: &str, evidence_only: bool) -> Vec<(usize, bool)> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
     let doc_ext = matches!(
@@ -496,12 +500,25 @@ fn doc_kinds_of(plan: &ScanPlan, path: &str) -> Vec<usize> {
     );
     let dirs: Vec<&str> = path.split('/').collect();
     let dirs = &dirs[..dirs.len().saturating_sub(1)];
+    let excluded = !evidence_only && plan.not_evidence.covers(path);
     plan.doc_kinds
         .iter()
         .enumerate()
-        .filter(|(_, k)| k.names.is_match(name) || (dir_doc && dirs.iter().any(|d| k.dirs.is_match(d))))
-        .map(|(i, _)| i)
+        .filter_map(|(i, k)| {
+            let trusted = k.trusted.as_ref().is_some_and(|g| g.is_match(path));
+            let named = k.names.is_match(name)
+                || k.paths.is_match(path)
+                || (dir_doc && dirs.iter().any(|d| k.dirs.is_match(d)));
+            (trusted || (named && !excluded)).then_some((i, trusted))
+        })
         .collect()
+}
+
+/// "an incident response plan", "a vendor register".
+fn with_article(title: &str) -> String {
+    let lower = title.to_lowercase();
+    let an = lower.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {lower}", if an { "an" } else { "a" })
 }
 
 fn process_text(
@@ -510,7 +527,7 @@ fn process_text(
     path: &str,
     name: &str,
     bytes: &[u8],
-    doc_kinds: Vec<usize>,
+    doc_kinds: Vec<(usize, bool)>,
     r: &mut FileResult,
 ) {
     // Decoded (lossily) only for the files that are parsed; patterns run on the bytes.
@@ -518,16 +535,35 @@ fn process_text(
     let text = || -> &str { decoded.get_or_init(|| String::from_utf8_lossy(bytes)) };
     // A kind that needs front matter (model cards among READMEs) is checked on the bytes,
     // so the other READMEs are never parsed.
-    let doc_kinds: Vec<usize> = doc_kinds
+    let doc_kinds: Vec<(usize, bool)> = doc_kinds
         .into_iter()
-        .filter(|&k| !plan.doc_kinds[k].front_matter || opens_with_front_matter(bytes))
+        .filter(|&(k, _)| !plan.doc_kinds[k].front_matter || opens_with_front_matter(bytes))
         .collect();
     if !doc_kinds.is_empty() {
         let (doc, err) = document::parse(path, text());
         if let Some(e) = err {
             r.notes.push(e);
         }
-        r.doc = Some((doc_kinds, doc));
+        // A name is a hint; the content decides (unless the user named the file exactly).
+        let mut kept = Vec::with_capacity(doc_kinds.len());
+        for (k, trusted) in doc_kinds {
+            let kind = &plan.doc_kinds[k];
+            match kind
+                .content
+                .as_ref()
+                .filter(|_| !trusted)
+                .map(|c| c.check(path, &doc))
+            {
+                Some(Err(why)) => r.notes.push(format!(
+                    "named like {} but lacks its content ({why}); not used as evidence",
+                    with_article(&kind.title)
+                )),
+                _ => kept.push(k),
+            }
+        }
+        if !kept.is_empty() {
+            r.doc = Some((kept, doc));
+        }
     }
     if target.evidence_only {
         return;
