@@ -127,6 +127,8 @@ pub struct Context<'a> {
     pub catalogs: &'a [Catalog],
     pub signals: &'a [Signal],
     pub doc_kinds: &'a [DocKindInfo],
+    /// Roles of AI providers declared in the config (`vendors:`).
+    pub vendor_roles: crate::settings::VendorRoles,
     signal_cache: Vec<OnceLock<Outcome>>,
 }
 
@@ -145,6 +147,7 @@ impl<'a> Context<'a> {
             catalogs,
             signals,
             doc_kinds,
+            vendor_roles: Default::default(),
             signal_cache,
         }
     }
