@@ -171,7 +171,7 @@ fn a_target_pack_may_add_controls_but_not_replace_built_ins() {
         t.path(),
         "policy-pack/RF3-HARDCODED-AI-KEY.yaml",
         "id: RF3-HARDCODED-AI-KEY\ntitle: t\nred_flag: 3\nseverity: low\ntsc: [CC6.1]\nrationale: r\nremediation: f\n\
-         check:\n  pattern:\n    label: nothing\n    files: [\"*.nothing\"]\n    regex: [\"x\"]\n",
+         check:\n  not:\n    pattern:\n      label: nothing\n      files: [\"*.nothing\"]\n      regex: [\"x\"]\n",
     );
     write(
         t.path(),
