@@ -338,13 +338,14 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
     let ws = workspace::walk::scan(&plan, settings.targets.clone(), &tick);
     progress.finish_and_clear();
 
-    let cx = Context::new(
+    let mut cx = Context::new(
         &ws,
         settings.as_of,
         &loaded.catalogs,
         &loaded.signals,
         &loaded.doc_kind_info,
     );
+    cx.vendor_roles = settings.vendors.clone();
     let selected: Vec<&control::Control> = loaded
         .controls
         .controls

@@ -86,6 +86,45 @@ pub struct ConfigFile {
     /// Baseline file (relative to this file).
     pub baseline: Option<PathBuf>,
     pub fail_on_score: Option<f64>,
+    /// What the AI providers in the code are to the company (catalogue ids or names).
+    #[serde(default)]
+    pub vendors: VendorRoles,
+}
+
+/// `vendors:` in the config: the role of AI providers, overriding what redflag infers from
+/// the code. `subprocessors`: the company's own (always cross-checked with the register);
+/// `byok`: integrations customers configure with their own keys; `offers_compatible_api`:
+/// providers whose API the code offers (a compatible server), not uses.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorRoles {
+    #[serde(default)]
+    pub subprocessors: Vec<String>,
+    #[serde(default)]
+    pub byok: Vec<String>,
+    #[serde(default)]
+    pub offers_compatible_api: Vec<String>,
+}
+
+impl VendorRoles {
+    fn names(list: &[String], id: &str, name: &str) -> bool {
+        list.iter()
+            .any(|v| v.trim().eq_ignore_ascii_case(id) || v.trim().eq_ignore_ascii_case(name))
+    }
+
+    /// The declared role of a catalogue item, if any (`subprocessors` wins).
+    pub fn declared(&self, id: &str, name: &str) -> Option<crate::check::inventory::Role> {
+        use crate::check::inventory::Role;
+        if Self::names(&self.subprocessors, id, name) {
+            Some(Role::Own)
+        } else if Self::names(&self.byok, id, name) {
+            Some(Role::Byok)
+        } else if Self::names(&self.offers_compatible_api, id, name) {
+            Some(Role::CompatibleApi)
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,6 +166,8 @@ pub struct Settings {
     /// target, a file over a cap), for the report's notes. Already safe to show (redacted,
     /// control characters escaped).
     pub notes: Vec<crate::report::NoteOut>,
+    /// Declared roles of AI providers (`vendors:`).
+    pub vendors: VendorRoles,
 }
 
 impl Settings {
@@ -162,6 +203,7 @@ impl Settings {
             quiet: true,
             untrusted: false,
             notes: Vec::new(),
+            vendors: VendorRoles::default(),
         }
     }
 }
@@ -483,6 +525,7 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         quiet: args.quiet,
         untrusted,
         notes,
+        vendors: config.vendors,
     })
 }
 
@@ -585,6 +628,20 @@ fn untrusted_mode(config: &mut ConfigFile, c: &Confined, notes: &mut Vec<crate::
     }
     if config.max_file_size.take().is_some() {
         dropped("max_file_size");
+    }
+    // Declaring a provider customer-configured or offered turns its gaps into notes;
+    // declaring it a subprocessor only adds strictness and stays.
+    let v = &mut config.vendors;
+    for (name, n) in [
+        ("vendors.byok", std::mem::take(&mut v.byok).len()),
+        (
+            "vendors.offers_compatible_api",
+            std::mem::take(&mut v.offers_compatible_api).len(),
+        ),
+    ] {
+        if n > 0 {
+            dropped(name);
+        }
     }
 }
 

@@ -6,6 +6,8 @@
 //! with the expected status. Every built-in control must have at least one `pass*` and one
 //! `gap*` case.
 //!
+//! A case's `redflag.yaml`, if any, contributes only its `vendors:` declarations.
+//!
 //! `REDFLAG_BLESS=1 cargo test --test controls` rewrites the `.expect` files from the
 //! current results; review the diff before committing it.
 
@@ -76,6 +78,13 @@ fn every_control_fixture_gives_its_expected_findings() {
             let name = case.file_name().unwrap().to_string_lossy().to_string();
             let mut settings = Settings::for_paths(std::slice::from_ref(&case), as_of);
             settings.only = vec![id.clone()];
+            // A case may declare vendor roles (`vendors:`) in its own redflag.yaml.
+            let config = case.join("redflag.yaml");
+            if config.is_file() {
+                settings.vendors = redflag::settings::read_config(&config)
+                    .unwrap_or_else(|e| panic!("{id}/{name}: {e:#}"))
+                    .vendors;
+            }
             let report = redflag::app::assess(&settings).unwrap_or_else(|e| panic!("{id}/{name}: {e:#}"));
             let got = render(&report, &id);
             let expect_path = control_dir.join(format!("{name}.expect"));

@@ -1,18 +1,59 @@
 //! `inventory`: which catalogue items (AI vendors) the code uses, and where — an AI bill of
 //! materials. Usage is a declared package, an import, an API host, an environment variable
-//! or an API key. Tests, examples, documentation and comment lines do not count as use;
-//! neither do keys on lines marked as fake or example, nor keys whose random part is not
-//! random (`sk-ant-api03-xxxxxxxx…`).
+//! or an API key. Tests, examples, documentation and comment lines do not count as use,
+//! nor does anything the catalogue's `usage.not_use` names (docs trees, seeders, UI
+//! strings, CI agents); neither do keys on lines marked as fake or example, nor keys whose
+//! random part is not random (`sk-ant-api03-xxxxxxxx…`).
+//!
+//! Each item in use has a [`Role`]: the company's own subprocessor, a bring-your-own-key
+//! integration (every call site sits in a directory with a `usage.byok` marker: the key
+//! or provider comes from user, tenant or request data), or a compatible API the code
+//! offers (every call site sits in a file with a `usage.compatible_api` marker, or there is
+//! no call site and the code serves the item's API). Packages and environment variables
+//! follow the call sites; `vendors:` in the config overrides the inference.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::dependency::name_matches;
 use super::{CompileCx, Context, Outcome};
-use crate::control::catalog::{CatalogItem, SignalKind};
-use crate::evidence::{Item, Pointer};
+use crate::control::catalog::{Catalog, CatalogItem, SignalKind};
+use crate::evidence::{Item, Pointer, TargetId};
+use crate::workspace::FileId;
+
+/// What an AI provider integration is to the company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The company sends data to the provider on its own account: a subprocessor.
+    Own,
+    /// Customers configure the provider with their own keys (bring your own key).
+    Byok,
+    /// The code offers the provider's API (a compatible server); it is not a customer.
+    CompatibleApi,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Own => "subprocessor",
+            Self::Byok => "bring-your-own-key integration",
+            Self::CompatibleApi => "compatible API offered",
+        }
+    }
+}
+
+/// One item in use: its role, whether the config declared it, its sites and what the role
+/// was inferred from.
+#[derive(Debug)]
+pub struct Usage {
+    pub role: Role,
+    pub declared: bool,
+    pub sites: Vec<(SignalKind, Pointer)>,
+    pub why: Option<Pointer>,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +72,16 @@ pub struct Spec {
     /// environment variables): integrations invisible to dependency review.
     #[serde(default)]
     pub require_declared: bool,
+    /// Which roles of items count (default: all).
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// Fail for each item whose role (bring-your-own-key, compatible API) was inferred from
+    /// the code but is not declared in the config's `vendors:`.
+    #[serde(default)]
+    pub require_role_declared: bool,
+    /// With `require_declared`: leave out items with no entry in documents of this kind
+    /// (the register check reports them; one root cause, one finding).
+    pub defer_to_register: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -48,6 +99,9 @@ pub struct Inventory {
     group: Group,
     message: String,
     require_declared: bool,
+    roles: BTreeSet<Role>,
+    require_role_declared: bool,
+    defer_to: Option<String>,
 }
 
 /// At most this many usage sites are listed per vendor.
@@ -72,12 +126,21 @@ impl Spec {
             Group::Item => "{name} is used ({kinds})".to_string(),
             Group::Site => "{name} {kinds}".to_string(),
         });
+        let roles = if self.roles.is_empty() {
+            [Role::Own, Role::Byok, Role::CompatibleApi].into_iter().collect()
+        } else {
+            self.roles.iter().copied().collect()
+        };
+        let defer_to = self.defer_to_register.as_ref().map(|k| cx.doc_kind(k));
         Some(Inventory {
             catalog,
             signals,
             group: self.group,
             message,
             require_declared: self.require_declared,
+            roles,
+            require_role_declared: self.require_role_declared,
+            defer_to,
         })
     }
 }
@@ -129,17 +192,49 @@ impl Inventory {
         }
     }
 
-    /// Usage sites of one catalogue item, sorted by target, path and line, before their
-    /// pointers are made ([`SiteRef::pointer`]): sorting and de-duplicating these
-    /// costs no copy of a line, and a caller that shows ten sites redacts ten lines, not
-    /// the tens of thousands a pattern-dense repository has.
-    pub fn site_refs<'a>(&self, cx: &Context<'a>, item: &CatalogItem) -> Vec<SiteRef<'a>> {
+    /// Usage sites of one catalogue item whose role this check counts, sorted by target,
+    /// path and line.
+    pub fn sites(&self, cx: &Context<'_>, item: &CatalogItem) -> Vec<(SignalKind, Pointer)> {
+        self.usage(cx, item).map(|u| u.sites).unwrap_or_default()
+    }
+
+    /// One catalogue item's use, when it is used in a role this check counts.
+    pub fn usage(&self, cx: &Context<'_>, item: &CatalogItem) -> Option<Usage> {
+        let catalog = &cx.catalogs[self.catalog];
+        let sites = self.raw_sites(cx, catalog, item);
+        if sites.is_empty() {
+            return None;
+        }
+        let (role, declared, why) = classify(cx, catalog, item, &sites);
+        if !self.roles.contains(&role) {
+            return None;
+        }
+        Some(Usage {
+            role,
+            declared,
+            sites: sites.into_iter().map(|(k, _, p)| (k, p)).collect(),
+            why,
+        })
+    }
+
+    fn raw_sites(
+        &self,
+        cx: &Context<'_>,
+        catalog: &Catalog,
+        item: &CatalogItem,
+    ) -> Vec<(SignalKind, FileId, Pointer)> {
         let ws = cx.ws;
-        let mut sites: Vec<SiteRef<'a>> = Vec::new();
+        let usage = &catalog.usage;
+        let mut sites: Vec<(SignalKind, FileId, Pointer)> = Vec::new();
         if self.signals.contains(&SignalKind::Package) {
             for (file, d) in &ws.deps {
                 let f = ws.file(*file);
-                if d.dev || f.flags.test || f.flags.example || ws.targets[f.target as usize].evidence_only {
+                if d.dev
+                    || f.flags.test
+                    || f.flags.example
+                    || ws.targets[f.target as usize].evidence_only
+                    || usage.excludes(&f.path, SignalKind::Package, None)
+                {
                     continue;
                 }
                 if item
@@ -147,12 +242,8 @@ impl Inventory {
                     .iter()
                     .any(|(e, n)| *e == d.ecosystem && name_matches(*e, &d.name, n))
                 {
-                    sites.push(SiteRef {
-                        kind: SignalKind::Package,
-                        file: *file,
-                        line: d.line,
-                        text: SiteText::Package(d),
-                    });
+                    let text = format!("{} ({} package)", d.name, d.ecosystem.as_str());
+                    sites.push((SignalKind::Package, *file, ws.pointer(*file, d.line, &text)));
                 }
             }
         }
@@ -177,34 +268,34 @@ impl Inventory {
                         || crate::redact::redact(&h.text).into_owned(),
                         |(_, rule)| crate::redact::mask_span(&h.text, h.span, rule),
                     );
-                    sites.push(SiteRef {
-                        kind: *kind,
-                        file: h.file,
-                        line: h.line,
-                        text: SiteText::Masked(masked),
-                    });
+                    sites.push((*kind, h.file, ws.pointer(h.file, h.line, &masked)));
                     continue;
-                } else if f.flags.prose || f.flags.example || f.evidence_doc || h.comment {
+                } else if f.flags.prose
+                    || f.flags.example
+                    || f.evidence_doc
+                    || h.comment
+                    || usage.excludes(&f.path, *kind, Some(&h.text))
+                {
                     continue;
                 }
-                sites.push(SiteRef {
-                    kind: *kind,
-                    file: h.file,
-                    line: h.line,
-                    text: SiteText::Line(&h.text),
-                });
+                sites.push((*kind, h.file, ws.pointer(h.file, h.line, &h.text)));
             }
         }
-        // By target, path and line (files are indexed in that order), then kind.
-        sites.sort_by_key(|s| {
-            let f = ws.file(s.file);
-            (f.target, f.path.as_str(), s.line, s.kind)
+        sites.sort_by(|a, b| {
+            (&a.2.target, &a.2.path, a.2.line, a.0).cmp(&(&b.2.target, &b.2.path, b.2.line, b.0))
         });
-        sites.dedup_by(|a, b| {
-            let (fa, fb) = (ws.file(a.file), ws.file(b.file));
-            fa.target == fb.target && fa.path == fb.path && a.line == b.line
-        });
+        sites.dedup_by(|a, b| a.2.target == b.2.target && a.2.path == b.2.path && a.2.line == b.2.line);
         sites
+    }
+
+    /// True when the deferred-to register has an entry naming `item`.
+    fn registered(&self, cx: &Context<'_>, item: &CatalogItem) -> bool {
+        let Some(kind) = &self.defer_to else {
+            return true;
+        };
+        cx.ws
+            .docs_of(kind)
+            .any(|d| super::register::entries(d).any(|r| super::register::names_item(r, &item.names)))
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
@@ -212,13 +303,13 @@ impl Inventory {
         let mut items = Vec::new();
         let mut undeclared = Vec::new();
         for item in &catalog.items {
-            let sites = self.site_refs(cx, item);
-            if sites.is_empty() {
+            let Some(usage) = self.usage(cx, item) else {
                 continue;
-            }
+            };
+            let (role, declared_role, why, sites) = (usage.role, usage.declared, usage.why, usage.sites);
             match self.group {
                 Group::Item => {
-                    let kinds: BTreeSet<SignalKind> = sites.iter().map(|s| s.kind).collect();
+                    let kinds: BTreeSet<SignalKind> = sites.iter().map(|(k, _)| *k).collect();
                     let kinds = kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
                     let message = self
                         .message
@@ -226,16 +317,44 @@ impl Inventory {
                         .replace("{kinds}", &kinds);
                     let declared = sites
                         .iter()
-                        .any(|s| matches!(s.kind, SignalKind::Package | SignalKind::Import));
-                    let pointers = sites
+                        .any(|(k, _)| matches!(k, SignalKind::Package | SignalKind::Import));
+                    let why_label = format!("{} · {}", item.name, role.as_str());
+                    let call = sites
+                        .iter()
+                        .take(MAX_SITES)
+                        .position(|(k, _)| matches!(k, SignalKind::Import | SignalKind::Host));
+                    let mut pointers: Vec<Pointer> = sites
                         .into_iter()
                         .take(MAX_SITES)
-                        .map(|s| {
-                            s.pointer(cx)
-                                .labelled(format!("{} · {}", item.name, s.kind.as_str()))
-                        })
+                        .map(|(k, p)| p.labelled(format!("{} · {}", item.name, k.as_str())))
                         .collect();
-                    if self.require_declared && !declared {
+                    // A role's reason goes right after the first call site it explains.
+                    if let Some(p) = why {
+                        let at = match call {
+                            Some(i) => {
+                                let first = pointers.remove(i);
+                                pointers.insert(0, first);
+                                1
+                            }
+                            None => 0,
+                        };
+                        pointers.insert(at, p.labelled(why_label));
+                    }
+                    if self.require_role_declared && role != Role::Own {
+                        if declared_role {
+                            items.push(Item::new(
+                                format!("{}: {} (declared in the config)", item.name, role.as_str()),
+                                format!("role:{}", item.id),
+                                pointers,
+                            ));
+                        } else {
+                            undeclared.push(Item::new(
+                                role_message(role, &item.name),
+                                format!("{}:{}", role_key(role), item.id),
+                                pointers,
+                            ));
+                        }
+                    } else if self.require_declared && !declared && self.registered(cx, item) {
                         let message = format!("{} is called without a declared SDK (only {kinds}): dependency review and SBOMs will not show it", item.name);
                         undeclared.push(Item::new(message, format!("undeclared:{}", item.id), pointers));
                     } else {
@@ -243,7 +362,7 @@ impl Inventory {
                     }
                 }
                 Group::Site => {
-                    for (k, p) in sites.into_iter().map(|s| (s.kind, s.pointer(cx))) {
+                    for (k, p) in sites {
                         let message = self
                             .message
                             .replace("{name}", &item.name)
@@ -258,7 +377,9 @@ impl Inventory {
                 }
             }
         }
-        if self.require_declared && !(items.is_empty() && undeclared.is_empty()) {
+        if (self.require_declared || self.require_role_declared)
+            && !(items.is_empty() && undeclared.is_empty())
+        {
             return Outcome::complete(items, undeclared);
         }
         Outcome::found(items, || {
@@ -271,32 +392,123 @@ impl Inventory {
     }
 }
 
-/// A usage site, before its pointer (path, redacted line) is made.
-pub struct SiteRef<'a> {
-    pub kind: SignalKind,
-    file: crate::workspace::FileId,
-    line: u32,
-    text: SiteText<'a>,
+fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Own => "own",
+        Role::Byok => "byok",
+        Role::CompatibleApi => "compatible-api",
+    }
 }
 
-enum SiteText<'a> {
-    Line(&'a str),
-    /// A key hit's line with exactly what the key rule matched masked.
-    Masked(String),
-    Package(&'a crate::workspace::Dependency),
+/// The finding for an inferred, undeclared role: what it is and why it is not a
+/// subprocessor gap.
+fn role_message(role: Role, name: &str) -> String {
+    match role {
+        Role::Byok => format!(
+            "{name} is a bring-your-own-key integration (customers' own keys, from user, tenant or request data), not your subprocessor: declare it (`vendors: {{ byok: [...] }}` in redflag.yaml) and describe it as customer-configured"
+        ),
+        Role::CompatibleApi => format!(
+            "{name}: this code offers a compatible API (it serves {name}'s API, it is not a customer of {name}): declare it (`vendors: {{ offers_compatible_api: [...] }}` in redflag.yaml)"
+        ),
+        Role::Own => format!("{name} is used"),
+    }
 }
 
-impl SiteRef<'_> {
-    pub fn pointer(&self, cx: &Context<'_>) -> Pointer {
-        match &self.text {
-            SiteText::Line(t) => cx.ws.pointer(self.file, self.line, t),
-            SiteText::Masked(t) => cx.ws.pointer(self.file, self.line, t),
-            SiteText::Package(d) => {
-                let text = format!("{} ({} package)", d.name, d.ecosystem.as_str());
-                cx.ws.pointer(self.file, self.line, &text)
+/// The directory of a path (`""` at the root).
+fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// The role of an item from its sites: declared in the config, or inferred from the
+/// bring-your-own-key and compatible-API markers around its call sites (imports, hosts).
+fn classify(
+    cx: &Context<'_>,
+    catalog: &Catalog,
+    item: &CatalogItem,
+    sites: &[(SignalKind, FileId, Pointer)],
+) -> (Role, bool, Option<Pointer>) {
+    if let Some(role) = cx.vendor_roles.declared(&item.id, &item.name) {
+        return (role, true, None);
+    }
+    let ws = cx.ws;
+    let production = |file: FileId| {
+        let f = ws.file(file);
+        f.flags.production()
+            && !f.evidence_doc
+            && !ws.targets[f.target as usize].evidence_only
+            && !catalog.usage.excludes(&f.path, SignalKind::Import, None)
+    };
+    // Directories holding a bring-your-own-key marker, with the first marker, and the
+    // first marker of each file (shown as the reason when the call is in that file).
+    let mut byok: BTreeMap<(TargetId, &str), Pointer> = BTreeMap::new();
+    let mut byok_files: BTreeMap<FileId, Pointer> = BTreeMap::new();
+    for pattern in &catalog.usage.byok {
+        for h in ws.hits(*pattern) {
+            if h.comment || !production(h.file) {
+                continue;
+            }
+            let f = ws.file(h.file);
+            let p = ws.pointer(h.file, h.line, &h.text);
+            byok.entry((f.target, dir_of(&f.path)))
+                .or_insert_with(|| p.clone());
+            byok_files
+                .entry(h.file)
+                .and_modify(|q| {
+                    if p.line < q.line {
+                        *q = p.clone();
+                    }
+                })
+                .or_insert(p);
+        }
+    }
+    // Files offering the item's API, with the first marker.
+    let mut offers: BTreeMap<FileId, Pointer> = BTreeMap::new();
+    for pattern in &item.offers {
+        for h in ws.hits(*pattern) {
+            if production(h.file) {
+                offers
+                    .entry(h.file)
+                    .or_insert_with(|| ws.pointer(h.file, h.line, &h.text));
             }
         }
     }
+    if let Some(globs) = &item.offer_paths {
+        for (i, f) in ws.files.iter().enumerate() {
+            let id = i as FileId;
+            if globs.is_match(&f.path) && production(id) {
+                offers.entry(id).or_insert_with(|| ws.file_pointer(id));
+            }
+        }
+    }
+    let code: Vec<&(SignalKind, FileId, Pointer)> = sites
+        .iter()
+        .filter(|(k, _, _)| matches!(k, SignalKind::Import | SignalKind::Host))
+        .collect();
+    if code.is_empty() {
+        return match offers.into_values().next() {
+            Some(p) => (Role::CompatibleApi, false, Some(p)),
+            None => (Role::Own, false, None),
+        };
+    }
+    let in_byok = |file: FileId| {
+        let f = ws.file(file);
+        byok.get(&(f.target, dir_of(&f.path)))
+    };
+    if code
+        .iter()
+        .any(|(_, file, _)| in_byok(*file).is_none() && !offers.contains_key(file))
+    {
+        return (Role::Own, false, None);
+    }
+    if let Some(p) = code
+        .iter()
+        .find_map(|(_, file, _)| byok_files.get(file))
+        .or_else(|| code.iter().find_map(|(_, file, _)| in_byok(*file)))
+    {
+        return (Role::Byok, false, Some(p.clone()));
+    }
+    let p = code.iter().find_map(|(_, file, _)| offers.get(file)).cloned();
+    (Role::CompatibleApi, false, p)
 }
 
 #[cfg(test)]

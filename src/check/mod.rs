@@ -132,6 +132,8 @@ pub struct Context<'a> {
     pub catalogs: &'a [Catalog],
     pub signals: &'a [Signal],
     pub doc_kinds: &'a [DocKindInfo],
+    /// Roles of AI providers declared in the config (`vendors:`).
+    pub vendor_roles: crate::settings::VendorRoles,
     signal_cache: Vec<OnceLock<Outcome>>,
     /// Evidence documents the checks read, as (file, kind): the report names them.
     used_docs: Mutex<BTreeSet<(crate::workspace::FileId, String)>>,
@@ -152,6 +154,7 @@ impl<'a> Context<'a> {
             catalogs,
             signals,
             doc_kinds,
+            vendor_roles: Default::default(),
             signal_cache,
             used_docs: Mutex::default(),
         }

@@ -55,6 +55,11 @@ impl Spec {
                     group: Default::default(),
                     message: None,
                     require_declared: false,
+                    // The register lists the company's own subprocessors; customer-configured
+                    // integrations and offered APIs are another control's note.
+                    roles: vec![super::inventory::Role::Own],
+                    require_role_declared: false,
+                    defer_to_register: None,
                 }
                 .compile(cx)?;
                 Some((idx, inv))
@@ -83,7 +88,7 @@ impl Spec {
 
 /// Records that can be register entries: table rows, CSV rows, YAML/JSON mappings, and
 /// headed sections with fields.
-fn entries(doc: &EvidenceDoc) -> impl Iterator<Item = &Record> {
+pub(crate) fn entries(doc: &EvidenceDoc) -> impl Iterator<Item = &Record> {
     doc.doc
         .records
         .iter()
@@ -102,7 +107,7 @@ fn is_placeholder(record: &Record) -> bool {
 }
 
 /// True when `record` names one of `names` (lower case): in its title or identity fields.
-fn names_item(record: &Record, names: &[String]) -> bool {
+pub(crate) fn names_item(record: &Record, names: &[String]) -> bool {
     let title = record.title.to_lowercase();
     let hay = if title.is_empty() {
         record
@@ -171,7 +176,7 @@ impl Register {
         match &self.usage {
             Some((catalog, inventory)) => {
                 for item in &cx.catalogs[*catalog].items {
-                    let sites = inventory.site_refs(cx, item);
+                    let sites = inventory.sites(cx, item);
                     if sites.is_empty() {
                         continue;
                     }
@@ -183,10 +188,7 @@ impl Register {
                             let pointers = sites
                                 .into_iter()
                                 .take(10)
-                                .map(|s| {
-                                    s.pointer(cx)
-                                        .labelled(format!("{} · {}", item.name, s.kind.as_str()))
-                                })
+                                .map(|(kind, p)| p.labelled(format!("{} · {}", item.name, kind.as_str())))
                                 .collect();
                             let where_ = if docs.is_empty() {
                                 format!(

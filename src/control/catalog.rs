@@ -11,7 +11,10 @@ use serde::Deserialize;
 use crate::check::compile::Diag;
 use crate::redact::KeyRule;
 use crate::workspace::manifest::Ecosystem;
-use crate::workspace::matcher::{check_regex, MatcherBuilder};
+use globset::GlobSet;
+use regex::Regex;
+
+use crate::workspace::matcher::{check_regex, glob_set, MatcherBuilder};
 use crate::workspace::PatternId;
 
 #[derive(Debug, Deserialize)]
@@ -19,7 +22,70 @@ use crate::workspace::PatternId;
 pub struct CatalogSpec {
     pub catalog: String,
     pub title: String,
+    /// What counts as use of the items, and how integrations are told apart.
+    #[serde(default)]
+    pub usage: UsageSpec,
     pub items: Vec<ItemSpec>,
+}
+
+/// `usage:` of a catalogue: the one generic mechanism deciding what is use of an item.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageSpec {
+    /// Paths and lines that never count as use (documentation, tests, fixtures, seeders, UI
+    /// strings, CI agents). Keys found there still count as leaked keys.
+    #[serde(default)]
+    pub not_use: NotUseSpec,
+    /// Markers of a bring-your-own-key adapter: the provider or its key comes from user,
+    /// tenant or request data. They mark their file's directory.
+    #[serde(default)]
+    pub byok: MarkerSpec,
+    /// Markers of a server offering an item's API (`{names}`: the item's name and aliases,
+    /// `{paths}`: its `api_paths`). They mark their file.
+    #[serde(default)]
+    pub compatible_api: MarkerSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotUseSpec {
+    /// Globs of paths that are not use.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Globs of paths that stay use although `paths` matches them (`requirements*.txt`).
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// Lines that are not use (a UI placeholder, help text).
+    #[serde(default)]
+    pub lines: Vec<LineRuleSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineRuleSpec {
+    /// What such a line is (for `explain` and the YAML reader).
+    pub label: String,
+    /// Files the rule applies to (all when empty).
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Kinds of usage the rule applies to (all but keys when empty).
+    #[serde(default)]
+    pub kinds: Vec<SignalKind>,
+    pub regex: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkerSpec {
+    /// Files searched for the markers (source files when empty).
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Regexes; one match marks the file.
+    #[serde(default)]
+    pub markers: Vec<String>,
+    /// Globs of paths that are marked by their name alone (`{path}`: each `api_paths` entry).
+    #[serde(default)]
+    pub paths: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +109,10 @@ pub struct ItemSpec {
     /// `boto3.client("bedrock-runtime")`), searched in source files; they count as imports.
     #[serde(default)]
     pub code_patterns: Vec<String>,
+    /// Paths of the item's HTTP API (`/v1/messages`): a server routing them offers a
+    /// compatible API.
+    #[serde(default)]
+    pub api_paths: Vec<String>,
     pub docs: Option<String>,
 }
 
@@ -80,13 +150,57 @@ pub struct CatalogItem {
     pub patterns: Vec<(PatternId, SignalKind)>,
     /// The key rules among them (`SignalKind::Key`): what of a hit may be shown.
     pub keys: Vec<(PatternId, KeyRule)>,
+    /// Markers of a server offering this item's API, and paths that are such servers.
+    pub offers: Vec<PatternId>,
+    pub offer_paths: Option<GlobSet>,
     pub docs: Option<String>,
+}
+
+/// A compiled `not_use.lines` rule.
+#[derive(Debug)]
+pub struct LineRule {
+    pub files: Option<GlobSet>,
+    pub kinds: Vec<SignalKind>,
+    pub regex: Regex,
+}
+
+/// What is not use, and the markers that tell integrations apart.
+#[derive(Debug, Default)]
+pub struct Usage {
+    pub not_use: Option<GlobSet>,
+    pub keep: Option<GlobSet>,
+    pub lines: Vec<LineRule>,
+    pub byok: Vec<PatternId>,
+}
+
+impl Usage {
+    /// True when a match of `kind` at `path` on `line` is not use.
+    pub fn excludes(&self, path: &str, kind: SignalKind, line: Option<&str>) -> bool {
+        if kind == SignalKind::Key {
+            return false;
+        }
+        if self.not_use.as_ref().is_some_and(|g| g.is_match(path))
+            && !self.keep.as_ref().is_some_and(|g| g.is_match(path))
+        {
+            return true;
+        }
+        let Some(line) = line else { return false };
+        self.lines.iter().any(|r| {
+            (if r.kinds.is_empty() {
+                true
+            } else {
+                r.kinds.contains(&kind)
+            }) && r.files.as_ref().is_none_or(|g| g.is_match(path))
+                && r.regex.is_match(line)
+        })
+    }
 }
 
 #[derive(Debug)]
 pub struct Catalog {
     pub id: String,
     pub title: String,
+    pub usage: Usage,
     pub items: Vec<CatalogItem>,
 }
 
@@ -244,6 +358,7 @@ pub fn compile(
             });
             continue;
         }
+        let usage = compile_usage(&spec.usage, matchers, &mut problems);
         let mut items = Vec::new();
         for item in spec.items {
             let mut patterns = Vec::new();
@@ -336,6 +451,8 @@ pub fn compile(
                 .map(|n| n.to_lowercase())
                 .collect();
             names.dedup();
+            let (offers, offer_paths) =
+                compile_offers(&spec.usage.compatible_api, &item, matchers, &mut problems);
             items.push(CatalogItem {
                 id: item.id,
                 name: item.name,
@@ -343,6 +460,8 @@ pub fn compile(
                 packages,
                 patterns,
                 keys,
+                offers,
+                offer_paths,
                 docs: item.docs,
             });
         }
@@ -354,10 +473,109 @@ pub fn compile(
         out.push(Catalog {
             id: spec.catalog,
             title: spec.title,
+            usage,
             items,
         });
     }
     out
+}
+
+/// Globs compiled for `usage`, or a problem.
+fn globs(list: &[String], problems: &mut Vec<String>) -> Option<GlobSet> {
+    if list.is_empty() {
+        return None;
+    }
+    glob_set(list)
+        .map_err(|e| problems.push(format!("usage: {e}")))
+        .ok()
+}
+
+/// Compiles `usage:` (what is not use; bring-your-own-key markers, registered as patterns).
+fn compile_usage(spec: &UsageSpec, matchers: &mut MatcherBuilder, problems: &mut Vec<String>) -> Usage {
+    let mut usage = Usage {
+        not_use: globs(&spec.not_use.paths, problems),
+        keep: globs(&spec.not_use.keep, problems),
+        ..Usage::default()
+    };
+    for rule in &spec.not_use.lines {
+        match check_regex(&rule.regex) {
+            Ok(regex) => usage.lines.push(LineRule {
+                files: globs(&rule.files, problems),
+                kinds: rule.kinds.clone(),
+                regex,
+            }),
+            Err(e) => problems.push(format!("usage.not_use.lines `{}`: {e}", rule.label)),
+        }
+    }
+    let files = marker_files(&spec.byok);
+    for re in &spec.byok.markers {
+        match check_regex(re) {
+            Ok(_) => usage.byok.push(matchers.add(re, &files, &[])),
+            Err(e) => problems.push(format!("usage.byok: {e}")),
+        }
+    }
+    if !spec.byok.paths.is_empty() {
+        problems.push("usage.byok: `paths` is not supported (markers only)".to_string());
+    }
+    usage
+}
+
+fn marker_files(spec: &MarkerSpec) -> Vec<String> {
+    if spec.files.is_empty() {
+        CODE_FILES.iter().map(ToString::to_string).collect()
+    } else {
+        spec.files.clone()
+    }
+}
+
+/// The `compatible_api` markers of one item: `{names}` and `{paths}` filled in with its
+/// names and API paths; a marker naming what the item does not have is skipped.
+fn compile_offers(
+    spec: &MarkerSpec,
+    item: &ItemSpec,
+    matchers: &mut MatcherBuilder,
+    problems: &mut Vec<String>,
+) -> (Vec<PatternId>, Option<GlobSet>) {
+    let alt = |list: &mut dyn Iterator<Item = &String>| {
+        list.map(|n| regex::escape(n)).collect::<Vec<_>>().join("|")
+    };
+    let names = alt(&mut std::iter::once(&item.name).chain(item.aliases.iter()));
+    let paths = alt(&mut item.api_paths.iter());
+    let files = marker_files(spec);
+    let mut out = Vec::new();
+    for m in &spec.markers {
+        if !(m.contains("{names}") || m.contains("{paths}")) {
+            problems.push(format!(
+                "usage.compatible_api: marker `{m}` names neither {{names}} nor {{paths}}"
+            ));
+            continue;
+        }
+        if m.contains("{paths}") && item.api_paths.is_empty() {
+            continue;
+        }
+        let re = m
+            .replace("{names}", &format!("(?:{names})"))
+            .replace("{paths}", &format!("(?:{paths})"));
+        match check_regex(&re) {
+            Ok(_) => out.push(matchers.add(&re, &files, &[])),
+            Err(e) => problems.push(format!("{}: usage.compatible_api: {e}", item.id)),
+        }
+    }
+    let globs_list: Vec<String> = spec
+        .paths
+        .iter()
+        .flat_map(|g| {
+            if g.contains("{path}") {
+                item.api_paths
+                    .iter()
+                    .map(|p| g.replace("{path}", p.trim_matches('/')))
+                    .collect::<Vec<_>>()
+            } else {
+                vec![g.clone()]
+            }
+        })
+        .collect();
+    (out, globs(&globs_list, problems))
 }
 
 #[cfg(test)]
