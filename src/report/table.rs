@@ -99,66 +99,7 @@ pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Writ
     let mut groups: Vec<Option<u8>> = report.controls.iter().map(|c| c.red_flag).collect();
     groups.dedup();
     for rf in groups {
-        let every: Vec<&ControlOut> = report.controls.iter().filter(|c| c.red_flag == rf).collect();
-        let controls: Vec<&ControlOut> = every
-            .iter()
-            .copied()
-            .filter(|c| all || matches!(c.status, Status::Gap | Status::Manual | Status::Blocked))
-            .collect();
-        let heading = match rf {
-            Some(n) => format!("Red flag {n} · {}", red_flag_title(rf)),
-            None => red_flag_title(None).to_string(),
-        };
-        let _ = writeln!(s, "\n{}", paint(&format!("━━ {heading} ━━"), Style::new().bold()));
-        if controls.is_empty() {
-            let _ = writeln!(
-                s,
-                "  {}",
-                paint(
-                    &format!(
-                        "no gap: {} pass or do not apply (--all lists them)",
-                        plural(every.len(), "control")
-                    ),
-                    Style::new().dimmed()
-                )
-            );
-            continue;
-        }
-        let hidden = every.len() - controls.len();
-        let mut table = Table::new();
-        table
-            .load_style(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic);
-        if let Some(w) = width {
-            table.set_width(w);
-        }
-        table.set_header(vec!["Status", "Severity", "Control", "Title", "Findings"]);
-        for c in &controls {
-            table.add_row(vec![
-                c.status.label().to_string(),
-                c.severity.to_string(),
-                c.id.clone(),
-                c.title.clone(),
-                c.findings.to_string(),
-            ]);
-        }
-        let _ = writeln!(s, "{table}");
-        if hidden > 0 {
-            let _ = writeln!(
-                s,
-                "  {}",
-                paint(
-                    &format!(
-                        "and {} that pass or do not apply (--all lists them)",
-                        plural(hidden, "control")
-                    ),
-                    Style::new().dimmed()
-                )
-            );
-        }
-        for c in controls {
-            render_control(&mut s, c, report, multi);
-        }
+        red_flag_section(&mut s, report, rf, width, all, multi);
     }
 
     if !report.documents.is_empty() {
@@ -302,6 +243,78 @@ pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Writ
     };
     let _ = writeln!(s, "  result: {verdict}");
     out.write_all(s.as_bytes())
+}
+
+/// One red flag: its heading, a table of its gaps (every control with `all`) and the
+/// details of each listed control.
+fn red_flag_section(
+    s: &mut String,
+    report: &Report,
+    rf: Option<u8>,
+    width: Option<u16>,
+    all: bool,
+    multi: bool,
+) {
+    let every: Vec<&ControlOut> = report.controls.iter().filter(|c| c.red_flag == rf).collect();
+    let controls: Vec<&ControlOut> = every
+        .iter()
+        .copied()
+        .filter(|c| all || matches!(c.status, Status::Gap | Status::Manual | Status::Blocked))
+        .collect();
+    let heading = match rf {
+        Some(n) => format!("Red flag {n} · {}", red_flag_title(rf)),
+        None => red_flag_title(None).to_string(),
+    };
+    let _ = writeln!(s, "\n{}", paint(&format!("━━ {heading} ━━"), Style::new().bold()));
+    if controls.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {}",
+            paint(
+                &format!(
+                    "no gap: {} pass or do not apply (--all lists them)",
+                    plural(every.len(), "control")
+                ),
+                Style::new().dimmed()
+            )
+        );
+        return;
+    }
+    let hidden = every.len() - controls.len();
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(w) = width {
+        table.set_width(w);
+    }
+    table.set_header(vec!["Status", "Severity", "Control", "Title", "Findings"]);
+    for c in &controls {
+        table.add_row(vec![
+            c.status.label().to_string(),
+            c.severity.to_string(),
+            c.id.clone(),
+            c.title.clone(),
+            c.findings.to_string(),
+        ]);
+    }
+    let _ = writeln!(s, "{table}");
+    if hidden > 0 {
+        let _ = writeln!(
+            s,
+            "  {}",
+            paint(
+                &format!(
+                    "and {} that pass or do not apply (--all lists them)",
+                    plural(hidden, "control")
+                ),
+                Style::new().dimmed()
+            )
+        );
+    }
+    for c in controls {
+        render_control(s, c, report, multi);
+    }
 }
 
 fn findings_of<'a>(report: &'a Report, id: &'a str) -> impl Iterator<Item = &'a FindingOut> {
