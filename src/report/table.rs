@@ -124,11 +124,12 @@ pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Writ
     let _ = writeln!(s, "\n{}", paint("Summary", Style::new().bold()));
     let _ = writeln!(
         s,
-        "  readiness score {} · {} controls: {} pass, {} gap, {} n/a, {} manual",
+        "  readiness score {} · {} controls: {} pass, {} gap, {} blocked, {} n/a, {} manual",
         paint(&sm.score_text(), Style::new().bold()),
         sm.controls,
         sm.pass,
         sm.gap,
+        sm.blocked,
         sm.not_applicable,
         sm.manual
     );
