@@ -6,7 +6,7 @@
 //! lines it spans and its fields, each with a line number, so checks need not care about
 //! the format and every finding can point at the entry's line.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
@@ -25,9 +25,10 @@ pub enum RecordKind {
 
 #[derive(Debug, Clone)]
 pub struct Field {
-    pub key: String,
+    /// Shared by every row of a table (one allocation per column, not per cell).
+    pub key: Arc<str>,
     /// `norm_key(key)`.
-    pub norm: String,
+    pub norm: Arc<str>,
     pub value: String,
     pub line: u32,
 }
@@ -105,6 +106,16 @@ impl Document {
         }
     }
 
+    /// Drops every line after the first `n` (the text of entries that are not read).
+    fn keep_lines(&mut self, n: usize) {
+        if n < self.starts.len() {
+            self.text.truncate(self.starts[n].saturating_sub(1));
+            self.text.shrink_to_fit();
+            self.starts.truncate(n);
+            self.starts.shrink_to_fit();
+        }
+    }
+
     /// How many lines the document has.
     pub fn line_count(&self) -> usize {
         self.starts.len()
@@ -137,9 +148,32 @@ impl Document {
     }
 }
 
+/// The most records kept from one document. Registers, plans and lineage maps are kept by
+/// people (hundreds of entries, a few thousand for a lineage map); a document with more is
+/// an export or an attack, and keeping every entry of 32 such files cost gigabytes. The
+/// first entries are read and the report says the rest were not.
+pub const MAX_RECORDS: usize = 20_000;
+
 /// Parses a document by its extension. `Err` is a one-line note for the report; the raw
 /// lines are still usable, so a broken YAML register yields a text-only document.
 pub fn parse(path: &str, text: &str) -> (Document, Option<String>) {
+    let (doc, err) = parse_all(path, text);
+    if doc.records.len() <= MAX_RECORDS {
+        return (doc, err);
+    }
+    let mut doc = doc;
+    doc.records.truncate(MAX_RECORDS);
+    let last = doc.records.iter().map(|r| r.line).max().unwrap_or(0);
+    for r in &mut doc.records {
+        r.end_line = r.end_line.min(last);
+    }
+    doc.keep_lines(last as usize);
+    let note =
+        format!("more than {MAX_RECORDS} entries: only the first {MAX_RECORDS} (to line {last}) are read");
+    (doc, Some(err.map_or(note.clone(), |e| format!("{e}; {note}"))))
+}
+
+fn parse_all(path: &str, text: &str) -> (Document, Option<String>) {
     let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     let (records, err) = match ext.as_str() {
         "yaml" | "yml" => match node::parse_yaml_stream(text) {
@@ -208,7 +242,7 @@ fn collect_records(node: &Node, title: &str, in_list: bool, out: &mut Vec<Record
             flatten_fields(entries, "", &mut rec, &mut children);
             if let Some(id) = IDENTITY_KEYS
                 .iter()
-                .find_map(|k| rec.fields.iter().find(|f| f.norm == *k))
+                .find_map(|k| rec.fields.iter().find(|f| &*f.norm == *k))
             {
                 rec.title = id.value.clone();
             }
@@ -249,15 +283,15 @@ fn flatten_fields<'a>(
             Value::Seq(items) if items.iter().any(|i| matches!(i.value, Value::Map(_))) => {
                 children.push((key.clone(), v));
                 rec.fields.push(Field {
-                    norm: norm_key(&key),
-                    key,
+                    norm: norm_key(&key).into(),
+                    key: key.into(),
                     value: v.flat_text(),
                     line: k.line,
                 });
             }
             _ => rec.fields.push(Field {
-                norm: norm_key(&key),
-                key,
+                norm: norm_key(&key).into(),
+                key: key.into(),
                 value: v.flat_text(),
                 line: k.line,
             }),
@@ -285,13 +319,17 @@ fn csv_records(text: &str, delimiter: u8) -> (Vec<Record>, Option<String>) {
         .delimiter(delimiter)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(str::to_string).collect(),
+    let headers: Vec<Arc<str>> = match reader.headers() {
+        Ok(h) => h.iter().map(Arc::from).collect(),
         Err(e) => return (Vec::new(), Some(format!("CSV parse error: {e}"))),
     };
+    let norms: Vec<Arc<str>> = headers.iter().map(|h| norm_key(h).into()).collect();
     let mut out = Vec::new();
     let mut err = None;
     for row in reader.records() {
+        if out.len() > MAX_RECORDS {
+            break;
+        }
         let row = match row {
             Ok(r) => r,
             Err(e) => {
@@ -304,10 +342,11 @@ fn csv_records(text: &str, delimiter: u8) -> (Vec<Record>, Option<String>) {
             .map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
         let fields: Vec<Field> = headers
             .iter()
+            .zip(&norms)
             .zip(row.iter())
-            .map(|(k, v)| Field {
+            .map(|((k, norm), v)| Field {
                 key: k.clone(),
-                norm: norm_key(k),
+                norm: norm.clone(),
                 value: v.to_string(),
                 line,
             })
@@ -330,7 +369,7 @@ fn identity_of(fields: &[Field]) -> String {
         .find_map(|k| {
             fields
                 .iter()
-                .find(|f| f.norm == *k || f.norm.starts_with(&format!("{k} ")))
+                .find(|f| &*f.norm == *k || f.norm.starts_with(&format!("{k} ")))
         })
         .or(fields.first())
         .map(|f| f.value.trim().to_string())
@@ -412,7 +451,7 @@ fn markdown_records(lines: &[&str]) -> (Vec<Record>, Option<String>) {
     // Open heading records, innermost last: (index in out, level).
     let mut stack: Vec<(usize, u8)> = Vec::new();
     let mut in_code = false;
-    while i < lines.len() {
+    while i < lines.len() && out.len() <= MAX_RECORDS {
         let line = &lines[i];
         let lineno = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let t = line.trim_start();
@@ -444,17 +483,19 @@ fn markdown_records(lines: &[&str]) -> (Vec<Record>, Option<String>) {
         }
         // A table: header row, separator row, body rows.
         if t.starts_with('|') && lines.get(i + 1).is_some_and(|l| is_separator_row(l)) {
-            let headers: Vec<String> = split_row(line).iter().map(|h| strip_md(h)).collect();
+            let headers: Vec<Arc<str>> = split_row(line).iter().map(|h| Arc::from(strip_md(h))).collect();
+            let norms: Vec<Arc<str>> = headers.iter().map(|h| norm_key(h).into()).collect();
             let mut j = i + 2;
-            while j < lines.len() && lines[j].trim_start().starts_with('|') {
+            while j < lines.len() && lines[j].trim_start().starts_with('|') && out.len() <= MAX_RECORDS {
                 let row_line = u32::try_from(j + 1).unwrap_or(u32::MAX);
                 let cells = split_row(lines[j]);
                 let fields: Vec<Field> = headers
                     .iter()
+                    .zip(&norms)
                     .zip(cells.iter())
-                    .map(|(k, v)| Field {
+                    .map(|((k, norm), v)| Field {
                         key: k.clone(),
-                        norm: norm_key(k),
+                        norm: norm.clone(),
                         value: strip_md(v),
                         line: row_line,
                     })
@@ -477,8 +518,8 @@ fn markdown_records(lines: &[&str]) -> (Vec<Record>, Option<String>) {
             // Prose sentences with a colon are not fields: keys are short.
             if key.split_whitespace().count() <= 6 && !key.ends_with('.') {
                 let field = Field {
-                    norm: norm_key(&key),
-                    key,
+                    norm: norm_key(&key).into(),
+                    key: key.into(),
                     value: strip_md(&c[2]),
                     line: lineno,
                 };
@@ -504,6 +545,38 @@ fn markdown_records(lines: &[&str]) -> (Vec<Record>, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A register with more entries than anyone keeps by hand: the first `MAX_RECORDS` are
+    /// read, the text after them is dropped, and the note says where reading stopped.
+    #[test]
+    fn records_are_capped_per_document() {
+        let mut md = String::from("# Vendors\n\n| Vendor | DPA |\n|---|---|\n");
+        for i in 0..MAX_RECORDS + 50 {
+            md.push_str(&format!("| V{i} | yes |\n"));
+        }
+        let (doc, err) = parse("vendors.md", &md);
+        assert_eq!(doc.records.len(), MAX_RECORDS);
+        let last = doc.records.last().unwrap();
+        assert_eq!(last.title, format!("V{}", MAX_RECORDS - 2));
+        assert_eq!(doc.line_count(), last.line as usize);
+        assert!(!doc.text.contains(&format!("V{} ", MAX_RECORDS + 49)));
+        assert_eq!(
+            err.as_deref(),
+            Some(&*format!(
+                "more than {MAX_RECORDS} entries: only the first {MAX_RECORDS} (to line {}) are read",
+                last.line
+            ))
+        );
+        let mut csv = String::from("vendor,dpa\n");
+        for i in 0..MAX_RECORDS + 5 {
+            csv.push_str(&format!("V{i},yes\n"));
+        }
+        let (doc, err) = parse("vendors.csv", &csv);
+        assert_eq!(doc.records.len(), MAX_RECORDS);
+        assert!(err.is_some());
+        let (doc, err) = parse("vendors.csv", "vendor,dpa\nA,yes\n");
+        assert_eq!((doc.records.len(), err), (1, None));
+    }
 
     #[test]
     fn lineage_template_bullets() {
