@@ -309,7 +309,7 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
                 .is_some_and(|n| (1..=5).contains(&n));
         if !known {
             // May come from the target's config file: made safe to print.
-            let sel = crate::text::shown(sel);
+            let sel = crate::redact::shown(sel);
             bail!("unknown control `{sel}` in --only/--skip (see `redflag controls list`)");
         }
     }
@@ -318,7 +318,7 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
     } else {
         Some(
             workspace::matcher::glob_set(&settings.exclude)
-                .map_err(|e| anyhow::anyhow!("config exclude: {}", crate::text::shown(&e.to_string())))?,
+                .map_err(|e| anyhow::anyhow!("config exclude: {}", crate::redact::shown(&e.to_string())))?,
         )
     };
     let plan = ScanPlan {
@@ -363,7 +363,7 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
     notes.extend(loaded.refused.iter().map(|d| report::NoteOut {
         target: first_target.clone(),
         path: d.file.clone(),
-        message: crate::text::shown(&d.message),
+        message: crate::redact::shown(&d.message),
     }));
     let mut inline: Vec<InlineSuppression> = ws
         .hits(loaded.inline_suppressions)
@@ -578,7 +578,7 @@ fn explain(id: &str, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
     let Some(c) = loaded.controls.get(id) else {
         bail!(
             "unknown control `{}` (see `redflag controls list`)",
-            crate::text::shown(id)
+            crate::redact::shown(id)
         );
     };
     let mut s = String::new();

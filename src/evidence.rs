@@ -31,7 +31,7 @@ impl Pointer {
             target,
             path: path.to_string(),
             line: Some(line),
-            snippet: Some(crate::text::snippet(text)),
+            snippet: Some(crate::redact::snippet(text)),
             label: None,
         }
     }

@@ -17,6 +17,7 @@ pub mod check;
 pub mod cli;
 pub mod control;
 pub mod date;
+pub mod embedded;
 pub mod evidence;
 pub mod fsread;
 pub mod fswrite;

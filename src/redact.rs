@@ -103,6 +103,22 @@ pub struct KeyRule {
 }
 
 impl KeyRule {
+    /// The rules of one catalogue vendor: a value assigned to one of its key-holding
+    /// environment variables (`…KEY`, `…TOKEN`), and each of its `key_patterns`.
+    pub fn for_vendor(env: &[String], key_patterns: &[String]) -> Vec<Self> {
+        let keyish: Vec<String> = env
+            .iter()
+            .filter(|e| e.ends_with("KEY") || e.ends_with("TOKEN"))
+            .cloned()
+            .collect();
+        let mut rules = Vec::new();
+        if !keyish.is_empty() {
+            rules.push(Self::assignment(&keyish));
+        }
+        rules.extend(key_patterns.iter().map(|k| Self::key(k)));
+        rules
+    }
+
     /// A catalogue's `key_patterns` entry.
     pub fn key(pattern: &str) -> Self {
         Self {
@@ -165,10 +181,35 @@ pub struct Redactor {
 
 /// The built-in shapes and the built-in catalogue's key rules.
 pub fn builtin() -> &'static Redactor {
-    static B: LazyLock<Redactor> = LazyLock::new(|| {
-        Redactor::new(&crate::control::catalog::builtin_key_rules()).expect("built-in key rules compile")
-    });
+    static B: LazyLock<Redactor> =
+        LazyLock::new(|| Redactor::new(&builtin_key_rules()).expect("built-in key rules compile"));
     &B
+}
+
+/// The key rules of the built-in catalogues (`controls/catalog/*.yaml`, embedded), for the
+/// redaction that runs before or without a loaded pack. Only the two fields rules come from
+/// are read; the control loader validates the rest (and derives the same rules through
+/// [`KeyRule::for_vendor`]).
+pub fn builtin_key_rules() -> Vec<KeyRule> {
+    #[derive(serde::Deserialize)]
+    struct Catalogue {
+        #[serde(default)]
+        items: Vec<Item>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Item {
+        #[serde(default)]
+        env: Vec<String>,
+        #[serde(default)]
+        key_patterns: Vec<String>,
+    }
+    crate::embedded::BUILTIN
+        .iter()
+        .filter(|(rel, _)| rel.starts_with("catalog/"))
+        .filter_map(|(_, text)| serde_saphyr::from_str::<Catalogue>(text).ok())
+        .flat_map(|c| c.items)
+        .flat_map(|item| KeyRule::for_vendor(&item.env, &item.key_patterns))
+        .collect()
 }
 
 /// Redacts with the built-in shapes and catalogue ([`builtin`]).
@@ -179,6 +220,19 @@ pub fn redact(line: &str) -> Cow<'_, str> {
 /// True when `line` contains something [`redact`] would hide.
 pub fn has_secret(line: &str) -> bool {
     builtin().has_secret(line)
+}
+
+/// The text shown for an evidence line: trimmed, secrets redacted, control characters made
+/// visible, at most 200 characters.
+pub fn snippet(line: &str) -> String {
+    let redacted = redact(line.trim());
+    crate::text::truncate_chars(crate::text::printable(redacted.trim()).trim(), 200)
+}
+
+/// Text from a target made safe to show anywhere (a terminal, a CI log, a report): secrets
+/// redacted, control characters escaped. For messages and labels built from target content.
+pub fn shown(text: &str) -> String {
+    crate::text::printable(&redact(text)).into_owned()
 }
 
 /// Removes capture groups (so rules from different files cannot clash by group name) and

@@ -91,41 +91,7 @@ pub struct ConfigFile {
     pub vendors: VendorRoles,
 }
 
-/// `vendors:` in the config: the role of AI providers, overriding what redflag infers from
-/// the code. `subprocessors`: the company's own (always cross-checked with the register);
-/// `byok`: integrations customers configure with their own keys; `offers_compatible_api`:
-/// providers whose API the code offers (a compatible server), not uses.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VendorRoles {
-    #[serde(default)]
-    pub subprocessors: Vec<String>,
-    #[serde(default)]
-    pub byok: Vec<String>,
-    #[serde(default)]
-    pub offers_compatible_api: Vec<String>,
-}
-
-impl VendorRoles {
-    fn names(list: &[String], id: &str, name: &str) -> bool {
-        list.iter()
-            .any(|v| v.trim().eq_ignore_ascii_case(id) || v.trim().eq_ignore_ascii_case(name))
-    }
-
-    /// The declared role of a catalogue item, if any (`subprocessors` wins).
-    pub fn declared(&self, id: &str, name: &str) -> Option<crate::check::inventory::Role> {
-        use crate::check::inventory::Role;
-        if Self::names(&self.subprocessors, id, name) {
-            Some(Role::Own)
-        } else if Self::names(&self.byok, id, name) {
-            Some(Role::Byok)
-        } else if Self::names(&self.offers_compatible_api, id, name) {
-            Some(Role::CompatibleApi)
-        } else {
-            None
-        }
-    }
-}
+pub use crate::check::inventory::VendorRoles;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -248,7 +214,7 @@ fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
         return Ok(None);
     }
     Severity::parse(s).map(Some).ok_or_else(|| {
-        let s = crate::text::shown(s);
+        let s = crate::redact::shown(s);
         anyhow::anyhow!("invalid fail_on `{s}` (critical, high, medium, low, none)")
     })
 }
@@ -437,7 +403,7 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
     // Shown in every report format, in errors and on standard error: made safe like any
     // other text from a file, once, here (secrets redacted, control characters escaped).
     for w in &mut config.waivers {
-        w.control = crate::text::shown(&w.control);
+        w.control = crate::redact::shown(&w.control);
         let fields = [
             &mut w.path,
             &mut w.fingerprint,
@@ -446,7 +412,7 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
             &mut w.expires,
         ];
         for text in fields.into_iter().flatten() {
-            *text = crate::text::shown(text);
+            *text = crate::redact::shown(text);
         }
     }
     let mut waivers = Vec::new();
@@ -559,7 +525,7 @@ fn discover(
             .map_err(|_| anyhow::anyhow!("cannot read config file {}: not UTF-8 text", path.display()))?;
         // The parser's message may quote the file: made safe to show.
         let config =
-            parse_config(&path, &text).map_err(|e| anyhow::anyhow!(crate::text::shown(&e.to_string())))?;
+            parse_config(&path, &text).map_err(|e| anyhow::anyhow!(crate::redact::shown(&e.to_string())))?;
         return Ok(Some((path, config, confined)));
     }
     Ok(None)
@@ -709,7 +675,7 @@ impl Confined {
         crate::report::NoteOut {
             target: self.target.clone(),
             path: self.name.clone(),
-            message: crate::text::shown(message),
+            message: crate::redact::shown(message),
         }
     }
 
@@ -755,7 +721,7 @@ impl Confined {
     /// The path as the user would write it (`repo/policies`), made safe to show: for
     /// messages and the report.
     fn shown_path(&self, p: &Path) -> String {
-        crate::text::shown(&display_path(&self.root.join(p)))
+        crate::redact::shown(&display_path(&self.root.join(p)))
     }
 }
 

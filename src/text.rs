@@ -96,19 +96,6 @@ pub fn value_state(value: &str) -> ValueState {
     ValueState::Present
 }
 
-/// The text shown for an evidence line: trimmed, secrets redacted, control characters made
-/// visible, at most 200 characters.
-pub fn snippet(line: &str) -> String {
-    let redacted = crate::redact::redact(line.trim());
-    truncate_chars(printable(redacted.trim()).trim(), 200)
-}
-
-/// Text from a target made safe to show anywhere (a terminal, a CI log, a report): secrets
-/// redacted, control characters escaped. For messages and labels built from target content.
-pub fn shown(text: &str) -> String {
-    printable(&crate::redact::redact(text)).into_owned()
-}
-
 /// Escapes the characters that would let a file's content or name act on a terminal or
 /// forge report lines: C0 and C1 controls (escape sequences, line breaks, bells) and the
 /// bidirectional overrides ("Trojan Source"). Tabs are kept. `\n` becomes the two characters

@@ -389,7 +389,7 @@ proptest! {
         bounded("redaction", LIMIT, move || {
             let once = redflag::redact::redact(&text);
             assert_eq!(redflag::redact::redact(&once), once, "not idempotent on {text:?}");
-            let s = redflag::text::snippet(&text);
+            let s = redflag::redact::snippet(&text);
             assert!(s.chars().count() <= 200);
             assert!(!s.chars().any(|c| c.is_control() && c != '\t'), "{s:?}");
             let _ = redflag::date::find_dates(&text);
@@ -580,7 +580,7 @@ fn exercise(doc: &document::Document) {
     let _ = doc.first_match_line(&re);
     for r in &doc.records {
         let _ = doc.text(r.line, r.end_line);
-        let _ = redflag::text::snippet(doc.line(r.line));
+        let _ = redflag::redact::snippet(doc.line(r.line));
         if let Some(f) = r.field(&keys) {
             let _ = redflag::text::value_state(&f.value);
             let _ = redflag::date::find_dates(&f.value);
@@ -771,7 +771,7 @@ fn replay(target: &str, data: &[u8]) {
         "redact" | "dates" => {
             let once = redflag::redact::redact(&text);
             assert_eq!(redflag::redact::redact(&once), once);
-            let _ = redflag::text::snippet(&text);
+            let _ = redflag::redact::snippet(&text);
             let _ = redflag::date::find_dates(&text);
         }
         "controls" => {

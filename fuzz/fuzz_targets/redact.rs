@@ -10,13 +10,13 @@ fuzz_target!(|data: &[u8]| {
     let twice = redact::redact(&once);
     assert_eq!(once, twice, "redaction is not idempotent");
     let _ = redact::has_secret(&line);
-    let s = text::snippet(&line);
+    let s = redact::snippet(&line);
     assert!(s.chars().count() <= 200);
     assert!(
         !s.chars().any(|c| c.is_control() && c != '\t'),
         "control character in {s:?}"
     );
-    let _ = text::shown(&line);
+    let _ = redact::shown(&line);
     let n = text::norm_key(&line);
     let _ = text::key_matches(&n, "consent basis");
     let _ = text::value_state(&line);

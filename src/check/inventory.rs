@@ -511,6 +511,41 @@ fn classify(
     (Role::CompatibleApi, false, p)
 }
 
+/// `vendors:` in the config: the role of AI providers, overriding what redflag infers from
+/// the code. `subprocessors`: the company's own (always cross-checked with the register);
+/// `byok`: integrations customers configure with their own keys; `offers_compatible_api`:
+/// providers whose API the code offers (a compatible server), not uses.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorRoles {
+    #[serde(default)]
+    pub subprocessors: Vec<String>,
+    #[serde(default)]
+    pub byok: Vec<String>,
+    #[serde(default)]
+    pub offers_compatible_api: Vec<String>,
+}
+
+impl VendorRoles {
+    fn names(list: &[String], id: &str, name: &str) -> bool {
+        list.iter()
+            .any(|v| v.trim().eq_ignore_ascii_case(id) || v.trim().eq_ignore_ascii_case(name))
+    }
+
+    /// The declared role of a catalogue item, if any (`subprocessors` wins).
+    pub fn declared(&self, id: &str, name: &str) -> Option<Role> {
+        if Self::names(&self.subprocessors, id, name) {
+            Some(Role::Own)
+        } else if Self::names(&self.byok, id, name) {
+            Some(Role::Byok)
+        } else if Self::names(&self.offers_compatible_api, id, name) {
+            Some(Role::CompatibleApi)
+        } else {
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,7 +133,7 @@ pub struct Context<'a> {
     pub signals: &'a [Signal],
     pub doc_kinds: &'a [DocKindInfo],
     /// Roles of AI providers declared in the config (`vendors:`).
-    pub vendor_roles: crate::settings::VendorRoles,
+    pub vendor_roles: inventory::VendorRoles,
     signal_cache: Vec<OnceLock<Outcome>>,
     /// Evidence documents the checks read, as (file, kind): the report names them.
     used_docs: Mutex<BTreeSet<(crate::workspace::FileId, String)>>,

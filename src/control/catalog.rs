@@ -307,30 +307,7 @@ const CONFIG_AND_CODE_EXCLUDE: &[&str] = &[
 /// `key_patterns`. The scan searches for them (RF3-HARDCODED-AI-KEY) and redaction masks
 /// whatever they match.
 pub fn key_rules(item: &ItemSpec) -> Vec<KeyRule> {
-    let keyish: Vec<String> = item
-        .env
-        .iter()
-        .filter(|e| e.ends_with("KEY") || e.ends_with("TOKEN"))
-        .cloned()
-        .collect();
-    let mut rules = Vec::new();
-    if !keyish.is_empty() {
-        rules.push(KeyRule::assignment(&keyish));
-    }
-    rules.extend(item.key_patterns.iter().map(|k| KeyRule::key(k)));
-    rules
-}
-
-/// The key rules of the built-in catalogues (`controls/catalog/*.yaml`, embedded), for the
-/// redaction that runs before or without a loaded pack ([`crate::redact::builtin`]).
-pub fn builtin_key_rules() -> Vec<KeyRule> {
-    super::builtin::BUILTIN
-        .iter()
-        .filter(|(rel, _)| rel.starts_with("catalog/"))
-        .filter_map(|(_, text)| serde_saphyr::from_str::<CatalogSpec>(text).ok())
-        .flat_map(|spec| spec.items.iter().flat_map(key_rules).collect::<Vec<_>>())
-        .filter(|r| check_regex(&r.regex).is_ok())
-        .collect()
+    KeyRule::for_vendor(&item.env, &item.key_patterns)
 }
 
 /// Compiles catalogue files into catalogues whose patterns are registered in `matchers`.

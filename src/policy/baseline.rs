@@ -50,19 +50,19 @@ impl Baseline {
 
     /// Parses a baseline file's text; `source` names it in errors and in the report. Its
     /// entries are shown in reports (the fixed ones) and the file may come from the scanned
-    /// repository, so every text is made safe to show ([`crate::text::shown`]: redacted,
+    /// repository, so every text is made safe to show ([`crate::redact::shown`]: redacted,
     /// control characters escaped), as is the parser's message, which may quote the file.
     /// Entries written by redflag are unchanged by this (redaction is idempotent).
     pub fn parse(source: &str, text: &str) -> Result<Self, String> {
         let file: File = serde_json::from_str(text)
-            .map_err(|e| crate::text::shown(&format!("{source}:{}: invalid baseline: {e}", e.line())))?;
+            .map_err(|e| crate::redact::shown(&format!("{source}:{}: invalid baseline: {e}", e.line())))?;
         if file.redflag_baseline != 1 {
             return Err(format!(
                 "{source}: unsupported baseline version {}",
                 file.redflag_baseline
             ));
         }
-        let shown = |s: &str| crate::text::shown(s);
+        let shown = |s: &str| crate::redact::shown(s);
         let entries = file
             .findings
             .into_iter()

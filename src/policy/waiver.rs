@@ -154,7 +154,7 @@ impl InlineSuppression {
         // control characters escaped, like evidence lines.
         let reason = c
             .get(2)
-            .map(|m| crate::text::shown(m.as_str().trim()))
+            .map(|m| crate::redact::shown(m.as_str().trim()))
             .filter(|r| !r.is_empty());
         Some(Self {
             target: target.into(),

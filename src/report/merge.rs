@@ -195,7 +195,7 @@ fn pointer(p: JPointer) -> PointerOut {
 /// settings are kept; its counts are recomputed by [`merge`].
 pub fn read_json(text: &str) -> Result<Report, String> {
     // Error messages quote the input: shown like any other text from it.
-    read(text).map_err(|e| crate::text::shown(&e))
+    read(text).map_err(|e| crate::redact::shown(&e))
 }
 
 fn read(text: &str) -> Result<Report, String> {

@@ -12,7 +12,7 @@ use super::{PointerOut, Report};
 use crate::redact::Redactor;
 use crate::text::truncate_chars;
 
-/// At most this many characters of an evidence line are shown (as [`crate::text::snippet`]).
+/// At most this many characters of an evidence line are shown (as [`crate::redact::snippet`]).
 const SNIPPET_CHARS: usize = 200;
 
 /// Redacts and escapes every string of `report` that comes from a target (everything but
