@@ -175,6 +175,9 @@ pub struct Redactor {
     /// The catalogues' key rules and their cut-short forms, one alternation:
     /// `(?P<k>key rules)|(?P<a>assignment rules)|(?P<cut>a known prefix, then `…`)`.
     keys: Option<Regex>,
+    /// The key rules alone, run first: a key rule's whole span is masked even where an
+    /// assignment rule starts earlier and stops inside the key (`X_KEY=ABSK…+…`).
+    key_only: Option<Regex>,
     /// Fixed prefixes of the key rules (longest first): shown, and recognised when cut short.
     prefixes: Vec<String>,
 }
@@ -296,6 +299,16 @@ impl Redactor {
                 .join("|");
             alts.push(format!(r"(?P<cut>(?-u:\b)(?:{p})[A-Za-z0-9_+/=.\-]*…)"));
         }
+        let key_only = if key.is_empty() {
+            None
+        } else {
+            Some(
+                RegexBuilder::new(&key.join("|"))
+                    .size_limit(32 << 20)
+                    .build()
+                    .map_err(|e| format!("catalogue key patterns for redaction: {e}"))?,
+            )
+        };
         let keys = if alts.is_empty() {
             None
         } else {
@@ -306,7 +319,11 @@ impl Redactor {
                     .map_err(|e| format!("catalogue key patterns for redaction: {e}"))?,
             )
         };
-        Ok(Self { keys, prefixes })
+        Ok(Self {
+            keys,
+            key_only,
+            prefixes,
+        })
     }
 
     /// Replaces every secret in `line` with a short prefix and `…[redacted]`.
@@ -353,7 +370,14 @@ impl Redactor {
         let Some(keys) = &self.keys else {
             return Cow::Borrowed(line);
         };
-        keys.replace_all(line, |c: &Captures| {
+        let line: Cow<'a, str> = match &self.key_only {
+            Some(k) => k.replace_all(line, |c: &Captures| {
+                let m = c.get(0).map_or("", |m| m.as_str());
+                format!("{}…[redacted]", head_of(m, self.shown_len(m)))
+            }),
+            None => Cow::Borrowed(line),
+        };
+        let replaced = match keys.replace_all(&line, |c: &Captures| {
             let m = c.get(0).map_or("", |m| m.as_str());
             let rest = &line[c.get(0).map_or(0, |m| m.end())..];
             if c.name("cut").is_some() && rest.starts_with("[redacted]") {
@@ -370,7 +394,14 @@ impl Redactor {
                 );
             }
             format!("{}…[redacted]", head_of(m, self.shown_len(m)))
-        })
+        }) {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(s) => Some(s),
+        };
+        match replaced {
+            Some(s) => Cow::Owned(s),
+            None => line,
+        }
     }
 
     fn shapes_once<'a>(&self, line: &'a str, shapes: &Regex) -> Cow<'a, str> {
@@ -506,7 +537,17 @@ pub fn mask_span(text: &str, span: (usize, usize), rule: &KeyRule) -> String {
         }
         i
     };
-    let (start, mut end) = (floor(span.0), floor(span.1));
+    let (mut start, mut end) = (floor(span.0), floor(span.1));
+    // Another key rule's match overlapping the span (an assignment rule stops at a key's
+    // `+`) is masked with it: the union, so no tail of a key is left to show.
+    if let Some(k) = &builtin().key_only {
+        for m in k.find_iter(text) {
+            if m.start() < end && m.end() > start {
+                start = start.min(m.start());
+                end = end.max(m.end());
+            }
+        }
+    }
     let cut = text.ends_with('…') && span.1 > text.len().saturating_sub('…'.len_utf8());
     if cut {
         end = text.len();
@@ -516,6 +557,7 @@ pub fn mask_span(text: &str, span: (usize, usize), rule: &KeyRule) -> String {
     }
     let r = Redactor {
         keys: None,
+        key_only: None,
         prefixes: match &rule.show {
             Show::Prefix(p) if !p.is_empty() => vec![p.clone()],
             _ => Vec::new(),
@@ -858,6 +900,27 @@ mod tests {
         ] {
             assert_eq!(r.path(path), path);
         }
+    }
+
+    /// Found by the `redact_render` fuzz target: an assignment rule (`TOGETHER_API_KEY=`)
+    /// starts before a Bedrock key and stops at its `+`, so the key rule never saw the key
+    /// and its tail was shown. Every key rule's whole span is masked first.
+    #[test]
+    fn an_assignment_cannot_cut_a_key_short() {
+        let key = "ABSKQmVkcm9ja0FQSUtleSABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijk";
+        let line = format!("export TOGETHER_API_KEY={key}  # https://api.together.xyz");
+        let out = redact(&line);
+        assert_eq!(
+            out,
+            "export TOGETHER_API_KEY=ABSK…[redacted]  # https://api.together.xyz"
+        );
+        assert_eq!(redact(&out), out);
+        // The scan's hit of the assignment rule, masked as its span: the key's tail too.
+        let rule = KeyRule::assignment(&["TOGETHER_API_KEY".to_string()]);
+        let m = Regex::new(&rule.regex).unwrap().find(&line).unwrap();
+        let out = mask_span(&line, (m.start(), m.end()), &rule);
+        assert!(!out.contains("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijk "), "{out}");
+        assert!(out.starts_with("export TOGETHER_API_KEY="), "{out}");
     }
 
     #[test]

@@ -96,6 +96,24 @@ pub fn value_state(value: &str) -> ValueState {
     ValueState::Present
 }
 
+/// "A", "A and B", "A, B and C".
+pub fn join_and(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// `s` lower-cased with only ASCII letters and digits kept: `AZURE_OPENAI_API_KEY`,
+/// `azure_openai_api_key` and `azureOpenaiApiKey` all become `azureopenaiapikey`.
+pub fn alnum_lower(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
 /// Escapes the characters that would let a file's content or name act on a terminal or
 /// forge report lines: C0 and C1 controls (escape sequences, line breaks, bells) and the
 /// bidirectional overrides ("Trojan Source"). Tabs are kept. `\n` becomes the two characters

@@ -813,6 +813,7 @@ fn replay(target: &str, data: &[u8]) {
             let dir = tempfile::tempdir().unwrap();
             exercise_git_dir(dir.path(), data);
         }
+        "redact_render" => rendered_keys::check(data),
         _ => {
             // config, scan: inputs are replayed by hand (see fuzz/README.md).
         }

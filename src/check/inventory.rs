@@ -302,6 +302,9 @@ impl Inventory {
         let catalog = &cx.catalogs[self.catalog];
         let mut items = Vec::new();
         let mut undeclared = Vec::new();
+        // Items whose inferred role is not declared, by role: one finding per role (one
+        // `vendors:` entry in the config fixes all of them).
+        let mut undeclared_roles: BTreeMap<Role, Vec<(&CatalogItem, Vec<Pointer>)>> = BTreeMap::new();
         for item in &catalog.items {
             let Some(usage) = self.usage(cx, item) else {
                 continue;
@@ -348,11 +351,7 @@ impl Inventory {
                                 pointers,
                             ));
                         } else {
-                            undeclared.push(Item::new(
-                                role_message(role, &item.name),
-                                format!("{}:{}", role_key(role), item.id),
-                                pointers,
-                            ));
+                            undeclared_roles.entry(role).or_default().push((item, pointers));
                         }
                     } else if self.require_declared && !declared && self.registered(cx, item) {
                         let message = format!("{} is called without a declared SDK (only {kinds}): dependency review and SBOMs will not show it", item.name);
@@ -377,6 +376,9 @@ impl Inventory {
                 }
             }
         }
+        for (role, of_role) in undeclared_roles {
+            undeclared.push(role_item(role, of_role));
+        }
         if (self.require_declared || self.require_role_declared)
             && !(items.is_empty() && undeclared.is_empty())
         {
@@ -400,18 +402,45 @@ fn role_key(role: Role) -> &'static str {
     }
 }
 
-/// The finding for an inferred, undeclared role: what it is and why it is not a
-/// subprocessor gap.
-fn role_message(role: Role, name: &str) -> String {
-    match role {
+/// The finding for the items whose inferred role is `role` and not declared: what they
+/// are and why they are not subprocessor gaps. Each item's evidence is its first call site
+/// and the reason for the role (its other sites are the inventory's). The fingerprint is the
+/// role and the items' ids, so a newly inferred item is a new finding.
+fn role_item(role: Role, of_role: Vec<(&CatalogItem, Vec<Pointer>)>) -> Item {
+    let names: Vec<&str> = of_role.iter().map(|(i, _)| i.name.as_str()).collect();
+    let ids: Vec<&str> = of_role.iter().map(|(i, _)| i.id.as_str()).collect();
+    let list = crate::text::join_and(&names);
+    let (are, it) = if names.len() == 1 {
+        ("is", "it")
+    } else {
+        ("are", "them")
+    };
+    let message = match role {
         Role::Byok => format!(
-            "{name} is a bring-your-own-key integration (customers' own keys, from user, tenant or request data), not your subprocessor: declare it (`vendors: {{ byok: [...] }}` in redflag.yaml) and describe it as customer-configured"
+            "{list} {are} bring-your-own-key {} (customers' own keys, from user, tenant or request data), not your subprocessors: declare {it} (`vendors: {{ byok: [{}] }}` in redflag.yaml) and describe {it} as customer-configured",
+            if names.len() == 1 { "integration" } else { "integrations" },
+            ids.join(", ")
         ),
         Role::CompatibleApi => format!(
-            "{name}: this code offers a compatible API (it serves {name}'s API, it is not a customer of {name}): declare it (`vendors: {{ offers_compatible_api: [...] }}` in redflag.yaml)"
+            "This code offers {}{list}-compatible {} (it serves {}, it is not a customer of {}): declare {it} (`vendors: {{ offers_compatible_api: [{}] }}` in redflag.yaml)",
+            match names.as_slice() {
+                [one] if one.starts_with(['A', 'E', 'I', 'O', 'U']) => "an ",
+                [_] => "a ",
+                _ => "",
+            },
+            if names.len() == 1 { "API" } else { "APIs" },
+            if names.len() == 1 { "that API" } else { "those APIs" },
+            if names.len() == 1 { "that vendor" } else { "those vendors" },
+            ids.join(", ")
         ),
-        Role::Own => format!("{name} is used"),
-    }
+        Role::Own => format!("{list} {are} used"),
+    };
+    let pointers = of_role
+        .into_iter()
+        .flat_map(|(_, p)| p.into_iter().take(2))
+        .take(MAX_SITES)
+        .collect();
+    Item::new(message, format!("{}:{}", role_key(role), ids.join(",")), pointers)
 }
 
 /// The directory of a path (`""` at the root).
@@ -442,6 +471,8 @@ fn classify(
     // first marker of each file (shown as the reason when the call is in that file).
     let mut byok: BTreeMap<(TargetId, &str), Pointer> = BTreeMap::new();
     let mut byok_files: BTreeMap<FileId, Pointer> = BTreeMap::new();
+    // The first marker naming the item's own key (`profile.azure_openai_api_key`).
+    let mut byok_named: Option<Pointer> = None;
     for pattern in &catalog.usage.byok {
         for h in ws.hits(*pattern) {
             if h.comment || !production(h.file) {
@@ -449,6 +480,15 @@ fn classify(
             }
             let f = ws.file(h.file);
             let p = ws.pointer(h.file, h.line, &h.text);
+            if byok_named
+                .as_ref()
+                .is_none_or(|q| (&p.path, p.line) < (&q.path, q.line))
+            {
+                let text = crate::text::alnum_lower(&h.text);
+                if item.key_names.iter().any(|k| text.contains(k.as_str())) {
+                    byok_named = Some(p.clone());
+                }
+            }
             byok.entry((f.target, dir_of(&f.path)))
                 .or_insert_with(|| p.clone());
             byok_files
@@ -485,9 +525,12 @@ fn classify(
         .filter(|(k, _, _)| matches!(k, SignalKind::Import | SignalKind::Host))
         .collect();
     if code.is_empty() {
-        return match offers.into_values().next() {
-            Some(p) => (Role::CompatibleApi, false, Some(p)),
-            None => (Role::Own, false, None),
+        // No call site names the vendor: a generic client is pointed at it with a key
+        // read from customer data, or the code serves its API, or it is the company's.
+        return match (byok_named, offers.into_values().next()) {
+            (Some(p), _) => (Role::Byok, false, Some(p)),
+            (None, Some(p)) => (Role::CompatibleApi, false, Some(p)),
+            (None, None) => (Role::Own, false, None),
         };
     }
     let in_byok = |file: FileId| {

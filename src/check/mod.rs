@@ -232,7 +232,7 @@ impl Condition {
                         out.failed.extend(o.failed);
                     }
                 }
-                out.failed = merge_absent(out.failed);
+                out.failed = merge_absent(out.failed, false);
                 out
             }
             Condition::Any(children) => {
@@ -253,7 +253,7 @@ impl Condition {
                     Outcome {
                         holds: false,
                         passed: Vec::new(),
-                        failed: merge_absent(failed),
+                        failed: merge_absent(failed, true),
                     }
                 }
             }
@@ -301,17 +301,39 @@ impl Condition {
     }
 }
 
-/// When every alternative of an `any` failed for lack of something, one gap says so (not
-/// one per alternative).
-fn merge_absent(failed: Vec<Item>) -> Vec<Item> {
+/// When every alternative of an `any` (`alternatives`), or several parts of an `all`, failed
+/// for lack of something, one gap says so (not one per part): "No schedule or crontab
+/// found" for alternatives, "No schedule found; no alert route found" for parts.
+fn merge_absent(failed: Vec<Item>, alternatives: bool) -> Vec<Item> {
     if failed.len() < 2 || !failed.iter().all(|i| i.key.starts_with("absent:")) {
         return failed;
     }
-    let message = failed
+    let mut messages: Vec<&str> = Vec::new();
+    for i in &failed {
+        if !messages.contains(&i.message.as_str()) {
+            messages.push(&i.message);
+        }
+    }
+    // "No schedule found" and "No crontab found" read as "No schedule or crontab found".
+    let what: Option<Vec<&str>> = messages
         .iter()
-        .map(|i| i.message.as_str())
-        .collect::<Vec<_>>()
-        .join("; ");
+        .map(|m| m.strip_prefix("No ")?.strip_suffix(" found"))
+        .collect();
+    let message = match what {
+        Some(what) if alternatives && what.len() > 1 => {
+            let (last, rest) = what.split_last().unwrap_or((&"", &[]));
+            format!("No {} or {last} found", rest.join(", "))
+        }
+        _ => messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| match m.strip_prefix("No ") {
+                Some(rest) if i > 0 => format!("no {rest}"),
+                _ => (*m).to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
     let key = failed
         .iter()
         .map(|i| i.key.as_str())

@@ -174,11 +174,13 @@ impl Pattern {
         }
         items.sort_by(|a, b| a.pointers.first().cmp(&b.pointers.first()));
         Outcome::found(items, || {
-            Item::new(
-                format!("Nothing matches {}", self.describe),
-                format!("absent:{}", self.describe),
-                Vec::new(),
-            )
+            // A labelled pattern is named by its label, not by its regexes.
+            let message = if self.label == "match" {
+                format!("Nothing matches {}", self.describe)
+            } else {
+                format!("No {} found", self.label)
+            };
+            Item::new(message, format!("absent:{}", self.describe), Vec::new())
         })
     }
 }

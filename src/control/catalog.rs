@@ -153,6 +153,11 @@ pub struct CatalogItem {
     /// Markers of a server offering this item's API, and paths that are such servers.
     pub offers: Vec<PatternId>,
     pub offer_paths: Option<GlobSet>,
+    /// The item's key-holding environment names, lower-cased with only letters and digits
+    /// kept (`AZURE_OPENAI_API_KEY` → `azureopenaiapikey`): a bring-your-own-key marker
+    /// naming one (`profile.azure_openai_api_key`) is this item's, even where no call site
+    /// names the vendor (a generic SDK pointed at a customer's endpoint).
+    pub key_names: Vec<String>,
     pub docs: Option<String>,
 }
 
@@ -430,7 +435,14 @@ pub fn compile(
             names.dedup();
             let (offers, offer_paths) =
                 compile_offers(&spec.usage.compatible_api, &item, matchers, &mut problems);
+            let key_names = item
+                .env
+                .iter()
+                .filter(|e| e.ends_with("KEY") || e.ends_with("TOKEN"))
+                .map(|e| crate::text::alnum_lower(e))
+                .collect();
             items.push(CatalogItem {
+                key_names,
                 id: item.id,
                 name: item.name,
                 names,
