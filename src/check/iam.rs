@@ -293,6 +293,9 @@ impl Iam {
         }
         let mut items = Vec::new();
         for (file, g, line) in &cx.ws.grants {
+            // An unbounded JIT request is evidenced by the JIT resource that lacks the
+            // duration (first), then the grant it makes requestable.
+            let mut jit_at: Option<crate::evidence::Pointer> = None;
             let f = cx.ws.file(*file);
             if f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only {
                 continue;
@@ -312,11 +315,18 @@ impl Iam {
                     if human && self.privileged(g) && !time_bound(g) {
                         match jit_for(cx, *file, g) {
                             // Membership is granted on request, for a bounded time.
-                            Some(j) if j.bounded => None,
-                            Some(j) => Some(format!(
-                                "is requested through {} (line {}), which sets no maximum duration",
-                                j.address, j.line
-                            )),
+                            Some((_, j)) if j.bounded => None,
+                            Some((at, j)) => {
+                                jit_at = Some(
+                                    cx.ws
+                                        .pointer(at, j.line, &j.text)
+                                        .labelled(format!("{}: no maximum duration", j.address)),
+                                );
+                                Some(format!(
+                                    "is requested through {} (line {}), which sets no maximum duration",
+                                    j.address, j.line
+                                ))
+                            }
                             None => Some(format!(
                                 "gives {} standing privileged access with no expiry",
                                 g.principals.join(", ")
@@ -330,7 +340,11 @@ impl Iam {
             if let Some(why) = why {
                 let key = format!("{}|{}|{}", f.path, g.address, g.actions.join(","));
                 let pointer = cx.ws.pointer(*file, g.line, line).labelled(g.address.clone());
-                items.push(Item::new(format!("{} {why}", g.address), key, vec![pointer]));
+                let pointers = match jit_at {
+                    Some(j) => vec![j, pointer],
+                    None => vec![pointer],
+                };
+                items.push(Item::new(format!("{} {why}", g.address), key, pointers));
             }
         }
         Outcome::found(items, || Item::new("No matching grant", "absent:iam", Vec::new()))
@@ -341,7 +355,11 @@ impl Iam {
 /// it references the holder's address, or names it literally. A tool splits its config
 /// over resources (Sym: a target, and a flow whose request fields set the duration), so the
 /// match counts as bounded when any resource of the same provider in the module is.
-fn jit_for(cx: &Context<'_>, file: crate::workspace::FileId, g: &Grant) -> Option<JitBlock> {
+fn jit_for(
+    cx: &Context<'_>,
+    file: crate::workspace::FileId,
+    g: &Grant,
+) -> Option<(crate::workspace::FileId, JitBlock)> {
     let dir = scope(&cx.ws.file(file).path);
     let names: Vec<&str> = g
         .holder
@@ -354,22 +372,21 @@ fn jit_for(cx: &Context<'_>, file: crate::workspace::FileId, g: &Grant) -> Optio
         )
         .filter(|n| !n.is_empty() && *n != "iam user" && *n != "iam group")
         .collect();
-    let here: Vec<&JitBlock> = cx
+    let here: Vec<&(crate::workspace::FileId, JitBlock)> = cx
         .ws
         .jit
         .iter()
         .filter(|(f, _)| scope(&cx.ws.file(*f).path) == dir)
-        .map(|(_, j)| j)
         .collect();
-    let found = here
+    let (at, found) = here
         .iter()
-        .find(|j| names.iter().any(|n| j.mentions.iter().any(|m| m == n)))?;
+        .find(|(_, j)| names.iter().any(|n| j.mentions.iter().any(|m| m == n)))?;
     let provider = found.address.split('_').next().unwrap_or("");
-    let mut j = (*found).clone();
+    let mut j = found.clone();
     j.bounded |= here
         .iter()
-        .any(|o| o.bounded && o.address.split('_').next() == Some(provider));
-    Some(j)
+        .any(|(_, o)| o.bounded && o.address.split('_').next() == Some(provider));
+    Some((*at, j))
 }
 
 /// The directory of a file: the scope in which Terraform and CloudFormation names resolve.

@@ -630,12 +630,15 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             continue;
         }
         let requires: Vec<String> = spec.requires.iter().map(|r| r.value.clone()).collect();
-        for r in &spec.requires {
-            if !known_ids.contains(&r.value) || r.value == id {
-                cx.error(
-                    line_of(r),
-                    format!("`requires: {}` names no other control", r.value),
-                );
+        let defers_to: Vec<String> = spec.defers_to.iter().map(|r| r.value.clone()).collect();
+        for (field, list) in [("requires", &spec.requires), ("defers_to", &spec.defers_to)] {
+            for r in list {
+                if !known_ids.contains(&r.value) || r.value == id {
+                    cx.error(
+                        line_of(r),
+                        format!("`{field}: {}` names no other control", r.value),
+                    );
+                }
             }
         }
         let Some(severity) = severity else { continue };
@@ -663,6 +666,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             params,
             examines: examines.flatten(),
             requires,
+            defers_to,
             source: Source { file, line },
         });
     }
@@ -862,5 +866,32 @@ mod tests {
         );
         cadence_pack(dir.path(), "$every", "every", 8);
         assert!(load(&pack).diags.is_empty(), "{:#?}", messages(&load(&pack)));
+    }
+
+    #[test]
+    fn requires_and_defers_to_name_other_controls() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("X-ONE.yaml"),
+            "id: X-ONE\ntitle: t\nseverity: low\ntsc: [CC7.4]\nrationale: r\nremediation: f\n\
+             requires: [RF4-IR-PLAN, X-NOPE]\ndefers_to: [X-ONE, RF1-IAM-WILDCARD-AI]\n",
+        )
+        .unwrap();
+        let loaded = load(&LoadOptions {
+            dirs: vec![dir.path().to_path_buf()],
+            ..LoadOptions::default()
+        });
+        let m = messages(&loaded);
+        assert!(
+            m.iter()
+                .any(|d| d.contains("`requires: X-NOPE` names no other control")),
+            "{m:#?}"
+        );
+        assert!(
+            m.iter()
+                .any(|d| d.contains("`defers_to: X-ONE` names no other control")),
+            "{m:#?}"
+        );
+        assert_eq!(m.len(), 2, "{m:#?}");
     }
 }

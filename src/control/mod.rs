@@ -107,6 +107,8 @@ pub struct Control {
     pub examines: Option<Examines>,
     /// Ids of the controls this one depends on (`requires:`).
     pub requires: Vec<String>,
+    /// Ids of the controls whose findings take this one's on the same line (`defers_to:`).
+    pub defers_to: Vec<String>,
     pub source: Source,
 }
 

@@ -45,6 +45,11 @@ pub struct ControlSpec {
     /// it, not a second gap and not a pass.
     #[serde(default)]
     pub requires: Vec<Spanned<String>>,
+    /// Controls that report the same root cause first: a finding of this one whose line a
+    /// finding of theirs points at is theirs (one broad grant is one finding). When every
+    /// finding is theirs, this control is `blocked` by them.
+    #[serde(default)]
+    pub defers_to: Vec<Spanned<String>>,
 }
 
 /// `examines:` — the subjects a passing check looked at.

@@ -10,7 +10,7 @@
 //! may forget. Fingerprints are computed from the checks' keys, never from the shown text,
 //! so redaction does not change them and existing baselines and waivers keep matching.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
@@ -62,23 +62,70 @@ impl Evaluated {
 struct Evaluator<'a, 'c> {
     cx: &'a Context<'c>,
     pack: &'a ControlSet,
-    done: HashMap<String, Status>,
+    done: HashMap<String, Done>,
+}
+
+/// What later controls need of an evaluated one: its status, and the lines its findings
+/// point at first (for `defers_to`).
+struct Done {
+    status: Status,
+    lines: HashSet<Line>,
+}
+
+/// A finding's line: target, path, line.
+type Line = (crate::evidence::TargetId, String, u32);
+
+fn first_line(item: &Item) -> Option<Line> {
+    let p = item.pointers.first()?;
+    Some((p.target, p.path.clone(), p.line?))
+}
+
+impl Done {
+    fn of(e: &Evaluated) -> Self {
+        Self {
+            status: e.status,
+            lines: e.failed.iter().filter_map(first_line).collect(),
+        }
+    }
 }
 
 impl Evaluator<'_, '_> {
-    /// The status of a required control (evaluated on demand, once).
+    /// A required or deferred-to control, evaluated on demand, once.
+    fn done(&mut self, id: &str, depth: usize) -> Option<&Done> {
+        if !self.done.contains_key(id) {
+            let control = self.pack.get(id)?;
+            // `requires` chains are short; a cycle (a pack error) stops here.
+            if depth > 8 {
+                return None;
+            }
+            let e = self.evaluate(control, depth + 1);
+            self.done.insert(id.to_string(), Done::of(&e));
+        }
+        self.done.get(id)
+    }
+
     fn status_of(&mut self, id: &str, depth: usize) -> Option<Status> {
-        if let Some(s) = self.done.get(id) {
-            return Some(*s);
+        self.done(id, depth).map(|d| d.status)
+    }
+
+    /// Drops the findings whose line a finding of a `defers_to` control points at (its
+    /// finding is the one root cause); returns the ids of those controls that took any,
+    /// and how many findings they took.
+    fn defer(&mut self, control: &Control, failed: &mut Vec<Item>, depth: usize) -> (Vec<String>, usize) {
+        let mut took = Vec::new();
+        let mut n = 0;
+        for id in &control.defers_to {
+            let Some(done) = self.done(id, depth) else {
+                continue;
+            };
+            let before = failed.len();
+            failed.retain(|i| first_line(i).is_none_or(|l| !done.lines.contains(&l)));
+            if failed.len() < before {
+                n += before - failed.len();
+                took.push(id.clone());
+            }
         }
-        let control = self.pack.get(id)?;
-        // `requires` chains are short; a cycle (a pack error) stops here.
-        if depth > 8 {
-            return None;
-        }
-        let e = self.evaluate(control, depth + 1);
-        self.done.insert(id.to_string(), e.status);
-        Some(e.status)
+        (took, n)
     }
 
     fn evaluate(&mut self, control: &Control, depth: usize) -> Evaluated {
@@ -169,7 +216,7 @@ impl Evaluator<'_, '_> {
                 blocked_by: Vec::new(),
             };
         }
-        let failed = if o.failed.is_empty() {
+        let mut failed = if o.failed.is_empty() {
             vec![Item::new(
                 control.message.clone().unwrap_or_else(|| control.title.clone()),
                 "gap",
@@ -178,13 +225,37 @@ impl Evaluator<'_, '_> {
         } else {
             o.failed
         };
+        let (took, n) = self.defer(control, &mut failed, depth);
+        let (findings, are) = if n == 1 {
+            ("finding", "is")
+        } else {
+            ("findings", "are")
+        };
+        if failed.is_empty() {
+            let reason = format!(
+                "blocked by {}: its {n} {findings} {are} on lines {} reports (one root cause, one finding)",
+                took.join(", "),
+                took.join(" and ")
+            );
+            return Evaluated {
+                subject,
+                examined: examined_text,
+                blocked_by: took,
+                ..Evaluated::without_subject(Status::Blocked, reason)
+            };
+        }
         Evaluated {
             status: Status::Gap,
             evidence,
             failed,
             subject,
             examined: examined_text,
-            reason: None,
+            reason: (!took.is_empty()).then(|| {
+                format!(
+                    "{n} more {findings} {are} on lines {} reports, and left to it (one root cause, one finding)",
+                    took.join(" and ")
+                )
+            }),
             blocked_by: Vec::new(),
         }
     }
@@ -295,7 +366,7 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>, redacto
     let mut findings: Vec<FindingOut> = Vec::new();
     for control in controls {
         let e = evaluator.evaluate(control, 0);
-        evaluator.done.insert(control.id.clone(), e.status);
+        evaluator.done.insert(control.id.clone(), Done::of(&e));
         let context: Vec<PointerOut> = e.subject.iter().map(pointer).collect();
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut n = 0;

@@ -602,10 +602,13 @@ fn process_text(
         r.resources = super::resources::terraform(t);
         let tf = super::iam::terraform(t);
         r.links.extend(tf.links);
-        r.jit.extend(tf.jit);
-        if !(tf.grants.is_empty() && tf.buckets.is_empty()) {
+        if !(tf.grants.is_empty() && tf.buckets.is_empty() && tf.jit.is_empty()) {
             let starts = crate::text::line_starts(t);
             let line_of = |n: u32| crate::text::truncate_chars(crate::text::line_text(t, &starts, n), 400);
+            r.jit.extend(tf.jit.into_iter().map(|mut j| {
+                j.text = line_of(j.line);
+                j
+            }));
             r.grants.extend(tf.grants.into_iter().map(|g| {
                 let line = line_of(g.line);
                 (g, line)

@@ -154,4 +154,6 @@ pub struct JitBlock {
     pub mentions: Vec<String>,
     /// It sets a maximum duration, TTL or expiry.
     pub bounded: bool,
+    /// The text of its first line (set by the walk, which has the file).
+    pub text: String,
 }

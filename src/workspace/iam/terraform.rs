@@ -98,6 +98,7 @@ fn jit_block(rtype: &str, name: &str, block: &str, line: u32) -> JitBlock {
         line,
         mentions,
         bounded: BOUND.is_match(block),
+        text: String::new(),
     }
 }
 
