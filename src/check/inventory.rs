@@ -12,7 +12,7 @@
 //! no call site and the code serves the item's API). Packages and environment variables
 //! follow the call sites; `vendors:` in the config overrides the inference.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -247,11 +247,18 @@ impl Inventory {
                 }
             }
         }
+        // One site per file and kind (its first line): a file importing a vendor a hundred
+        // times is one place that uses it, and a pointer (a redacted snippet) per hit would
+        // cost memory and time with the size of the tree. Keys are each their own finding.
+        let mut seen: HashSet<(FileId, SignalKind)> = HashSet::new();
         for (pattern, kind) in &item.patterns {
             if !self.signals.contains(kind) {
                 continue;
             }
             for h in ws.hits(*pattern) {
+                if *kind != SignalKind::Key && seen.contains(&(h.file, *kind)) {
+                    continue;
+                }
                 let f = ws.file(h.file);
                 if f.flags.test || ws.targets[f.target as usize].evidence_only {
                     continue;
@@ -259,7 +266,7 @@ impl Inventory {
                 if *kind == SignalKind::Key {
                     // A committed key leaks wherever it sits (an example, a notebook, a
                     // comment); only placeholders and tests' fixtures are exempt.
-                    if looks_fake(&h.text) || !looks_random(&h.matched) {
+                    if looks_fake(&h.text) || !looks_random(h.matched()) {
                         continue;
                     }
                     // The evidence masks exactly what the key rule matched, whatever the
@@ -278,6 +285,7 @@ impl Inventory {
                 {
                     continue;
                 }
+                seen.insert((h.file, *kind));
                 sites.push((*kind, h.file, ws.pointer(h.file, h.line, &h.text)));
             }
         }

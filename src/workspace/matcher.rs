@@ -347,9 +347,6 @@ pub struct Matchers {
 pub struct RawHit {
     pub pattern: PatternId,
     pub line: u32,
-    /// The matched text (at most 200 bytes); used to attribute a hit (which key, which host),
-    /// never printed without redaction.
-    pub matched: String,
     /// The whole line (at most 400 characters), unredacted; shared by every pattern that
     /// matches the line (a line can match a hundred patterns).
     pub text: Arc<str>,
@@ -488,7 +485,6 @@ impl Matchers {
                 out.push(RawHit {
                     pattern: self.ids[idx],
                     line: line_no,
-                    matched: crate::text::truncate_chars(&String::from_utf8_lossy(matched), 200),
                     text,
                     span,
                 });

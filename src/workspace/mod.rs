@@ -107,10 +107,19 @@ pub struct Hit {
     /// The whole line (capped), unredacted: redaction happens when a pointer is built. One
     /// allocation per line, shared by the hits of every pattern on it.
     pub text: std::sync::Arc<str>,
-    pub matched: String,
     /// Where the match is in `text` (byte offsets, see `RawHit::span`).
     pub span: (usize, usize),
     pub comment: bool,
+}
+
+impl Hit {
+    /// The matched text, as far as `text` holds it (the line is capped at 400 characters).
+    /// Derived, not stored: a scan can hold millions of hits.
+    pub fn matched(&self) -> &str {
+        let end = self.span.1.min(self.text.len());
+        let start = self.span.0.min(end);
+        self.text.get(start..end).unwrap_or("")
+    }
 }
 
 /// A parsed evidence document and the kinds it was recognised as.

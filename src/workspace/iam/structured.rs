@@ -118,7 +118,7 @@ fn collect(n: &Node, path: &str, out: &mut Vec<Grant>, depth: usize) {
             } else {
                 format!("{path} ({sid})")
             };
-            statements_of(&doc, &address, s.line, &[], &mut tmp);
+            statements_of(&doc, &address, action_line(s), &[], &mut tmp);
             out.extend(tmp);
         }
     }
@@ -152,6 +152,21 @@ fn collect(n: &Node, path: &str, out: &mut Vec<Grant>, depth: usize) {
         };
         collect(v, &p, out, depth + 1);
     }
+}
+
+/// The line a statement is reported at: its first action holding a wildcard (the line an
+/// auditor or a code-scanning annotation needs), else its `Action` (or `NotAction`) line,
+/// else the statement's first line.
+fn action_line(statement: &Node) -> u32 {
+    let Some(action) = statement.get("Action").or_else(|| statement.get("NotAction")) else {
+        return statement.line;
+    };
+    if let Value::Seq(items) = &action.value {
+        if let Some(w) = items.iter().find(|i| i.as_str().is_some_and(|a| a.contains('*'))) {
+            return w.line;
+        }
+    }
+    action.line
 }
 
 #[cfg(test)]
