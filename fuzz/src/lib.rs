@@ -48,7 +48,7 @@ pub fn exercise_document(doc: &Document) {
     let _ = doc.first_match_line(&patterns);
     for r in doc.records.iter().take(2_000) {
         let _ = doc.text(r.line, r.end_line);
-        let _ = redflag::text::snippet(doc.line(r.line));
+        let _ = redflag::redact::snippet(doc.line(r.line));
         let _ = doc.line(r.end_line.saturating_add(1));
         if let Some(f) = r.field(&keys) {
             let _ = redflag::text::value_state(&f.value);
