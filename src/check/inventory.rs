@@ -75,6 +75,10 @@ pub struct Spec {
     /// Which roles of items count (default: all).
     #[serde(default)]
     pub roles: Vec<Role>,
+    /// Only items that run models for the caller (`runs_models` in the catalogue): not
+    /// vector stores or tracing services.
+    #[serde(default)]
+    pub models_only: bool,
     /// Fail for each item whose role (bring-your-own-key, compatible API) was inferred from
     /// the code but is not declared in the config's `vendors:`.
     #[serde(default)]
@@ -100,6 +104,7 @@ pub struct Inventory {
     message: String,
     require_declared: bool,
     roles: BTreeSet<Role>,
+    models_only: bool,
     require_role_declared: bool,
     defer_to: Option<String>,
 }
@@ -138,6 +143,7 @@ impl Spec {
             group: self.group,
             message,
             require_declared: self.require_declared,
+            models_only: self.models_only,
             roles,
             require_role_declared: self.require_role_declared,
             defer_to,
@@ -200,6 +206,9 @@ impl Inventory {
 
     /// One catalogue item's use, when it is used in a role this check counts.
     pub fn usage(&self, cx: &Context<'_>, item: &CatalogItem) -> Option<Usage> {
+        if self.models_only && !item.runs_models {
+            return None;
+        }
         let catalog = &cx.catalogs[self.catalog];
         let sites = self.raw_sites(cx, catalog, item);
         if sites.is_empty() {
@@ -209,10 +218,21 @@ impl Inventory {
         if !self.roles.contains(&role) {
             return None;
         }
+        let mut sites: Vec<(SignalKind, Pointer)> = sites.into_iter().map(|(k, _, p)| (k, p)).collect();
+        // The strongest site leads (a call, else a declared package: an environment
+        // variable may sit in prose), then the rest in path order.
+        let lead = sites
+            .iter()
+            .position(|(k, _)| matches!(k, SignalKind::Import | SignalKind::Host))
+            .or_else(|| sites.iter().position(|(k, _)| *k == SignalKind::Package));
+        if let Some(i) = lead {
+            let first = sites.remove(i);
+            sites.insert(0, first);
+        }
         Some(Usage {
             role,
             declared,
-            sites: sites.into_iter().map(|(k, _, p)| (k, p)).collect(),
+            sites,
             why,
         })
     }
@@ -330,26 +350,19 @@ impl Inventory {
                         .iter()
                         .any(|(k, _)| matches!(k, SignalKind::Package | SignalKind::Import));
                     let why_label = format!("{} · {}", item.name, role.as_str());
-                    let call = sites
-                        .iter()
-                        .take(MAX_SITES)
-                        .position(|(k, _)| matches!(k, SignalKind::Import | SignalKind::Host));
+                    // `usage` put the first call site first, if there is one.
+                    let call_first = sites
+                        .first()
+                        .is_some_and(|(k, _)| matches!(k, SignalKind::Import | SignalKind::Host));
                     let mut pointers: Vec<Pointer> = sites
                         .into_iter()
                         .take(MAX_SITES)
                         .map(|(k, p)| p.labelled(format!("{} · {}", item.name, k.as_str())))
                         .collect();
-                    // A role's reason goes right after the first call site it explains.
+                    // A role's reason goes right after the first call site it explains (first
+                    // when there is none).
                     if let Some(p) = why {
-                        let at = match call {
-                            Some(i) => {
-                                let first = pointers.remove(i);
-                                pointers.insert(0, first);
-                                1
-                            }
-                            None => 0,
-                        };
-                        pointers.insert(at, p.labelled(why_label));
+                        pointers.insert(usize::from(call_first), p.labelled(why_label));
                     }
                     if self.require_role_declared && role != Role::Own {
                         if declared_role {

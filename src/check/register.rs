@@ -58,6 +58,7 @@ impl Spec {
                     // The register lists the company's own subprocessors; customer-configured
                     // integrations and offered APIs are another control's note.
                     roles: vec![super::inventory::Role::Own],
+                    models_only: false,
                     require_role_declared: false,
                     defer_to_register: None,
                 }

@@ -113,7 +113,15 @@ pub struct ItemSpec {
     /// compatible API.
     #[serde(default)]
     pub api_paths: Vec<String>,
+    /// False for services that run no model for the caller (vector stores, tracing):
+    /// they are vendors, but not models or LLM features to monitor.
+    #[serde(default = "yes")]
+    pub runs_models: bool,
     pub docs: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// How an item was seen in the code.
@@ -158,6 +166,8 @@ pub struct CatalogItem {
     /// naming one (`profile.azure_openai_api_key`) is this item's, even where no call site
     /// names the vendor (a generic SDK pointed at a customer's endpoint).
     pub key_names: Vec<String>,
+    /// See [`ItemSpec::runs_models`].
+    pub runs_models: bool,
     pub docs: Option<String>,
 }
 
@@ -443,6 +453,7 @@ pub fn compile(
                 .collect();
             items.push(CatalogItem {
                 key_names,
+                runs_models: item.runs_models,
                 id: item.id,
                 name: item.name,
                 names,
