@@ -140,7 +140,7 @@ pub enum ListFormat {
 pub enum Format {
     /// Human-readable report grouped by red flag.
     Table,
-    /// The JSON report (schema_version 1).
+    /// The JSON report (schema_version 2, docs/report-contract.md).
     Json,
     /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,

@@ -368,14 +368,14 @@ fn fix_first(s: &mut String, report: &Report, multi: bool) {
             .first()
             .map(|p| location(p, multi))
             .filter(|at| !f.message.contains(at.as_str()))
+            .map(|at| format!("  {}", paint(&at, Style::new().dimmed())))
             .unwrap_or_default();
         let _ = writeln!(
             s,
-            "  {} {}  {}{more}  {}",
+            "  {} {}  {}{more}{at}",
             paint(&format!("{:<8}", f.severity.as_str()), severity_style(f.severity)),
             paint(&f.control_id, Style::new().bold()),
             f.message,
-            paint(&at, Style::new().dimmed())
         );
     }
 }
