@@ -421,7 +421,7 @@ fn codeowners_rules_and_model_files() {
     let base = tempfile::tempdir().unwrap();
     assert_linear(
         "CODEOWNERS rules × model files",
-        400,
+        3_200,
         &|n| {
             tree(base.path(), n, &|dir, n| {
                 for i in 0..n {

@@ -698,13 +698,6 @@ fn assemble(
         .reserve_exact(rests().map(|r| r.resources.len()).sum());
     ws.buckets.reserve_exact(rests().map(|r| r.buckets.len()).sum());
     ws.docs.reserve_exact(rests().filter(|r| r.doc.is_some()).count());
-    let mut per_pattern = vec![0usize; ws.hits.len()];
-    for (h, _) in rests().flat_map(|r| r.hits.iter()) {
-        per_pattern[h.pattern.0 as usize] += 1;
-    }
-    for (hits, n) in ws.hits.iter_mut().zip(per_pattern) {
-        hits.reserve_exact(n);
-    }
     ws.deps.reserve_exact(rests().map(|r| r.deps.len()).sum());
     for v in results {
         let entry = v.entry;

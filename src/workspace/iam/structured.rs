@@ -184,6 +184,9 @@ mod tests {
             g[0].address,
             "Resources.P.Properties.PolicyDocument (Statement[0])"
         );
-        assert_eq!(g[0].line, 7);
+        // Reported at the action's line (8), not the statement's first line (7).
+        assert_eq!(g[0].line, 8);
+        let y = crate::workspace::node::parse_yaml("Statement:\n  - Effect: Allow\n    Action:\n      - s3:GetObject\n      - s3:*\n    Resource: '*'\n").unwrap();
+        assert_eq!(structured(&y)[0].line, 5, "the wildcard item of an action list");
     }
 }
