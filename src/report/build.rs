@@ -108,6 +108,61 @@ impl Evaluator<'_, '_> {
         self.done(id, depth).map(|d| d.status)
     }
 
+    /// A failing check's verdict: a gap with its findings, less those a `defers_to`
+    /// control reports (blocked by it when none is left).
+    fn gap(
+        &mut self,
+        control: &Control,
+        failed: Vec<Item>,
+        evidence: Vec<Pointer>,
+        subject: Vec<Pointer>,
+        examined_text: Option<String>,
+        depth: usize,
+    ) -> Evaluated {
+        let mut failed = if failed.is_empty() {
+            vec![Item::new(
+                control.message.clone().unwrap_or_else(|| control.title.clone()),
+                "gap",
+                Vec::new(),
+            )]
+        } else {
+            failed
+        };
+        let (took, n) = self.defer(control, &mut failed, depth);
+        let (findings, are) = if n == 1 {
+            ("finding", "is")
+        } else {
+            ("findings", "are")
+        };
+        if failed.is_empty() {
+            let reason = format!(
+                "blocked by {}: its {n} {findings} {are} on lines {} reports (one root cause, one finding)",
+                took.join(", "),
+                took.join(" and ")
+            );
+            return Evaluated {
+                subject,
+                examined: examined_text,
+                blocked_by: took,
+                ..Evaluated::without_subject(Status::Blocked, reason)
+            };
+        }
+        Evaluated {
+            status: Status::Gap,
+            evidence,
+            failed,
+            subject,
+            examined: examined_text,
+            reason: (!took.is_empty()).then(|| {
+                format!(
+                    "{n} more {findings} {are} on lines {} reports, and left to it (one root cause, one finding)",
+                    took.join(" and ")
+                )
+            }),
+            blocked_by: Vec::new(),
+        }
+    }
+
     /// Drops the findings whose line a finding of a `defers_to` control points at (its
     /// finding is the one root cause); returns the ids of those controls that took any,
     /// and how many findings they took.
@@ -216,48 +271,7 @@ impl Evaluator<'_, '_> {
                 blocked_by: Vec::new(),
             };
         }
-        let mut failed = if o.failed.is_empty() {
-            vec![Item::new(
-                control.message.clone().unwrap_or_else(|| control.title.clone()),
-                "gap",
-                Vec::new(),
-            )]
-        } else {
-            o.failed
-        };
-        let (took, n) = self.defer(control, &mut failed, depth);
-        let (findings, are) = if n == 1 {
-            ("finding", "is")
-        } else {
-            ("findings", "are")
-        };
-        if failed.is_empty() {
-            let reason = format!(
-                "blocked by {}: its {n} {findings} {are} on lines {} reports (one root cause, one finding)",
-                took.join(", "),
-                took.join(" and ")
-            );
-            return Evaluated {
-                subject,
-                examined: examined_text,
-                blocked_by: took,
-                ..Evaluated::without_subject(Status::Blocked, reason)
-            };
-        }
-        Evaluated {
-            status: Status::Gap,
-            evidence,
-            failed,
-            subject,
-            examined: examined_text,
-            reason: (!took.is_empty()).then(|| {
-                format!(
-                    "{n} more {findings} {are} on lines {} reports, and left to it (one root cause, one finding)",
-                    took.join(" and ")
-                )
-            }),
-            blocked_by: Vec::new(),
-        }
+        self.gap(control, o.failed, evidence, subject, examined_text, depth)
     }
 }
 
