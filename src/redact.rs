@@ -172,8 +172,8 @@ fn literal_prefix(pattern: &str) -> String {
 /// default has the built-in shapes only.
 #[derive(Debug, Default)]
 pub struct Redactor {
-    /// The catalogues' key rules and their cut-short forms, one alternation:
-    /// `(?P<k>key rules)|(?P<a>assignment rules)|(?P<cut>a known prefix, then `…`)`.
+    /// Assignment rules and cut-short keys, one alternation:
+    /// `(?P<a>assignment rules)|(?P<cut>a known prefix, then `…`)`.
     keys: Option<Regex>,
     /// The key rules alone, run first: a key rule's whole span is masked even where an
     /// assignment rule starts earlier and stops inside the key (`X_KEY=ABSK…+…`).
@@ -284,10 +284,9 @@ impl Redactor {
             }
         }
         prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        // Key rules run on their own first (`key_only`); this alternation handles what
+        // is left: assignments and keys already cut short.
         let mut alts = Vec::new();
-        if !key.is_empty() {
-            alts.push(format!("(?P<k>{})", key.join("|")));
-        }
         if !assign.is_empty() {
             alts.push(format!("(?P<a>{})", assign.join("|")));
         }
@@ -346,7 +345,9 @@ impl Redactor {
 
     /// True when `line` holds something [`Redactor::redact`] would hide.
     pub fn has_secret(&self, line: &str) -> bool {
-        self.keys.as_ref().is_some_and(|k| k.is_match(line)) || LINE.is_match(line)
+        self.key_only.as_ref().is_some_and(|k| k.is_match(line))
+            || self.keys.as_ref().is_some_and(|k| k.is_match(line))
+            || LINE.is_match(line)
     }
 
     fn run<'a>(&self, line: &'a str, shapes: &Regex) -> Cow<'a, str> {
@@ -367,15 +368,15 @@ impl Redactor {
     }
 
     fn keys_once<'a>(&self, line: &'a str) -> Cow<'a, str> {
-        let Some(keys) = &self.keys else {
-            return Cow::Borrowed(line);
-        };
         let line: Cow<'a, str> = match &self.key_only {
             Some(k) => k.replace_all(line, |c: &Captures| {
                 let m = c.get(0).map_or("", |m| m.as_str());
                 format!("{}…[redacted]", head_of(m, self.shown_len(m)))
             }),
             None => Cow::Borrowed(line),
+        };
+        let Some(keys) = &self.keys else {
+            return line;
         };
         let replaced = match keys.replace_all(&line, |c: &Captures| {
             let m = c.get(0).map_or("", |m| m.as_str());
