@@ -9,6 +9,7 @@
 #   BENCH_REPS=5                                            timed runs per tool
 #   BENCH_HUGE_GB=5     size of the sparse model file for the 3rd measurement (0 = skip)
 #   BENCH_SKIP_REDFLAG=1                                    measure rg only
+#   BENCH_ONLY=RF3-HARDCODED-AI-KEY  control for the `--only` measurement ('' = skip)
 #   REDFLAG=path  RG=path                                   binaries to use
 #   BENCH_RESULTS=/tmp/redflag-bench/results.tsv            raw timings
 # Smoke run:  BENCH_FILES=5000 BENCH_SIZE_MB=50 BENCH_REPS=3 bench/run.sh /tmp/redflag-bench/smoke
@@ -26,6 +27,7 @@ SEED=${BENCH_SEED:-42}
 REPS=${BENCH_REPS:-5}
 HUGE_GB=${BENCH_HUGE_GB:-5}
 SKIP_REDFLAG=${BENCH_SKIP_REDFLAG:-0}
+ONLY=${BENCH_ONLY-RF3-HARDCODED-AI-KEY}
 REDFLAG=${REDFLAG:-$REPO/target/release/redflag}
 RG=${RG:-rg}
 PATTERNS=$BENCH_DIR/patterns.txt
@@ -195,6 +197,21 @@ if [ "$SKIP_REDFLAG" != 1 ] && [ "$HUGE_GB" != 0 ]; then
     done
 fi
 
+# 4: one thread against the default; `--only` one pattern control; start-up on an empty dir
+if [ "$SKIP_REDFLAG" != 1 ]; then
+    log "redflag --threads 1 ($REPS reps)"
+    for ((i = 1; i <= REPS; i++)); do measure redflag-1thread "$i" "0 1" "${RF_CMD[@]}" --threads 1; done
+    if [ -n "$ONLY" ]; then
+        log "redflag --only $ONLY ($REPS reps)"
+        for ((i = 1; i <= REPS; i++)); do measure redflag-only "$i" "0 1" "${RF_CMD[@]}" --only "$ONLY"; done
+    fi
+    log "redflag on an empty directory (21 reps)"
+    mkdir -p "$WORK/empty"
+    for ((i = 1; i <= 21; i++)); do
+        measure redflag-empty "$i" "0 1" "$REDFLAG" scan "$WORK/empty" --format json -o /dev/null --fail-on none -q
+    done
+fi
+
 # ---------------------------------------------------------------- summary
 mib() { awk -v k="$1" 'BEGIN{ if (k == "nan") print "nan"; else printf "%.1f", k / 1024 }'; }
 row() { printf '%-28s %10s %12s\n' "$1" "$2" "$3"; }
@@ -207,6 +224,13 @@ row "rg -c ($(grep -c . "$PATTERNS") patterns)" "$RG_W" "$(mib "$RG_M")"
 if [ "$SKIP_REDFLAG" != 1 ]; then
     RF_W=$(median 3 redflag); RF_M=$(median 4 redflag)
     row "redflag" "$RF_W" "$(mib "$RF_M")"
+    T1_W=$(median 3 redflag-1thread); EMPTY_W=$(median 3 redflag-empty)
+    row "redflag --threads 1" "$T1_W" "$(mib "$(median 4 redflag-1thread)")"
+    if [ -n "$ONLY" ]; then
+        ONLY_W=$(median 3 redflag-only)
+        row "redflag --only $ONLY" "$ONLY_W" "$(mib "$(median 4 redflag-only)")"
+    fi
+    row "redflag, empty directory" "$EMPTY_W" "$(mib "$(median 4 redflag-empty)")"
     if [ "$HUGE_GB" != 0 ]; then
         NH_W=$(median 3 redflag-nohuge); NH_M=$(median 4 redflag-nohuge)
         H_W=$(median 3 redflag+huge); H_M=$(median 4 redflag+huge)
@@ -217,7 +241,11 @@ if [ "$SKIP_REDFLAG" != 1 ]; then
     awk -v r="$RF_W" -v g="$RG_W" -v m="$RF_M" 'BEGIN {
         ratio = (g > 0) ? r / g : 0
         printf "ratio redflag/rg (median wall): %.2fx   target <= 1.50x  %s\n", ratio, (g > 0 && ratio <= 1.5) ? "PASS" : "FAIL"
-        printf "redflag peak RSS:               %.1f MiB  target < 200 MiB %s\n", m / 1024, (m / 1024 < 200) ? "PASS" : "FAIL" }'
+        printf "redflag peak RSS:               %.1f MiB  target <= 150 MiB %s\n", m / 1024, (m / 1024 <= 150) ? "PASS" : "FAIL" }'
+    awk -v r="$RF_W" -v t="$T1_W" -v e="$EMPTY_W" -v o="${ONLY_W:-nan}" 'BEGIN {
+        printf "default threads vs --threads 1:  %.2fx faster  target >= 1.70x %s\n", t / r, (t / r >= 1.7) ? "PASS" : "FAIL"
+        printf "empty directory:                 %.0f ms        target <= 30 ms  %s\n", e * 1000, (e <= 0.030) ? "PASS" : "FAIL"
+        if (o != "nan") printf "--only one control / full scan:  %.2fx         target <= 0.50x %s\n", o / r, (o / r <= 0.5) ? "PASS" : "FAIL" }'
     if [ "$HUGE_GB" != 0 ]; then
         awk -v a="$NH_W" -v b="$H_W" -v ma="$NH_M" -v mb="$H_M" 'BEGIN {
             printf "sparse %s GiB model adds:        %+.3f s (%+.1f%%), %+.1f MiB peak RSS\n", "'"$HUGE_GB"'", b - a, (a > 0) ? 100 * (b - a) / a : 0, (mb - ma) / 1024 }'

@@ -61,8 +61,12 @@ fn format_diags(diags: &[crate::check::compile::Diag]) -> String {
 }
 
 fn scan(args: &crate::cli::ScanArgs) -> Result<u8> {
-    let settings = settings::resolve(args)?;
-    let report = assess(&settings)?;
+    let settings = {
+        let _t = crate::timings::Phase::start("settings");
+        settings::resolve(args)?
+    };
+    let (report, controls) = assess_with_controls(&settings)?;
+    let _t = crate::timings::Phase::start("report metadata and rendering");
     let mut meta = report_meta(
         args.report.client.clone(),
         args.report.assessor.clone(),
@@ -70,6 +74,7 @@ fn scan(args: &crate::cli::ScanArgs) -> Result<u8> {
         args.report.window_start.as_deref(),
         Some(&settings),
     )?;
+    meta.controls = report::consultant::ControlText::from_set(&controls);
     meta.show_all = args.report.all;
     emit(
         &report,
@@ -109,17 +114,13 @@ fn report_meta(
             .collect(),
         _ => Vec::new(),
     };
-    let controls = match settings {
-        Some(s) => report::consultant::ControlText::from_set(&control::load(&s.load).controls),
-        None => Default::default(),
-    };
     Ok(report::consultant::ReportMeta {
         client,
         assessor,
         scope,
         window_start,
         target_commits,
-        controls,
+        controls: Default::default(),
         show_all: false,
     })
 }
@@ -299,7 +300,16 @@ fn baseline(args: &crate::cli::BaselineArgs) -> Result<u8> {
 /// Runs an assessment: load controls, walk the targets once, evaluate, build the report.
 /// The library entry point (tests call it; `scan` renders its result).
 pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
-    let loaded = load(&settings.load)?;
+    assess_with_controls(settings).map(|(report, _)| report)
+}
+
+/// [`assess`], also handing back the loaded controls (the consultant formats quote their
+/// texts), so a run loads and compiles the pack once.
+fn assess_with_controls(settings: &settings::Settings) -> Result<(report::Report, control::ControlSet)> {
+    let loaded = {
+        let _t = crate::timings::Phase::start("load controls");
+        load(&settings.load)?
+    };
     for sel in settings.only.iter().chain(&settings.skip) {
         let known = loaded.controls.get(sel).is_some()
             || sel
@@ -335,7 +345,9 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
 
     let progress = progress_bar(settings.quiet);
     let tick = || progress.inc(1);
+    let walk = crate::timings::Phase::start("walk and match");
     let ws = workspace::walk::scan(&plan, settings.targets.clone(), &tick);
+    drop(walk);
     progress.finish_and_clear();
 
     let mut cx = Context::new(
@@ -353,7 +365,9 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
         .filter(|c| settings::selected(&c.id, c.red_flag, &settings.only, &settings.skip))
         .collect();
     let redactor = &loaded.redactor;
+    let evaluate = crate::timings::Phase::start("evaluate");
     let mut report = report::build(&selected, &loaded.controls, &cx, redactor);
+    drop(evaluate);
     let mut notes = settings.notes.clone();
     let first_target = settings
         .targets
@@ -395,7 +409,7 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
     // Waivers (reasons, owners, paths), setting notes and the baseline's fixed entries
     // came in after `build`: sealed with the same redactor.
     report::seal::seal(&mut report, redactor);
-    Ok(report)
+    Ok((report, loaded.controls))
 }
 
 /// Adds what the settings refused (settings of a config file found in the target) to the
@@ -546,6 +560,7 @@ fn list(format: ListFormat, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
 fn validate(dir: Option<std::path::PathBuf>) -> Result<u8> {
     let opts = LoadOptions {
         dirs: dir.into_iter().collect(),
+        check_builtin: true,
         ..LoadOptions::default()
     };
     let loaded = control::load(&opts);

@@ -28,4 +28,5 @@ pub mod redact;
 pub mod report;
 pub mod settings;
 pub mod text;
+pub mod timings;
 pub mod workspace;

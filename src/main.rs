@@ -5,8 +5,17 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    let start = std::time::Instant::now();
     let cli = redflag::cli::Cli::parse();
-    match redflag::app::run(cli) {
+    let outcome = redflag::app::run(cli);
+    if redflag::timings::enabled() {
+        eprintln!(
+            "{}{:>9.1} ms  total",
+            redflag::timings::table(),
+            start.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             // One clear message, never a backtrace: usage, config and control errors exit 2.

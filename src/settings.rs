@@ -370,6 +370,7 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         params: config.params,
         documents,
         no_builtin: false,
+        check_builtin: false,
     };
 
     let mut only = args.only.clone();

@@ -576,7 +576,7 @@ mod loaders {
 /// Reads a parsed document the way checks do.
 fn exercise(doc: &document::Document) {
     let keys = vec![redflag::text::norm_key("DPA"), redflag::text::norm_key("date")];
-    let re = [regex::Regex::new("(?i)prompt").unwrap()];
+    let re = [redflag::workspace::matcher::LazyRegex::new("(?i)prompt", true).unwrap()];
     let _ = doc.first_match_line(&re);
     for r in &doc.records {
         let _ = doc.text(r.line, r.end_line);

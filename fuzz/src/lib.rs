@@ -42,8 +42,8 @@ pub fn exercise_document(doc: &Document) {
         .map(|k| redflag::text::norm_key(k))
         .collect();
     let patterns = [
-        regex::Regex::new(r"(?i)prompt injection").unwrap(),
-        regex::Regex::new(r"(?i)model (?:drift|theft)").unwrap(),
+        redflag::workspace::matcher::LazyRegex::new(r"(?i)prompt injection", true).unwrap(),
+        redflag::workspace::matcher::LazyRegex::new(r"(?i)model (?:drift|theft)", true).unwrap(),
     ];
     let _ = doc.first_match_line(&patterns);
     for r in doc.records.iter().take(2_000) {

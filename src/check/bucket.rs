@@ -69,7 +69,7 @@ pub struct PurgeSpec {
 
 #[derive(Debug)]
 pub struct Bucket {
-    names: regex::Regex,
+    names: crate::workspace::matcher::LazyRegex,
     without_lifecycle: bool,
     purge: Option<Box<Purge>>,
 }
@@ -81,7 +81,7 @@ struct Purge {
     mentions: Vec<PatternId>,
     runs: Vec<PatternId>,
     document: Option<String>,
-    procedure: Vec<regex::Regex>,
+    procedure: Vec<crate::workspace::matcher::LazyRegex>,
 }
 
 fn register(cx: &mut CompileCx<'_>, specs: &OneOrMany<LinesSpec>) -> Option<Vec<PatternId>> {
@@ -114,7 +114,8 @@ impl Spec {
             None => None,
             Some(p) => {
                 let document = p.document.as_ref().map(|d| cx.doc_kind(d));
-                let procedure: Vec<Option<regex::Regex>> = p.procedure.iter().map(|r| cx.regex(r)).collect();
+                let procedure: Vec<Option<crate::workspace::matcher::LazyRegex>> =
+                    p.procedure.iter().map(|r| cx.regex(r)).collect();
                 let deletes = register(cx, &p.deletes);
                 let schedules = register(cx, &p.schedules);
                 let mentions = register(cx, &p.mentions);

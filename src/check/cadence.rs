@@ -47,7 +47,7 @@ enum Rule {
 pub struct Cadence {
     kind: String,
     rule: Rule,
-    must_match: Vec<regex::Regex>,
+    must_match: Vec<crate::workspace::matcher::LazyRegex>,
     must_match_label: String,
     fields: Vec<FieldRule>,
     label: String,
@@ -65,7 +65,7 @@ impl Spec {
                 return None;
             }
         };
-        let must_match: Vec<regex::Regex> = match &self.must_match {
+        let must_match: Vec<crate::workspace::matcher::LazyRegex> = match &self.must_match {
             Some(list) => cx.regexes(list)?.into_iter().map(|(_, re)| re).collect(),
             None => Vec::new(),
         };

@@ -13,7 +13,7 @@ use super::{
     pattern, query, register, Check, Condition,
 };
 use crate::control::catalog::Catalog;
-use crate::workspace::matcher::{self, MatcherBuilder};
+use crate::workspace::matcher::{self, LazyRegex, MatcherBuilder};
 use crate::workspace::Query;
 
 /// A condition as written in YAML: a map with a single key naming the combinator or the
@@ -148,6 +148,9 @@ pub struct CompileCx<'a> {
     pub doc_kinds: &'a [String],
     pub params: &'a BTreeMap<String, u32>,
     pub diags: &'a mut Vec<Diag>,
+    /// Compile regexes now (any pack but the built-in one, whose tests compile them);
+    /// otherwise on first use (see [`LazyRegex`]).
+    pub eager: bool,
 }
 
 impl CompileCx<'_> {
@@ -163,9 +166,10 @@ impl CompileCx<'_> {
         u32::try_from(s.referenced.line()).ok().filter(|l| *l > 0)
     }
 
-    /// Validates a regex for untrusted text; reports and returns `None` when it is bad.
-    pub fn regex(&mut self, src: &Spanned<String>) -> Option<regex::Regex> {
-        match matcher::check_regex(&src.value) {
+    /// A regex for untrusted text (validated now or on first use, see [`LazyRegex`]);
+    /// reports and returns `None` when it is bad.
+    pub fn regex(&mut self, src: &Spanned<String>) -> Option<LazyRegex> {
+        match LazyRegex::new(&src.value, self.eager) {
             Ok(re) => Some(re),
             Err(e) => {
                 self.error(Self::line_of(src), e);
@@ -176,12 +180,12 @@ impl CompileCx<'_> {
 
     /// Validates one regex or a list of them (all reported at the value's line); `None`
     /// when any is bad.
-    pub fn regexes(&mut self, list: &Spanned<OneOrMany<String>>) -> Option<Vec<(String, regex::Regex)>> {
+    pub fn regexes(&mut self, list: &Spanned<OneOrMany<String>>) -> Option<Vec<(String, LazyRegex)>> {
         let line = Self::line_of(list);
         let sources: Vec<String> = list.value.clone().into_vec();
         let mut out = Vec::new();
         for src in sources {
-            match matcher::check_regex(&src) {
+            match LazyRegex::new(&src, self.eager) {
                 Ok(re) => out.push((src, re)),
                 Err(e) => self.error(line, e),
             }

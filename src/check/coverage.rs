@@ -49,7 +49,7 @@ fn yes() -> bool {
 #[derive(Debug)]
 struct Topic {
     name: String,
-    patterns: Vec<regex::Regex>,
+    patterns: Vec<crate::workspace::matcher::LazyRegex>,
 }
 
 impl Topic {

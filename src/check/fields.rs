@@ -45,8 +45,8 @@ pub struct FieldRule {
     pub name: String,
     keys: Vec<String>,
     max_age_days: Option<u32>,
-    must_match: Option<regex::Regex>,
-    must_not_match: Option<regex::Regex>,
+    must_match: Option<crate::workspace::matcher::LazyRegex>,
+    must_not_match: Option<crate::workspace::matcher::LazyRegex>,
     hint: String,
     required_when: Option<When>,
 }
@@ -54,8 +54,8 @@ pub struct FieldRule {
 #[derive(Debug)]
 struct When {
     keys: Vec<String>,
-    matches: regex::Regex,
-    unless: Option<regex::Regex>,
+    matches: crate::workspace::matcher::LazyRegex,
+    unless: Option<crate::workspace::matcher::LazyRegex>,
 }
 
 impl FieldSpec {

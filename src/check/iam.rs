@@ -19,7 +19,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use regex::Regex;
 use serde::Deserialize;
 
 use super::{CompileCx, Context, Outcome};
@@ -75,7 +74,7 @@ pub enum Find {
 struct Capability {
     name: String,
     actions: Vec<String>,
-    resources: Option<Regex>,
+    resources: Option<crate::workspace::matcher::LazyRegex>,
     managed: Vec<String>,
     roles: Vec<String>,
 }
@@ -111,7 +110,7 @@ impl Spec {
         let mut capabilities = Vec::new();
         for c in &self.capabilities {
             let resources = match &c.resources {
-                Some(re) => match crate::workspace::matcher::check_regex(re) {
+                Some(re) => match crate::workspace::matcher::LazyRegex::new(re, cx.eager) {
                     Ok(r) => Some(r),
                     Err(e) => {
                         cx.error(None, format!("capability `{}`: {e}", c.name));

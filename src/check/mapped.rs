@@ -66,7 +66,7 @@ struct Cards {
     kind: String,
     keys: Vec<String>,
     lineage: Vec<String>,
-    sections: Option<regex::Regex>,
+    sections: Option<crate::workspace::matcher::LazyRegex>,
 }
 
 /// File names that say nothing about which model they hold.

@@ -48,7 +48,7 @@ pub struct Pattern {
     include_docs: bool,
     label: String,
     describe: String,
-    group_by: Option<regex::Regex>,
+    group_by: Option<crate::workspace::matcher::LazyRegex>,
 }
 
 impl Spec {

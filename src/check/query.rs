@@ -80,7 +80,7 @@ impl Spec {
             } else if want.0 == "*absent*" {
                 Expect::Absent
             } else if let Some(re) = want.0.strip_prefix("!~") {
-                match crate::workspace::matcher::check_regex(re) {
+                match crate::workspace::matcher::LazyRegex::new(re, cx.eager) {
                     Ok(r) => Expect::NotRegex(r),
                     Err(e) => {
                         cx.error(None, e);
@@ -88,7 +88,7 @@ impl Spec {
                     }
                 }
             } else if let Some(re) = want.0.strip_prefix('~') {
-                match crate::workspace::matcher::check_regex(re) {
+                match crate::workspace::matcher::LazyRegex::new(re, cx.eager) {
                     Ok(r) => Expect::Regex(r),
                     Err(e) => {
                         cx.error(None, e);
@@ -116,7 +116,7 @@ impl Spec {
                 Some(re) => re.to_string(),
                 None => format!("^{}$", regex::escape(&value.0)),
             };
-            match crate::workspace::matcher::check_regex(&re) {
+            match crate::workspace::matcher::LazyRegex::new(&re, cx.eager) {
                 Ok(r) => conditions.push((steps, Expect::NotRegex(r))),
                 Err(e) => {
                     cx.error(None, e);

@@ -12,9 +12,8 @@ use crate::check::compile::Diag;
 use crate::redact::KeyRule;
 use crate::workspace::manifest::Ecosystem;
 use globset::GlobSet;
-use regex::Regex;
 
-use crate::workspace::matcher::{check_regex, glob_set, MatcherBuilder};
+use crate::workspace::matcher::{glob_set, LazyRegex, MatcherBuilder};
 use crate::workspace::PatternId;
 
 #[derive(Debug, Deserialize)]
@@ -176,7 +175,7 @@ pub struct CatalogItem {
 pub struct LineRule {
     pub files: Option<GlobSet>,
     pub kinds: Vec<SignalKind>,
-    pub regex: Regex,
+    pub regex: LazyRegex,
 }
 
 /// What is not use, and the markers that tell integrations apart.
@@ -326,8 +325,9 @@ pub fn key_rules(item: &ItemSpec) -> Vec<KeyRule> {
 }
 
 /// Compiles catalogue files into catalogues whose patterns are registered in `matchers`.
+/// `specs` are (file, catalogue, compile its regexes now: see [`LazyRegex`]).
 pub fn compile(
-    specs: Vec<(String, CatalogSpec)>,
+    specs: Vec<(String, CatalogSpec, bool)>,
     matchers: &mut MatcherBuilder,
     diags: &mut Vec<Diag>,
 ) -> Vec<Catalog> {
@@ -340,7 +340,7 @@ pub fn compile(
         .map(ToString::to_string)
         .collect();
     let mut out: Vec<Catalog> = Vec::new();
-    for (file, spec) in specs {
+    for (file, spec, eager) in specs {
         let mut problems: Vec<String> = Vec::new();
         if out.iter().any(|c| c.id == spec.catalog) {
             diags.push(Diag {
@@ -350,7 +350,7 @@ pub fn compile(
             });
             continue;
         }
-        let usage = compile_usage(&spec.usage, matchers, &mut problems);
+        let usage = compile_usage(&spec.usage, matchers, &mut problems, eager);
         let mut items = Vec::new();
         for item in spec.items {
             let mut patterns = Vec::new();
@@ -373,7 +373,7 @@ pub fn compile(
                     continue;
                 }
                 let re = import_regex(lang, modules);
-                match check_regex(&re) {
+                match LazyRegex::new(&re, eager) {
                     Ok(_) => {
                         let files: Vec<String> = files.iter().map(ToString::to_string).collect();
                         patterns.push((matchers.add(&re, &files, &[]), SignalKind::Import));
@@ -384,31 +384,32 @@ pub fn compile(
             if !item.code_patterns.is_empty() {
                 let files: Vec<String> = CODE_FILES.iter().map(ToString::to_string).collect();
                 for re in &item.code_patterns {
-                    match check_regex(re) {
+                    match LazyRegex::new(re, eager) {
                         Ok(_) => patterns.push((matchers.add(re, &files, &[]), SignalKind::Import)),
                         Err(e) => problems.push(format!("{}: {e}", item.id)),
                     }
                 }
             }
-            let mut add = |re: String,
-                           kind: SignalKind,
-                           patterns: &mut Vec<(PatternId, SignalKind)>,
-                           problems: &mut Vec<String>| match check_regex(&re) {
-                Ok(_) => {
-                    let exclude = if kind == SignalKind::Key {
-                        &key_exclude
-                    } else {
-                        &exclude
-                    };
-                    let id = matchers.add(&re, &[], exclude);
-                    patterns.push((id, kind));
-                    Some(id)
-                }
-                Err(e) => {
-                    problems.push(format!("{}: {e}", item.id));
-                    None
-                }
-            };
+            let mut add =
+                |re: String,
+                 kind: SignalKind,
+                 patterns: &mut Vec<(PatternId, SignalKind)>,
+                 problems: &mut Vec<String>| match LazyRegex::new(&re, eager) {
+                    Ok(_) => {
+                        let exclude = if kind == SignalKind::Key {
+                            &key_exclude
+                        } else {
+                            &exclude
+                        };
+                        let id = matchers.add(&re, &[], exclude);
+                        patterns.push((id, kind));
+                        Some(id)
+                    }
+                    Err(e) => {
+                        problems.push(format!("{}: {e}", item.id));
+                        None
+                    }
+                };
             if !item.hosts.is_empty() {
                 let re = item
                     .hosts
@@ -444,7 +445,7 @@ pub fn compile(
                 .collect();
             names.dedup();
             let (offers, offer_paths) =
-                compile_offers(&spec.usage.compatible_api, &item, matchers, &mut problems);
+                compile_offers(&spec.usage.compatible_api, &item, matchers, &mut problems, eager);
             let key_names = item
                 .env
                 .iter()
@@ -491,14 +492,19 @@ fn globs(list: &[String], problems: &mut Vec<String>) -> Option<GlobSet> {
 }
 
 /// Compiles `usage:` (what is not use; bring-your-own-key markers, registered as patterns).
-fn compile_usage(spec: &UsageSpec, matchers: &mut MatcherBuilder, problems: &mut Vec<String>) -> Usage {
+fn compile_usage(
+    spec: &UsageSpec,
+    matchers: &mut MatcherBuilder,
+    problems: &mut Vec<String>,
+    eager: bool,
+) -> Usage {
     let mut usage = Usage {
         not_use: globs(&spec.not_use.paths, problems),
         keep: globs(&spec.not_use.keep, problems),
         ..Usage::default()
     };
     for rule in &spec.not_use.lines {
-        match check_regex(&rule.regex) {
+        match LazyRegex::new(&rule.regex, eager) {
             Ok(regex) => usage.lines.push(LineRule {
                 files: globs(&rule.files, problems),
                 kinds: rule.kinds.clone(),
@@ -509,7 +515,7 @@ fn compile_usage(spec: &UsageSpec, matchers: &mut MatcherBuilder, problems: &mut
     }
     let files = marker_files(&spec.byok);
     for re in &spec.byok.markers {
-        match check_regex(re) {
+        match LazyRegex::new(re, eager) {
             Ok(_) => usage.byok.push(matchers.add(re, &files, &[])),
             Err(e) => problems.push(format!("usage.byok: {e}")),
         }
@@ -535,6 +541,7 @@ fn compile_offers(
     item: &ItemSpec,
     matchers: &mut MatcherBuilder,
     problems: &mut Vec<String>,
+    eager: bool,
 ) -> (Vec<PatternId>, Option<GlobSet>) {
     let alt = |list: &mut dyn Iterator<Item = &String>| {
         list.map(|n| regex::escape(n)).collect::<Vec<_>>().join("|")
@@ -556,7 +563,7 @@ fn compile_offers(
         let re = m
             .replace("{names}", &format!("(?:{names})"))
             .replace("{paths}", &format!("(?:{paths})"));
-        match check_regex(&re) {
+        match LazyRegex::new(&re, eager) {
             Ok(_) => out.push(matchers.add(&re, &files, &[])),
             Err(e) => problems.push(format!("{}: usage.compatible_api: {e}", item.id)),
         }

@@ -31,6 +31,12 @@ pub struct LoadOptions {
     pub untrusted_dirs: Vec<PathBuf>,
     /// Skip the built-in pack (for `controls validate DIR` of a standalone pack).
     pub no_builtin: bool,
+    /// Compile every regex of the built-in pack now, as `controls validate` and the tests
+    /// do; a scan compiles them on first use (see [`LazyRegex`]). Other packs are always
+    /// compiled at load.
+    ///
+    /// [`LazyRegex`]: crate::workspace::matcher::LazyRegex
+    pub check_builtin: bool,
 }
 
 /// Everything compiled from the control pack.
@@ -306,8 +312,9 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     }
 
     // Parse everything first.
+    let parse_phase = crate::timings::Phase::start("load: parse YAML");
     let mut controls: Vec<(usize, ControlSpec)> = Vec::new();
-    let mut catalog_specs: Vec<(String, CatalogSpec)> = Vec::new();
+    let mut catalog_specs: Vec<(String, CatalogSpec, bool)> = Vec::new();
     let mut signal_specs = Vec::new();
     let mut doc_specs: Vec<DocKindSpec> = Vec::new();
     let mut not_evidence = crate::workspace::content::NotEvidenceSpec::default();
@@ -320,7 +327,11 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             }
             Role::Catalog => {
                 if let Some(c) = parse::<CatalogSpec>(src, &mut diags) {
-                    catalog_specs.push((src.display.clone(), c));
+                    catalog_specs.push((
+                        src.display.clone(),
+                        c,
+                        opts.check_builtin || i >= builtin_len(opts),
+                    ));
                 }
             }
             Role::Signals => {
@@ -357,6 +368,8 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         }
     }
 
+    drop(parse_phase);
+    let compile_phase = crate::timings::Phase::start("load: compile documents, catalogue, checks");
     // Document kinds.
     let mut doc_kinds = Vec::new();
     let mut doc_kind_info = Vec::new();
@@ -436,6 +449,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         .flat_map(|c| c.items.iter())
         .flat_map(|i| i.keys.iter().map(|(_, rule)| rule.clone()))
         .collect();
+    let redactor_phase = crate::timings::Phase::start("load: redactor");
     let redactor = Redactor::new(&key_rules).unwrap_or_else(|message| {
         diags.push(Diag {
             file: "catalog".into(),
@@ -444,6 +458,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         });
         Redactor::default()
     });
+    drop(redactor_phase);
 
     // Signals, in file order; a signal may use earlier signals.
     let mut signal_names: Vec<String> = Vec::new();
@@ -468,6 +483,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             doc_kinds: &kind_ids,
             params: &empty,
             diags: &mut diags,
+            eager: opts.check_builtin || *i >= builtin_len(opts),
         };
         if let Some(when) = s.when.compile(&mut cx) {
             signals.push(Signal {
@@ -621,6 +637,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             doc_kinds: &kind_ids,
             params: &params,
             diags: &mut diags,
+            eager: opts.check_builtin || i >= builtin_len(opts),
         };
         let applies_when = spec.applies_when.as_ref().map(|c| c.compile(&mut cx));
         let check = spec.check.as_ref().map(|c| c.compile(&mut cx));
@@ -682,6 +699,8 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     compiled
         .sort_by(|a, b| (a.red_flag.unwrap_or(u8::MAX), &a.id).cmp(&(b.red_flag.unwrap_or(u8::MAX), &b.id)));
 
+    drop(compile_phase);
+    let build = crate::timings::Phase::start("load: build matchers");
     let matchers = match matchers.build() {
         Ok(m) => m,
         Err(e) => {
@@ -693,6 +712,16 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             Matchers::empty()
         }
     };
+    drop(build);
+    if opts.check_builtin || sources.len() > builtin_len(opts) {
+        if let Err(e) = matchers.check() {
+            diags.push(Diag {
+                file: "controls".into(),
+                line: None,
+                message: format!("patterns do not compile together: {e}"),
+            });
+        }
+    }
     diags.sort();
     diags.dedup();
     Loaded {
@@ -866,6 +895,17 @@ mod tests {
         );
         cadence_pack(dir.path(), "$every", "every", 8);
         assert!(load(&pack).diags.is_empty(), "{:#?}", messages(&load(&pack)));
+    }
+
+    /// A scan compiles the built-in pack's regexes on first use; this is where every one
+    /// of them, and all patterns as one set, is compiled and must be valid.
+    #[test]
+    fn the_builtin_pack_compiles_every_regex() {
+        let loaded = load(&LoadOptions {
+            check_builtin: true,
+            ..LoadOptions::default()
+        });
+        assert_eq!(messages(&loaded), Vec::<String>::new());
     }
 
     #[test]

@@ -80,7 +80,7 @@ impl Document {
     }
 
     /// The 1-based line of the first match of any of `patterns`.
-    pub fn first_match_line(&self, patterns: &[regex::Regex]) -> Option<u32> {
+    pub fn first_match_line(&self, patterns: &[super::matcher::LazyRegex]) -> Option<u32> {
         let at = patterns
             .iter()
             .filter_map(|p| p.find(&self.text))

@@ -12,7 +12,7 @@
 //! sends the `regex` crate to its slow engines on non-ASCII text.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use aho_corasick::AhoCorasick;
 use globset::{Candidate, Glob, GlobBuilder, GlobSet, GlobSetBuilder};
@@ -56,6 +56,54 @@ pub fn check_regex(src: &str) -> Result<Regex, String> {
                 last.strip_prefix("error: ").unwrap_or(last)
             )
         })
+}
+
+/// A regex compiled on first use.
+///
+/// Start-up is paid on every pre-commit run, and most of a pack's regexes are never needed
+/// by a given repository (no Terraform, no registers…). The built-in pack's regexes are
+/// validated when its tests load it with [`LoadOptions::check_builtin`], so a run builds
+/// only what it uses; regexes of any other pack are compiled (validated) when it loads.
+///
+/// [`LoadOptions::check_builtin`]: crate::control::LoadOptions::check_builtin
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    src: Box<str>,
+    re: OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    /// Validates and compiles `src` now when `eager`; otherwise checks only what is cheap
+    /// (no Unicode word boundary) and compiles on first use.
+    pub fn new(src: &str, eager: bool) -> Result<Self, String> {
+        let re = OnceLock::new();
+        if eager {
+            let _ = re.set(check_regex(src)?);
+        } else if uses_unicode_word_boundary(src) {
+            check_regex(src)?;
+        }
+        Ok(Self { src: src.into(), re })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.src
+    }
+}
+
+impl std::ops::Deref for LazyRegex {
+    type Target = Regex;
+
+    /// The compiled regex. A built-in regex that does not compile (the pack's tests make
+    /// that impossible) matches nothing rather than failing the scan.
+    fn deref(&self) -> &Regex {
+        self.re.get_or_init(|| {
+            check_regex(&self.src).unwrap_or_else(|_| {
+                static NEVER: std::sync::LazyLock<Regex> =
+                    std::sync::LazyLock::new(|| Regex::new(r"[a&&b]").unwrap_or_else(|_| unreachable!()));
+                NEVER.clone()
+            })
+        })
+    }
 }
 
 /// True when `src` contains `\b` or `\B` outside an `(?-u:...)` group. A conservative
@@ -138,12 +186,12 @@ impl MatcherBuilder {
         id
     }
 
+    /// Compiles the file scopes. Regexes, their literals and the regex sets are compiled
+    /// on first use (see [`Matchers`]): a run pays only for the kinds of file it meets.
     pub fn build(self) -> Result<Matchers, String> {
         let mut scopes = Vec::with_capacity(self.scopes.len());
-        let mut sources: Vec<String> = Vec::new();
-        let mut ids = Vec::new();
-        let mut scope_of = Vec::new();
-        for (files, exclude, patterns) in self.scopes {
+        let mut patterns = Vec::new();
+        for (files, exclude, list) in self.scopes {
             let include = if files.is_empty() {
                 None
             } else {
@@ -154,22 +202,19 @@ impl MatcherBuilder {
             } else {
                 Some(glob_set(&exclude)?)
             };
-            let mut literals = Vec::new();
-            let mut unfiltered = Vec::new();
-            for (src, id) in patterns {
-                match prefix_literals(&src)? {
-                    Some(lits) => literals.extend(lits),
-                    None => unfiltered.push(sources.len()),
-                }
-                sources.push(src);
-                ids.push(id);
-                scope_of.push(scopes.len());
-            }
+            let first = patterns.len();
+            let scope = scopes.len();
+            patterns.extend(list.into_iter().map(|(src, id)| Pattern {
+                src,
+                id,
+                scope,
+                regex: OnceLock::new(),
+            }));
             scopes.push(Scope {
                 include,
                 exclude,
-                literals,
-                unfiltered,
+                patterns: first..patterns.len(),
+                literals: OnceLock::new(),
             });
         }
         if scopes.len() > 64 {
@@ -178,28 +223,9 @@ impl MatcherBuilder {
                 scopes.len()
             ));
         }
-        let set = regex::bytes::RegexSetBuilder::new(&sources)
-            .size_limit(REGEX_SIZE_LIMIT * 8)
-            .build()
-            .map_err(|e| e.to_string())?;
-        for src in &sources {
-            check_regex(src)?;
-        }
-        let regexes = sources
-            .iter()
-            .map(|s| {
-                regex::bytes::RegexBuilder::new(s)
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    .build()
-                    .map_err(|e| e.to_string())
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(Matchers {
             scopes,
-            set,
-            regexes,
-            ids,
-            scope_of,
+            patterns,
             prefilters: RwLock::default(),
             count: self.count,
         })
@@ -304,21 +330,28 @@ impl Literals {
     }
 }
 
-/// The prefilter for one combination of applicable scopes.
+/// The prefilter and regex set for one combination of applicable scopes.
 #[derive(Debug)]
 struct Prefilter {
     groups: Vec<Literals>,
+    /// Patterns (indexes into `Matchers::patterns`) with no usable literal: searched on
+    /// their own over the whole file.
     unfiltered: Vec<usize>,
+    /// Every applicable pattern, ascending; `set`'s pattern `i` is `patterns[i]`.
+    patterns: Vec<usize>,
+    set: RegexSet,
 }
 
-/// Which files a group of patterns applies to, and the literals that start them.
+/// Which files a group of patterns applies to.
 #[derive(Debug)]
 struct Scope {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
-    literals: Vec<Vec<u8>>,
-    /// Patterns (indexes into `Matchers::regexes`) with no usable prefix literal.
-    unfiltered: Vec<usize>,
+    /// This scope's patterns (a range of `Matchers::patterns`).
+    patterns: std::ops::Range<usize>,
+    /// The literals locating the scope's patterns, and the patterns without any; extracted
+    /// on first use.
+    literals: OnceLock<(Vec<Vec<u8>>, Vec<usize>)>,
 }
 
 impl Scope {
@@ -326,18 +359,55 @@ impl Scope {
         self.include.as_ref().is_none_or(|g| g.is_match_candidate(path))
             && !self.exclude.as_ref().is_some_and(|g| g.is_match_candidate(path))
     }
+
+    fn literals(&self, patterns: &[Pattern]) -> &(Vec<Vec<u8>>, Vec<usize>) {
+        self.literals.get_or_init(|| {
+            let mut literals = Vec::new();
+            let mut unfiltered = Vec::new();
+            for idx in self.patterns.clone() {
+                match prefix_literals(&patterns[idx].src) {
+                    Ok(Some(lits)) => literals.extend(lits),
+                    _ => unfiltered.push(idx),
+                }
+            }
+            (literals, unfiltered)
+        })
+    }
 }
 
-/// The compiled patterns of a scan. Prefilters are built on first use for each
-/// combination of scopes that applies to a file (a handful: Python files, Markdown, YAML…)
-/// and shared by the walker's threads.
+/// One registered pattern; its regex is compiled the first time a line needs it.
+#[derive(Debug)]
+struct Pattern {
+    src: String,
+    id: PatternId,
+    scope: usize,
+    regex: OnceLock<Option<BytesRegex>>,
+}
+
+impl Pattern {
+    /// The compiled regex; `None` only for a pattern that does not compile, which the
+    /// loader has already refused (see [`Matchers::check`]).
+    fn regex(&self) -> Option<&BytesRegex> {
+        self.regex.get_or_init(|| bytes_regex(&self.src).ok()).as_ref()
+    }
+}
+
+fn bytes_regex(src: &str) -> Result<BytesRegex, String> {
+    regex::bytes::RegexBuilder::new(src)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The compiled patterns of a scan. A file's applicable scopes are a bit mask; for each
+/// combination met (a handful: Python files, Markdown, YAML…) the literal prefilter and
+/// the regex set of exactly the applicable patterns are built on first use and shared by
+/// the walker's threads. Start-up compiles nothing but the file globs, and a smaller set
+/// per kind of file keeps the lazy DFA's cache from thrashing.
 #[derive(Debug)]
 pub struct Matchers {
     scopes: Vec<Scope>,
-    set: RegexSet,
-    regexes: Vec<BytesRegex>,
-    ids: Vec<PatternId>,
-    scope_of: Vec<usize>,
+    patterns: Vec<Pattern>,
     prefilters: RwLock<HashMap<u64, Arc<Prefilter>>>,
     count: u32,
 }
@@ -359,10 +429,7 @@ impl Matchers {
     pub fn empty() -> Self {
         Self {
             scopes: Vec::new(),
-            set: RegexSet::empty(),
-            regexes: Vec::new(),
-            ids: Vec::new(),
-            scope_of: Vec::new(),
+            patterns: Vec::new(),
             prefilters: RwLock::default(),
             count: 0,
         }
@@ -373,12 +440,26 @@ impl Matchers {
     }
 
     /// The regex of every registered pattern.
-    pub fn sources(&self) -> &[String] {
-        self.set.patterns()
+    pub fn sources(&self) -> impl Iterator<Item = &str> {
+        self.patterns.iter().map(|p| p.src.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
         self.count == 0
+    }
+
+    /// Compiles everything now: every pattern, and all of them as one set (the largest
+    /// set a file can need). The loader calls it for packs other than the built-in one,
+    /// whose tests do the same, so a bad pattern is an error at load, never a silent miss.
+    pub fn check(&self) -> Result<(), String> {
+        for p in &self.patterns {
+            bytes_regex(&p.src)?;
+        }
+        let all = (1u64 << self.scopes.len()).wrapping_sub(1);
+        if !self.scopes.is_empty() {
+            self.prefilter(if self.scopes.len() == 64 { u64::MAX } else { all })?;
+        }
+        Ok(())
     }
 
     fn prefilter(&self, mask: u64) -> Result<Arc<Prefilter>, String> {
@@ -392,15 +473,34 @@ impl Matchers {
                 .filter(|(i, _)| mask & (1 << i) != 0)
                 .map(|(_, s)| s)
         };
-        let literals = minimal(applicable().flat_map(|s| s.literals.iter().cloned()).collect());
+        let literals = minimal(
+            applicable()
+                .flat_map(|s| s.literals(&self.patterns).0.iter().cloned())
+                .collect(),
+        );
         let groups = literals
             .chunks(TEDDY_GROUP)
             .map(Literals::build)
             .collect::<Result<Vec<_>, _>>()?;
-        let unfiltered = applicable().flat_map(|s| s.unfiltered.iter().copied()).collect();
-        let p = Arc::new(Prefilter { groups, unfiltered });
+        let mut unfiltered: Vec<usize> = applicable()
+            .flat_map(|s| s.literals(&self.patterns).1.iter().copied())
+            .collect();
+        unfiltered.sort_unstable();
+        let patterns: Vec<usize> = (0..self.patterns.len())
+            .filter(|&i| mask & (1 << self.patterns[i].scope) != 0)
+            .collect();
+        let set = regex::bytes::RegexSetBuilder::new(patterns.iter().map(|&i| &self.patterns[i].src))
+            .size_limit(REGEX_SIZE_LIMIT * 8)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let p = Arc::new(Prefilter {
+            groups,
+            unfiltered,
+            patterns,
+            set,
+        });
         if let Ok(mut m) = self.prefilters.write() {
-            m.entry(mask).or_insert_with(|| p.clone());
+            return Ok(m.entry(mask).or_insert(p).clone());
         }
         Ok(p)
     }
@@ -408,7 +508,7 @@ impl Matchers {
     /// Runs every applicable pattern over `bytes`; hits go to `out`. Matching is line
     /// oriented, as in grep: a pattern reports each line it matches once.
     pub fn scan(&self, path: &str, bytes: &[u8], out: &mut Vec<RawHit>) {
-        if self.regexes.is_empty() {
+        if self.patterns.is_empty() {
             return;
         }
         let candidate = Candidate::new(path);
@@ -436,9 +536,11 @@ impl Matchers {
             group.starts(bytes, &mut starts);
         }
         for &idx in &prefilter.unfiltered {
+            let Some(re) = self.patterns[idx].regex() else {
+                continue;
+            };
             starts.extend(
-                self.regexes[idx]
-                    .find_iter(bytes)
+                re.find_iter(bytes)
                     .take(MAX_HITS_PER_PATTERN_PER_FILE)
                     .map(|m| m.start()),
             );
@@ -446,7 +548,7 @@ impl Matchers {
         if prefilter.groups.len() > 1 || !prefilter.unfiltered.is_empty() {
             starts.sort_unstable();
         }
-        let mut counts = vec![0usize; self.regexes.len()];
+        let mut counts = vec![0usize; prefilter.patterns.len()];
         let mut next = 0;
         // Line numbers are counted incrementally, so the cost stays linear in the file.
         let (mut counted_to, mut line_no) = (0usize, 1u32);
@@ -461,12 +563,13 @@ impl Matchers {
             counted_to = start;
             let line = &bytes[start..end];
             let mut text: Option<Arc<str>> = None;
-            for idx in self.set.matches(line).iter() {
-                if mask & (1 << self.scope_of[idx]) == 0 || counts[idx] >= MAX_HITS_PER_PATTERN_PER_FILE {
+            for local in prefilter.set.matches(line).iter() {
+                if counts[local] >= MAX_HITS_PER_PATTERN_PER_FILE {
                     continue;
                 }
-                counts[idx] += 1;
-                let found = self.regexes[idx].find(line);
+                counts[local] += 1;
+                let pattern = &self.patterns[prefilter.patterns[local]];
+                let found = pattern.regex().and_then(|re| re.find(line));
                 let matched = found.map_or(&b""[..], |m| m.as_bytes());
                 let text = text
                     .get_or_insert_with(|| {
@@ -483,7 +586,7 @@ impl Matchers {
                     }
                 };
                 out.push(RawHit {
-                    pattern: self.ids[idx],
+                    pattern: pattern.id,
                     line: line_no,
                     text,
                     span,
@@ -496,6 +599,41 @@ impl Matchers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lazy_regex_is_checked_now_only_when_eager() {
+        assert!(LazyRegex::new("(unclosed", true).is_err());
+        let lazy = LazyRegex::new("(unclosed", false).expect("not compiled yet");
+        assert!(
+            !lazy.is_match("(unclosed") && !lazy.is_match(""),
+            "a bad regex matches nothing"
+        );
+        assert!(
+            LazyRegex::new(r"\bopenai", false).is_err(),
+            "the cheap check runs anyway"
+        );
+        assert!(LazyRegex::new("open(ai)?", false).unwrap().is_match("openai"));
+    }
+
+    #[test]
+    fn regex_sets_are_built_per_kind_of_file() {
+        let mut b = MatcherBuilder::default();
+        b.add("openai", &[], &[]);
+        b.add("predict\\(", &["*.py".to_string()], &[]);
+        let m = b.build().unwrap();
+        assert!(
+            m.prefilters.read().unwrap().is_empty(),
+            "nothing built before a file"
+        );
+        let mut out = Vec::new();
+        m.scan("a.md", b"openai\n", &mut out);
+        m.scan("b.md", b"openai\n", &mut out);
+        m.scan("c.py", b"openai\n", &mut out);
+        let sets = m.prefilters.read().unwrap();
+        assert_eq!(sets.len(), 2);
+        assert_eq!(sets.values().map(|p| p.set.len()).sum::<usize>(), 3);
+        assert!(m.check().is_ok());
+    }
 
     #[test]
     fn unicode_word_boundaries_are_refused() {

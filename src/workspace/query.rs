@@ -13,21 +13,21 @@
 //! `query`'s `shared` compares across matches (one service account used by several
 //! workloads).
 
+use super::matcher::LazyRegex;
 use globset::GlobSet;
-use regex::Regex;
 
 use super::node::{Node, Value};
 
 #[derive(Debug, Clone)]
 pub enum Expect {
     Exact(String),
-    Regex(Regex),
+    Regex(LazyRegex),
     /// The path exists, whatever its value.
     Exists,
     /// The path does not exist (`serviceAccountName` not set).
     Absent,
     /// No node on the path matches (`!~-sdk$`: no image is a client SDK image).
-    NotRegex(Regex),
+    NotRegex(LazyRegex),
 }
 
 impl Expect {
