@@ -331,9 +331,19 @@ fn assess_with_controls(settings: &settings::Settings) -> Result<(report::Report
                 .map_err(|e| anyhow::anyhow!("config exclude: {}", crate::redact::shown(&e.to_string())))?,
         )
     };
+    // A scan of some controls runs only the patterns and queries they read.
+    let mut matchers = loaded.matchers;
+    let mut queries = loaded.queries;
+    if !(settings.only.is_empty() && settings.skip.is_empty()) {
+        let needed = loaded.owners.needed(selected_ids(&loaded.controls, settings));
+        matchers.retain(|o| needed.contains(&o));
+        for q in &mut queries {
+            q.enabled = needed.contains(&q.owner);
+        }
+    }
     let plan = ScanPlan {
-        matchers: loaded.matchers,
-        queries: loaded.queries,
+        matchers,
+        queries,
         doc_kinds: loaded.doc_kinds,
         not_evidence: loaded.not_evidence,
         max_file_size: settings.max_file_size,
@@ -410,6 +420,29 @@ fn assess_with_controls(settings: &settings::Settings) -> Result<(report::Report
     // came in after `build`: sealed with the same redactor.
     report::seal::seal(&mut report, redactor);
     Ok((report, loaded.controls))
+}
+
+/// The ids of the selected controls and of the controls they depend on (`requires`,
+/// `defers_to`), whose results theirs read.
+fn selected_ids<'a>(controls: &'a control::ControlSet, settings: &settings::Settings) -> Vec<&'a str> {
+    let mut ids: Vec<&str> = controls
+        .controls
+        .iter()
+        .filter(|c| settings::selected(&c.id, c.red_flag, &settings.only, &settings.skip))
+        .map(|c| c.id.as_str())
+        .collect();
+    let mut i = 0;
+    while i < ids.len() {
+        if let Some(c) = controls.get(ids[i]) {
+            for dep in c.requires.iter().chain(&c.defers_to) {
+                if !ids.contains(&dep.as_str()) {
+                    ids.push(dep);
+                }
+            }
+        }
+        i += 1;
+    }
+    ids
 }
 
 /// Adds what the settings refused (settings of a config file found in the target) to the

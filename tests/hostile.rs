@@ -33,7 +33,9 @@ fn trap(traps: &mut Vec<Trap>, path: &str, note: Option<&'static str>) {
 }
 
 /// Text that makes the Kubernetes RBAC query parse a YAML or JSON file.
-const K8S_HEADER: &str = "# kind: ClusterRoleBinding roleRef: name: cluster-admin\n";
+/// Makes a bomb a document the RBAC queries must parse (the walk parses only documents
+/// whose top-level `kind` a query asks for).
+const K8S_HEADER: &str = "kind: ClusterRoleBinding\nroleRef: {name: cluster-admin}\n";
 
 fn alias_bomb() -> String {
     let mut s = String::from(K8S_HEADER);

@@ -968,3 +968,36 @@ fn head_commit_names_the_scanned_revision() {
         assert_eq!(c, sha);
     }
 }
+
+/// A scan of some controls (`--only`) runs only the patterns and queries they read,
+/// directly or through signals and the controls they depend on: every control's verdict,
+/// evidence and findings are the full scan's.
+#[test]
+fn a_selected_control_gets_the_full_scans_verdict() {
+    for full in [acme(), northwind()] {
+        let target = full.targets[0].path.clone();
+        for c in &full.controls {
+            let mut settings = redflag::settings::Settings::for_paths(
+                &[PathBuf::from(&target)],
+                parse_iso("2026-12-01").unwrap(),
+            );
+            settings.only = vec![c.id.clone()];
+            let one = redflag::app::assess(&settings).unwrap();
+            let pick = |r: &Report| {
+                let control = r
+                    .controls
+                    .iter()
+                    .find(|x| x.id == c.id)
+                    .map(|x| serde_json::to_string(x).unwrap());
+                let findings: Vec<String> = r
+                    .findings
+                    .iter()
+                    .filter(|f| f.control_id == c.id)
+                    .map(|f| serde_json::to_string(f).unwrap())
+                    .collect();
+                (control, findings)
+            };
+            assert_eq!(pick(&one), pick(full), "{target}: --only {}", c.id);
+        }
+    }
+}

@@ -13,7 +13,8 @@ use super::{
     pattern, query, register, Check, Condition,
 };
 use crate::control::catalog::Catalog;
-use crate::workspace::matcher::{self, LazyRegex, MatcherBuilder};
+use crate::control::catalog::SignalKind;
+use crate::workspace::matcher::{self, LazyRegex, MatcherBuilder, Owner};
 use crate::workspace::Query;
 
 /// A condition as written in YAML: a map with a single key naming the combinator or the
@@ -151,6 +152,8 @@ pub struct CompileCx<'a> {
     /// Compile regexes now (any pack but the built-in one, whose tests compile them);
     /// otherwise on first use (see [`LazyRegex`]).
     pub eager: bool,
+    /// The signals and catalogue patterns this unit reads (see [`Owner`]).
+    pub uses: Vec<Owner>,
 }
 
 impl CompileCx<'_> {
@@ -216,8 +219,29 @@ impl CompileCx<'_> {
         kind.value.clone()
     }
 
+    /// Resolves a catalogue, which this unit then reads in full (see
+    /// [`Self::catalog_kinds`]).
     pub fn catalog(&mut self, name: &Spanned<String>) -> Option<usize> {
+        self.catalog_kinds(name, None)
+    }
+
+    /// Resolves a catalogue of which this unit reads the usage markers and the patterns
+    /// of `kinds` (all when `None`).
+    pub fn catalog_kinds(&mut self, name: &Spanned<String>, kinds: Option<&[SignalKind]>) -> Option<usize> {
         let idx = self.catalogs.iter().position(|c| c.id == name.value);
+        if let Some(i) = idx.and_then(|i| u32::try_from(i).ok()) {
+            self.uses.push(Owner::Catalog(i, None));
+            let all = [
+                SignalKind::Package,
+                SignalKind::Import,
+                SignalKind::Host,
+                SignalKind::Env,
+                SignalKind::Key,
+            ];
+            for k in kinds.unwrap_or(&all) {
+                self.uses.push(Owner::Catalog(i, Some(*k as u8)));
+            }
+        }
         if idx.is_none() {
             let known: Vec<&str> = self.catalogs.iter().map(|c| c.id.as_str()).collect();
             self.error(
@@ -294,7 +318,10 @@ impl ConditionSpec {
             }
             ConditionSpec::Not(inner) => Condition::Not(Box::new(inner.compile(cx)?)),
             ConditionSpec::Signal(name) => match cx.signals.iter().position(|s| *s == name.value) {
-                Some(i) => Condition::Signal(i),
+                Some(i) => {
+                    cx.uses.push(Owner::Unit(u32::try_from(i).unwrap_or(u32::MAX)));
+                    Condition::Signal(i)
+                }
                 None => {
                     cx.error(
                         CompileCx::line_of(name),

@@ -114,7 +114,6 @@ const MAX_SITES: usize = 50;
 
 impl Spec {
     pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<Inventory> {
-        let catalog = cx.catalog(&self.catalog)?;
         let signals: BTreeSet<SignalKind> = if self.signals.is_empty() {
             [
                 SignalKind::Package,
@@ -127,6 +126,8 @@ impl Spec {
         } else {
             self.signals.iter().copied().collect()
         };
+        let kinds: Vec<SignalKind> = signals.iter().copied().collect();
+        let catalog = cx.catalog_kinds(&self.catalog, Some(&kinds))?;
         let message = self.message.clone().unwrap_or_else(|| match self.group {
             Group::Item => "{name} is used ({kinds})".to_string(),
             Group::Site => "{name} {kinds}".to_string(),

@@ -162,6 +162,8 @@ impl Spec {
             name,
             scope,
             group,
+            owner: cx.matchers.owner,
+            enabled: true,
         });
         Some(QueryCheck {
             index: cx.queries.len() - 1,

@@ -13,7 +13,7 @@ use crate::redact::KeyRule;
 use crate::workspace::manifest::Ecosystem;
 use globset::GlobSet;
 
-use crate::workspace::matcher::{glob_set, LazyRegex, MatcherBuilder};
+use crate::workspace::matcher::{glob_set, LazyRegex, MatcherBuilder, Owner};
 use crate::workspace::PatternId;
 
 #[derive(Debug, Deserialize)]
@@ -350,6 +350,9 @@ pub fn compile(
             });
             continue;
         }
+        let index = u32::try_from(out.len()).unwrap_or(u32::MAX);
+        let owner = |kind: Option<SignalKind>| Owner::Catalog(index, kind.map(|k| k as u8));
+        matchers.owner = owner(None);
         let usage = compile_usage(&spec.usage, matchers, &mut problems, eager);
         let mut items = Vec::new();
         for item in spec.items {
@@ -376,6 +379,7 @@ pub fn compile(
                 match LazyRegex::new(&re, eager) {
                     Ok(_) => {
                         let files: Vec<String> = files.iter().map(ToString::to_string).collect();
+                        matchers.owner = owner(Some(SignalKind::Import));
                         patterns.push((matchers.add(&re, &files, &[]), SignalKind::Import));
                     }
                     Err(e) => problems.push(format!("{}: {e}", item.id)),
@@ -385,7 +389,10 @@ pub fn compile(
                 let files: Vec<String> = CODE_FILES.iter().map(ToString::to_string).collect();
                 for re in &item.code_patterns {
                     match LazyRegex::new(re, eager) {
-                        Ok(_) => patterns.push((matchers.add(re, &files, &[]), SignalKind::Import)),
+                        Ok(_) => {
+                            matchers.owner = owner(Some(SignalKind::Import));
+                            patterns.push((matchers.add(re, &files, &[]), SignalKind::Import));
+                        }
                         Err(e) => problems.push(format!("{}: {e}", item.id)),
                     }
                 }
@@ -401,6 +408,7 @@ pub fn compile(
                         } else {
                             &exclude
                         };
+                        matchers.owner = owner(Some(kind));
                         let id = matchers.add(&re, &[], exclude);
                         patterns.push((id, kind));
                         Some(id)
@@ -444,8 +452,10 @@ pub fn compile(
                 .map(|n| n.to_lowercase())
                 .collect();
             names.dedup();
-            let (offers, offer_paths) =
-                compile_offers(&spec.usage.compatible_api, &item, matchers, &mut problems, eager);
+            let (offers, offer_paths) = {
+                matchers.owner = owner(None);
+                compile_offers(&spec.usage.compatible_api, &item, matchers, &mut problems, eager)
+            };
             let key_names = item
                 .env
                 .iter()

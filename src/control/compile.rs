@@ -2,7 +2,7 @@
 //! config overrides for parameters and document names. Every problem is collected as a
 //! [`Diag`] with file:line; the caller decides to stop (exit 2) when there are any.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -13,7 +13,7 @@ use super::{builtin, tsc, Control, ControlSet, Severity, Source};
 use crate::check::compile::Diag;
 use crate::check::{CompileCx, DocKindInfo, Signal};
 use crate::redact::Redactor;
-use crate::workspace::matcher::{glob_set, MatcherBuilder, Matchers};
+use crate::workspace::matcher::{glob_set, MatcherBuilder, Matchers, Owner};
 use crate::workspace::{DocKind, Query};
 
 #[derive(Debug, Default, Clone)]
@@ -43,6 +43,8 @@ pub struct LoadOptions {
 #[derive(Debug)]
 pub struct Loaded {
     pub controls: ControlSet,
+    /// What each signal and control reads, to scan only for the selected ones.
+    pub owners: Owners,
     pub catalogs: Vec<Catalog>,
     pub signals: Vec<Signal>,
     pub doc_kinds: Vec<DocKind>,
@@ -460,6 +462,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     });
     drop(redactor_phase);
 
+    let mut owners = Owners::default();
     // Signals, in file order; a signal may use earlier signals.
     let mut signal_names: Vec<String> = Vec::new();
     let mut signals = Vec::new();
@@ -473,6 +476,8 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             });
             continue;
         }
+        let unit = Owner::Unit(u32::try_from(signal_names.len()).unwrap_or(u32::MAX));
+        matchers.owner = unit;
         let mut cx = CompileCx {
             file: sources[*i].display.clone(),
             control_line: line_of(&s.id).unwrap_or(1),
@@ -484,8 +489,11 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             params: &empty,
             diags: &mut diags,
             eager: opts.check_builtin || *i >= builtin_len(opts),
+            uses: Vec::new(),
         };
-        if let Some(when) = s.when.compile(&mut cx) {
+        let when = s.when.compile(&mut cx);
+        owners.units.insert(unit, std::mem::take(&mut cx.uses));
+        if let Some(when) = when {
             signals.push(Signal {
                 id: s.id.value.clone(),
                 description: s.description.clone(),
@@ -627,6 +635,8 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         if out_of_bounds {
             continue;
         }
+        let unit = Owner::Unit(CONTROL_UNITS + u32::try_from(compiled.len()).unwrap_or(0));
+        matchers.owner = unit;
         let mut cx = CompileCx {
             file: file.clone(),
             control_line: line,
@@ -638,10 +648,13 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             params: &params,
             diags: &mut diags,
             eager: opts.check_builtin || i >= builtin_len(opts),
+            uses: Vec::new(),
         };
         let applies_when = spec.applies_when.as_ref().map(|c| c.compile(&mut cx));
         let check = spec.check.as_ref().map(|c| c.compile(&mut cx));
         let examines = spec.examines.as_ref().map(|e| compile_examines(e, &mut cx));
+        owners.units.insert(unit, std::mem::take(&mut cx.uses));
+        owners.controls.insert(id.clone(), unit);
         if matches!(applies_when, Some(None)) || matches!(check, Some(None)) || matches!(examines, Some(None))
         {
             continue;
@@ -726,6 +739,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     diags.dedup();
     Loaded {
         controls: ControlSet { controls: compiled },
+        owners,
         catalogs,
         signals,
         doc_kinds,
@@ -797,6 +811,35 @@ pub fn clean_yaml_error(first_line: &str) -> String {
         }
     }
     s.to_string()
+}
+
+/// Owners of controls are numbered from here; signals from 0.
+const CONTROL_UNITS: u32 = 1 << 20;
+
+/// Which patterns and queries each signal and control reads (see [`Owner`]).
+#[derive(Debug, Default)]
+pub struct Owners {
+    /// For each signal and control: the signals and catalogue patterns it reads.
+    pub units: BTreeMap<Owner, Vec<Owner>>,
+    /// The owner of each control, by id.
+    pub controls: BTreeMap<String, Owner>,
+}
+
+impl Owners {
+    /// Everything the controls `ids` read, directly or through signals.
+    pub fn needed<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> BTreeSet<Owner> {
+        let mut needed = BTreeSet::from([Owner::Always]);
+        let mut todo: Vec<Owner> = ids
+            .into_iter()
+            .filter_map(|id| self.controls.get(id).copied())
+            .collect();
+        while let Some(o) = todo.pop() {
+            if needed.insert(o) {
+                todo.extend(self.units.get(&o).into_iter().flatten().copied());
+            }
+        }
+        needed
+    }
 }
 
 fn builtin_len(opts: &LoadOptions) -> usize {

@@ -29,12 +29,27 @@ const MAX_HITS_PER_PATTERN_PER_FILE: usize = 64;
 const REGEX_SIZE_LIMIT: usize = 8 << 20;
 
 /// Patterns grouped by file scope: (include globs, exclude globs, patterns).
-type ScopeSpec = (Vec<String>, Vec<String>, Vec<(String, PatternId)>);
+type ScopeSpec = (Vec<String>, Vec<String>, Vec<(String, PatternId, Owner)>);
+
+/// What registered a pattern, so a scan of a few controls (`--only`) runs only the
+/// patterns they read (see [`Matchers::retain`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Owner {
+    /// Needed by every scan (inline waivers).
+    #[default]
+    Always,
+    /// A signal or a control, numbered by the loader.
+    Unit(u32),
+    /// A catalogue's patterns of one kind of signal (`None`: its usage markers).
+    Catalog(u32, Option<u8>),
+}
 
 #[derive(Debug, Default)]
 pub struct MatcherBuilder {
     scopes: Vec<ScopeSpec>,
     count: u32,
+    /// The owner of the patterns added from now on.
+    pub owner: Owner,
 }
 
 /// Validates a pattern for use on untrusted text: it must compile and must not use Unicode
@@ -177,11 +192,14 @@ impl MatcherBuilder {
             .scopes
             .iter_mut()
             .find(|(f, e, _)| f.as_slice() == files && e.as_slice() == exclude);
+        let owner = self.owner;
         match scope {
-            Some((_, _, list)) => list.push((regex.to_string(), id)),
-            None => self
-                .scopes
-                .push((files.to_vec(), exclude.to_vec(), vec![(regex.to_string(), id)])),
+            Some((_, _, list)) => list.push((regex.to_string(), id, owner)),
+            None => self.scopes.push((
+                files.to_vec(),
+                exclude.to_vec(),
+                vec![(regex.to_string(), id, owner)],
+            )),
         }
         id
     }
@@ -204,10 +222,12 @@ impl MatcherBuilder {
             };
             let first = patterns.len();
             let scope = scopes.len();
-            patterns.extend(list.into_iter().map(|(src, id)| Pattern {
+            patterns.extend(list.into_iter().map(|(src, id, owner)| Pattern {
                 src,
                 id,
                 scope,
+                owner,
+                enabled: true,
                 regex: OnceLock::new(),
             }));
             scopes.push(Scope {
@@ -364,7 +384,7 @@ impl Scope {
         self.literals.get_or_init(|| {
             let mut literals = Vec::new();
             let mut unfiltered = Vec::new();
-            for idx in self.patterns.clone() {
+            for idx in self.patterns.clone().filter(|&i| patterns[i].enabled) {
                 match prefix_literals(&patterns[idx].src) {
                     Ok(Some(lits)) => literals.extend(lits),
                     _ => unfiltered.push(idx),
@@ -381,6 +401,9 @@ struct Pattern {
     src: String,
     id: PatternId,
     scope: usize,
+    owner: Owner,
+    /// False when no selected control reads it ([`Matchers::retain`]).
+    enabled: bool,
     regex: OnceLock<Option<BytesRegex>>,
 }
 
@@ -448,6 +471,20 @@ impl Matchers {
         self.count == 0
     }
 
+    /// Keeps only the patterns whose owner `keep` accepts: a scan of some controls runs
+    /// only what they read. Called before the first scan (sets are built on first use).
+    pub fn retain(&mut self, keep: impl Fn(Owner) -> bool) {
+        for p in &mut self.patterns {
+            p.enabled = keep(p.owner);
+        }
+        if let Ok(m) = self.prefilters.get_mut() {
+            m.clear();
+        }
+        for s in &mut self.scopes {
+            s.literals = OnceLock::new();
+        }
+    }
+
     /// Compiles everything now: every pattern, and all of them as one set (the largest
     /// set a file can need). The loader calls it for packs other than the built-in one,
     /// whose tests do the same, so a bad pattern is an error at load, never a silent miss.
@@ -487,7 +524,7 @@ impl Matchers {
             .collect();
         unfiltered.sort_unstable();
         let patterns: Vec<usize> = (0..self.patterns.len())
-            .filter(|&i| mask & (1 << self.patterns[i].scope) != 0)
+            .filter(|&i| self.patterns[i].enabled && mask & (1 << self.patterns[i].scope) != 0)
             .collect();
         let set = regex::bytes::RegexSetBuilder::new(patterns.iter().map(|&i| &self.patterns[i].src))
             .size_limit(REGEX_SIZE_LIMIT * 8)

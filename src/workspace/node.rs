@@ -194,6 +194,62 @@ pub fn parse_yaml_stream(text: &str) -> Result<Vec<Node>, String> {
     })
 }
 
+/// The documents of a YAML stream, as byte ranges of `text`: split at lines starting with
+/// `---` or `...`, as YAML defines them (a marker inside a scalar may not start at column
+/// 0). Each range starts at its `---` line.
+///
+/// Parsing is the walk's largest cost on Kubernetes repositories: a release manifest of
+/// 3 MB holds a few Deployments among CustomResourceDefinitions of 2 MB each, and a query
+/// for workloads only needs the Deployments. The walk parses only the documents a check
+/// may read ([`only_documents`]), and a broken one (a Helm template) does not hide the
+/// others.
+pub fn yaml_documents(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut bounds = vec![0];
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if at > 0 && is_document_marker(line) {
+            bounds.push(at);
+        }
+        at += line.len();
+    }
+    bounds.push(text.len());
+    bounds.windows(2).map(|w| w[0]..w[1]).collect()
+}
+
+fn is_document_marker(line: &str) -> bool {
+    (line.starts_with("---") || line.starts_with("..."))
+        && line[3..].chars().next().is_none_or(char::is_whitespace)
+}
+
+/// `text` with the documents `keep` refuses emptied: their lines stay, blank (a marker
+/// line keeps its `---`), so every kept node keeps its line number.
+pub fn only_documents<'t>(
+    text: &'t str,
+    docs: &[std::ops::Range<usize>],
+    keep: &[bool],
+) -> std::borrow::Cow<'t, str> {
+    if keep.iter().all(|k| *k) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (range, &keep) in docs.iter().zip(keep) {
+        let doc = &text[range.clone()];
+        if keep {
+            out.push_str(doc);
+            continue;
+        }
+        for (i, line) in doc.split_inclusive('\n').enumerate() {
+            if i == 0 && is_document_marker(line) {
+                out.push_str(&line[..3]);
+            }
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Parses a single YAML document (front matter, control files use their own types).
 pub fn parse_yaml(text: &str) -> Result<Node, String> {
     on_parser_stack(|| {
@@ -340,6 +396,38 @@ impl<'de> Visitor<'de> for ValueVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_kept_documents_are_parsed_and_lines_stay() {
+        let text = "kind: CustomResourceDefinition\nspec: {a: 1}\n---\nkind: Deployment\nspec:\n  x: 1\n--- # crd\nkind: CustomResourceDefinition\nbroken: [\n...\n";
+        let docs = yaml_documents(text);
+        assert_eq!(docs.len(), 4);
+        let keep: Vec<bool> = docs
+            .iter()
+            .map(|r| text[r.clone()].contains("Deployment"))
+            .collect();
+        let kept = only_documents(text, &docs, &keep);
+        assert_eq!(kept.lines().count(), text.lines().count());
+        let parsed = parse_yaml_stream(&kept).unwrap();
+        let deployment = parsed
+            .iter()
+            .find(|d| d.get("kind").and_then(Node::as_str) == Some("Deployment"))
+            .unwrap();
+        assert_eq!(deployment.line, 4);
+        assert_eq!(
+            deployment.get("spec").and_then(|s| s.get("x")).map(|n| n.line),
+            Some(6)
+        );
+        assert!(parsed
+            .iter()
+            .all(|d| d.get("kind").and_then(Node::as_str) != Some("CustomResourceDefinition")));
+        assert!(matches!(
+            only_documents(text, &docs, &[true; 4]),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // `----` and `---x` are not markers.
+        assert_eq!(yaml_documents("a: 1\n----\n---x\nb: 2\n").len(), 1);
+    }
 
     #[test]
     fn yaml_lines_are_kept() {

@@ -53,6 +53,10 @@ pub struct Query {
     pub scope: Option<Vec<Step>>,
     /// Paths whose values, joined with `/`, label the match for grouping.
     pub group: Vec<Vec<Step>>,
+    /// The signal or control that reads it.
+    pub owner: super::matcher::Owner,
+    /// False when no selected control reads it: not run (`--only`).
+    pub enabled: bool,
 }
 
 impl Query {
@@ -86,16 +90,97 @@ impl Query {
 
     /// True when `text` may hold a document this query matches: every literal occurs, and
     /// every unanchored regex condition matches somewhere in the text.
+    ///
+    /// An exact value or anchored regex under a named key must also be written as that
+    /// key's value on one line (`kind: Deployment`, `"kind": "Deployment"`), as YAML and
+    /// JSON writers put it: a file that merely mentions "Deployment" in a description is
+    /// not parsed for a workload query.
     pub fn may_match(&self, text: &str) -> bool {
+        self.may_match_at(text, None)
+    }
+
+    /// [`Self::may_match`] for one YAML document: a condition on a top-level key (a path of
+    /// one step, no `scope`) must be met on a line at the document's top-level indentation
+    /// (a CustomResourceDefinition's `names.kind: InferenceService` is not its `kind`).
+    pub fn may_match_document(&self, doc: &str) -> bool {
+        let top = if self.scope.is_none() {
+            top_indent(doc)
+        } else {
+            None
+        };
+        self.may_match_at(doc, top)
+    }
+
+    fn may_match_at(&self, text: &str, top: Option<usize>) -> bool {
         self.literals().iter().all(|l| text.contains(l))
-            && self.conditions.iter().all(|(_, e)| match e {
-                Expect::Regex(re) => {
-                    let src = re.as_str();
-                    src.starts_with('^') || src.ends_with('$') || re.is_match(text)
+            && self.conditions.iter().all(|(path, e)| {
+                let at = top.filter(|_| path.len() == 1);
+                match (e, path.last()) {
+                    (Expect::Regex(re), _) if !anchored(re) => re.is_match(text),
+                    (Expect::Regex(re), Some(Step::Key(k))) => {
+                        written_values(text, k, at).any(|v| re.is_match(v))
+                    }
+                    (Expect::Exact(v), Some(Step::Key(k))) => written_values(text, k, at).any(|w| w == v),
+                    _ => true,
                 }
-                _ => true,
             })
     }
+}
+
+fn anchored(re: &LazyRegex) -> bool {
+    let src = re.as_str();
+    src.starts_with('^') || src.ends_with('$')
+}
+
+/// The indentation of a block-style YAML document's top-level keys: that of its first
+/// line of content. `None` for a flow-style document (`{…}`, `[…]`) or a sequence.
+fn top_indent(doc: &str) -> Option<usize> {
+    let line = doc.lines().find(|l| {
+        let t = l.trim_start();
+        !(t.is_empty()
+            || t.starts_with('#')
+            || t.starts_with('%')
+            || l.starts_with("---")
+            || l.starts_with("..."))
+    })?;
+    let t = line.trim_start_matches(' ');
+    (!t.starts_with(['{', '[', '-', '"', '\'', '\t', '?', '!', '&'])).then(|| line.len() - t.len())
+}
+
+/// What may be `key`'s value wherever `key:` is written in `text` (at column `at`, when
+/// given): the rest of the line (comment and quotes removed), and the same cut at a flow
+/// separator (`{kind: Role, …}`, `"kind": "Role",`). A value written on a later line than
+/// its key (block scalars) is not seen.
+fn written_values<'t, 'k>(
+    text: &'t str,
+    key: &'k str,
+    at: Option<usize>,
+) -> impl Iterator<Item = &'t str> + use<'t, 'k> {
+    let quote = |c: char| c == '"' || c == '\'';
+    let unquote = move |v: &'t str| -> &'t str {
+        let v = v.trim();
+        match v.chars().next() {
+            Some(q) if quote(q) => v[1..].split(q).next().unwrap_or(""),
+            _ => v,
+        }
+    };
+    memchr::memmem::find_iter(text.as_bytes(), key.as_bytes())
+        .filter_map(move |pos| {
+            if let Some(col) = at {
+                let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+                if pos - line_start != col || !text[line_start..pos].bytes().all(|b| b == b' ') {
+                    return None;
+                }
+            }
+            let rest = &text[pos + key.len()..];
+            let rest = rest.trim_start_matches(quote).trim_start_matches([' ', '\t']);
+            let rest = rest.strip_prefix(':')?;
+            let line = rest.split('\n').next().unwrap_or("");
+            let line = line.split(" #").next().unwrap_or(line).trim_end_matches('\r');
+            let cut = line.split([',', '}', ']']).next().unwrap_or(line);
+            Some([unquote(line), unquote(cut)])
+        })
+        .flatten()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,6 +325,25 @@ mod tests {
     use crate::workspace::node::parse_yaml_stream;
 
     #[test]
+    fn values_are_read_where_they_are_written() {
+        fn values(t: &str) -> Vec<&str> {
+            written_values(t, "kind", None).collect()
+        }
+        assert!(values("kind: RoleBinding # rbac\n").contains(&"RoleBinding"));
+        assert!(values("  - \"kind\" : 'Deployment'").contains(&"Deployment"));
+        assert!(values("{\"kind\": \"Role\", \"x\": 1}").contains(&"Role"));
+        assert!(values("- {kind: Role, name: a}").contains(&"Role"));
+        assert!(values("a: x, y\nkind: 'a, b'\n").contains(&"a, b"));
+        assert!(!values("kind:\n  Deployment\n").contains(&"Deployment"));
+        let crd = "kind: CustomResourceDefinition\nspec:\n  names:\n    kind: InferenceService\n";
+        assert_eq!(top_indent(crd), Some(0));
+        assert!(!written_values(crd, "kind", Some(0)).any(|v| v == "InferenceService"));
+        assert!(written_values(crd, "kind", None).any(|v| v == "InferenceService"));
+        assert_eq!(top_indent("# c\n---\n  kind: X\n"), Some(2));
+        assert_eq!(top_indent("{kind: X}"), None);
+    }
+
+    #[test]
     fn a_scope_gives_one_match_per_node_with_its_group() {
         let text = "jobs:\n  a:\n    environment: {name: prod}\n    role: r1\n  b:\n    environment: dev\n    role: r1\n  c:\n    role: r2\n";
         let docs = parse_yaml_stream(text).unwrap();
@@ -253,6 +357,8 @@ mod tests {
             ]),
             scope: Some(parse_path("jobs.*").unwrap()),
             group: vec![parse_path("role").unwrap()],
+            owner: Default::default(),
+            enabled: true,
         };
         let got: Vec<(u32, String, String)> = q
             .run(&docs[0])
@@ -281,6 +387,8 @@ mod tests {
             name: Some(vec![parse_path("metadata.name").unwrap()]),
             scope: None,
             group: Vec::new(),
+            owner: Default::default(),
+            enabled: true,
         };
         let m = q.run(&docs[0]).pop().unwrap();
         assert_eq!(m.name, "ml-admin");

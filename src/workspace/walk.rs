@@ -587,7 +587,10 @@ fn process_text(
     let structured = matches!(ext.as_str(), "yaml" | "yml" | "json");
     let wanted: Vec<usize> = if structured && !is_state_or_lock(name) {
         (0..plan.queries.len())
-            .filter(|&i| plan.queries[i].files.is_match(path) && plan.queries[i].may_match(text()))
+            .filter(|&i| {
+                let q = &plan.queries[i];
+                q.enabled && q.files.is_match(path) && q.may_match(text())
+            })
             .collect()
     } else {
         Vec::new()
@@ -624,12 +627,18 @@ fn process_text(
     let cfn = structured && !is_state_or_lock(name) && super::resources::may_be_cloudformation(text());
     if !wanted.is_empty() || policy_doc || cfn {
         let text = text();
+        // Of a YAML stream, only the documents a query, a policy or a template may be in.
+        let relevant = |doc: &str| {
+            wanted.iter().any(|&qi| plan.queries[qi].may_match_document(doc))
+                || ((policy_doc || cfn) && doc.contains("Resources"))
+                || (policy_doc && (doc.contains("Statement") || doc.contains("ManagedPolicyArns")))
+        };
         let docs: Result<Vec<Node>, String> = if ext == "json" {
             Node::from_json(text)
                 .map(|n| vec![n])
                 .map_err(|e| format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))
         } else {
-            node::parse_yaml_stream(text).map_err(|e| format!("YAML parse error: {e}"))
+            Ok(parse_relevant_documents(text, relevant, &mut r.notes))
         };
         match docs {
             Ok(docs) => {
@@ -663,6 +672,40 @@ fn process_text(
                 }
             }
             Err(e) => r.notes.push(e),
+        }
+    }
+}
+
+/// The documents of a YAML stream that `relevant` accepts (see [`node::yaml_documents`]).
+/// When they do not parse together, each is parsed on its own: a broken document (a Helm
+/// template) costs a note and itself, not its valid neighbours.
+fn parse_relevant_documents(
+    text: &str,
+    relevant: impl Fn(&str) -> bool,
+    notes: &mut Vec<String>,
+) -> Vec<Node> {
+    let ranges = node::yaml_documents(text);
+    let keep: Vec<bool> = ranges.iter().map(|r| relevant(&text[r.clone()])).collect();
+    let kept = keep.iter().filter(|k| **k).count();
+    if kept == 0 {
+        return Vec::new();
+    }
+    match node::parse_yaml_stream(&node::only_documents(text, &ranges, &keep)) {
+        Ok(docs) => docs,
+        Err(e) if kept == 1 => {
+            notes.push(format!("YAML parse error: {e}"));
+            Vec::new()
+        }
+        Err(_) => {
+            let mut docs = Vec::new();
+            for (i, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
+                let only: Vec<bool> = (0..keep.len()).map(|j| j == i).collect();
+                match node::parse_yaml_stream(&node::only_documents(text, &ranges, &only)) {
+                    Ok(d) => docs.extend(d),
+                    Err(e) => notes.push(format!("YAML parse error: {e}")),
+                }
+            }
+            docs
         }
     }
 }
