@@ -77,10 +77,8 @@ pub fn check_regex(src: &str) -> Result<Regex, String> {
 ///
 /// Start-up is paid on every pre-commit run, and most of a pack's regexes are never needed
 /// by a given repository (no Terraform, no registers…). The built-in pack's regexes are
-/// validated when its tests load it with [`LoadOptions::check_builtin`], so a run builds
+/// validated when its tests load it with `LoadOptions::check_builtin`, so a run builds
 /// only what it uses; regexes of any other pack are compiled (validated) when it loads.
-///
-/// [`LoadOptions::check_builtin`]: crate::control::LoadOptions::check_builtin
 #[derive(Debug, Clone)]
 pub struct LazyRegex {
     src: Box<str>,
