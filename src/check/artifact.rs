@@ -19,7 +19,7 @@ pub struct Spec {
 
 #[derive(Debug)]
 pub struct Artifact {
-    files: globset::GlobSet,
+    files: crate::workspace::matcher::Globs,
     include_tests: bool,
     label: String,
 }

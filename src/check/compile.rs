@@ -231,14 +231,7 @@ impl CompileCx<'_> {
         let idx = self.catalogs.iter().position(|c| c.id == name.value);
         if let Some(i) = idx.and_then(|i| u32::try_from(i).ok()) {
             self.uses.push(Owner::Catalog(i, None));
-            let all = [
-                SignalKind::Package,
-                SignalKind::Import,
-                SignalKind::Host,
-                SignalKind::Env,
-                SignalKind::Key,
-            ];
-            for k in kinds.unwrap_or(&all) {
+            for k in kinds.unwrap_or(&SignalKind::ALL) {
                 self.uses.push(Owner::Catalog(i, Some(*k as u8)));
             }
         }

@@ -76,7 +76,7 @@ const DEFAULT_COMPONENTS: &[&str] = &[
 pub struct Covered {
     sites: Box<Condition>,
     evidence: Box<Condition>,
-    components: globset::GlobSet,
+    components: crate::workspace::matcher::Globs,
     label: String,
     evidence_label: String,
 }

@@ -53,7 +53,7 @@ pub struct CardSpec {
 
 #[derive(Debug)]
 pub struct Mapped {
-    files: globset::GlobSet,
+    files: crate::workspace::matcher::Globs,
     kind: String,
     include_tests: bool,
     label: String,

@@ -11,9 +11,8 @@ use serde::Deserialize;
 use crate::check::compile::Diag;
 use crate::redact::KeyRule;
 use crate::workspace::manifest::Ecosystem;
-use globset::GlobSet;
 
-use crate::workspace::matcher::{glob_set, LazyRegex, MatcherBuilder, Owner};
+use crate::workspace::matcher::{glob_set, Globs, LazyRegex, MatcherBuilder, Owner};
 use crate::workspace::PatternId;
 
 #[derive(Debug, Deserialize)]
@@ -135,6 +134,8 @@ pub enum SignalKind {
 }
 
 impl SignalKind {
+    pub const ALL: [SignalKind; 5] = [Self::Package, Self::Import, Self::Host, Self::Env, Self::Key];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Package => "package",
@@ -159,7 +160,7 @@ pub struct CatalogItem {
     pub keys: Vec<(PatternId, KeyRule)>,
     /// Markers of a server offering this item's API, and paths that are such servers.
     pub offers: Vec<PatternId>,
-    pub offer_paths: Option<GlobSet>,
+    pub offer_paths: Option<Globs>,
     /// The item's key-holding environment names, lower-cased with only letters and digits
     /// kept (`AZURE_OPENAI_API_KEY` → `azureopenaiapikey`): a bring-your-own-key marker
     /// naming one (`profile.azure_openai_api_key`) is this item's, even where no call site
@@ -173,7 +174,7 @@ pub struct CatalogItem {
 /// A compiled `not_use.lines` rule.
 #[derive(Debug)]
 pub struct LineRule {
-    pub files: Option<GlobSet>,
+    pub files: Option<Globs>,
     pub kinds: Vec<SignalKind>,
     pub regex: LazyRegex,
 }
@@ -181,8 +182,8 @@ pub struct LineRule {
 /// What is not use, and the markers that tell integrations apart.
 #[derive(Debug, Default)]
 pub struct Usage {
-    pub not_use: Option<GlobSet>,
-    pub keep: Option<GlobSet>,
+    pub not_use: Option<Globs>,
+    pub keep: Option<Globs>,
     pub lines: Vec<LineRule>,
     pub byok: Vec<PatternId>,
 }
@@ -492,7 +493,7 @@ pub fn compile(
 }
 
 /// Globs compiled for `usage`, or a problem.
-fn globs(list: &[String], problems: &mut Vec<String>) -> Option<GlobSet> {
+fn globs(list: &[String], problems: &mut Vec<String>) -> Option<Globs> {
     if list.is_empty() {
         return None;
     }
@@ -552,7 +553,7 @@ fn compile_offers(
     matchers: &mut MatcherBuilder,
     problems: &mut Vec<String>,
     eager: bool,
-) -> (Vec<PatternId>, Option<GlobSet>) {
+) -> (Vec<PatternId>, Option<Globs>) {
     let alt = |list: &mut dyn Iterator<Item = &String>| {
         list.map(|n| regex::escape(n)).collect::<Vec<_>>().join("|")
     };

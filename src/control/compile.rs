@@ -418,7 +418,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         }
     }
     let not_evidence = {
-        let mut set = |v: &[String]| -> Option<globset::GlobSet> {
+        let mut set = |v: &[String]| -> Option<crate::workspace::matcher::Globs> {
             if v.is_empty() {
                 return None;
             }

@@ -119,7 +119,7 @@ pub struct Examines {
     pub what: String,
     /// Singular ("CI configuration file").
     pub one: String,
-    pub files: Option<globset::GlobSet>,
+    pub files: Option<crate::workspace::matcher::Globs>,
     pub when: Option<Condition>,
 }
 

@@ -10,7 +10,6 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use globset::GlobSet;
 use regex::Regex;
 use serde::Deserialize;
 
@@ -348,9 +347,9 @@ fn describe_missing(g: &Group, found: &BTreeSet<&str>) -> String {
 /// Compiled `not_evidence:`.
 #[derive(Debug, Default)]
 pub struct NotEvidence {
-    pub dirs: Option<GlobSet>,
-    pub names: Option<GlobSet>,
-    pub paths: Option<GlobSet>,
+    pub dirs: Option<crate::workspace::matcher::Globs>,
+    pub names: Option<crate::workspace::matcher::Globs>,
+    pub paths: Option<crate::workspace::matcher::Globs>,
 }
 
 impl NotEvidence {

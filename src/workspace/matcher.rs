@@ -154,14 +154,48 @@ fn uses_unicode_word_boundary(src: &str) -> bool {
     false
 }
 
-/// Compiles a list of globs matched against target-relative paths (`/` separators,
-/// case-insensitive, `*` may cross directories).
-pub fn glob_set(globs: &[String]) -> Result<GlobSet, String> {
-    let mut b = GlobSetBuilder::new();
-    for g in globs {
-        b.add(glob(g)?);
+/// A list of globs matched against target-relative paths (`/` separators,
+/// case-insensitive, `*` may cross directories): each glob is parsed (validated) now, the
+/// set is compiled on first use, like [`LazyRegex`] (a pack has hundreds of file globs; a
+/// scan meets the kinds of file a few of them name).
+pub fn glob_set(globs: &[String]) -> Result<Globs, String> {
+    let globs = globs.iter().map(|g| glob(g)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Globs {
+        globs,
+        set: OnceLock::new(),
+    })
+}
+
+/// A glob set compiled on first use (see [`glob_set`]).
+#[derive(Debug, Clone)]
+pub struct Globs {
+    globs: Vec<Glob>,
+    set: OnceLock<GlobSet>,
+}
+
+impl Globs {
+    pub fn empty() -> Self {
+        Self {
+            globs: Vec::new(),
+            set: OnceLock::new(),
+        }
     }
-    b.build().map_err(|e| e.to_string())
+}
+
+impl std::ops::Deref for Globs {
+    type Target = GlobSet;
+
+    /// The compiled set. Every glob parsed when the list was made; a set the glob engine
+    /// cannot build (beyond its size limits) matches nothing rather than failing the scan.
+    fn deref(&self) -> &GlobSet {
+        self.set.get_or_init(|| {
+            let mut b = GlobSetBuilder::new();
+            for g in &self.globs {
+                b.add(g.clone());
+            }
+            b.build().unwrap_or_else(|_| GlobSet::empty())
+        })
+    }
 }
 
 ///
@@ -363,8 +397,8 @@ struct Prefilter {
 /// Which files a group of patterns applies to.
 #[derive(Debug)]
 struct Scope {
-    include: Option<GlobSet>,
-    exclude: Option<GlobSet>,
+    include: Option<Globs>,
+    exclude: Option<Globs>,
     /// This scope's patterns (a range of `Matchers::patterns`).
     patterns: std::ops::Range<usize>,
     /// The literals locating the scope's patterns, and the patterns without any; extracted
@@ -490,9 +524,9 @@ impl Matchers {
         for p in &self.patterns {
             bytes_regex(&p.src)?;
         }
-        let all = (1u64 << self.scopes.len()).wrapping_sub(1);
         if !self.scopes.is_empty() {
-            self.prefilter(if self.scopes.len() == 64 { u64::MAX } else { all })?;
+            // Every scope's bit (1 to 64 scopes, checked by `build`).
+            self.prefilter(u64::MAX >> (64 - self.scopes.len().min(64)))?;
         }
         Ok(())
     }

@@ -19,8 +19,6 @@ pub mod walk;
 
 use std::path::PathBuf;
 
-use globset::GlobSet;
-
 use crate::evidence::TargetId;
 pub use classify::PathFlags;
 pub use document::Document;
@@ -45,16 +43,16 @@ pub struct DocKind {
     /// How notes name the kind (`Incident response plan`).
     pub title: String,
     /// Matched against the file name, case-insensitively.
-    pub names: GlobSet,
+    pub names: matcher::Globs,
     /// Names with a `/` (from a config file): matched against the path from the target root.
-    pub paths: GlobSet,
+    pub paths: matcher::Globs,
     /// Names the user's config file gave without wildcards: such a file is this kind by
     /// name alone (no content test, wherever it is).
-    pub trusted: Option<GlobSet>,
+    pub trusted: Option<matcher::Globs>,
     /// What a file named like this kind must contain; `None`: the name is enough.
     pub content: Option<content::ContentRule>,
     /// Matched against a directory name, for Markdown/CSV/text files inside it.
-    pub dirs: GlobSet,
+    pub dirs: matcher::Globs,
     /// Only files opening with YAML front matter are of this kind.
     pub front_matter: bool,
 }
@@ -73,7 +71,7 @@ pub struct ScanPlan {
     /// could hide committed files from an untrusted target's scan).
     pub gitignore_only: bool,
     pub threads: usize,
-    pub exclude: Option<GlobSet>,
+    pub exclude: Option<matcher::Globs>,
 }
 
 /// Index of a file in [`Workspace::files`].

@@ -250,6 +250,41 @@ pub fn only_documents<'t>(
     std::borrow::Cow::Owned(out)
 }
 
+/// The documents of a YAML stream that `relevant` accepts (see [`yaml_documents`]);
+/// parse errors go to `notes`.
+/// When they do not parse together, each is parsed on its own: a broken document (a Helm
+/// template) costs a note and itself, not its valid neighbours.
+pub fn parse_yaml_documents(
+    text: &str,
+    relevant: impl Fn(&str) -> bool,
+    notes: &mut Vec<String>,
+) -> Vec<Node> {
+    let ranges = yaml_documents(text);
+    let keep: Vec<bool> = ranges.iter().map(|r| relevant(&text[r.clone()])).collect();
+    let kept = keep.iter().filter(|k| **k).count();
+    if kept == 0 {
+        return Vec::new();
+    }
+    match parse_yaml_stream(&only_documents(text, &ranges, &keep)) {
+        Ok(docs) => docs,
+        Err(e) if kept == 1 => {
+            notes.push(format!("YAML parse error: {e}"));
+            Vec::new()
+        }
+        Err(_) => {
+            let mut docs = Vec::new();
+            for (i, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
+                let only: Vec<bool> = (0..keep.len()).map(|j| j == i).collect();
+                match parse_yaml_stream(&only_documents(text, &ranges, &only)) {
+                    Ok(d) => docs.extend(d),
+                    Err(e) => notes.push(format!("YAML parse error: {e}")),
+                }
+            }
+            docs
+        }
+    }
+}
+
 /// Parses a single YAML document (front matter, control files use their own types).
 pub fn parse_yaml(text: &str) -> Result<Node, String> {
     on_parser_stack(|| {

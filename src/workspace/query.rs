@@ -14,7 +14,6 @@
 //! workloads).
 
 use super::matcher::LazyRegex;
-use globset::GlobSet;
 
 use super::node::{Node, Value};
 
@@ -44,7 +43,7 @@ impl Expect {
 /// A compiled query.
 #[derive(Debug)]
 pub struct Query {
-    pub files: GlobSet,
+    pub files: super::matcher::Globs,
     pub conditions: Vec<(Vec<Step>, Expect)>,
     pub report: Vec<Step>,
     /// Alternatives, the first that selects a node wins (`environment.name|environment`).
@@ -348,7 +347,7 @@ mod tests {
         let text = "jobs:\n  a:\n    environment: {name: prod}\n    role: r1\n  b:\n    environment: dev\n    role: r1\n  c:\n    role: r2\n";
         let docs = parse_yaml_stream(text).unwrap();
         let q = Query {
-            files: globset::GlobSet::empty(),
+            files: crate::workspace::matcher::Globs::empty(),
             conditions: vec![(parse_path("environment").unwrap(), Expect::Exists)],
             report: parse_path("role").unwrap(),
             name: Some(vec![
@@ -378,7 +377,7 @@ mod tests {
         let text = "kind: ClusterRole\nmetadata:\n  name: ml-admin\nrules:\n  - apiGroups: [\"\"]\n    verbs: [get]\n  - verbs: [\"*\"]\n";
         let docs = parse_yaml_stream(text).unwrap();
         let q = Query {
-            files: globset::GlobSet::empty(),
+            files: crate::workspace::matcher::Globs::empty(),
             conditions: vec![
                 (parse_path("kind").unwrap(), Expect::Exact("ClusterRole".into())),
                 (parse_path("rules[].verbs[]").unwrap(), Expect::Exact("*".into())),

@@ -596,10 +596,8 @@ fn process_text(
         Vec::new()
     };
     // IAM policy exports and CloudFormation templates hold `Statement` lists.
-    let policy_doc = structured && !is_state_or_lock(name) && {
-        let t = text();
-        t.contains("Statement") || t.contains("ManagedPolicyArns")
-    };
+    let holds_policy = |t: &str| t.contains("Statement") || t.contains("ManagedPolicyArns");
+    let policy_doc = structured && !is_state_or_lock(name) && holds_policy(text());
     if ext == "tf" {
         let t = text();
         r.resources = super::resources::terraform(t);
@@ -631,14 +629,14 @@ fn process_text(
         let relevant = |doc: &str| {
             wanted.iter().any(|&qi| plan.queries[qi].may_match_document(doc))
                 || ((policy_doc || cfn) && doc.contains("Resources"))
-                || (policy_doc && (doc.contains("Statement") || doc.contains("ManagedPolicyArns")))
+                || (policy_doc && holds_policy(doc))
         };
         let docs: Result<Vec<Node>, String> = if ext == "json" {
             Node::from_json(text)
                 .map(|n| vec![n])
                 .map_err(|e| format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))
         } else {
-            Ok(parse_relevant_documents(text, relevant, &mut r.notes))
+            Ok(node::parse_yaml_documents(text, relevant, &mut r.notes))
         };
         match docs {
             Ok(docs) => {
@@ -672,40 +670,6 @@ fn process_text(
                 }
             }
             Err(e) => r.notes.push(e),
-        }
-    }
-}
-
-/// The documents of a YAML stream that `relevant` accepts (see [`node::yaml_documents`]).
-/// When they do not parse together, each is parsed on its own: a broken document (a Helm
-/// template) costs a note and itself, not its valid neighbours.
-fn parse_relevant_documents(
-    text: &str,
-    relevant: impl Fn(&str) -> bool,
-    notes: &mut Vec<String>,
-) -> Vec<Node> {
-    let ranges = node::yaml_documents(text);
-    let keep: Vec<bool> = ranges.iter().map(|r| relevant(&text[r.clone()])).collect();
-    let kept = keep.iter().filter(|k| **k).count();
-    if kept == 0 {
-        return Vec::new();
-    }
-    match node::parse_yaml_stream(&node::only_documents(text, &ranges, &keep)) {
-        Ok(docs) => docs,
-        Err(e) if kept == 1 => {
-            notes.push(format!("YAML parse error: {e}"));
-            Vec::new()
-        }
-        Err(_) => {
-            let mut docs = Vec::new();
-            for (i, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
-                let only: Vec<bool> = (0..keep.len()).map(|j| j == i).collect();
-                match node::parse_yaml_stream(&node::only_documents(text, &ranges, &only)) {
-                    Ok(d) => docs.extend(d),
-                    Err(e) => notes.push(format!("YAML parse error: {e}")),
-                }
-            }
-            docs
         }
     }
 }
