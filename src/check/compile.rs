@@ -12,8 +12,8 @@ use super::{
     artifact, bucket, cadence, coverage, covered, dependency, document, iam, inventory, mapped, owners,
     pattern, query, register, Check, Condition,
 };
-use crate::control::catalog::Catalog;
-use crate::control::catalog::SignalKind;
+use crate::check::catalog::Catalog;
+use crate::check::catalog::SignalKind;
 use crate::workspace::matcher::{self, LazyRegex, MatcherBuilder, Owner};
 use crate::workspace::Query;
 

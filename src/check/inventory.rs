@@ -19,7 +19,7 @@ use serde_saphyr::Spanned;
 
 use super::dependency::name_matches;
 use super::{CompileCx, Context, Outcome};
-use crate::control::catalog::{Catalog, CatalogItem, SignalKind};
+use crate::check::catalog::{Catalog, CatalogItem, SignalKind};
 use crate::evidence::{Item, Pointer, TargetId};
 use crate::workspace::FileId;
 

@@ -13,6 +13,7 @@
 pub mod artifact;
 pub mod bucket;
 pub mod cadence;
+pub mod catalog;
 pub mod compile;
 pub mod coverage;
 pub mod covered;
@@ -30,7 +31,7 @@ pub mod register;
 use std::collections::BTreeSet;
 use std::sync::{Mutex, OnceLock};
 
-use crate::control::catalog::Catalog;
+use crate::check::catalog::Catalog;
 use crate::date::Date;
 use crate::evidence::Item;
 use crate::workspace::Workspace;

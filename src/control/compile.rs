@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use super::catalog::{self, Catalog, CatalogSpec};
 use super::spec::{ControlSpec, DocKindSpec, DocumentsFile, SignalsFile};
 use super::{builtin, tsc, Control, ControlSet, Severity, Source};
+use crate::check::catalog::{self, Catalog, CatalogSpec};
 use crate::check::compile::Diag;
 use crate::check::{CompileCx, DocKindInfo, Signal};
 use crate::redact::Redactor;
@@ -443,7 +443,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     let kind_ids: Vec<String> = doc_kinds.iter().map(|k| k.id.clone()).collect();
 
     let mut matchers = MatcherBuilder::default();
-    let inline_suppressions = matchers.add(crate::policy::waiver::INLINE_PATTERN, &[], &[]);
+    let inline_suppressions = matchers.add(super::INLINE_WAIVER_PATTERN, &[], &[]);
     let mut queries = Vec::new();
     let catalogs = catalog::compile(catalog_specs, &mut matchers, &mut diags);
     let key_rules: Vec<_> = catalogs

@@ -5,7 +5,6 @@
 //! thrown at the first one, each with the file and line it came from.
 
 pub mod builtin;
-pub mod catalog;
 pub mod compile;
 pub mod spec;
 pub mod tsc;
@@ -18,6 +17,10 @@ use serde::Serialize;
 use crate::check::Condition;
 
 pub use compile::{load, LoadOptions, Loaded};
+
+/// Marks an inline waiver (`# redflag:ignore ID reason`); registered with the one-pass
+/// matcher by the loader, read by `policy::waiver`.
+pub const INLINE_WAIVER_PATTERN: &str = r"redflag:ignore";
 
 /// How bad a gap is. Ordered so `--fail-on` can compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

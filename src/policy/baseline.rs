@@ -11,18 +11,8 @@ use crate::report::Report;
 
 pub const DEFAULT_PATH: &str = ".redflag/baseline.json";
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Entry {
-    pub fingerprint: String,
-    pub control_id: String,
-    pub path: String,
-    pub message: String,
-    pub first_seen: String,
-    /// After this date the entry no longer hides the finding.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<String>,
-}
+/// One known finding of a baseline file (the report lists the fixed ones).
+pub use crate::report::BaselineEntry as Entry;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

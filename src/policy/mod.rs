@@ -95,13 +95,8 @@ pub fn apply(report: &mut Report, policy: &Policy, inline: &[InlineSuppression],
     report.gate = gate(&report.findings, report.summary.score, policy);
 }
 
-/// Counts toward the gate: at or above the threshold, not waived, not already known.
-pub fn counts(f: &FindingOut, fail_on: Option<Severity>) -> bool {
-    fail_on.is_some_and(|t| f.severity >= t) && f.waiver.is_none() && f.baseline != Some(BaselineState::Known)
-}
-
 fn gate(findings: &[FindingOut], score: Option<f64>, policy: &Policy) -> Gate {
-    let failing = findings.iter().filter(|f| counts(f, policy.fail_on)).count();
+    let failing = findings.iter().filter(|f| f.counts(policy.fail_on)).count();
     // No score (nothing examined) is not below any minimum.
     let score_below = policy
         .fail_on_score

@@ -132,8 +132,8 @@ pub static INLINE: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
-/// The regex registered with the one-pass matcher to find inline suppressions.
-pub const INLINE_PATTERN: &str = r"redflag:ignore";
+/// The regex the loader registers with the one-pass matcher to find inline suppressions.
+pub use crate::control::INLINE_WAIVER_PATTERN as INLINE_PATTERN;
 
 /// An inline suppression found in a target file.
 #[derive(Debug, Clone)]

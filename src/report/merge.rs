@@ -153,7 +153,7 @@ struct JBaseline {
     new: usize,
     known: usize,
     #[serde(default)]
-    fixed: Vec<crate::policy::baseline::Entry>,
+    fixed: Vec<super::BaselineEntry>,
 }
 
 #[derive(Deserialize)]
@@ -560,11 +560,7 @@ fn stricter(a: &str, b: &str) -> String {
 /// The gate recomputed on the merged findings, with the given settings.
 fn gate_of(report: &Report, settings: &Gate) -> Gate {
     let fail_on = Severity::parse(&settings.fail_on);
-    let failing = report
-        .findings
-        .iter()
-        .filter(|f| crate::policy::counts(f, fail_on))
-        .count();
+    let failing = report.findings.iter().filter(|f| f.counts(fail_on)).count();
     let score_below = settings
         .fail_on_score
         .is_some_and(|min| report.summary.score.is_some_and(|s| s < min));

@@ -18,7 +18,7 @@ pub mod table;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::control::Severity;
 
@@ -189,6 +189,16 @@ pub struct FindingOut {
     pub waiver: Option<WaiverRef>,
 }
 
+impl FindingOut {
+    /// Counts toward the gate (the one definition of an "open" finding): at or above
+    /// the `--fail-on` threshold, not waived, not already known from a baseline.
+    pub fn counts(&self, fail_on: Option<Severity>) -> bool {
+        fail_on.is_some_and(|t| self.severity >= t)
+            && self.waiver.is_none()
+            && self.baseline != Some(BaselineState::Known)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineState {
@@ -233,7 +243,22 @@ pub struct BaselineOut {
     pub new: usize,
     pub known: usize,
     /// Known gaps that are gone: the baseline can be tightened (`redflag baseline --update`).
-    pub fixed: Vec<crate::policy::baseline::Entry>,
+    pub fixed: Vec<BaselineEntry>,
+}
+
+/// One finding recorded in a baseline file (`redflag baseline`): what a later scan
+/// compares with, and what the report lists as fixed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineEntry {
+    pub fingerprint: String,
+    pub control_id: String,
+    pub path: String,
+    pub message: String,
+    pub first_seen: String,
+    /// After this date the entry no longer hides the finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 /// An evidence document used in the report, and the role it was taken for.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::check::compile::Diag;
+use super::compile::Diag;
 use crate::redact::KeyRule;
 use crate::workspace::manifest::Ecosystem;
 
