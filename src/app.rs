@@ -189,9 +189,9 @@ fn write_file(
 /// An explicit, requested write into the target; existing files are kept unless `--force`.
 fn init(args: &crate::cli::InitArgs) -> Result<u8> {
     let settings = settings::resolve(&args.scan)?;
-    let report = assess(&settings)?;
+    let (report, controls) = assess_with_controls(&settings)?;
     let root = args.scan.paths.first().cloned().unwrap_or_else(|| ".".into());
-    let outcome = crate::init::init(&root, &report, args.force)?;
+    let outcome = crate::init::init(&root, &report, &controls, args.force)?;
     write_stdout(outcome.summary().as_bytes())?;
     Ok(0)
 }

@@ -30,6 +30,7 @@ use std::sync::LazyLock;
 
 use anyhow::Result;
 
+use crate::control::ControlSet;
 use crate::report::{PointerOut, Report, Status};
 
 /// How a vendor's use was detected, as the inventory labels it.
@@ -207,12 +208,13 @@ pub fn detected_vendors(report: &Report) -> Vec<Vendor> {
     out
 }
 
-/// Vendors with a register entry: the labels of RF3-VENDOR-REGISTERED's passing entries.
-fn registered(report: &Report) -> BTreeSet<String> {
+/// Vendors with a register entry: the labels of the passing entries of the controls that
+/// call for the vendor register (`init: vendor-register`).
+fn registered(report: &Report, asks: &Asks) -> BTreeSet<String> {
     report
         .controls
         .iter()
-        .filter(|c| c.id == "RF3-VENDOR-REGISTERED")
+        .filter(|c| asks.ids(VENDOR_REGISTER).any(|id| id == c.id))
         .flat_map(|c| c.evidence.iter())
         .filter_map(|p| p.label.clone())
         .collect()
@@ -273,15 +275,54 @@ fn gap(report: &Report, id: &str) -> bool {
     control(report, id).is_some_and(|c| c.status == Status::Gap)
 }
 
+/// The starter files, by the name a control's `init:` gives them.
+const VENDOR_REGISTER: &str = "vendor-register";
+const LINEAGE_RECORD: &str = "lineage-record";
+const AI_PLAYBOOK: &str = "ai-playbook";
+const TABLETOP_RECORD: &str = "tabletop-record";
+const ACCESS_REVIEW_RECORD: &str = "access-review-record";
+
+/// Which controls ask for which starter file (`init:` in their YAML).
+struct Asks<'a>(&'a ControlSet);
+
+impl Asks<'_> {
+    fn ids<'s>(&'s self, template: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.0
+            .controls
+            .iter()
+            .filter(move |c| c.init.as_deref() == Some(template))
+            .map(|c| c.id.as_str())
+    }
+
+    /// True when a control asking for `template` has a gap.
+    fn gap(&self, report: &Report, template: &str) -> bool {
+        self.ids(template).any(|id| gap(report, id))
+    }
+
+    /// The status of the controls asking for `template`: not applicable when one of them
+    /// is, else the last one's (`None`: none was evaluated).
+    fn status(&self, report: &Report, template: &str) -> Option<Status> {
+        let statuses: Vec<Status> = self
+            .ids(template)
+            .filter_map(|id| control(report, id).map(|c| c.status))
+            .collect();
+        if statuses.contains(&Status::NotApplicable) {
+            return Some(Status::NotApplicable);
+        }
+        statuses.last().copied()
+    }
+}
+
 /// The starter files this report calls for, and the ones it does not.
-pub fn plan(report: &Report) -> (Vec<Template>, Vec<NotNeeded>) {
+pub fn plan(report: &Report, controls: &ControlSet) -> (Vec<Template>, Vec<NotNeeded>) {
+    let asks = Asks(controls);
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     let vendors = detected_vendors(report);
     let models = detected_models(report);
 
     // Vendor register.
-    let have = registered(report);
+    let have = registered(report, &asks);
     let missing: Vec<&Vendor> = vendors.iter().filter(|v| !have.contains(&v.name)).collect();
     if vendors.is_empty() {
         skipped.push(NotNeeded {
@@ -310,13 +351,13 @@ pub fn plan(report: &Report) -> (Vec<Template>, Vec<NotNeeded>) {
 
     // Lineage: only when no lineage record exists at all.
     let lineage_absent = report.findings.iter().any(|f| {
-        f.control_id == "RF5-LINEAGE-COMPLETE"
+        asks.ids(LINEAGE_RECORD).any(|id| id == f.control_id)
             && f.evidence.iter().all(|p| {
                 // An absence gap points where the record should be, with no line.
                 p.line.is_none() && p.label.as_deref().is_some_and(|l| l.starts_with("expected here"))
             })
     });
-    if gap(report, "RF5-LINEAGE-COMPLETE") && lineage_absent {
+    if asks.gap(report, LINEAGE_RECORD) && lineage_absent {
         if models.is_empty() {
             out.push(Template {
                 path: "ml/lineage/model.md".into(),
@@ -334,7 +375,7 @@ pub fn plan(report: &Report) -> (Vec<Template>, Vec<NotNeeded>) {
     } else {
         skipped.push(NotNeeded {
             what: "lineage records",
-            why: match control(report, "RF5-LINEAGE-COMPLETE").map(|c| c.status) {
+            why: match asks.status(report, LINEAGE_RECORD) {
                 None => "the lineage control was not evaluated".into(),
                 Some(Status::NotApplicable) => "no model artifact or training code detected".into(),
                 Some(Status::Pass) => "every lineage record is complete".into(),
@@ -344,7 +385,7 @@ pub fn plan(report: &Report) -> (Vec<Template>, Vec<NotNeeded>) {
     }
 
     // AI incident playbook.
-    if gap(report, "RF4-IR-PLAN") || gap(report, "RF4-IR-AI-SCENARIOS") {
+    if asks.gap(report, AI_PLAYBOOK) {
         out.push(Template {
             path: "docs/security/ai-incident-response-playbook.md".into(),
             what: "AI incident response playbook (six AI scenarios)".into(),
@@ -353,7 +394,7 @@ pub fn plan(report: &Report) -> (Vec<Template>, Vec<NotNeeded>) {
     } else {
         skipped.push(NotNeeded {
             what: "AI incident response playbook",
-            why: match control(report, "RF4-IR-AI-SCENARIOS").map(|c| c.status) {
+            why: match asks.status(report, AI_PLAYBOOK) {
                 None => "the AI scenario control was not evaluated".into(),
                 Some(Status::NotApplicable) => "no AI system detected".into(),
                 _ => "the incident response plan already covers the AI scenarios".into(),
@@ -361,7 +402,7 @@ pub fn plan(report: &Report) -> (Vec<Template>, Vec<NotNeeded>) {
         });
     }
 
-    if gap(report, "RF4-TABLETOP-CADENCE") {
+    if asks.gap(report, TABLETOP_RECORD) {
         out.push(Template {
             path: "compliance/tabletops/TEMPLATE-tabletop-exercise.md".into(),
             what: "tabletop exercise record template (copy one per quarter)".into(),
@@ -374,7 +415,7 @@ pub fn plan(report: &Report) -> (Vec<Template>, Vec<NotNeeded>) {
         });
     }
 
-    if gap(report, "RF1-ACCESS-REVIEW") {
+    if asks.gap(report, ACCESS_REVIEW_RECORD) {
         out.push(Template {
             path: "compliance/access-reviews/TEMPLATE-access-review.md".into(),
             what: "access review record template (copy one per quarter)".into(),
@@ -390,8 +431,8 @@ pub fn plan(report: &Report) -> (Vec<Template>, Vec<NotNeeded>) {
 }
 
 /// Writes the starter files under `root`. Never overwrites an existing file unless `force`.
-pub fn init(root: &Path, report: &Report, force: bool) -> Result<InitOutcome> {
-    let (templates, not_needed) = plan(report);
+pub fn init(root: &Path, report: &Report, controls: &ControlSet, force: bool) -> Result<InitOutcome> {
+    let (templates, not_needed) = plan(report, controls);
     let mut files = Vec::new();
     for t in templates {
         let action = write_one(root, &t.path, &t.content, force)?;
@@ -594,6 +635,18 @@ This is a template, written by `redflag init`, and it holds no date, so it is no
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_loader_knows_every_starter_file() {
+        let names = [
+            VENDOR_REGISTER,
+            LINEAGE_RECORD,
+            AI_PLAYBOOK,
+            TABLETOP_RECORD,
+            ACCESS_REVIEW_RECORD,
+        ];
+        assert_eq!(names, crate::control::INIT_TEMPLATES);
+    }
 
     #[test]
     fn model_names_come_from_artifact_paths() {

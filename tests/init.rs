@@ -22,6 +22,12 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The built-in controls (their `init:` names the starter files).
+fn builtin() -> &'static redflag::control::ControlSet {
+    static SET: std::sync::OnceLock<redflag::control::ControlSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| redflag::control::load(&redflag::control::LoadOptions::default()).controls)
+}
+
 fn assess(root: &Path) -> Report {
     let settings =
         redflag::settings::Settings::for_paths(&[root.to_path_buf()], parse_iso("2026-12-01").unwrap());
@@ -130,7 +136,7 @@ fn init_then_fill_makes_the_controls_pass() {
     }
 
     // 2. init writes the starters, filled from the scan.
-    let outcome = init::init(&root, &before, false).unwrap();
+    let outcome = init::init(&root, &before, builtin(), false).unwrap();
     let written: Vec<PathBuf> = outcome.written();
     let expected: Vec<PathBuf> = [
         "compliance/ai-vendor-register.md",
@@ -165,7 +171,7 @@ fn init_then_fill_makes_the_controls_pass() {
     );
 
     // Never overwrites; --force does.
-    let again = init::init(&root, &before, false).unwrap();
+    let again = init::init(&root, &before, builtin(), false).unwrap();
     assert!(
         again.files.iter().all(|f| f.action == Action::Kept),
         "{}",
@@ -177,7 +183,7 @@ fn init_then_fill_makes_the_controls_pass() {
         std::fs::read_to_string(root.join("ml/lineage/churn-v3.md")).unwrap(),
         "edited by hand\n"
     );
-    let forced = init::init(&root, &before, true).unwrap();
+    let forced = init::init(&root, &before, builtin(), true).unwrap();
     assert!(forced.files.iter().all(|f| f.action == Action::Overwritten));
     assert_eq!(
         std::fs::read_to_string(root.join("ml/lineage/churn-v3.md")).unwrap(),
@@ -423,7 +429,7 @@ fn init_on_a_target_without_ai_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("main.py"), "print('hello')\n").unwrap();
     let report = assess(tmp.path());
-    let outcome = init::init(tmp.path(), &report, false).unwrap();
+    let outcome = init::init(tmp.path(), &report, builtin(), false).unwrap();
     assert!(outcome.files.is_empty(), "{}", outcome.summary());
     assert!(outcome.summary().contains("nothing to write"));
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
@@ -443,7 +449,7 @@ fn init_never_writes_through_a_symlink() {
     std::fs::write(&outside, "keep me\n").unwrap();
     std::fs::create_dir_all(root.join("ml/lineage")).unwrap();
     std::os::unix::fs::symlink(&outside, root.join("ml/lineage/churn-v3.md")).unwrap();
-    let outcome = init::init(&root, &report, true).unwrap();
+    let outcome = init::init(&root, &report, builtin(), true).unwrap();
     let f = outcome
         .files
         .iter()
@@ -475,7 +481,7 @@ fn init_never_writes_through_a_linked_directory() {
         std::os::unix::fs::symlink(&outside, &d).unwrap();
     }
     let report = assess(&root);
-    let outcome = init::init(&root, &report, true).unwrap();
+    let outcome = init::init(&root, &report, builtin(), true).unwrap();
     assert!(!outcome.files.is_empty());
     for f in &outcome.files {
         let linked = ["compliance", "docs/security", "ml/lineage"]

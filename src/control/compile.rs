@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use super::spec::{ControlSpec, DocKindSpec, DocumentsFile, SignalsFile};
-use super::{builtin, tsc, Control, ControlSet, Severity, Source};
+use super::{builtin, tsc, Control, ControlSet, RoadmapText, Severity, Source};
 use crate::check::catalog::{self, Catalog, CatalogSpec};
 use crate::check::compile::Diag;
 use crate::check::{CompileCx, DocKindInfo, Signal};
@@ -661,7 +661,11 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         }
         let requires: Vec<String> = spec.requires.iter().map(|r| r.value.clone()).collect();
         let defers_to: Vec<String> = spec.defers_to.iter().map(|r| r.value.clone()).collect();
-        for (field, list) in [("requires", &spec.requires), ("defers_to", &spec.defers_to)] {
+        for (field, list) in [
+            ("requires", &spec.requires),
+            ("defers_to", &spec.defers_to),
+            ("roadmap.after", &spec.roadmap.after),
+        ] {
             for r in list {
                 if !known_ids.contains(&r.value) || r.value == id {
                     cx.error(
@@ -670,6 +674,20 @@ pub fn load(opts: &LoadOptions) -> Loaded {
                     );
                 }
             }
+        }
+        if let Some(t) = spec
+            .init
+            .as_ref()
+            .filter(|t| !super::INIT_TEMPLATES.contains(&t.value.as_str()))
+        {
+            cx.error(
+                line_of(t),
+                format!(
+                    "`init: {}` names no starter file (known: {})",
+                    t.value,
+                    super::INIT_TEMPLATES.join(", ")
+                ),
+            );
         }
         let Some(severity) = severity else { continue };
         compiled.push(Control {
@@ -697,6 +715,30 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             examines: examines.flatten(),
             requires,
             defers_to,
+            risk: spec
+                .risk
+                .as_deref()
+                .map(|r| crate::text::printable(r.trim()).into_owned()),
+            roadmap: RoadmapText {
+                action: spec
+                    .roadmap
+                    .action
+                    .as_deref()
+                    .map(|a| crate::text::printable(a.trim()).into_owned()),
+                after: spec.roadmap.after.iter().map(|a| a.value.clone()).collect(),
+                record: spec
+                    .roadmap
+                    .record
+                    .as_deref()
+                    .map(|r| crate::text::printable(r.trim()).into_owned()),
+                record_holds: spec
+                    .roadmap
+                    .record_holds
+                    .as_deref()
+                    .map(|r| crate::text::printable(r.trim()).into_owned()),
+                first: spec.roadmap.first,
+            },
+            init: spec.init.as_ref().map(|t| t.value.clone()),
             source: Source { file, line },
         });
     }

@@ -113,6 +113,12 @@ pub struct Control {
     /// Ids of the controls whose findings take this one's on the same line (`defers_to:`).
     pub defers_to: Vec<String>,
     pub source: Source,
+    /// The risk of a gap in plain words (`risk:`), for client reports.
+    pub risk: Option<String>,
+    /// How the roadmap schedules the fix (`roadmap:`).
+    pub roadmap: RoadmapText,
+    /// The starter file `redflag init` writes when this control has a gap (`init:`).
+    pub init: Option<String>,
 }
 
 /// The subjects a control's check examines: files by glob, or a condition's items.
@@ -136,4 +142,23 @@ impl ControlSet {
     pub fn get(&self, id: &str) -> Option<&Control> {
         self.controls.iter().find(|c| c.id.eq_ignore_ascii_case(id))
     }
+}
+
+/// The starter files `redflag init` writes, which a control's `init:` may name.
+pub const INIT_TEMPLATES: [&str; 5] = [
+    "vendor-register",
+    "lineage-record",
+    "ai-playbook",
+    "tabletop-record",
+    "access-review-record",
+];
+
+/// `roadmap:` of a control, compiled (texts made printable).
+#[derive(Debug, Clone, Default)]
+pub struct RoadmapText {
+    pub action: Option<String>,
+    pub after: Vec<String>,
+    pub record: Option<String>,
+    pub record_holds: Option<String>,
+    pub first: bool,
 }

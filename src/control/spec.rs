@@ -50,6 +50,41 @@ pub struct ControlSpec {
     /// finding is theirs, this control is `blocked` by them.
     #[serde(default)]
     pub defers_to: Vec<Spanned<String>>,
+    /// The risk of a gap in plain words, for a client's report ("An AI provider API key is
+    /// committed…"); without it the report says "Not met: <title>" and the rationale.
+    #[serde(default)]
+    pub risk: Option<String>,
+    /// How the remediation roadmap schedules this control's fix.
+    #[serde(default)]
+    pub roadmap: RoadmapSpec,
+    /// The starter file `redflag init` writes when this control has a gap (one of
+    /// `control::INIT_TEMPLATES`).
+    #[serde(default)]
+    pub init: Option<Spanned<String>>,
+}
+
+/// `roadmap:` — the fix as a task of the consultant's roadmap.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoadmapSpec {
+    /// The task, in the imperative ("Write and approve the incident response plan");
+    /// without it, the remediation's first sentence.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Controls whose fix comes first when both are planned (an AI playbook after the plan).
+    #[serde(default)]
+    pub after: Vec<Spanned<String>>,
+    /// What one record of a cadence control is called ("AI incident tabletop exercise");
+    /// without it, the title.
+    #[serde(default)]
+    pub record: Option<String>,
+    /// What one such record must hold ("the reviewer and a keep/revoke decision per
+    /// account"); without it, "its required fields".
+    #[serde(default)]
+    pub record_holds: Option<String>,
+    /// Schedule the fix in the first month whatever its severity (work the rest builds on).
+    #[serde(default)]
+    pub first: bool,
 }
 
 /// `examines:` — the subjects a passing check looked at.

@@ -45,6 +45,10 @@ pub struct ControlText {
     pub rationale: String,
     pub auditor_evidence: Vec<String>,
     pub params: BTreeMap<String, u32>,
+    /// `risk:` — the risk of a gap in plain words.
+    pub risk: Option<String>,
+    /// `roadmap:` — the fix as a roadmap task.
+    pub roadmap: crate::control::RoadmapText,
 }
 
 impl ControlText {
@@ -59,6 +63,8 @@ impl ControlText {
                         rationale: c.rationale.clone(),
                         auditor_evidence: c.auditor_evidence.clone(),
                         params: c.params.clone(),
+                        risk: c.risk.clone(),
+                        roadmap: c.roadmap.clone(),
                     },
                 )
             })
@@ -321,25 +327,6 @@ pub struct Risk<'a> {
     pub fix: String,
 }
 
-/// A one-sentence, plain-language statement of what a gap of a built-in control means.
-pub fn plain_risk(id: &str) -> Option<&'static str> {
-    Some(match id {
-        "RF1-ACCESS-REVIEW" => "Nobody can show that access to models, training data and inference endpoints is reviewed every quarter; the auditor samples those reviews and will find quarters missing.",
-        "RF1-K8S-CLUSTER-ADMIN" => "An account or workload holds full administrator rights over the Kubernetes cluster that runs the models, so least privilege cannot be demonstrated.",
-        "RF2-DRIFT-MONITORING" => "Models in production are not watched for drift, so wrong predictions or answers can go unnoticed while every system looks healthy — a processing-integrity exception.",
-        "RF3-AI-INVENTORY" => "Some AI providers are called without a declared SDK, so they are invisible to dependency review and the AI inventory the auditor samples from is incomplete.",
-        "RF3-HARDCODED-AI-KEY" => "An AI provider API key is committed to the source code: anyone with access to the repository can use it, so it must be treated as compromised.",
-        "RF3-VENDOR-DUE-DILIGENCE" => "The due diligence on AI vendors is incomplete or out of date (SOC 2 report, data processing agreement, subprocessors, deletion, breach notice, data residency).",
-        "RF3-VENDOR-REGISTERED" => "Customer data goes to AI providers that are not in the vendor register, so no vendor due diligence can be shown for them.",
-        "RF4-IR-AI-SCENARIOS" => "The incident response plan has no playbook for the ways AI systems fail — prompt injection, jailbreaks, data poisoning, model theft, memorised data leaking, drift.",
-        "RF4-IR-PLAN" => "There is no written incident response plan, so there is nothing to test the handling of an incident against.",
-        "RF4-IR-SCENARIO-DETAIL" => "The AI scenarios in the plan do not say how severe they are, what to do, whom to notify or how fast to respond.",
-        "RF4-TABLETOP-CADENCE" => "AI incident response has not been rehearsed every quarter; without three consecutive quarters of tabletop records the auditor expects an exception.",
-        "RF5-LINEAGE-COMPLETE" => "Training data cannot be traced, per model, to its source, consent basis, classification, retention and deletion — the auditor's first question about training data.",
-        _ => return None,
-    })
-}
-
 /// Up to `n` risks: gap controls with open findings, most severe first.
 pub fn top_risks<'a>(report: &'a Report, meta: &ReportMeta, n: usize) -> Vec<Risk<'a>> {
     let mut gaps: Vec<(&ControlOut, Vec<&FindingOut>)> = report
@@ -365,7 +352,7 @@ pub fn top_risks<'a>(report: &'a Report, meta: &ReportMeta, n: usize) -> Vec<Ris
     gaps.into_iter()
         .take(n)
         .map(|(c, open)| {
-            let headline = plain_risk(&c.id).map_or_else(
+            let headline = meta.text(&c.id).and_then(|t| t.risk.as_deref()).map_or_else(
                 || {
                     let why = meta
                         .text(&c.id)

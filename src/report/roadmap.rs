@@ -188,46 +188,6 @@ pub struct Roadmap {
     pub accepted: Vec<String>,
 }
 
-/// What each built-in control builds on (only planned prerequisites delay a task).
-fn prerequisites(id: &str) -> &'static [&'static str] {
-    match id {
-        "RF3-VENDOR-REGISTERED" => &["RF3-AI-INVENTORY"],
-        "RF3-VENDOR-DUE-DILIGENCE" => &["RF3-VENDOR-REGISTERED"],
-        "RF4-IR-AI-SCENARIOS" => &["RF4-IR-PLAN"],
-        "RF4-IR-SCENARIO-DETAIL" => &["RF4-IR-AI-SCENARIOS"],
-        "RF4-TABLETOP-CADENCE" => &["RF4-IR-SCENARIO-DETAIL", "RF4-IR-AI-SCENARIOS", "RF4-IR-PLAN"],
-        _ => &[],
-    }
-}
-
-/// The action that closes a built-in control's gap, in the imperative.
-fn action(id: &str) -> Option<&'static str> {
-    Some(match id {
-        "RF1-ACCESS-REVIEW" => "Review access to models, training data and inference endpoints every quarter",
-        "RF1-K8S-CLUSTER-ADMIN" => "Replace cluster-admin and wildcard Kubernetes bindings with least-privilege roles",
-        "RF2-DRIFT-MONITORING" => "Set up drift or output-quality monitoring, with alerts, for every served model and LLM feature",
-        "RF3-AI-INVENTORY" => "Complete the AI inventory: declare each provider's SDK or record each raw integration",
-        "RF3-HARDCODED-AI-KEY" => "Revoke the committed AI key now, purge it from git history and load keys from a secret manager",
-        "RF3-VENDOR-DUE-DILIGENCE" => "Complete AI vendor due diligence: current SOC 2 Type II report, DPA, subprocessors, deletion, breach notice, residency",
-        "RF3-VENDOR-REGISTERED" => "Add every AI provider to the vendor register with a risk tier and an owner (redflag init writes a starter)",
-        "RF4-IR-AI-SCENARIOS" => "Write an AI incident playbook covering all six AI failure scenarios (redflag init writes a starter)",
-        "RF4-IR-PLAN" => "Write and approve the incident response plan",
-        "RF4-IR-SCENARIO-DETAIL" => "Give each AI scenario a severity, response steps, a notification list and a response time",
-        "RF4-TABLETOP-CADENCE" => "Hold an AI incident tabletop exercise",
-        "RF5-LINEAGE-COMPLETE" => "Write a training-data lineage record for every model version (redflag init writes starters)",
-        _ => return None,
-    })
-}
-
-/// What one record of a cadence control is called.
-fn occurrence_name(c: &ControlOut) -> String {
-    match c.id.as_str() {
-        "RF4-TABLETOP-CADENCE" => "AI incident tabletop exercise".into(),
-        "RF1-ACCESS-REVIEW" => "access review of models, training data and endpoints".into(),
-        _ => c.title.clone(),
-    }
-}
-
 /// `a tabletop` / `an access review`.
 fn indefinite(name: &str) -> String {
     let vowel = name
@@ -268,6 +228,10 @@ struct Cadence<'a> {
     /// When its prerequisites are done.
     ready: Date,
     prereqs: Vec<String>,
+    /// What one record is called (`roadmap.record`, else the title).
+    record: String,
+    /// What one record must hold (`roadmap.record_holds`).
+    record_holds: String,
 }
 
 /// The last day of a 6-month window starting on `start` (the source's minimum).
@@ -323,7 +287,7 @@ impl Cadence<'_> {
     /// Why a window from `date` is not possible for this control (empty when it is).
     fn reasons(&self, date: Date) -> Vec<String> {
         let mut out = Vec::new();
-        let name = occurrence_name(self.control);
+        let name = self.record.clone();
         let after = if self.prereqs.is_empty() {
             String::new()
         } else {
@@ -439,11 +403,17 @@ pub fn plan_with(
     let phase_end = add_months(as_of, work_months);
 
     // Prerequisites that are planned, transitively.
-    fn planned_prereqs(id: &str, gap_ids: &BTreeSet<&str>, out: &mut Vec<String>) {
-        for p in prerequisites(id) {
-            if gap_ids.contains(p) && !out.iter().any(|o| o == p) {
-                out.push((*p).to_string());
-                planned_prereqs(p, gap_ids, out);
+    let after = |id: &str| text(id).map_or(&[][..], |t| t.roadmap.after.as_slice());
+    fn planned_prereqs<'t>(
+        id: &str,
+        after: &dyn Fn(&str) -> &'t [String],
+        gap_ids: &BTreeSet<&str>,
+        out: &mut Vec<String>,
+    ) {
+        for p in after(id) {
+            if gap_ids.contains(p.as_str()) && !out.iter().any(|o| o == p) {
+                out.push(p.clone());
+                planned_prereqs(p, after, gap_ids, out);
             }
         }
     }
@@ -459,7 +429,7 @@ pub fn plan_with(
     let mut critical: BTreeSet<String> = BTreeSet::new();
     for id in &cadence_ids {
         let mut pre = Vec::new();
-        planned_prereqs(id, &gap_ids, &mut pre);
+        planned_prereqs(id, &after, &gap_ids, &mut pre);
         critical.extend(pre);
     }
 
@@ -469,8 +439,8 @@ pub fn plan_with(
         if cadence_ids.contains(c.id.as_str()) {
             continue;
         }
-        let m = if c.severity == Severity::Critical || critical.contains(&c.id) || c.id == "RF3-AI-INVENTORY"
-        {
+        let first = text(&c.id).is_some_and(|t| t.roadmap.first);
+        let m = if c.severity == Severity::Critical || critical.contains(&c.id) || first {
             1
         } else if c.severity == Severity::High {
             impl_first.min(impl_last.max(1))
@@ -482,8 +452,8 @@ pub fn plan_with(
     for _ in 0..month_of.len() + 1 {
         let snapshot = month_of.clone();
         for (id, m) in &mut month_of {
-            for p in prerequisites(id) {
-                if let Some(pm) = snapshot.get(*p) {
+            for p in after(id) {
+                if let Some(pm) = snapshot.get(p) {
                     *m = (*m).max(*pm);
                 }
             }
@@ -509,14 +479,16 @@ pub fn plan_with(
                 kind: TaskKind::Fix,
                 control_id: Some(c.id.clone()),
                 severity: Some(c.severity),
-                title: action(&c.id).map_or_else(|| first_sentence(&c.remediation), ToString::to_string),
+                title: text(&c.id)
+                    .and_then(|t| t.roadmap.action.clone())
+                    .unwrap_or_else(|| first_sentence(&c.remediation)),
                 details,
                 due: month_end(m),
                 critical_path: critical.contains(&c.id),
-                after: prerequisites(&c.id)
+                after: after(&c.id)
                     .iter()
-                    .filter(|p| month_of.contains_key(**p))
-                    .map(|p| (*p).to_string())
+                    .filter(|p| month_of.contains_key(*p))
+                    .cloned()
                     .collect(),
             },
         ));
@@ -548,7 +520,7 @@ pub fn plan_with(
                 .filter(|q| *q <= Quarter::of(as_of))
                 .collect();
             let mut prereqs = Vec::new();
-            planned_prereqs(&c.id, &gap_ids, &mut prereqs);
+            planned_prereqs(&c.id, &after, &gap_ids, &mut prereqs);
             let ready = prereqs
                 .iter()
                 .filter_map(|p| month_of.get(p))
@@ -569,6 +541,12 @@ pub fn plan_with(
                 first_new,
                 ready,
                 prereqs,
+                record: text(&c.id)
+                    .and_then(|t| t.roadmap.record.clone())
+                    .unwrap_or_else(|| c.title.clone()),
+                record_holds: text(&c.id)
+                    .and_then(|t| t.roadmap.record_holds.clone())
+                    .unwrap_or_else(|| "its required fields".to_string()),
             })
         })
         .collect();
@@ -595,7 +573,7 @@ pub fn plan_with(
     for cad in &cadences {
         // This control's own bound, whatever the rest of the plan.
         let date = cad.earliest(as_of);
-        let name = occurrence_name(cad.control);
+        let name = cad.record.clone();
         let mut e = match cad.prior {
             0 => format!(
                 "{} needs no record before the window starts ({WINDOW_PRIOR_PARAM}: 0)",
@@ -711,7 +689,7 @@ pub fn plan_with(
                 "{}: by {} (the end of a 6-month window), {} on record for each of {} ({} consecutive quarters)",
                 cad.control.id,
                 window.end_6_months,
-                indefinite(&occurrence_name(cad.control)),
+                indefinite(&cad.record),
                 quarter_list(&qs),
                 qs.len()
             )
@@ -749,7 +727,7 @@ pub fn plan_with(
     let mut during_window = Vec::new();
     for cad in &cadences {
         let mut q = cad.first_new;
-        let name = occurrence_name(cad.control);
+        let name = cad.record.clone();
         for i in 0..80 {
             if q.first_day() > window.end_6_months {
                 break;
@@ -766,13 +744,7 @@ pub fn plan_with(
                 title: format!("Hold and record the {q} {name}"),
                 details: vec![format!(
                     "dated record with {} by {}",
-                    if cad.control.id == "RF1-ACCESS-REVIEW" {
-                        "the reviewer and a keep/revoke decision per account"
-                    } else if cad.control.id == "RF4-TABLETOP-CADENCE" {
-                        "the AI scenario, participants, findings and playbook changes"
-                    } else {
-                        "its required fields"
-                    },
+                    cad.record_holds,
                     quarter_end(q)
                 )],
                 due: quarter_end(q),
