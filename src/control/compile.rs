@@ -993,6 +993,21 @@ mod tests {
         assert_eq!(messages(&loaded), Vec::<String>::new());
     }
 
+    /// Client reports and the roadmap speak for every built-in control: a control added
+    /// without its plain risk and its roadmap action would fall back to generic text.
+    #[test]
+    fn every_builtin_control_has_its_client_texts() {
+        let loaded = load(&LoadOptions::default());
+        let missing: Vec<&str> = loaded
+            .controls
+            .controls
+            .iter()
+            .filter(|c| c.risk.is_none() || c.roadmap.action.is_none())
+            .map(|c| c.id.as_str())
+            .collect();
+        assert!(missing.is_empty(), "no `risk:` or `roadmap.action`: {missing:?}");
+    }
+
     #[test]
     fn requires_and_defers_to_name_other_controls() {
         let dir = tempfile::tempdir().unwrap();
