@@ -39,8 +39,9 @@ fn cost(input: &str, f: &dyn Fn(&str)) -> Duration {
 
 /// Asserts that doubling `make(n)` about doubles the cost of `f` (retrying once at twice the
 /// size, where fixed costs matter less, before failing).
+/// Called with [`serial`] held: each test takes it first, so no other test's set-up (a
+/// pack load, a tree written to disk) runs during a measurement.
 fn assert_linear(name: &str, n: usize, make: &dyn Fn(usize) -> String, f: &dyn Fn(&str)) {
-    let _serial = serial();
     let mut ratios = Vec::new();
     // The fixed cost (an empty input) is not part of what doubles.
     let fixed = cost(&make(0), f).as_secs_f64();
@@ -72,6 +73,7 @@ fn spawn_big<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
 
 #[test]
 fn markdown_register_rows() {
+    let _serial = serial();
     assert_linear(
         "Markdown register rows",
         20_000,
@@ -94,6 +96,7 @@ fn markdown_register_rows() {
 
 #[test]
 fn markdown_headings_and_fields() {
+    let _serial = serial();
     assert_linear(
         "Markdown nested headings and Key: value lines",
         10_000,
@@ -118,6 +121,7 @@ fn markdown_headings_and_fields() {
 
 #[test]
 fn markdown_single_long_line() {
+    let _serial = serial();
     assert_linear(
         "one long Markdown line",
         200_000,
@@ -136,6 +140,7 @@ fn markdown_single_long_line() {
 
 #[test]
 fn csv_unterminated_quote() {
+    let _serial = serial();
     assert_linear(
         "CSV with an unterminated quote",
         20_000,
@@ -154,6 +159,7 @@ fn csv_unterminated_quote() {
 
 #[test]
 fn yaml_documents_aliases_and_nesting() {
+    let _serial = serial();
     spawn_big(|| {
         assert_linear(
             "YAML stream of small documents",
@@ -184,6 +190,7 @@ fn yaml_documents_aliases_and_nesting() {
 
 #[test]
 fn json_arrays_and_nesting() {
+    let _serial = serial();
     assert_linear(
         "JSON array of objects",
         20_000,
@@ -201,6 +208,7 @@ fn json_arrays_and_nesting() {
 
 #[test]
 fn toml_manifests_with_many_dependencies() {
+    let _serial = serial();
     assert_linear(
         "pyproject.toml dependencies",
         5_000,
@@ -237,6 +245,7 @@ fn toml_manifests_with_many_dependencies() {
 
 #[test]
 fn line_manifests() {
+    let _serial = serial();
     for name in [
         "requirements.txt",
         "go.mod",
@@ -262,6 +271,7 @@ fn line_manifests() {
 
 #[test]
 fn redaction_and_dates() {
+    let _serial = serial();
     assert_linear(
         "redaction of a line full of near-secrets",
         20_000,
@@ -301,6 +311,7 @@ fn redaction_and_dates() {
 
 #[test]
 fn content_matcher_on_one_long_line() {
+    let _serial = serial();
     let mut b = redflag::workspace::matcher::MatcherBuilder::default();
     b.add("(?-u:\\b)import openai", &[], &[]);
     b.add("sk-ant-api03-[A-Za-z0-9_-]{80,}", &[], &[]);
@@ -329,6 +340,7 @@ fn content_matcher_on_one_long_line() {
 
 #[test]
 fn terraform_resources() {
+    let _serial = serial();
     assert_linear(
         "Terraform resources",
         2_000,
@@ -346,6 +358,7 @@ fn terraform_resources() {
 /// The whole pipeline, checks included, on a register with many rows.
 #[test]
 fn end_to_end_register() {
+    let _serial = serial();
     let as_of = redflag::date::parse_iso("2026-12-01").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
@@ -398,6 +411,7 @@ fn assess(path: &str) {
 /// directory and de-duplicates them (once a scan of the group for each file).
 #[test]
 fn model_files_in_one_directory() {
+    let _serial = serial();
     let base = tempfile::tempdir().unwrap();
     assert_linear(
         "model files in one directory",
@@ -418,6 +432,7 @@ fn model_files_in_one_directory() {
 /// them (once every rule tried for every file).
 #[test]
 fn codeowners_rules_and_model_files() {
+    let _serial = serial();
     let base = tempfile::tempdir().unwrap();
     assert_linear(
         "CODEOWNERS rules × model files",
@@ -441,6 +456,7 @@ fn codeowners_rules_and_model_files() {
 /// whole record searched, and its lines normalised, for each artifact).
 #[test]
 fn model_artifacts_and_lineage_rows() {
+    let _serial = serial();
     let base = tempfile::tempdir().unwrap();
     assert_linear(
         "model artifacts × lineage rows",

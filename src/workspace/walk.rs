@@ -584,92 +584,95 @@ fn process_text(
         }
     }
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
-    let structured = matches!(ext.as_str(), "yaml" | "yml" | "json");
-    let wanted: Vec<usize> = if structured && !is_state_or_lock(name) {
-        (0..plan.queries.len())
-            .filter(|&i| {
-                let q = &plan.queries[i];
-                q.enabled && q.files.is_match(path) && q.may_match(text())
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    if ext == "tf" {
+        read_terraform(text(), r);
+    }
+    if matches!(ext.as_str(), "yaml" | "yml" | "json") && !is_state_or_lock(name) {
+        read_structured(plan, path, ext == "json", text(), r);
+    }
+}
+
+/// Terraform: declared resources, IAM grants and links, buckets and JIT grants, each with
+/// its line's text.
+fn read_terraform(t: &str, r: &mut FileResult) {
+    r.resources = super::resources::terraform(t);
+    let tf = super::iam::terraform(t);
+    r.links.extend(tf.links);
+    if !(tf.grants.is_empty() && tf.buckets.is_empty() && tf.jit.is_empty()) {
+        let starts = crate::text::line_starts(t);
+        let line_of = |n: u32| crate::text::truncate_chars(crate::text::line_text(t, &starts, n), 400);
+        r.jit.extend(tf.jit.into_iter().map(|mut j| {
+            j.text = line_of(j.line);
+            j
+        }));
+        r.grants.extend(tf.grants.into_iter().map(|g| {
+            let line = line_of(g.line);
+            (g, line)
+        }));
+        r.buckets.extend(tf.buckets.into_iter().map(|b| {
+            let line = line_of(b.line);
+            (b, line)
+        }));
+    }
+    r.notes.extend(tf.errors);
+}
+
+/// A YAML or JSON file: the structured queries that may match it, IAM policy statements
+/// (policy exports, CloudFormation) and CloudFormation resources, from one parse of the
+/// documents any of them may read.
+fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut FileResult) {
+    let wanted: Vec<usize> = (0..plan.queries.len())
+        .filter(|&i| {
+            let q = &plan.queries[i];
+            q.enabled && q.files.is_match(path) && q.may_match(text)
+        })
+        .collect();
     // IAM policy exports and CloudFormation templates hold `Statement` lists.
     let holds_policy = |t: &str| t.contains("Statement") || t.contains("ManagedPolicyArns");
-    let policy_doc = structured && !is_state_or_lock(name) && holds_policy(text());
-    if ext == "tf" {
-        let t = text();
-        r.resources = super::resources::terraform(t);
-        let tf = super::iam::terraform(t);
-        r.links.extend(tf.links);
-        if !(tf.grants.is_empty() && tf.buckets.is_empty() && tf.jit.is_empty()) {
-            let starts = crate::text::line_starts(t);
-            let line_of = |n: u32| crate::text::truncate_chars(crate::text::line_text(t, &starts, n), 400);
-            r.jit.extend(tf.jit.into_iter().map(|mut j| {
-                j.text = line_of(j.line);
-                j
-            }));
-            r.grants.extend(tf.grants.into_iter().map(|g| {
+    let policy_doc = holds_policy(text);
+    // CloudFormation and SAM templates declare resources (endpoints, models, buckets).
+    let cfn = super::resources::may_be_cloudformation(text);
+    if wanted.is_empty() && !policy_doc && !cfn {
+        return;
+    }
+    // Of a YAML stream, only the documents a query, a policy or a template may be in.
+    let relevant = |doc: &str| {
+        wanted.iter().any(|&qi| plan.queries[qi].may_match_document(doc))
+            || ((policy_doc || cfn) && doc.contains("Resources"))
+            || (policy_doc && holds_policy(doc))
+    };
+    let docs: Vec<Node> = if json {
+        match Node::from_json(text) {
+            Ok(n) => vec![n],
+            Err(e) => {
+                r.notes
+                    .push(format!("JSON parse error at {}:{}: {e}", e.line(), e.column()));
+                return;
+            }
+        }
+    } else {
+        node::parse_yaml_documents(text, relevant, &mut r.notes)
+    };
+    if cfn {
+        r.resources = super::resources::cloudformation(&docs, text);
+    }
+    let starts = crate::text::line_starts(text);
+    let line_of = |n: u32| crate::text::truncate_chars(crate::text::line_text(text, &starts, n), 400);
+    if policy_doc {
+        for d in &docs {
+            r.links.extend(super::iam::structured_links(d));
+            r.grants.extend(super::iam::structured(d).into_iter().map(|g| {
                 let line = line_of(g.line);
                 (g, line)
             }));
-            r.buckets.extend(tf.buckets.into_iter().map(|b| {
-                let line = line_of(b.line);
-                (b, line)
-            }));
         }
-        r.notes.extend(tf.errors);
     }
-    // CloudFormation and SAM templates declare resources (endpoints, models, buckets).
-    let cfn = structured && !is_state_or_lock(name) && super::resources::may_be_cloudformation(text());
-    if !wanted.is_empty() || policy_doc || cfn {
-        let text = text();
-        // Of a YAML stream, only the documents a query, a policy or a template may be in.
-        let relevant = |doc: &str| {
-            wanted.iter().any(|&qi| plan.queries[qi].may_match_document(doc))
-                || ((policy_doc || cfn) && doc.contains("Resources"))
-                || (policy_doc && holds_policy(doc))
-        };
-        let docs: Result<Vec<Node>, String> = if ext == "json" {
-            Node::from_json(text)
-                .map(|n| vec![n])
-                .map_err(|e| format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))
-        } else {
-            Ok(node::parse_yaml_documents(text, relevant, &mut r.notes))
-        };
-        match docs {
-            Ok(docs) => {
-                if cfn {
-                    r.resources = super::resources::cloudformation(&docs, text);
-                }
-                let starts = crate::text::line_starts(text);
-                if policy_doc {
-                    for d in &docs {
-                        r.links.extend(super::iam::structured_links(d));
-                        for g in super::iam::structured(d) {
-                            let line = crate::text::truncate_chars(
-                                crate::text::line_text(text, &starts, g.line),
-                                400,
-                            );
-                            r.grants.push((g, line));
-                        }
-                    }
-                }
-                for &qi in &wanted {
-                    let q = &plan.queries[qi];
-                    for d in &docs {
-                        for mut m in q.run(d) {
-                            m.text = crate::text::truncate_chars(
-                                crate::text::line_text(text, &starts, m.line),
-                                400,
-                            );
-                            r.queries.push((qi, m));
-                        }
-                    }
-                }
+    for &qi in &wanted {
+        for d in &docs {
+            for mut m in plan.queries[qi].run(d) {
+                m.text = line_of(m.line);
+                r.queries.push((qi, m));
             }
-            Err(e) => r.notes.push(e),
         }
     }
 }
