@@ -63,7 +63,7 @@ fn format_diags(diags: &[crate::check::compile::Diag]) -> String {
 fn scan(args: &crate::cli::ScanArgs) -> Result<u8> {
     let settings = {
         let _t = crate::timings::Phase::start("settings");
-        settings::resolve(args)?
+        resolve(args)?
     };
     let (report, controls) = assess_with_controls(&settings)?;
     let _t = crate::timings::Phase::start("report metadata and rendering");
@@ -188,7 +188,7 @@ fn write_file(
 /// `redflag init`: scan, then write the missing evidence files as templates with TODOs.
 /// An explicit, requested write into the target; existing files are kept unless `--force`.
 fn init(args: &crate::cli::InitArgs) -> Result<u8> {
-    let settings = settings::resolve(&args.scan)?;
+    let settings = resolve(&args.scan)?;
     let (report, controls) = assess_with_controls(&settings)?;
     let root = args.scan.paths.first().cloned().unwrap_or_else(|| ".".into());
     let outcome = crate::init::init(&root, &report, &controls, args.force)?;
@@ -241,7 +241,7 @@ fn baseline(args: &crate::cli::BaselineArgs) -> Result<u8> {
     };
     scan_args.output.clear();
     scan_args.baseline = None;
-    let mut settings = settings::resolve(&scan_args)?;
+    let mut settings = resolve(&scan_args)?;
     settings.policy.baseline = None;
     let report = assess(&settings)?;
     let previous = match &inside {
@@ -295,6 +295,19 @@ fn baseline(args: &crate::cli::BaselineArgs) -> Result<u8> {
         );
     }
     Ok(0)
+}
+
+/// Resolves the settings and, unless `--quiet`, warns on stderr about what a config file
+/// found in the target asked for and was not obeyed (the report's notes say it too).
+fn resolve(args: &crate::cli::ScanArgs) -> Result<settings::Settings> {
+    let settings = settings::resolve(args)?;
+    if !settings.quiet {
+        for n in &settings.notes {
+            let line = format!("warning: {}/{}: {}", n.target, n.path, n.message);
+            eprintln!("{}", crate::text::terminal_safe(&line));
+        }
+    }
+    Ok(settings)
 }
 
 /// Runs an assessment: load controls, walk the targets once, evaluate, build the report.

@@ -209,6 +209,22 @@ pub fn resolve_as_of(arg: Option<&str>) -> Result<Date> {
     }
 }
 
+/// `--fail-on` (else the config's, else low) and `--fail-on-score` (else the config's).
+fn gate_thresholds(args: &ScanArgs, config: &ConfigFile) -> Result<(Option<Severity>, Option<f64>)> {
+    let fail_on = match (args.fail_on, &config.fail_on) {
+        (Some(f), _) => f.threshold(),
+        (None, Some(s)) => parse_fail_on(s)?,
+        (None, None) => FailOn::Low.threshold(),
+    };
+    let fail_on_score = args.fail_on_score.or(config.fail_on_score);
+    if let Some(s) = fail_on_score {
+        if !(0.0..=100.0).contains(&s) {
+            bail!("--fail-on-score must be between 0 and 100, found {s}");
+        }
+    }
+    Ok((fail_on, fail_on_score))
+}
+
 fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
     if s.eq_ignore_ascii_case("none") {
         return Ok(None);
@@ -220,26 +236,7 @@ fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
 }
 
 pub fn resolve(args: &ScanArgs) -> Result<Settings> {
-    let paths: Vec<PathBuf> = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    for p in &paths {
-        if !p.exists() {
-            bail!("path not found: {}", p.display());
-        }
-        if !p.is_dir() {
-            bail!(
-                "not a directory: {} (redflag scans a repository or a directory of exported files)",
-                p.display()
-            );
-        }
-        // A target that cannot be listed would otherwise scan as empty, and pass.
-        if let Err(e) = std::fs::read_dir(p) {
-            bail!("cannot read {}: {e}", p.display());
-        }
-    }
+    let paths = target_paths(args)?;
     let as_of = resolve_as_of(args.as_of.as_deref())?;
 
     let mut notes = Vec::new();
@@ -262,11 +259,7 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         untrusted_mode(&mut config, c, &mut notes);
     }
 
-    let fail_on = match (args.fail_on, &config.fail_on) {
-        (Some(f), _) => f.threshold(),
-        (None, Some(s)) => parse_fail_on(s)?,
-        (None, None) => FailOn::Low.threshold(),
-    };
+    let (fail_on, fail_on_score) = gate_thresholds(args, &config)?;
 
     let mut targets: Vec<TargetSpec> = paths
         .iter()
@@ -276,94 +269,21 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
             evidence_only: false,
         })
         .collect();
-    // (where to read, how to display it)
-    let mut evidence: Vec<(PathBuf, String)> = args
-        .evidence
-        .iter()
-        .map(|e| (e.clone(), display_path(e)))
-        .collect();
-    for e in &config.evidence {
-        match &confined {
-            None => evidence.push((base.join(e), display_path(&base.join(e)))),
-            Some(c) => match c.reach(e) {
-                Reach::Inside(real) => evidence.push((real, c.shown_path(e))),
-                Reach::Missing => evidence.push((c.root.join(e), c.shown_path(e))),
-                Reach::Refused(why) => notes.push(c.refused("evidence", e, &why)),
-            },
-        }
-    }
-    for (root, display) in evidence {
-        if !root.is_dir() {
-            bail!("evidence directory not found: {display}");
-        }
-        if let Err(e) = std::fs::read_dir(&root) {
-            bail!("cannot read evidence directory {display}: {e}");
-        }
-        targets.push(TargetSpec {
-            display,
-            root,
-            evidence_only: true,
-        });
-    }
+    targets.extend(evidence_targets(
+        args,
+        &config,
+        &base,
+        confined.as_ref(),
+        &mut notes,
+    )?);
 
-    let mut dirs = args.controls.clone();
-    let mut untrusted_dirs = Vec::new();
-    for d in &config.controls {
-        match &confined {
-            None => dirs.push(base.join(d)),
-            Some(c) => match c.reach(d) {
-                Reach::Inside(real) => match crate::control::compile::check_pack_dir(&real) {
-                    Ok(()) if untrusted => untrusted_dirs.push(real),
-                    Ok(()) => dirs.push(real),
-                    Err(why) => notes.push(c.refused("controls", d, &why)),
-                },
-                // The loader says the directory does not exist.
-                Reach::Missing => dirs.push(c.root.join(d)),
-                Reach::Refused(why) => notes.push(c.refused("controls", d, &why)),
-            },
-        }
-    }
+    let (dirs, untrusted_dirs) = control_dirs(args, &config, &base, confined.as_ref(), untrusted, &mut notes);
     if let Some(c) = &confined {
-        config.params.retain(|name, v| {
-            let max = crate::check::compile::param_limit(name).map_or(MAX_TARGET_PARAM, |(m, _)| m);
-            let keep = *v <= max;
-            if !keep {
-                let name = crate::text::truncate_chars(name, MAX_QUOTED);
-                notes.push(c.note(&format!(
-                    "`params: {name}: {v}` not used: a config file found in the target may set this \
-                     threshold to at most {max} (name it with --config to trust it)"
-                )));
-            }
-            keep
-        });
+        bound_params(&mut config.params, c, &mut notes);
     }
-    // A document the user names exactly (no wildcard) is trusted by name: its content is
-    // not tested. Not when the config file is an untrusted target's own, which may only
-    // make the scan stricter.
-    let trust_names = !(untrusted && confined.is_some());
-    let documents = config
-        .documents
-        .into_iter()
-        .map(|d| DocKindSpec {
-            title: d.title.unwrap_or_else(|| d.id.clone()),
-            trusted_names: if trust_names {
-                d.names
-                    .iter()
-                    .filter(|n| !n.contains(['*', '?', '[', '{']))
-                    .cloned()
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            id: d.id,
-            names: d.names,
-            dirs: d.dirs,
-            front_matter: false,
-            expected: None,
-            content: None,
-            count: Default::default(),
-        })
-        .collect();
+    // Not when the config file is an untrusted target's own, which may only make the scan
+    // stricter.
+    let documents = document_kinds(config.documents, !(untrusted && confined.is_some()));
     let load = LoadOptions {
         dirs,
         untrusted_dirs,
@@ -373,99 +293,39 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         check_builtin: false,
     };
 
-    let mut only = args.only.clone();
-    if only.is_empty() {
-        only = config.only;
-    }
-    let mut skip = args.skip.clone();
-    skip.extend(config.skip);
-
+    // `--only` replaces the config's; `--skip` adds to it.
+    let only = if args.only.is_empty() {
+        config.only
+    } else {
+        args.only.clone()
+    };
+    let skip: Vec<String> = args.skip.iter().cloned().chain(config.skip).collect();
     let threads = args
         .threads
-        .map(usize::from)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .map_or_else(
+            || std::thread::available_parallelism().map_or(2, |n| n.get()),
+            usize::from,
+        )
         .max(1);
 
-    let mut output = None;
-    let mut extra_outputs = Vec::new();
-    for o in &args.output {
-        match o
-            .split_once('=')
-            .and_then(|(f, p)| Format::from_str(f, true).ok().map(|f| (f, p)))
-        {
-            Some((format, path)) => extra_outputs.push((format, PathBuf::from(path))),
-            None if output.is_none() => output = Some(PathBuf::from(o)),
-            None => bail!("--output `{o}`: only one plain output file; use FORMAT=FILE for the others"),
-        }
-    }
+    let (output, extra_outputs) = outputs(args)?;
     let config_name = config_path
         .as_ref()
         .map_or_else(|| "config".to_string(), |p| p.display().to_string());
-    // Shown in every report format, in errors and on standard error: made safe like any
-    // other text from a file, once, here (secrets redacted, control characters escaped).
-    for w in &mut config.waivers {
-        w.control = crate::redact::shown(&w.control);
-        let fields = [
-            &mut w.path,
-            &mut w.fingerprint,
-            &mut w.reason,
-            &mut w.owner,
-            &mut w.expires,
-        ];
-        for text in fields.into_iter().flatten() {
-            *text = crate::redact::shown(text);
-        }
-    }
-    let mut waivers = Vec::new();
-    for (i, w) in config.waivers.iter().enumerate() {
-        waivers.push(w.compile(i).map_err(|e| anyhow::anyhow!("{config_name}: {e}"))?);
-    }
-    let baseline = match (&args.baseline, &config.baseline, &confined) {
-        (Some(p), _, _) => Some(read_baseline(p)?),
-        (None, Some(p), None) => Some(read_baseline(&base.join(p))?),
-        (None, Some(p), Some(c)) => match c.reach(p) {
-            Reach::Inside(real) => match crate::fsread::read_regular(&real, MAX_BASELINE_SIZE) {
-                Ok(bytes) => Some(
-                    crate::policy::Baseline::parse(&c.shown_path(p), &String::from_utf8_lossy(&bytes))
-                        .map_err(anyhow::Error::msg)?,
-                ),
-                Err(why) => {
-                    notes.push(c.refused("baseline", p, &why.to_string()));
-                    None
-                }
-            },
-            Reach::Missing => bail!("cannot read baseline {}: not found", c.shown_path(p)),
-            Reach::Refused(why) => {
-                notes.push(c.refused("baseline", p, &why));
-                None
-            }
-        },
-        (None, None, _) => None,
-    };
-    let fail_on_score = args.fail_on_score.or(config.fail_on_score);
-    if let Some(s) = fail_on_score {
-        if !(0.0..=100.0).contains(&s) {
-            bail!("--fail-on-score must be between 0 and 100, found {s}");
-        }
-    }
-    let max_file_size = match (args.max_file_size, config.max_file_size, &confined) {
-        (Some(n), _, _) => n,
-        (None, Some(n), Some(c)) if n > DEFAULT_MAX_FILE_SIZE => {
-            notes.push(c.note(&format!(
-                "`max_file_size: {n}` not used: a config file found in the target may lower the \
-                 size cap but not raise it above the default {DEFAULT_MAX_FILE_SIZE} (use \
-                 --max-file-size, or name the file with --config to trust it)"
-            )));
-            DEFAULT_MAX_FILE_SIZE
-        }
-        (None, n, _) => n.unwrap_or(DEFAULT_MAX_FILE_SIZE),
-    };
-    if !args.quiet {
-        for n in &notes {
-            let line = format!("warning: {}/{}: {}", n.target, n.path, n.message);
-            eprintln!("{}", crate::text::terminal_safe(&line));
-        }
-    }
+    let waivers = waivers(&mut config.waivers, &config_name)?;
+    let baseline = baseline(
+        args,
+        config.baseline.as_ref(),
+        &base,
+        confined.as_ref(),
+        &mut notes,
+    )?;
+    let max_file_size = max_file_size(
+        args.max_file_size,
+        config.max_file_size,
+        confined.as_ref(),
+        &mut notes,
+    );
     let policy = crate::policy::Policy {
         fail_on,
         fail_on_score,
@@ -493,6 +353,246 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         untrusted,
         notes,
         vendors: config.vendors,
+    })
+}
+
+/// The directories to scan (`.` by default); each must exist and be listable.
+fn target_paths(args: &ScanArgs) -> Result<Vec<PathBuf>> {
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    for p in &paths {
+        if !p.exists() {
+            bail!("path not found: {}", p.display());
+        }
+        if !p.is_dir() {
+            bail!(
+                "not a directory: {} (redflag scans a repository or a directory of exported files)",
+                p.display()
+            );
+        }
+        // A target that cannot be listed would otherwise scan as empty, and pass.
+        if let Err(e) = std::fs::read_dir(p) {
+            bail!("cannot read {}: {e}", p.display());
+        }
+    }
+    Ok(paths)
+}
+
+/// `--max-file-size`, else the config's (a target's own config may only lower it).
+fn max_file_size(
+    flag: Option<u64>,
+    configured: Option<u64>,
+    confined: Option<&Confined>,
+    notes: &mut Vec<crate::report::NoteOut>,
+) -> u64 {
+    match (flag, configured, confined) {
+        (Some(n), _, _) => n,
+        (None, Some(n), Some(c)) if n > DEFAULT_MAX_FILE_SIZE => {
+            notes.push(c.note(&format!(
+                "`max_file_size: {n}` not used: a config file found in the target may lower the \
+                 size cap but not raise it above the default {DEFAULT_MAX_FILE_SIZE} (use \
+                 --max-file-size, or name the file with --config to trust it)"
+            )));
+            DEFAULT_MAX_FILE_SIZE
+        }
+        (None, n, _) => n.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+    }
+}
+
+/// A config file found in the target may set a threshold only within bounds; the others
+/// are dropped with a note.
+fn bound_params(params: &mut BTreeMap<String, u32>, c: &Confined, notes: &mut Vec<crate::report::NoteOut>) {
+    params.retain(|name, v| {
+        let max = crate::check::compile::param_limit(name).map_or(MAX_TARGET_PARAM, |(m, _)| m);
+        let keep = *v <= max;
+        if !keep {
+            let name = crate::text::truncate_chars(name, MAX_QUOTED);
+            notes.push(c.note(&format!(
+                "`params: {name}: {v}` not used: a config file found in the target may set this \
+                 threshold to at most {max} (name it with --config to trust it)"
+            )));
+        }
+        keep
+    });
+}
+
+/// The config's `documents:` overrides. A document the user names exactly (no wildcard) is
+/// trusted by name, its content not tested, when `trust_names`.
+fn document_kinds(documents: Vec<ConfigDocKind>, trust_names: bool) -> Vec<DocKindSpec> {
+    documents
+        .into_iter()
+        .map(|d| DocKindSpec {
+            title: d.title.unwrap_or_else(|| d.id.clone()),
+            trusted_names: if trust_names {
+                d.names
+                    .iter()
+                    .filter(|n| !n.contains(['*', '?', '[', '{']))
+                    .cloned()
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            id: d.id,
+            names: d.names,
+            dirs: d.dirs,
+            front_matter: false,
+            expected: None,
+            content: None,
+            count: Default::default(),
+        })
+        .collect()
+}
+
+/// `--evidence` directories and the config's `evidence:` (confined to the target when the
+/// config file is the target's own), as evidence-only targets.
+fn evidence_targets(
+    args: &ScanArgs,
+    config: &ConfigFile,
+    base: &Path,
+    confined: Option<&Confined>,
+    notes: &mut Vec<crate::report::NoteOut>,
+) -> Result<Vec<TargetSpec>> {
+    let mut targets = Vec::new();
+    // (where to read, how to display it)
+    let mut evidence: Vec<(PathBuf, String)> = args
+        .evidence
+        .iter()
+        .map(|e| (e.clone(), display_path(e)))
+        .collect();
+    for e in &config.evidence {
+        match confined {
+            None => evidence.push((base.join(e), display_path(&base.join(e)))),
+            Some(c) => match c.reach(e) {
+                Reach::Inside(real) => evidence.push((real, c.shown_path(e))),
+                Reach::Missing => evidence.push((c.root.join(e), c.shown_path(e))),
+                Reach::Refused(why) => notes.push(c.refused("evidence", e, &why)),
+            },
+        }
+    }
+    for (root, display) in evidence {
+        if !root.is_dir() {
+            bail!("evidence directory not found: {display}");
+        }
+        if let Err(e) = std::fs::read_dir(&root) {
+            bail!("cannot read evidence directory {display}: {e}");
+        }
+        targets.push(TargetSpec {
+            display,
+            root,
+            evidence_only: true,
+        });
+    }
+    Ok(targets)
+}
+
+/// `--controls` and the config's `controls:` directories: (trusted, untrusted) packs.
+fn control_dirs(
+    args: &ScanArgs,
+    config: &ConfigFile,
+    base: &Path,
+    confined: Option<&Confined>,
+    untrusted: bool,
+    notes: &mut Vec<crate::report::NoteOut>,
+) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut dirs = args.controls.clone();
+    let mut untrusted_dirs = Vec::new();
+    for d in &config.controls {
+        match confined {
+            None => dirs.push(base.join(d)),
+            Some(c) => match c.reach(d) {
+                Reach::Inside(real) => match crate::control::compile::check_pack_dir(&real) {
+                    Ok(()) if untrusted => untrusted_dirs.push(real),
+                    Ok(()) => dirs.push(real),
+                    Err(why) => notes.push(c.refused("controls", d, &why)),
+                },
+                // The loader says the directory does not exist.
+                Reach::Missing => dirs.push(c.root.join(d)),
+                Reach::Refused(why) => notes.push(c.refused("controls", d, &why)),
+            },
+        }
+    }
+    (dirs, untrusted_dirs)
+}
+
+/// `-o FORMAT=FILE` outputs.
+type ExtraOutputs = Vec<(Format, PathBuf)>;
+
+/// `-o FILE` (one) and `-o FORMAT=FILE` (any number).
+fn outputs(args: &ScanArgs) -> Result<(Option<PathBuf>, ExtraOutputs)> {
+    let mut output = None;
+    let mut extra_outputs = Vec::new();
+    for o in &args.output {
+        match o
+            .split_once('=')
+            .and_then(|(f, p)| Format::from_str(f, true).ok().map(|f| (f, p)))
+        {
+            Some((format, path)) => extra_outputs.push((format, PathBuf::from(path))),
+            None if output.is_none() => output = Some(PathBuf::from(o)),
+            None => bail!("--output `{o}`: only one plain output file; use FORMAT=FILE for the others"),
+        }
+    }
+    Ok((output, extra_outputs))
+}
+
+/// The config's waivers, their texts made safe to show, compiled.
+fn waivers(
+    specs: &mut [crate::policy::waiver::WaiverSpec],
+    config_name: &str,
+) -> Result<Vec<crate::policy::Waiver>> {
+    // Shown in every report format, in errors and on standard error: made safe like any
+    // other text from a file, once, here (secrets redacted, control characters escaped).
+    for w in specs.iter_mut() {
+        w.control = crate::redact::shown(&w.control);
+        let fields = [
+            &mut w.path,
+            &mut w.fingerprint,
+            &mut w.reason,
+            &mut w.owner,
+            &mut w.expires,
+        ];
+        for text in fields.into_iter().flatten() {
+            *text = crate::redact::shown(text);
+        }
+    }
+    let mut waivers = Vec::new();
+    for (i, w) in specs.iter().enumerate() {
+        waivers.push(w.compile(i).map_err(|e| anyhow::anyhow!("{config_name}: {e}"))?);
+    }
+    Ok(waivers)
+}
+
+/// `--baseline`, or the config's `baseline:` (confined when the config is the target's).
+fn baseline(
+    args: &ScanArgs,
+    configured: Option<&PathBuf>,
+    base: &Path,
+    confined: Option<&Confined>,
+    notes: &mut Vec<crate::report::NoteOut>,
+) -> Result<Option<crate::policy::Baseline>> {
+    Ok(match (&args.baseline, configured, confined) {
+        (Some(p), _, _) => Some(read_baseline(p)?),
+        (None, Some(p), None) => Some(read_baseline(&base.join(p))?),
+        (None, Some(p), Some(c)) => match c.reach(p) {
+            Reach::Inside(real) => match crate::fsread::read_regular(&real, MAX_BASELINE_SIZE) {
+                Ok(bytes) => Some(
+                    crate::policy::Baseline::parse(&c.shown_path(p), &String::from_utf8_lossy(&bytes))
+                        .map_err(anyhow::Error::msg)?,
+                ),
+                Err(why) => {
+                    notes.push(c.refused("baseline", p, &why.to_string()));
+                    None
+                }
+            },
+            Reach::Missing => bail!("cannot read baseline {}: not found", c.shown_path(p)),
+            Reach::Refused(why) => {
+                notes.push(c.refused("baseline", p, &why));
+                None
+            }
+        },
+        (None, None, _) => None,
     })
 }
 
