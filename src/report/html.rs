@@ -699,43 +699,8 @@ fn roadmap_section(s: &mut String, road: &Roadmap) {
         "<p>Planned window: {} to {} (6 months) or {} (12 months).</p></div>",
         road.window.start, road.window.end_6_months, road.window.end_12_months
     );
-    let color = |k: PhaseKind| match k {
-        PhaseKind::Scoping => "#5d6d7e",
-        PhaseKind::Implementation => "#2e86c1",
-        PhaseKind::GapAssessment => "#8e44ad",
-        PhaseKind::Remediation => "#d68910",
-        PhaseKind::BuildEvidence => "#a9b4c2",
-        PhaseKind::Observation => "#1e8449",
-    };
-    let spans: Vec<Span<'_>> = road
-        .phases
-        .iter()
-        .map(|p| Span {
-            label: p.kind.short_name(),
-            start: p.start,
-            end: p.end,
-            color: color(p.kind),
-        })
-        .collect();
-    let to = road.phases.last().map_or(road.as_of, |p| p.end);
-    s.push_str(&charts::timeline(
-        "Readiness timeline",
-        &spans,
-        road.as_of,
-        to,
-        Some((road.window.start, &format!("window starts {}", road.window.start))),
-    ));
-    s.push_str("<table><thead><tr><th>Phase</th><th>From</th><th>To</th></tr></thead><tbody>\n");
-    for p in &road.phases {
-        let _ = writeln!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(p.kind.name()),
-            p.start,
-            p.end
-        );
-    }
-    s.push_str("</tbody></table>\n<h3>Month by month</h3>\n");
+    phases_timeline(s, road);
+    s.push_str("<h3>Month by month</h3>\n");
     for b in roadmap::month_blocks(road) {
         let _ = write!(
             s,
@@ -795,6 +760,47 @@ fn roadmap_section(s: &mut String, road: &Roadmap) {
         s.push_str("</ul>\n");
     }
     s.push_str("</section>\n");
+}
+
+/// The readiness phases as a timeline chart and a table.
+fn phases_timeline(s: &mut String, road: &Roadmap) {
+    let color = |k: PhaseKind| match k {
+        PhaseKind::Scoping => "#5d6d7e",
+        PhaseKind::Implementation => "#2e86c1",
+        PhaseKind::GapAssessment => "#8e44ad",
+        PhaseKind::Remediation => "#d68910",
+        PhaseKind::BuildEvidence => "#a9b4c2",
+        PhaseKind::Observation => "#1e8449",
+    };
+    let spans: Vec<Span<'_>> = road
+        .phases
+        .iter()
+        .map(|p| Span {
+            label: p.kind.short_name(),
+            start: p.start,
+            end: p.end,
+            color: color(p.kind),
+        })
+        .collect();
+    let to = road.phases.last().map_or(road.as_of, |p| p.end);
+    s.push_str(&charts::timeline(
+        "Readiness timeline",
+        &spans,
+        road.as_of,
+        to,
+        Some((road.window.start, &format!("window starts {}", road.window.start))),
+    ));
+    s.push_str("<table><thead><tr><th>Phase</th><th>From</th><th>To</th></tr></thead><tbody>\n");
+    for p in &road.phases {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(p.kind.name()),
+            p.start,
+            p.end
+        );
+    }
+    s.push_str("</tbody></table>\n");
 }
 
 fn task_li(s: &mut String, t: &roadmap::Task) {
