@@ -200,6 +200,41 @@ const WRITE_VERBS: &[&str] = &[
     "remove", "tag", "deploy", "*",
 ];
 
+/// A resource pattern that names every resource of its kind: `*`, every bucket
+/// (`arn:aws:s3:::*`, `arn:aws:s3:::*/*`), an ARN whose region, account and resource are
+/// all wildcards (`arn:aws:sagemaker:*:*:*`), every GCP project (`projects/*`).
+fn every_resource(r: &str) -> bool {
+    let r = r.trim();
+    if r == "*" || r.starts_with("projects/*") {
+        return true;
+    }
+    let Some(rest) = r.strip_prefix("arn:") else {
+        return false;
+    };
+    // partition:service:region:account:resource
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    parts.len() == 5
+        && parts[2..4].iter().all(|p| p.is_empty() || *p == "*")
+        && parts[4].split(['/', ':']).all(|p| p == "*")
+}
+
+/// Condition keys that narrow a grant to some resources: their tags, an object key
+/// prefix, the account that owns them.
+fn scoping_condition(condition: &str) -> bool {
+    let c = condition.to_ascii_lowercase();
+    ["resourcetag", "existingobjecttag", "s3:prefix", "resourceaccount"]
+        .iter()
+        .any(|k| c.contains(k))
+}
+
+/// `" (condition: …)"` for a conditioned statement, so a reader sees what limits it.
+fn condition_note(g: &Grant) -> String {
+    g.condition.as_deref().map_or_else(String::new, |c| {
+        let flat: String = c.split_whitespace().collect::<Vec<_>>().join(" ");
+        format!(" (condition: {})", crate::text::truncate_chars(&flat, 120))
+    })
+}
+
 fn time_bound(g: &Grant) -> bool {
     g.condition.as_deref().is_some_and(|c| {
         let c = c.to_ascii_lowercase();
@@ -254,22 +289,37 @@ impl Iam {
                     .then(|| format!("grants the role {r}"))
             }
             GrantKind::Statement => {
-                let all_resources = g.resources.is_empty() || g.resources.iter().any(|r| r.trim() == "*");
+                let all_resources = g.resources.is_empty() || g.resources.iter().any(|r| every_resource(r));
+                // A condition on the resource's tags or key prefix scopes a service
+                // wildcard to the resources it names; `*` stays every action.
+                let scoped = g.condition.as_deref().is_some_and(scoping_condition);
+                let shown = condition_note(g);
                 for a in &g.actions {
                     let a = a.trim();
                     if a == "*" || a.starts_with("* (") {
-                        return Some(format!("allows every action (`{a}`)"));
+                        return Some(format!("allows every action (`{a}`){shown}"));
+                    }
+                    if scoped {
+                        continue;
                     }
                     if let Some(svc) = self.ai_service(a) {
                         let verb = a.split(':').nth(1).unwrap_or("").to_ascii_lowercase();
                         if verb == "*" {
-                            return Some(format!("allows every {svc} action (`{a}`)"));
+                            return Some(format!("allows every {svc} action (`{a}`){shown}"));
                         }
                         if all_resources
                             && verb.contains('*')
                             && WRITE_VERBS.iter().any(|w| verb.starts_with(w))
                         {
-                            return Some(format!("allows `{a}` on every resource"));
+                            let on = g
+                                .resources
+                                .iter()
+                                .find(|r| every_resource(r) && r.trim() != "*")
+                                .map_or_else(
+                                    || "every resource".to_string(),
+                                    |r| format!("every resource (`{}`)", r.trim()),
+                                );
+                            return Some(format!("allows `{a}` on {on}{shown}"));
                         }
                     }
                 }

@@ -158,6 +158,8 @@ pub struct Workspace {
     /// Which policy is granted to which identity (attachments, policy documents used by a
     /// policy), for joining grants to the identity that holds them.
     pub iam_links: Vec<(FileId, iam::Link)>,
+    /// Trust-policy statements: who may assume which role, with the statement's line text.
+    pub trusts: Vec<(FileId, iam::Trust, String)>,
     /// Resources of just-in-time access tools (Opal, Sym, ConductorOne, Indent, Teleport).
     pub jit: Vec<(FileId, iam::JitBlock)>,
     /// Storage buckets declared in Terraform, with their lifecycle status.

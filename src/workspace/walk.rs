@@ -63,6 +63,7 @@ struct FileResult {
     queries: Vec<(usize, QueryMatch)>,
     grants: Vec<(super::iam::Grant, String)>,
     links: Vec<super::iam::Link>,
+    trusts: Vec<(super::iam::Trust, String)>,
     jit: Vec<super::iam::JitBlock>,
     buckets: Vec<(super::iam::Bucket, String)>,
     resources: Vec<super::resources::Resource>,
@@ -77,6 +78,7 @@ impl FileResult {
             && self.queries.is_empty()
             && self.grants.is_empty()
             && self.links.is_empty()
+            && self.trusts.is_empty()
             && self.jit.is_empty()
             && self.buckets.is_empty()
             && self.resources.is_empty()
@@ -598,7 +600,7 @@ fn read_terraform(t: &str, r: &mut FileResult) {
     r.resources = super::resources::terraform(t);
     let tf = super::iam::terraform(t);
     r.links.extend(tf.links);
-    if !(tf.grants.is_empty() && tf.buckets.is_empty() && tf.jit.is_empty()) {
+    if !(tf.grants.is_empty() && tf.buckets.is_empty() && tf.jit.is_empty() && tf.trusts.is_empty()) {
         let starts = crate::text::line_starts(t);
         let line_of = |n: u32| crate::text::truncate_chars(crate::text::line_text(t, &starts, n), 400);
         r.jit.extend(tf.jit.into_iter().map(|mut j| {
@@ -608,6 +610,10 @@ fn read_terraform(t: &str, r: &mut FileResult) {
         r.grants.extend(tf.grants.into_iter().map(|g| {
             let line = line_of(g.line);
             (g, line)
+        }));
+        r.trusts.extend(tf.trusts.into_iter().map(|t| {
+            let line = line_of(t.line);
+            (t, line)
         }));
         r.buckets.extend(tf.buckets.into_iter().map(|b| {
             let line = line_of(b.line);
@@ -665,6 +671,11 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
                 let line = line_of(g.line);
                 (g, line)
             }));
+            r.trusts
+                .extend(super::iam::structured_trusts(d, path).into_iter().map(|t| {
+                    let line = line_of(t.line);
+                    (t, line)
+                }));
         }
     }
     for &qi in &wanted {
@@ -694,6 +705,7 @@ fn assemble(
         query_matches: vec![Vec::new(); plan.queries.len()],
         grants: Vec::new(),
         iam_links: Vec::new(),
+        trusts: Vec::new(),
         jit: Vec::new(),
         buckets: Vec::new(),
         resources: Vec::new(),
@@ -743,6 +755,8 @@ fn assemble(
         ws.grants
             .extend(r.grants.into_iter().map(|(g, line)| (id, g, line)));
         ws.iam_links.extend(r.links.into_iter().map(|l| (id, l)));
+        ws.trusts
+            .extend(r.trusts.into_iter().map(|(t, line)| (id, t, line)));
         ws.jit.extend(r.jit.into_iter().map(|j| (id, j)));
         ws.buckets
             .extend(r.buckets.into_iter().map(|(b, line)| (id, b, line)));

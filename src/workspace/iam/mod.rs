@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 mod structured;
 mod terraform;
 
-pub use structured::{structured, structured_links};
+pub use structured::{structured, structured_links, structured_trusts};
 pub use terraform::{reference, terraform};
 
 /// One grant: who gets what on which resources.
@@ -101,7 +101,10 @@ fn statements_of(doc: &Json, address: &str, line: u32, lines: &[u32], out: &mut 
         let line = lines.get(i).copied().unwrap_or(line);
         let Some(m) = s.as_object() else { continue };
         let effect = get(m, &["Effect"]).and_then(Json::as_str).unwrap_or("Allow");
-        if !effect.eq_ignore_ascii_case("allow") {
+        // A statement naming its `Principal` belongs to a resource policy (a bucket, VPC
+        // endpoint or key policy, a role's trust policy): it grants no identity anything
+        // by itself, and trust statements are read by [`trusts_of`].
+        if !effect.eq_ignore_ascii_case("allow") || get(m, &["Principal", "NotPrincipal"]).is_some() {
             continue;
         }
         let mut actions = strings(get(m, &["Action"]));
@@ -117,6 +120,73 @@ fn statements_of(doc: &Json, address: &str, line: u32, lines: &[u32], out: &mut 
             resources,
             condition,
             ..Grant::new(address.to_string(), line, GrantKind::Statement, actions)
+        });
+    }
+}
+
+/// One statement of a role's trust policy: who may assume `role`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trust {
+    /// The role (`aws_iam_role.trainer`, CloudFormation `TrainerRole`, an exported role's
+    /// name), or the policy document a role's `assume_role_policy` names (joined by a
+    /// [`Link`]).
+    pub role: String,
+    pub line: u32,
+    pub principals: Vec<Principal>,
+    /// The statement's conditions as written (a web identity's `:sub` scope).
+    pub condition: Option<String>,
+}
+
+/// A trusted principal: `kind` is `Service`, `Federated`, `AWS` or `*`; `id` as written
+/// (`sagemaker.amazonaws.com`, `aws_iam_openid_connect_provider.github.arn`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub kind: String,
+    pub id: String,
+}
+
+/// The Allow statements of a trust policy document (JSON) for `role`, each at its line in
+/// `lines` (else `line`).
+fn trusts_of(doc: &Json, role: &str, line: u32, lines: &[u32], out: &mut Vec<Trust>) {
+    let Some(obj) = doc.as_object() else { return };
+    let stmts = match get(obj, &["Statement"]) {
+        Some(Json::Array(a)) => a.clone(),
+        Some(s @ Json::Object(_)) => vec![s.clone()],
+        _ => return,
+    };
+    for (i, s) in stmts.into_iter().enumerate() {
+        let Some(m) = s.as_object() else { continue };
+        let effect = get(m, &["Effect"]).and_then(Json::as_str).unwrap_or("Allow");
+        let Some(p) = get(m, &["Principal"]) else { continue };
+        let assume = strings(get(m, &["Action"]))
+            .iter()
+            .any(|a| a.to_ascii_lowercase().starts_with("sts:assumerole"));
+        if !effect.eq_ignore_ascii_case("allow") || !assume {
+            continue;
+        }
+        let principals = match p {
+            Json::Object(kinds) => kinds
+                .iter()
+                .flat_map(|(kind, ids)| {
+                    strings(Some(ids)).into_iter().map(move |id| Principal {
+                        kind: kind.clone(),
+                        id,
+                    })
+                })
+                .collect(),
+            other => strings(Some(other))
+                .into_iter()
+                .map(|id| Principal {
+                    kind: if id == "*" { "*".into() } else { "AWS".into() },
+                    id,
+                })
+                .collect(),
+        };
+        out.push(Trust {
+            role: role.to_string(),
+            line: lines.get(i).copied().unwrap_or(line),
+            principals,
+            condition: get(m, &["Condition"]).map(Json::to_string),
         });
     }
 }
@@ -137,6 +207,7 @@ pub struct Bucket {
 pub struct Terraform {
     pub grants: Vec<Grant>,
     pub links: Vec<Link>,
+    pub trusts: Vec<Trust>,
     pub jit: Vec<JitBlock>,
     pub buckets: Vec<Bucket>,
     /// Blocks that did not parse (Terraform 0.11 syntax, broken templates): for the notes.

@@ -3,7 +3,7 @@
 
 use serde_json::Value as Json;
 
-use super::{statements_of, Grant, GrantKind, Link};
+use super::{statements_of, Grant, GrantKind, Link, Trust};
 use crate::workspace::node::{Node, Value};
 
 /// Grants in a JSON or YAML document: IAM policy exports (`Statement` at the top) and
@@ -72,6 +72,68 @@ pub fn structured_links(doc: &Node) -> Vec<Link> {
         }
     }
     out
+}
+
+/// Trust policies in a JSON or YAML document: CloudFormation roles'
+/// `AssumeRolePolicyDocument`, exported roles (`aws iam get-role`, the `RoleDetailList` of
+/// `get-account-authorization-details`), and a file that is itself a trust policy (named
+/// `file`).
+pub fn structured_trusts(doc: &Node, file: &str) -> Vec<Trust> {
+    let mut out = Vec::new();
+    trusts_in(doc, "", &mut out, 0);
+    if out.is_empty() && doc.get("Statement").is_some() {
+        trust_doc(doc, file, &mut out);
+    }
+    out
+}
+
+fn trusts_in(n: &Node, path: &str, out: &mut Vec<Trust>, depth: usize) {
+    if depth > 12 {
+        return;
+    }
+    match &n.value {
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                trusts_in(item, &format!("{path}[{i}]"), out, depth + 1);
+            }
+        }
+        Value::Map(entries) => {
+            if let Some(d) = n.get("AssumeRolePolicyDocument") {
+                // The role: CloudFormation's logical id, else the exported role's name.
+                let role = path
+                    .strip_prefix("Resources.")
+                    .and_then(|r| r.strip_suffix(".Properties"))
+                    .map(str::to_string)
+                    .or_else(|| n.get("RoleName").and_then(Node::as_str).map(str::to_string))
+                    .unwrap_or_else(|| path.to_string());
+                trust_doc(d, &role, out);
+            }
+            for (k, v) in entries {
+                let p = if path.is_empty() {
+                    k.text.clone()
+                } else {
+                    format!("{path}.{}", k.text)
+                };
+                trusts_in(v, &p, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The trust statements of one policy document node, each at its principal's line.
+fn trust_doc(d: &Node, role: &str, out: &mut Vec<Trust>) {
+    let items: Vec<&Node> = match d.get("Statement").map(|s| &s.value) {
+        Some(Value::Seq(items)) => items.iter().collect(),
+        Some(Value::Map(_)) => d.get("Statement").into_iter().collect(),
+        _ => return,
+    };
+    let lines: Vec<u32> = items
+        .iter()
+        .map(|s| s.get("Principal").map_or(s.line, |p| p.line))
+        .collect();
+    let json = serde_json::json!({ "Statement": items.iter().map(|s| node_json(s)).collect::<Vec<_>>() });
+    super::trusts_of(&json, role, d.line, &lines, out);
 }
 
 fn node_json(n: &Node) -> Json {
@@ -157,7 +219,7 @@ fn collect(n: &Node, path: &str, out: &mut Vec<Grant>, depth: usize) {
 /// The line a statement is reported at: its first action holding a wildcard (the line an
 /// auditor or a code-scanning annotation needs), else its `Action` (or `NotAction`) line,
 /// else the statement's first line.
-fn action_line(statement: &Node) -> u32 {
+pub(super) fn action_line(statement: &Node) -> u32 {
     let Some(action) = statement.get("Action").or_else(|| statement.get("NotAction")) else {
         return statement.line;
     };

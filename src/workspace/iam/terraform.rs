@@ -7,7 +7,9 @@ use hcl::edit::structure::{Block, Structure};
 use hcl::edit::Span;
 use serde_json::Value as Json;
 
-use super::{get, statements_of, strings, Bucket, Grant, GrantKind, JitBlock, Link, Terraform};
+use super::{
+    get, statements_of, strings, Bucket, Grant, GrantKind, JitBlock, Link, Principal, Terraform, Trust,
+};
 
 thread_local! {
     /// Line starts of the file being read (keyed by its address and length), so each
@@ -107,8 +109,7 @@ fn interesting(kind: &str, rtype: &str, block: &str) -> bool {
     match kind {
         "resource" if JIT_PROVIDERS.iter().any(|p| rtype.starts_with(p)) => true,
         "resource" => match rtype {
-            // Trust policies are not read; only attached managed policies.
-            "aws_iam_role" => block.contains("managed_policy_arns") || block.contains("inline_policy"),
+            "aws_iam_role" => true,
             "aws_s3_bucket"
             | "aws_s3_bucket_lifecycle_configuration"
             | "google_storage_bucket"
@@ -231,12 +232,13 @@ pub fn terraform(text: &str) -> Terraform {
                 .push(format!("HCL parse error in `{header}` at line {}", base + 1));
             continue;
         };
-        let first_grant = tf.grants.len();
+        let (first_grant, first_trust) = (tf.grants.len(), tf.trusts.len());
         for st in body.iter() {
             let Structure::Block(b) = st else { continue };
-            block_grants(part, b, &mut tf.grants, &mut tf.links);
+            block_grants(part, b, &mut tf);
         }
         tf.grants[first_grant..].iter_mut().for_each(|g| g.line += base);
+        tf.trusts[first_trust..].iter_mut().for_each(|t| t.line += base);
     }
     for bkt in &mut tf.buckets {
         let reference = format!("{}.", bkt.address);
@@ -273,11 +275,13 @@ fn heredoc_policy(block: &str, rtype: &str, _data: &str, base: u32) -> Option<Ve
         .take_while(|l| l.trim() != delim)
         .map(str::len)
         .sum::<usize>();
-    let json: Json = serde_json::from_str(block.get(body_start..body_start + body_len)?).ok()?;
+    let body = block.get(body_start..body_start + body_len)?;
+    let json: Json = serde_json::from_str(body).ok()?;
     let name = POLICY_BLOCK.captures(block).map(|c| c[3].to_string())?;
     let line = base + u32::try_from(block[..c.get(0)?.start()].matches('\n').count() + 1).unwrap_or(1);
+    let lines = json_statement_lines(body, line);
     let mut out = Vec::new();
-    statements_of(&json, &format!("{rtype}.{name}"), line, &[], &mut out);
+    statements_of(&json, &format!("{rtype}.{name}"), line, &lines, &mut out);
     if matches!(rtype, "aws_iam_user_policy" | "aws_iam_group_policy") {
         let who = if rtype == "aws_iam_user_policy" {
             "iam user"
@@ -347,9 +351,20 @@ pub fn reference(src: &str) -> String {
         .join(".")
 }
 
-/// The line of each element of a `jsonencode({ Statement = [ {...}, {...} ] })` policy, so a
-/// finding points at the statement, not at `policy =`. Empty for other shapes.
+/// The evidence line of each statement of a policy written as `jsonencode({ Statement = [
+/// {...}, {...} ] })` or as a heredoc of JSON: the statement's first action holding a
+/// wildcard, else its `Action` line (what an auditor or a code-scanning annotation needs),
+/// not `policy =`. Empty for other shapes.
 fn statement_lines(text: &str, e: &Expression) -> Vec<u32> {
+    if let Expression::HeredocTemplate(_) = e {
+        let Some(span) = e.span() else { return Vec::new() };
+        let src = source(text, Some(span.clone()));
+        // The body starts on the line after `<<EOF`.
+        let Some(nl) = src.find('\n') else {
+            return Vec::new();
+        };
+        return json_statement_lines(&src[nl + 1..], line_at(text, span.start + nl + 1) - 1);
+    }
     let arg = match e {
         Expression::FuncCall(f) if f.name.name.as_str() == "jsonencode" => f.args.iter().next(),
         _ => None,
@@ -357,19 +372,58 @@ fn statement_lines(text: &str, e: &Expression) -> Vec<u32> {
     let Some(Expression::Object(o)) = arg else {
         return Vec::new();
     };
-    let stmts = o.iter().find_map(|(k, v)| {
-        let key = match k {
-            ObjectKey::Ident(i) => i.as_str().to_string(),
-            ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
-            ObjectKey::Expression(_) => String::new(),
+    let stmts = o
+        .iter()
+        .find_map(|(k, v)| key_is(k, "statement").then(|| v.expr()));
+    let statement_line = |x: &Expression| {
+        let Expression::Object(st) = x else {
+            return span_line(text, x.span());
         };
-        key.eq_ignore_ascii_case("statement").then(|| v.expr())
-    });
+        let action = st
+            .iter()
+            .find(|(k, _)| key_is(k, "action") || key_is(k, "notaction"))
+            .map(|(_, v)| v.expr());
+        match action {
+            Some(Expression::Array(items)) => items
+                .iter()
+                .find(|i| matches!(i, Expression::String(s) if s.value().contains('*')))
+                .or_else(|| items.iter().next())
+                .map_or_else(|| span_line(text, x.span()), |i| span_line(text, i.span())),
+            Some(a) => span_line(text, a.span()),
+            None => span_line(text, x.span()),
+        }
+    };
     match stmts {
-        Some(Expression::Array(a)) => a.iter().map(|x| span_line(text, x.span())).collect(),
-        Some(x @ Expression::Object(_)) => vec![span_line(text, x.span())],
+        Some(Expression::Array(a)) => a.iter().map(statement_line).collect(),
+        Some(x @ Expression::Object(_)) => vec![statement_line(x)],
         _ => Vec::new(),
     }
+}
+
+fn key_is(k: &ObjectKey, want: &str) -> bool {
+    match k {
+        ObjectKey::Ident(i) => i.as_str().eq_ignore_ascii_case(want),
+        ObjectKey::Expression(Expression::String(s)) => s.value().eq_ignore_ascii_case(want),
+        ObjectKey::Expression(_) => false,
+    }
+}
+
+/// The evidence line of each statement of a JSON policy document whose first line is file
+/// line `offset + 1` (see [`statement_lines`]).
+fn json_statement_lines(json: &str, offset: u32) -> Vec<u32> {
+    use crate::workspace::node::{Node, Value};
+    let Ok(doc) = Node::from_json(json) else {
+        return Vec::new();
+    };
+    let items: Vec<&Node> = match doc.get("Statement").map(|s| &s.value) {
+        Some(Value::Seq(items)) => items.iter().collect(),
+        Some(Value::Map(_)) => doc.get("Statement").into_iter().collect(),
+        _ => Vec::new(),
+    };
+    items
+        .into_iter()
+        .map(|s| super::structured::action_line(s) + offset)
+        .collect()
 }
 
 /// The `condition { ... }` block of a statement or binding, whitespace collapsed (time
@@ -506,14 +560,15 @@ fn policy_attribute(
     }
 }
 
-fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Link>) {
+/// What one parsed top-level block grants, links or trusts (lines relative to the block).
+fn block_grants(text: &str, b: &Block, tf: &mut Terraform) {
     let kind = b.ident.as_str();
     let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
     if kind == "module" {
         if let Some(name) = labels.first() {
             let address = format!("module.{name}");
-            managed_policy_refs(text, b, &address, out);
-            module_policies(text, b, &address, out);
+            managed_policy_refs(text, b, &address, &mut tf.grants);
+            module_policies(text, b, &address, &mut tf.grants);
         }
         return;
     }
@@ -525,133 +580,25 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
     } else {
         format!("{rtype}.{name}")
     };
-    let line = span_line(text, b.span());
     match (kind, *rtype) {
         (
             "resource",
             "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy",
-        ) => {
-            let holder = ["role", "user", "group"]
-                .iter()
-                .find_map(|k| attr(b, k).map(|a| reference(source(text, a.value.span()))));
-            if let Some(a) = attr(b, "policy") {
-                let first = out.len();
-                policy_attribute(text, a, &address, holder, out, links);
-                let who = match *rtype {
-                    "aws_iam_user_policy" => "iam user",
-                    "aws_iam_group_policy" => "iam group",
-                    _ => "",
-                };
-                if !who.is_empty() {
-                    out[first..]
-                        .iter_mut()
-                        .for_each(|g| g.principals = vec![who.to_string()]);
-                }
-            }
-        }
-        ("data", "aws_iam_policy_document") => {
-            for s in b.body.iter() {
-                let Structure::Block(st) = s else { continue };
-                if st.ident.as_str() != "statement" {
-                    continue;
-                }
-                let effect = attr_strings(text, st, "effect");
-                if effect.first().is_some_and(|e| e.eq_ignore_ascii_case("deny")) {
-                    continue;
-                }
-                let mut actions = attr_strings(text, st, "actions");
-                if actions.is_empty() && attr(st, "not_actions").is_some() {
-                    actions = vec!["* (not_actions)".into()];
-                }
-                let resources = attr_strings(text, st, "resources");
-                let condition = condition_block(text, st);
-                let sid = attr_strings(text, st, "sid");
-                let addr = match sid.first() {
-                    Some(sid) => format!("{address} ({sid})"),
-                    None => address.clone(),
-                };
-                out.push(Grant {
-                    resources,
-                    condition,
-                    ..Grant::new(addr, span_line(text, st.span()), GrantKind::Statement, actions)
-                });
-            }
-        }
+        ) => inline_policy(text, b, rtype, &address, tf),
+        ("data", "aws_iam_policy_document") => policy_document(text, b, &address, tf),
         ("resource", t) if t.starts_with("aws_iam_") && t.ends_with("policy_attachment") => {
-            // Who receives it: `role`/`user`/`group`, or the lists of `aws_iam_policy_attachment`.
-            let mut holders: Vec<String> = Vec::new();
-            for k in ["role", "user", "group", "roles", "users", "groups"] {
-                if let Some(a) = attr(b, k) {
-                    match &a.value {
-                        Expression::Array(items) => {
-                            holders.extend(items.iter().map(|x| reference(source(text, x.span()))));
-                        }
-                        v => holders.push(reference(source(text, v.span()))),
-                    }
-                }
-            }
-            if let Some(a) = attr(b, "policy_arn") {
-                let src = source(text, a.value.span());
-                if !src.contains(":aws:policy/") {
-                    for h in &holders {
-                        links.push(Link {
-                            from: reference(src),
-                            to: h.clone(),
-                        });
-                    }
-                }
-            }
-            for arn in attr_strings(text, b, "policy_arn") {
-                if arn.contains(":aws:policy/") || arn.starts_with("arn:aws:iam::aws:") {
-                    let policy = arn.rsplit('/').next().unwrap_or(&arn).to_string();
-                    let principals = match *rtype {
-                        "aws_iam_user_policy_attachment" => vec!["iam user".to_string()],
-                        "aws_iam_group_policy_attachment" => vec!["iam group".to_string()],
-                        _ => Vec::new(),
-                    };
-                    out.push(Grant {
-                        principals,
-                        holder: holders.first().cloned(),
-                        ..Grant::new(address.clone(), line, GrantKind::ManagedPolicy, vec![policy])
-                    });
-                }
-            }
+            attachment(text, b, rtype, &address, tf);
         }
-        ("resource", "aws_iam_role") => {
-            for p in attr_strings(text, b, "managed_policy_arns") {
-                if !p.starts_with("arn:") {
-                    // A customer policy (`aws_iam_policy.ml.arn`) attached to this role.
-                    links.push(Link {
-                        from: reference(&p),
-                        to: address.clone(),
-                    });
-                    continue;
-                }
-                let policy = p.rsplit('/').next().unwrap_or(&p).to_string();
-                out.push(Grant {
-                    holder: Some(address.clone()),
-                    ..Grant::new(address.clone(), line, GrantKind::ManagedPolicy, vec![policy])
-                });
-            }
-            // `inline_policy { policy = jsonencode(...) }` blocks.
-            for s in b.body.iter() {
-                let Structure::Block(ip) = s else { continue };
-                if ip.ident.as_str() != "inline_policy" {
-                    continue;
-                }
-                if let Some(a) = attr(ip, "policy") {
-                    policy_attribute(text, a, &address, Some(address.clone()), out, links);
-                }
-            }
-        }
+        ("resource", "aws_iam_role") => role(text, b, &address, tf),
         ("resource", t)
             if t.starts_with("google_") && (t.ends_with("_iam_member") || t.ends_with("_iam_binding")) =>
         {
             let condition = condition_block(text, b);
             let mut principals = attr_strings(text, b, "member");
             principals.extend(attr_strings(text, b, "members"));
+            let line = span_line(text, b.span());
             for role in attr_strings(text, b, "role") {
-                out.push(Grant {
+                tf.grants.push(Grant {
                     condition: condition.clone(),
                     principals: principals.clone(),
                     ..Grant::new(address.clone(), line, GrantKind::Role, vec![role])
@@ -659,8 +606,9 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
             }
         }
         ("resource", "azurerm_role_assignment") => {
+            let line = span_line(text, b.span());
             for role in attr_strings(text, b, "role_definition_name") {
-                out.push(Grant {
+                tf.grants.push(Grant {
                     resources: attr_strings(text, b, "scope"),
                     holder: attr(b, "principal_id").map(|a| reference(source(text, a.value.span()))),
                     ..Grant::new(address.clone(), line, GrantKind::Role, vec![role])
@@ -668,6 +616,203 @@ fn block_grants(text: &str, b: &Block, out: &mut Vec<Grant>, links: &mut Vec<Lin
             }
         }
         _ => {}
+    }
+}
+
+/// `aws_iam_policy`, `aws_iam_{role,user,group}_policy`: a policy document, held by the
+/// role, user or group the block names.
+fn inline_policy(text: &str, b: &Block, rtype: &str, address: &str, tf: &mut Terraform) {
+    let holder = ["role", "user", "group"]
+        .iter()
+        .find_map(|k| attr(b, k).map(|a| reference(source(text, a.value.span()))));
+    let Some(a) = attr(b, "policy") else { return };
+    let first = tf.grants.len();
+    policy_attribute(text, a, address, holder, &mut tf.grants, &mut tf.links);
+    let who = match rtype {
+        "aws_iam_user_policy" => "iam user",
+        "aws_iam_group_policy" => "iam group",
+        _ => return,
+    };
+    tf.grants[first..]
+        .iter_mut()
+        .for_each(|g| g.principals = vec![who.to_string()]);
+}
+
+/// `data "aws_iam_policy_document"`: its `statement` blocks; one with `principals` belongs
+/// to a resource or trust policy and is read as a [`Trust`].
+fn policy_document(text: &str, b: &Block, address: &str, tf: &mut Terraform) {
+    for s in b.body.iter() {
+        let Structure::Block(st) = s else { continue };
+        if st.ident.as_str() != "statement" {
+            continue;
+        }
+        let effect = attr_strings(text, st, "effect");
+        if effect.first().is_some_and(|e| e.eq_ignore_ascii_case("deny")) {
+            continue;
+        }
+        let condition = condition_block(text, st);
+        let principals: Vec<Principal> = st
+            .body
+            .iter()
+            .filter_map(|p| match p {
+                Structure::Block(p) if p.ident.as_str() == "principals" => Some(p),
+                _ => None,
+            })
+            .flat_map(|p| {
+                let kind = attr_strings(text, p, "type")
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                attr_strings(text, p, "identifiers")
+                    .into_iter()
+                    .map(move |id| Principal {
+                        kind: kind.clone(),
+                        id,
+                    })
+            })
+            .collect();
+        let has_principals = st.body.iter().any(|p| {
+            matches!(p, Structure::Block(p) if p.ident.as_str() == "principals" || p.ident.as_str() == "not_principals")
+        });
+        if has_principals {
+            let assume = attr_strings(text, st, "actions")
+                .iter()
+                .any(|a| a.to_ascii_lowercase().starts_with("sts:assumerole"));
+            if assume && !principals.is_empty() {
+                tf.trusts.push(Trust {
+                    role: address.to_string(),
+                    line: span_line(text, st.span()),
+                    principals,
+                    condition,
+                });
+            }
+            continue;
+        }
+        let mut actions = attr_strings(text, st, "actions");
+        if actions.is_empty() && attr(st, "not_actions").is_some() {
+            actions = vec!["* (not_actions)".into()];
+        }
+        let resources = attr_strings(text, st, "resources");
+        let sid = attr_strings(text, st, "sid");
+        let addr = match sid.first() {
+            Some(sid) => format!("{address} ({sid})"),
+            None => address.to_string(),
+        };
+        let at = match attr(st, "actions").or_else(|| attr(st, "not_actions")) {
+            Some(a) => match &a.value {
+                Expression::Array(items) => items
+                    .iter()
+                    .find(|i| matches!(i, Expression::String(s) if s.value().contains('*')))
+                    .map_or_else(|| span_line(text, a.span()), |i| span_line(text, i.span())),
+                v => span_line(text, v.span()),
+            },
+            None => span_line(text, st.span()),
+        };
+        tf.grants.push(Grant {
+            resources,
+            condition,
+            ..Grant::new(addr, at, GrantKind::Statement, actions)
+        });
+    }
+}
+
+/// `aws_iam_*_policy_attachment`: a managed policy (a grant) or the module's own policy (a
+/// link) attached to roles, users or groups.
+fn attachment(text: &str, b: &Block, rtype: &str, address: &str, tf: &mut Terraform) {
+    // Who receives it: `role`/`user`/`group`, or the lists of `aws_iam_policy_attachment`.
+    let mut holders: Vec<String> = Vec::new();
+    for k in ["role", "user", "group", "roles", "users", "groups"] {
+        if let Some(a) = attr(b, k) {
+            match &a.value {
+                Expression::Array(items) => {
+                    holders.extend(items.iter().map(|x| reference(source(text, x.span()))));
+                }
+                v => holders.push(reference(source(text, v.span()))),
+            }
+        }
+    }
+    if let Some(a) = attr(b, "policy_arn") {
+        let src = source(text, a.value.span());
+        if !src.contains(":aws:policy/") {
+            for h in &holders {
+                tf.links.push(Link {
+                    from: reference(src),
+                    to: h.clone(),
+                });
+            }
+        }
+    }
+    let line = span_line(text, b.span());
+    for arn in attr_strings(text, b, "policy_arn") {
+        if arn.contains(":aws:policy/") || arn.starts_with("arn:aws:iam::aws:") {
+            let policy = arn.rsplit('/').next().unwrap_or(&arn).to_string();
+            let principals = match rtype {
+                "aws_iam_user_policy_attachment" => vec!["iam user".to_string()],
+                "aws_iam_group_policy_attachment" => vec!["iam group".to_string()],
+                _ => Vec::new(),
+            };
+            tf.grants.push(Grant {
+                principals,
+                holder: holders.first().cloned(),
+                ..Grant::new(address, line, GrantKind::ManagedPolicy, vec![policy])
+            });
+        }
+    }
+}
+
+/// `aws_iam_role`: its trust policy (`assume_role_policy`), managed policies and inline
+/// policies.
+fn role(text: &str, b: &Block, address: &str, tf: &mut Terraform) {
+    let line = span_line(text, b.span());
+    if let Some(a) = attr(b, "assume_role_policy") {
+        let src = source(text, a.value.span());
+        if src.trim_start().starts_with("data.") {
+            tf.links.push(Link {
+                from: reference(src),
+                to: address.to_string(),
+            });
+        } else {
+            let lines = statement_lines(text, &a.value);
+            super::trusts_of(
+                &to_json(text, &a.value),
+                address,
+                span_line(text, a.span()),
+                &lines,
+                &mut tf.trusts,
+            );
+        }
+    }
+    for p in attr_strings(text, b, "managed_policy_arns") {
+        if !p.starts_with("arn:") {
+            // A customer policy (`aws_iam_policy.ml.arn`) attached to this role.
+            tf.links.push(Link {
+                from: reference(&p),
+                to: address.to_string(),
+            });
+            continue;
+        }
+        let policy = p.rsplit('/').next().unwrap_or(&p).to_string();
+        tf.grants.push(Grant {
+            holder: Some(address.to_string()),
+            ..Grant::new(address, line, GrantKind::ManagedPolicy, vec![policy])
+        });
+    }
+    // `inline_policy { policy = jsonencode(...) }` blocks.
+    for s in b.body.iter() {
+        let Structure::Block(ip) = s else { continue };
+        if ip.ident.as_str() != "inline_policy" {
+            continue;
+        }
+        if let Some(a) = attr(ip, "policy") {
+            policy_attribute(
+                text,
+                a,
+                address,
+                Some(address.to_string()),
+                &mut tf.grants,
+                &mut tf.links,
+            );
+        }
     }
 }
 
@@ -761,6 +906,71 @@ resource "aws_iam_role" "r" {
     }
 
     #[test]
+    fn trust_policies_are_read_not_granted() {
+        let tf = terraform(
+            r#"resource "aws_iam_role" "trainer" {
+  name = "trainer"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = ["sagemaker.amazonaws.com"], AWS = "arn:aws:iam::123456789012:user/alice" }
+    }]
+  })
+}
+resource "aws_iam_role" "ci" {
+  assume_role_policy = data.aws_iam_policy_document.github.json
+}
+data "aws_iam_policy_document" "github" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.github.arn]
+    }
+  }
+}
+"#,
+        );
+        assert!(tf.grants.is_empty(), "{:?}", tf.grants);
+        type Row<'a> = (&'a str, u32, Vec<(&'a str, &'a str)>);
+        let got: Vec<Row> = tf
+            .trusts
+            .iter()
+            .map(|t| {
+                (
+                    t.role.as_str(),
+                    t.line,
+                    t.principals
+                        .iter()
+                        .map(|p| (p.kind.as_str(), p.id.as_str()))
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "aws_iam_role.trainer",
+                    6,
+                    vec![
+                        ("Service", "sagemaker.amazonaws.com"),
+                        ("AWS", "arn:aws:iam::123456789012:user/alice")
+                    ]
+                ),
+                (
+                    "data.aws_iam_policy_document.github",
+                    15,
+                    vec![("Federated", "aws_iam_openid_connect_provider.github.arn")]
+                ),
+            ]
+        );
+        assert_eq!(tf.links[0].from, "data.aws_iam_policy_document.github");
+        assert_eq!(tf.links[0].to, "aws_iam_role.ci");
+    }
+
+    #[test]
     fn terraform_grants_with_lines() {
         let g = terraform(TF).grants;
         let got: Vec<(String, u32, Vec<String>)> = g
@@ -769,8 +979,8 @@ resource "aws_iam_role" "r" {
             .collect();
         assert_eq!(
             got[0],
-            ("aws_iam_policy.ml_training".into(), 6, vec!["sagemaker:*".into()]),
-            "a jsonencode statement is reported at its own line"
+            ("aws_iam_policy.ml_training".into(), 8, vec!["sagemaker:*".into()]),
+            "a jsonencode statement is reported at its Action line"
         );
         assert_eq!(got[1].0, "aws_iam_role_policy.logs");
         assert_eq!(
@@ -779,11 +989,12 @@ resource "aws_iam_role" "r" {
             "heredoc policy's role"
         );
         assert_eq!(got[1].2, vec!["s3:*".to_string()]);
+        assert_eq!(got[1].1, 17, "a heredoc statement, at its line in the body");
         assert_eq!(
             got[2],
             (
                 "data.aws_iam_policy_document.serving".into(),
-                22,
+                23,
                 vec!["bedrock:InvokeModel".into()]
             )
         );
@@ -791,7 +1002,7 @@ resource "aws_iam_role" "r" {
             got[3],
             (
                 "data.aws_iam_policy_document.serving (Everything)".into(),
-                26,
+                28,
                 vec!["*".into()]
             )
         );
