@@ -667,10 +667,11 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
     if policy_doc {
         for d in &docs {
             r.links.extend(super::iam::structured_links(d));
-            r.grants.extend(super::iam::structured(d).into_iter().map(|g| {
-                let line = line_of(g.line);
-                (g, line)
-            }));
+            r.grants
+                .extend(super::iam::structured(d, path).into_iter().map(|g| {
+                    let line = line_of(g.line);
+                    (g, line)
+                }));
             r.trusts
                 .extend(super::iam::structured_trusts(d, path).into_iter().map(|t| {
                     let line = line_of(t.line);

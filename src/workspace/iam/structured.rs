@@ -8,16 +8,21 @@ use crate::workspace::node::{Node, Value};
 
 /// Grants in a JSON or YAML document: IAM policy exports (`Statement` at the top) and
 /// CloudFormation/SAM templates (`AWS::IAM::*` resources, managed policy ARNs).
-pub fn structured(doc: &Node) -> Vec<Grant> {
+pub fn structured(doc: &Node, file: &str) -> Vec<Grant> {
     let mut out = Vec::new();
     collect(doc, "", &mut out, 0);
-    // CloudFormation: a grant under `Resources.<Name>` is held by that resource (a role, or
-    // a policy that `structured_links` joins to its roles).
     for g in &mut out {
-        if let Some(rest) = g.address.strip_prefix("Resources.") {
-            let name = rest.split(['.', ' ']).next().unwrap_or(rest);
-            g.holder = Some(name.to_string());
-        }
+        g.holder = Some(if let Some(rest) = g.address.strip_prefix("Resources.") {
+            // CloudFormation: a grant under `Resources.<Name>` is held by that resource (a
+            // role, or a policy that `structured_links` joins to its roles).
+            rest.split(['.', ' ']).next().unwrap_or(rest).to_string()
+        } else if let Some((path, _)) = g.address.split_once(" (") {
+            // A policy inside a larger export (`Policies[3].PolicyVersionList[0].Document`).
+            path.to_string()
+        } else {
+            // A policy export: the file is one policy, whoever it is attached to.
+            file.to_string()
+        });
     }
     out
 }
@@ -238,10 +243,10 @@ mod tests {
     #[test]
     fn policy_exports_and_cloudformation() {
         let j = Node::from_json("{\"Version\":\"2012-10-17\",\n\"Statement\":[\n{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}").unwrap();
-        let g = structured(&j);
+        let g = structured(&j, "p.json");
         assert_eq!((g[0].line, g[0].actions.clone()), (3, vec!["*".to_string()]));
         let y = crate::workspace::node::parse_yaml("Resources:\n  P:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: bedrock:*\n            Resource: '*'\n").unwrap();
-        let g = structured(&y);
+        let g = structured(&y, "t.yaml");
         assert_eq!(
             g[0].address,
             "Resources.P.Properties.PolicyDocument (Statement[0])"
@@ -249,6 +254,10 @@ mod tests {
         // Reported at the action's line (8), not the statement's first line (7).
         assert_eq!(g[0].line, 8);
         let y = crate::workspace::node::parse_yaml("Statement:\n  - Effect: Allow\n    Action:\n      - s3:GetObject\n      - s3:*\n    Resource: '*'\n").unwrap();
-        assert_eq!(structured(&y)[0].line, 5, "the wildcard item of an action list");
+        assert_eq!(
+            structured(&y, "t.yaml")[0].line,
+            5,
+            "the wildcard item of an action list"
+        );
     }
 }

@@ -25,6 +25,9 @@ use super::{CompileCx, Context, Outcome};
 use crate::evidence::Item;
 use crate::workspace::iam::{Grant, GrantKind, JitBlock};
 
+mod escalation;
+mod trust;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
@@ -41,6 +44,17 @@ pub struct Spec {
     /// For `find: combined`: what one identity must not hold all of.
     #[serde(default)]
     pub capabilities: Vec<CapabilitySpec>,
+    /// For `find: shared`: role names that mark a role as part of the AI system (a role
+    /// trusted by an AI `services` principal, or holding a grant on one, is too).
+    pub names: Option<String>,
+    /// For `find: escalation`: IAM actions that rewrite an identity's permissions
+    /// (`iam:PutRolePolicy`, `iam:AttachRolePolicy`, `iam:CreatePolicyVersion`).
+    #[serde(default)]
+    pub policy_writes: Vec<String>,
+    /// For `find: escalation`: actions that run code as a role passed to them
+    /// (`sagemaker:CreateTrainingJob`, `lambda:CreateFunction`).
+    #[serde(default)]
+    pub launches: Vec<String>,
 }
 
 /// One capability of `find: combined`: the actions (IAM wildcards in grants are expanded
@@ -66,8 +80,16 @@ pub enum Find {
     Wildcard,
     Standing,
     Combined,
+    /// Roles assumable by unrelated kinds of principal (CI, a managed service, cluster
+    /// workloads, people), or by any workflow or workload of a federated provider.
+    Shared,
+    /// Identities that can raise their own privileges (rewrite policies, pass or assume
+    /// any role).
+    Escalation,
     /// Every grant: what an access check examined (`examines:`).
     Any,
+    /// Every trust-policy statement (`examines:` of `find: shared`).
+    Trust,
 }
 
 #[derive(Debug)]
@@ -86,6 +108,9 @@ pub struct Iam {
     managed: Vec<String>,
     roles: Vec<String>,
     capabilities: Vec<Capability>,
+    names: Option<crate::workspace::matcher::LazyRegex>,
+    policy_writes: Vec<String>,
+    launches: Vec<String>,
 }
 
 impl Spec {
@@ -99,7 +124,12 @@ impl Spec {
                 );
                 return None;
             }
-        } else if self.find != Find::Any
+        } else if self.find == Find::Escalation {
+            if self.policy_writes.is_empty() {
+                cx.error(None, "`iam` with `find: escalation` needs `policy_writes`");
+                return None;
+            }
+        } else if !matches!(self.find, Find::Any | Find::Trust | Find::Shared)
             && self.services.is_empty()
             && self.managed_policies.is_empty()
             && self.roles.is_empty()
@@ -127,12 +157,25 @@ impl Spec {
                 roles: lower(&c.roles),
             });
         }
+        let names = match &self.names {
+            Some(re) => match crate::workspace::matcher::LazyRegex::new(re, cx.eager) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    cx.error(None, format!("`names`: {e}"));
+                    return None;
+                }
+            },
+            None => None,
+        };
         Some(Iam {
             find: self.find,
             services: lower(&self.services),
             managed: lower(&self.managed_policies),
             roles: lower(&self.roles),
             capabilities,
+            names,
+            policy_writes: lower(&self.policy_writes),
+            launches: lower(&self.launches),
         })
     }
 }
@@ -255,6 +298,14 @@ impl Iam {
             ),
             Find::Standing => "privileged grants to people without a time bound".to_string(),
             Find::Any => "any IAM grant".to_string(),
+            Find::Trust => "any trust-policy statement".to_string(),
+            Find::Shared => {
+                "roles assumable by unrelated kinds of principal, or by any workflow of a federated provider"
+                    .to_string()
+            }
+            Find::Escalation => {
+                "identities that can rewrite IAM policies or pass or assume any role".to_string()
+            }
             Find::Combined => format!(
                 "one identity that can {}",
                 self.capabilities
@@ -337,8 +388,11 @@ impl Iam {
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
-        if self.find == Find::Combined {
-            return self.combined(cx);
+        match self.find {
+            Find::Combined => return self.combined(cx),
+            Find::Shared | Find::Trust => return trust::evaluate(self, cx),
+            Find::Escalation => return escalation::evaluate(self, cx),
+            _ => {}
         }
         let mut items = Vec::new();
         for (file, g, line) in &cx.ws.grants {
@@ -350,7 +404,7 @@ impl Iam {
                 continue;
             }
             let why = match self.find {
-                Find::Combined => None,
+                Find::Combined | Find::Shared | Find::Trust | Find::Escalation => None,
                 Find::Any => Some("grants access".to_string()),
                 Find::Wildcard => self.wildcard(g),
                 Find::Standing => {
@@ -446,14 +500,7 @@ fn scope(path: &str) -> &str {
 impl Iam {
     /// `find: combined`: the identities holding every capability.
     fn combined(&self, cx: &Context<'_>) -> Outcome {
-        let mut links: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
-        for (file, l) in &cx.ws.iam_links {
-            let dir = scope(&cx.ws.file(*file).path);
-            links
-                .entry((dir, l.from.as_str()))
-                .or_default()
-                .push(l.to.as_str());
-        }
+        let links = links_by_scope(cx);
         // holder (scope, name) → per capability, the first grant giving it.
         let mut held: BTreeMap<(String, String), Vec<Option<usize>>> = BTreeMap::new();
         for (i, (file, g, _)) in cx.ws.grants.iter().enumerate() {
@@ -494,11 +541,8 @@ impl Iam {
             if slots.iter().any(Option::is_none) {
                 continue;
             }
-            let names: Vec<&str> = self.capabilities.iter().map(|c| c.name.as_str()).collect();
-            let list = match names.split_last() {
-                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-                _ => names.join(""),
-            };
+            let names: Vec<String> = self.capabilities.iter().map(|c| c.name.clone()).collect();
+            let list = and_list(&names);
             let pointers = slots
                 .iter()
                 .zip(&self.capabilities)
@@ -520,6 +564,28 @@ impl Iam {
         Outcome::found(items, || {
             Item::new("No identity holds every capability", "absent:iam", Vec::new())
         })
+    }
+}
+
+/// Attachment links by (directory, from): names resolve within a Terraform module or a
+/// template's directory.
+fn links_by_scope<'a>(cx: &'a Context<'_>) -> HashMap<(&'a str, &'a str), Vec<&'a str>> {
+    let mut links: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+    for (file, l) in &cx.ws.iam_links {
+        let dir = scope(&cx.ws.file(*file).path);
+        links
+            .entry((dir, l.from.as_str()))
+            .or_default()
+            .push(l.to.as_str());
+    }
+    links
+}
+
+/// `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => items.join(""),
     }
 }
 
