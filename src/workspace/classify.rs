@@ -193,7 +193,9 @@ impl PathFlags {
         let stem = name.split('.').next().unwrap_or("");
         let test = dirs.iter().any(|d| TEST_DIRS.contains(d))
             || stem.starts_with("test_")
+            || stem.starts_with("test-")
             || stem.ends_with("_test")
+            || stem.ends_with("-test")
             || stem.ends_with("_spec")
             || name.contains(".test.")
             || name.contains(".spec.")
@@ -236,6 +238,7 @@ mod tests {
     fn path_flags() {
         assert!(PathFlags::of("tests/test_client.py").test);
         assert!(PathFlags::of("src/client.test.ts").test);
+        assert!(PathFlags::of("settings-test.yaml").test);
         assert!(PathFlags::of("examples/chat.py").example);
         assert!(PathFlags::of(".env.example").example);
         assert!(PathFlags::of("config/settings.sample.yaml").example);

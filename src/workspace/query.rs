@@ -73,6 +73,9 @@ impl Query {
             if matches!(expect, Expect::Absent | Expect::NotRegex(_)) {
                 continue;
             }
+            if matches!(path.as_slice(), [Step::Key(k)] if k == AT_PATH) {
+                continue;
+            }
             for step in path {
                 if let Step::Key(k) = step {
                     out.push(k.as_str());
@@ -113,6 +116,9 @@ impl Query {
     fn may_match_at(&self, text: &str, top: Option<usize>) -> bool {
         self.literals().iter().all(|l| text.contains(l))
             && self.conditions.iter().all(|(path, e)| {
+                if matches!(path.as_slice(), [Step::Key(k)] if k == AT_PATH) {
+                    return true;
+                }
                 let at = top.filter(|_| path.len() == 1);
                 match (e, path.last()) {
                     (Expect::Regex(re), _) if !anchored(re) => re.is_match(text),
@@ -189,7 +195,16 @@ pub enum Step {
     Each,
     /// `*`: every value of a map.
     AnyKey,
+    /// `**`: the node and every node below it, at any depth (for `scope`).
+    Descend,
 }
+
+/// The pseudo-path holding the keys leading to a `scope` node (`server.auth`), so a
+/// condition can say where a setting lives (`@path: "!~redis"`).
+pub const AT_PATH: &str = "@path";
+
+/// How deep `**` descends.
+const MAX_DEPTH: usize = 24;
 
 /// Parses `a.b[].c` into steps.
 pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
@@ -204,6 +219,8 @@ pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
         }
         if key == "*" {
             steps.push(Step::AnyKey);
+        } else if key == "**" {
+            steps.push(Step::Descend);
         } else if !key.is_empty() {
             steps.push(Step::Key(key.to_string()));
         }
@@ -231,7 +248,60 @@ pub fn select<'a>(node: &'a Node, steps: &[Step], out: &mut Vec<&'a Node>) {
         }
         (Step::Each, Value::Seq(items)) => items.iter().for_each(|n| select(n, rest, out)),
         (Step::AnyKey, Value::Map(entries)) => entries.iter().for_each(|(_, n)| select(n, rest, out)),
+        (Step::Descend, _) => {
+            let mut nodes = Vec::new();
+            descend(node, "", 0, &mut nodes);
+            nodes.into_iter().for_each(|(n, _)| select(n, rest, out));
+        }
         _ => {}
+    }
+}
+
+/// `node` and every map below it, each with the keys leading to it (`server.auth`; list
+/// elements add no key).
+fn descend<'a>(node: &'a Node, path: &str, depth: usize, out: &mut Vec<(&'a Node, String)>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match &node.value {
+        Value::Map(entries) => {
+            out.push((node, path.to_string()));
+            for (k, v) in entries {
+                let p = if path.is_empty() {
+                    k.text.clone()
+                } else {
+                    format!("{path}.{}", k.text)
+                };
+                descend(v, &p, depth + 1, out);
+            }
+        }
+        Value::Seq(items) => items.iter().for_each(|n| descend(n, path, depth + 1, out)),
+        _ => {}
+    }
+}
+
+/// Every node reached by `steps`, with its key path when the steps hold `**` (else the
+/// path is empty).
+fn select_scoped<'a>(node: &'a Node, steps: &[Step], out: &mut Vec<(&'a Node, String)>) {
+    match steps.iter().position(|s| *s == Step::Descend) {
+        Some(i) => {
+            let mut heads = Vec::new();
+            select(node, &steps[..i], &mut heads);
+            for h in heads {
+                let mut below = Vec::new();
+                descend(h, "", 0, &mut below);
+                for (n, path) in below {
+                    let mut tail = Vec::new();
+                    select(n, &steps[i + 1..], &mut tail);
+                    out.extend(tail.into_iter().map(|t| (t, path.clone())));
+                }
+            }
+        }
+        None => {
+            let mut nodes = Vec::new();
+            select(node, steps, &mut nodes);
+            out.extend(nodes.into_iter().map(|n| (n, String::new())));
+        }
     }
 }
 
@@ -254,20 +324,36 @@ impl Query {
     /// Evaluates the query on one document: one match at most, or one per `scope` node.
     pub fn run(&self, doc: &Node) -> Vec<QueryMatch> {
         match &self.scope {
-            None => self.run_on(doc).into_iter().collect(),
+            None => self.run_on(doc, "").into_iter().collect(),
             Some(scope) => {
                 let mut nodes = Vec::new();
-                select(doc, scope, &mut nodes);
-                nodes.into_iter().filter_map(|n| self.run_on(n)).collect()
+                select_scoped(doc, scope, &mut nodes);
+                nodes
+                    .into_iter()
+                    .filter_map(|(n, path)| self.run_on(n, &path))
+                    .collect()
             }
         }
     }
 
-    fn run_on(&self, doc: &Node) -> Option<QueryMatch> {
+    fn run_on(&self, doc: &Node, at: &str) -> Option<QueryMatch> {
+        // `@path` reads the scope node's key path as if it were a value.
+        let at_node = Node {
+            line: doc.line,
+            value: Value::Scalar(if at.is_empty() { "(top level)" } else { at }.to_string()),
+        };
+        let nodes_at = |path: &[Step]| -> Vec<&Node> {
+            let mut nodes = Vec::new();
+            if matches!(path, [Step::Key(k)] if k == AT_PATH) {
+                nodes.push(&at_node);
+            } else {
+                select(doc, path, &mut nodes);
+            }
+            nodes
+        };
         let mut hit_lines = Vec::with_capacity(self.conditions.len());
         for (path, expect) in &self.conditions {
-            let mut nodes = Vec::new();
-            select(doc, path, &mut nodes);
+            let nodes = nodes_at(path);
             match expect {
                 Expect::Absent if !nodes.is_empty() => return None,
                 Expect::NotRegex(re) if nodes.iter().any(|n| n.as_str().is_some_and(|s| re.is_match(s))) => {
@@ -292,11 +378,7 @@ impl Query {
             .or_else(|| reported.first().map(|n| n.line))
             .or_else(|| hit_lines.first().copied())
             .unwrap_or(doc.line);
-        let first_value = |steps: &[Step]| {
-            let mut v = Vec::new();
-            select(doc, steps, &mut v);
-            v.first().map(|n| n.flat_text())
-        };
+        let first_value = |steps: &[Step]| nodes_at(steps).first().map(|n| n.flat_text());
         let name = self
             .name
             .as_ref()
