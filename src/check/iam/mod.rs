@@ -47,6 +47,10 @@ pub struct Spec {
     /// For `find: shared`: role names that mark a role as part of the AI system (a role
     /// trusted by an AI `services` principal, or holding a grant on one, is too).
     pub names: Option<String>,
+    /// For `find: shared`: service principals that are CI/CD pipelines, not workloads
+    /// (`codebuild`, `codepipeline`).
+    #[serde(default)]
+    pub ci_services: Vec<String>,
     /// For `find: escalation`: IAM actions that rewrite an identity's permissions
     /// (`iam:PutRolePolicy`, `iam:AttachRolePolicy`, `iam:CreatePolicyVersion`).
     #[serde(default)]
@@ -109,6 +113,7 @@ pub struct Iam {
     roles: Vec<String>,
     capabilities: Vec<Capability>,
     names: Option<crate::workspace::matcher::LazyRegex>,
+    ci_services: Vec<String>,
     policy_writes: Vec<String>,
     launches: Vec<String>,
 }
@@ -174,6 +179,7 @@ impl Spec {
             roles: lower(&self.roles),
             capabilities,
             names,
+            ci_services: lower(&self.ci_services),
             policy_writes: lower(&self.policy_writes),
             launches: lower(&self.launches),
         })
@@ -221,13 +227,16 @@ impl Capability {
                     let a = if a.starts_with("* (") { "*" } else { a };
                     self.actions.iter().any(|want| iam_glob(a, want))
                 });
+                // A wildcard resource narrowed by a tag or prefix condition reaches only
+                // what the condition names, not the datasets or models of this capability.
+                let scoped = g.condition.as_deref().is_some_and(scoping_condition);
                 let resource = match &self.resources {
                     None => true,
                     Some(re) => {
-                        g.resources.is_empty()
+                        (g.resources.is_empty() && !scoped)
                             || g.resources.iter().any(|r| {
                                 let r = r.trim();
-                                r == "*" || r.ends_with(":*") || re.is_match(r)
+                                re.is_match(r) || (!scoped && (every_resource(r) || r.ends_with(":*")))
                             })
                     }
                 };
@@ -243,22 +252,48 @@ const WRITE_VERBS: &[&str] = &[
     "remove", "tag", "deploy", "*",
 ];
 
-/// A resource pattern that names every resource of its kind: `*`, every bucket
-/// (`arn:aws:s3:::*`, `arn:aws:s3:::*/*`), an ARN whose region, account and resource are
-/// all wildcards (`arn:aws:sagemaker:*:*:*`), every GCP project (`projects/*`).
+/// A resource pattern that names every resource of a service: `*`, every other resource
+/// (`NotResource`), every bucket (`arn:aws:s3:::*`, `arn:aws:s3:::*/*`), an ARN whose
+/// resource part is all wildcards whatever its region and account
+/// (`arn:aws:sagemaker:*:${AWS::AccountId}:*`, `arn:aws:iam::123456789012:*`), every GCP
+/// project (`projects/*`).
 fn every_resource(r: &str) -> bool {
     let r = r.trim();
-    if r == "*" || r.starts_with("projects/*") {
+    if r == "*" || r.starts_with("* (") || r.starts_with("projects/*") {
         return true;
     }
     let Some(rest) = r.strip_prefix("arn:") else {
         return false;
     };
+    // Template references hold colons of their own (`${AWS::AccountId}`).
+    let rest = without_references(rest);
     // partition:service:region:account:resource
     let parts: Vec<&str> = rest.splitn(5, ':').collect();
-    parts.len() == 5
-        && parts[2..4].iter().all(|p| p.is_empty() || *p == "*")
-        && parts[4].split(['/', ':']).all(|p| p == "*")
+    parts.len() == 5 && parts[4].split(['/', ':']).all(|p| p == "*")
+}
+
+/// `text` with each `${...}` reference replaced by `x`.
+fn without_references(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("${") {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        match rest[i..].find('}') {
+            Some(j) => {
+                out.push('x');
+                rest = &rest[i + j + 1..];
+            }
+            None => {
+                rest = &rest[i..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 /// Condition keys that narrow a grant to some resources: their tags, an object key
@@ -611,6 +646,17 @@ fn resolve(
 #[cfg(test)]
 mod tests {
     use super::iam_glob;
+
+    #[test]
+    fn every_resource_reads_arns_with_references() {
+        use super::every_resource;
+        assert!(every_resource("arn:aws:sagemaker:*:${AWS::AccountId}:*"));
+        assert!(every_resource("arn:aws:iam::${AWS::AccountId}:*"));
+        assert!(every_resource("arn:aws:s3:::*/*"));
+        assert!(every_resource("* (NotResource arn:aws:s3:::logs/*)"));
+        assert!(!every_resource("arn:aws:s3:::acme-*"));
+        assert!(!every_resource("arn:aws:sagemaker:*:${AWS::AccountId}:endpoint/*"));
+    }
 
     #[test]
     fn iam_wildcards_match_like_aws() {

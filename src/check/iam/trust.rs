@@ -41,7 +41,7 @@ struct Party {
     needs_subject: bool,
 }
 
-fn classify(p: &Principal, condition: &str) -> Party {
+fn classify(iam: &Iam, p: &Principal, condition: &str) -> Party {
     let id = p.id.trim();
     let lower = id.to_ascii_lowercase();
     let party = |caller, name: String, needs_subject| Party {
@@ -53,7 +53,14 @@ fn classify(p: &Principal, condition: &str) -> Party {
         return party(Caller::Anyone, "any AWS principal".into(), false);
     }
     match p.kind.to_ascii_lowercase().as_str() {
-        "service" => party(Caller::Service, format!("the {id} service"), false),
+        "service" => {
+            let svc = lower.split('.').next().unwrap_or("");
+            if iam.ci_services.iter().any(|c| c == svc) {
+                party(Caller::Ci, format!("the {id} pipeline service"), false)
+            } else {
+                party(Caller::Service, format!("the {id} service"), false)
+            }
+        }
         "federated" => {
             // References (`aws_iam_openid_connect_provider.github.arn`) name the provider;
             // the condition names the issuer (`token.actions.githubusercontent.com:sub`).
@@ -97,7 +104,12 @@ fn classify(p: &Principal, condition: &str) -> Party {
                 let role = &id[id.len() - role.len()..];
                 return party(Caller::Other, format!("role {role}"), false);
             }
-            if lower.ends_with(":root") || (lower.len() == 12 && lower.bytes().all(|b| b.is_ascii_digit())) {
+            // An account id, its root, or a template parameter naming one
+            // (`!Ref AdministratorAccountId`).
+            if lower.ends_with(":root")
+                || (lower.len() == 12 && lower.bytes().all(|b| b.is_ascii_digit()))
+                || (!lower.contains(':') && lower.contains("account"))
+            {
                 return party(Caller::Account, format!("every principal of account {id}"), false);
             }
             party(Caller::Other, id.to_string(), false)
@@ -184,7 +196,7 @@ fn judge(
     for &i in trusts {
         let t: &Trust = &cx.ws.trusts[i].1;
         for p in &t.principals {
-            let party = classify(p, t.condition.as_deref().unwrap_or(""));
+            let party = classify(iam, p, t.condition.as_deref().unwrap_or(""));
             if party.caller == Caller::Service {
                 let svc = p.id.split('.').next().unwrap_or("").to_ascii_lowercase();
                 ai |= iam.services.contains(&svc);
@@ -249,7 +261,14 @@ fn roles_with_ai_grants(
 ) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for (file, g, _) in &cx.ws.grants {
-        if !g.actions.iter().any(|a| iam.ai_service(a).is_some()) {
+        let ai = match g.kind {
+            crate::workspace::iam::GrantKind::Statement => g.actions.iter().any(|a| iam.ai_service(a).is_some()),
+            _ => g
+                .actions
+                .first()
+                .is_some_and(|p| iam.managed.contains(&p.to_ascii_lowercase()) || iam.roles.contains(&p.to_ascii_lowercase())),
+        };
+        if !ai {
             continue;
         }
         let dir = scope(&cx.ws.file(*file).path);

@@ -114,7 +114,13 @@ fn statements_of(doc: &Json, address: &str, line: u32, lines: &[u32], out: &mut 
                 actions = vec![format!("* (NotAction {})", strings(Some(na)).join(","))];
             }
         }
-        let resources = strings(get(m, &["Resource", "NotResource"]));
+        let mut resources = strings(get(m, &["Resource"]));
+        if resources.is_empty() {
+            if let Some(nr) = get(m, &["NotResource"]) {
+                // NotResource with Allow grants every other resource.
+                resources = vec![format!("* (NotResource {})", strings(Some(nr)).join(","))];
+            }
+        }
         let condition = get(m, &["Condition"]).map(Json::to_string);
         out.push(Grant {
             resources,
