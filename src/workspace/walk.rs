@@ -607,8 +607,9 @@ fn read_terraform(t: &str, r: &mut FileResult) {
             j.text = line_of(j.line);
             j
         }));
-        r.grants.extend(tf.grants.into_iter().map(|g| {
+        r.grants.extend(tf.grants.into_iter().map(|mut g| {
             let line = line_of(g.line);
+            g.action_lines.iter_mut().for_each(|(l, t)| *t = line_of(*l));
             (g, line)
         }));
         r.trusts.extend(tf.trusts.into_iter().map(|t| {
@@ -668,8 +669,9 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
         for d in &docs {
             r.links.extend(super::iam::structured_links(d));
             r.grants
-                .extend(super::iam::structured(d, path).into_iter().map(|g| {
+                .extend(super::iam::structured(d, path).into_iter().map(|mut g| {
                     let line = line_of(g.line);
+                    g.action_lines.iter_mut().for_each(|(l, t)| *t = line_of(*l));
                     (g, line)
                 }));
             r.trusts

@@ -36,6 +36,8 @@ fn broad(g: &Grant) -> Option<String> {
 #[derive(Default)]
 struct Paths {
     reasons: Vec<String>,
+    /// The actions behind `reasons`, `pass` and `launch`, for their lines.
+    actions: Vec<String>,
     pass: Option<String>,
     launch: Option<String>,
 }
@@ -131,7 +133,11 @@ pub(super) fn evaluate(iam: &Iam, cx: &Context<'_>) -> Outcome {
             .iter()
             .map(|&i| {
                 let (file, g, line) = &cx.ws.grants[i];
-                cx.ws.pointer(*file, g.line, line).labelled(g.address.clone())
+                let (at, text) = paths(iam, g)
+                    .actions
+                    .first()
+                    .map_or((g.line, line.as_str()), |a| g.line_of(a, line));
+                cx.ws.pointer(*file, at, text).labelled(g.address.clone())
             })
             .collect();
         items.push(Item::new(

@@ -211,6 +211,18 @@ fn iam_glob(pattern: &str, text: &str) -> bool {
 }
 
 impl Capability {
+    /// The action of a statement that gives this capability (for its line).
+    fn action_in<'g>(&self, g: &'g Grant) -> Option<&'g str> {
+        if g.kind != GrantKind::Statement {
+            return None;
+        }
+        g.actions.iter().map(String::as_str).find(|a| {
+            let a = a.trim();
+            let a = if a.starts_with("* (") { "*" } else { a };
+            self.actions.iter().any(|want| iam_glob(a, want))
+        })
+    }
+
     fn held_by(&self, g: &Grant) -> bool {
         match g.kind {
             GrantKind::ManagedPolicy => g
@@ -359,20 +371,25 @@ impl Iam {
 
     /// Why a grant is a wildcard on AI assets, if it is.
     fn wildcard(&self, g: &Grant) -> Option<String> {
+        self.wildcard_at(g).map(|(why, _)| why)
+    }
+
+    /// [`Self::wildcard`], with the action that makes it one (for its line).
+    fn wildcard_at(&self, g: &Grant) -> Option<(String, Option<String>)> {
         match g.kind {
             GrantKind::ManagedPolicy => {
                 let p = g.actions.first()?;
                 self.managed
                     .iter()
                     .any(|m| m.eq_ignore_ascii_case(p))
-                    .then(|| format!("attaches the managed policy {p}"))
+                    .then(|| (format!("attaches the managed policy {p}"), None))
             }
             GrantKind::Role => {
                 let r = g.actions.first()?;
                 self.roles
                     .iter()
                     .any(|m| m.eq_ignore_ascii_case(r))
-                    .then(|| format!("grants the role {r}"))
+                    .then(|| (format!("grants the role {r}"), None))
             }
             GrantKind::Statement => {
                 let all_resources = g.resources.is_empty() || g.resources.iter().any(|r| every_resource(r));
@@ -383,7 +400,7 @@ impl Iam {
                 for a in &g.actions {
                     let a = a.trim();
                     if a == "*" || a.starts_with("* (") {
-                        return Some(format!("allows every action (`{a}`){shown}"));
+                        return Some((format!("allows every action (`{a}`){shown}"), Some(a.to_string())));
                     }
                     if scoped {
                         continue;
@@ -391,7 +408,10 @@ impl Iam {
                     if let Some(svc) = self.ai_service(a) {
                         let verb = a.split(':').nth(1).unwrap_or("").to_ascii_lowercase();
                         if verb == "*" {
-                            return Some(format!("allows every {svc} action (`{a}`){shown}"));
+                            return Some((
+                                format!("allows every {svc} action (`{a}`){shown}"),
+                                Some(a.to_string()),
+                            ));
                         }
                         if all_resources
                             && verb.contains('*')
@@ -405,7 +425,7 @@ impl Iam {
                                     || "every resource".to_string(),
                                     |r| format!("every resource (`{}`)", r.trim()),
                                 );
-                            return Some(format!("allows `{a}` on {on}{shown}"));
+                            return Some((format!("allows `{a}` on {on}{shown}"), Some(a.to_string())));
                         }
                     }
                 }
@@ -434,6 +454,8 @@ impl Iam {
             // An unbounded JIT request is evidenced by the JIT resource that lacks the
             // duration (first), then the grant it makes requestable.
             let mut jit_at: Option<crate::evidence::Pointer> = None;
+            // The action a wildcard finding is about: its line is the evidence.
+            let mut cite: Option<String> = None;
             let f = cx.ws.file(*file);
             if f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only {
                 continue;
@@ -441,7 +463,10 @@ impl Iam {
             let why = match self.find {
                 Find::Combined | Find::Shared | Find::Trust | Find::Escalation => None,
                 Find::Any => Some("grants access".to_string()),
-                Find::Wildcard => self.wildcard(g),
+                Find::Wildcard => self.wildcard_at(g).map(|(why, action)| {
+                    cite = action;
+                    why
+                }),
                 Find::Standing => {
                     let human = g.principals.iter().any(|p| {
                         let p = p.to_ascii_lowercase();
@@ -477,7 +502,11 @@ impl Iam {
             };
             if let Some(why) = why {
                 let key = format!("{}|{}|{}", f.path, g.address, g.actions.join(","));
-                let pointer = cx.ws.pointer(*file, g.line, line).labelled(g.address.clone());
+                let (at, text) = match &cite {
+                    Some(a) => g.line_of(a, line),
+                    None => (g.line, line.as_str()),
+                };
+                let pointer = cx.ws.pointer(*file, at, text).labelled(g.address.clone());
                 let pointers = match jit_at {
                     Some(j) => vec![j, pointer],
                     None => vec![pointer],
@@ -583,9 +612,13 @@ impl Iam {
                 .zip(&self.capabilities)
                 .filter_map(|(slot, cap)| {
                     let (file, g, line) = &cx.ws.grants[(*slot)?];
+                    let (at, text) = match cap.action_in(g) {
+                        Some(a) => g.line_of(a, line),
+                        None => (g.line, line.as_str()),
+                    };
                     Some(
                         cx.ws
-                            .pointer(*file, g.line, line)
+                            .pointer(*file, at, text)
                             .labelled(format!("{}: {}", cap.name, g.address)),
                     )
                 })
@@ -655,7 +688,9 @@ mod tests {
         assert!(every_resource("arn:aws:s3:::*/*"));
         assert!(every_resource("* (NotResource arn:aws:s3:::logs/*)"));
         assert!(!every_resource("arn:aws:s3:::acme-*"));
-        assert!(!every_resource("arn:aws:sagemaker:*:${AWS::AccountId}:endpoint/*"));
+        assert!(!every_resource(
+            "arn:aws:sagemaker:*:${AWS::AccountId}:endpoint/*"
+        ));
     }
 
     #[test]

@@ -262,11 +262,12 @@ fn roles_with_ai_grants(
     let mut out = BTreeSet::new();
     for (file, g, _) in &cx.ws.grants {
         let ai = match g.kind {
-            crate::workspace::iam::GrantKind::Statement => g.actions.iter().any(|a| iam.ai_service(a).is_some()),
-            _ => g
-                .actions
-                .first()
-                .is_some_and(|p| iam.managed.contains(&p.to_ascii_lowercase()) || iam.roles.contains(&p.to_ascii_lowercase())),
+            crate::workspace::iam::GrantKind::Statement => {
+                g.actions.iter().any(|a| iam.ai_service(a).is_some())
+            }
+            _ => g.actions.first().is_some_and(|p| {
+                iam.managed.contains(&p.to_ascii_lowercase()) || iam.roles.contains(&p.to_ascii_lowercase())
+            }),
         };
         if !ai {
             continue;

@@ -30,6 +30,9 @@ pub struct Grant {
     pub condition: Option<String>,
     /// Who receives it when the code says (`user:dev@example.com`, `iam user`, `iam group`).
     pub principals: Vec<String>,
+    /// The line of each of `actions` and its text (the text is set by the walk), when
+    /// known: a finding about one action cites that action's line.
+    pub action_lines: Vec<(u32, String)>,
     /// The identity holding it when the code names one: the role, user or group a policy
     /// is written on (`aws_iam_role.trainer`, CloudFormation `TrainerRole`). Policies
     /// attached elsewhere are joined through [`Link`]s.
@@ -67,7 +70,18 @@ impl Grant {
             condition: None,
             principals: Vec::new(),
             holder: None,
+            action_lines: Vec::new(),
         }
+    }
+
+    /// The line and text citing `action` (one of `actions`), else the grant's own.
+    pub fn line_of<'a>(&'a self, action: &str, text: &'a str) -> (u32, &'a str) {
+        self.actions
+            .iter()
+            .position(|a| a == action)
+            .and_then(|i| self.action_lines.get(i))
+            .filter(|(l, _)| *l > 0)
+            .map_or((self.line, text), |(l, t)| (*l, t.as_str()))
     }
 }
 
@@ -90,7 +104,7 @@ fn get<'a>(m: &'a serde_json::Map<String, Json>, keys: &[&str]) -> Option<&'a Js
 
 /// Allow statements of a policy document (JSON value), each reported at its own line when
 /// `lines` gives one per statement (a `jsonencode` policy), else at `line`.
-fn statements_of(doc: &Json, address: &str, line: u32, lines: &[u32], out: &mut Vec<Grant>) {
+fn statements_of(doc: &Json, address: &str, line: u32, lines: &[(u32, Vec<u32>)], out: &mut Vec<Grant>) {
     let Some(obj) = doc.as_object() else { return };
     let stmts = match get(obj, &["Statement"]) {
         Some(Json::Array(a)) => a.clone(),
@@ -98,7 +112,7 @@ fn statements_of(doc: &Json, address: &str, line: u32, lines: &[u32], out: &mut 
         _ => return,
     };
     for (i, s) in stmts.into_iter().enumerate() {
-        let line = lines.get(i).copied().unwrap_or(line);
+        let (line, action_lines) = lines.get(i).map_or((line, &[][..]), |(l, a)| (*l, a.as_slice()));
         let Some(m) = s.as_object() else { continue };
         let effect = get(m, &["Effect"]).and_then(Json::as_str).unwrap_or("Allow");
         // A statement naming its `Principal` belongs to a resource policy (a bucket, VPC
@@ -122,9 +136,15 @@ fn statements_of(doc: &Json, address: &str, line: u32, lines: &[u32], out: &mut 
             }
         }
         let condition = get(m, &["Condition"]).map(Json::to_string);
+        let action_lines = if action_lines.len() == actions.len() {
+            action_lines.iter().map(|&l| (l, String::new())).collect()
+        } else {
+            Vec::new()
+        };
         out.push(Grant {
             resources,
             condition,
+            action_lines,
             ..Grant::new(address.to_string(), line, GrantKind::Statement, actions)
         });
     }

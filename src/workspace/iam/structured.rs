@@ -185,7 +185,13 @@ fn collect(n: &Node, path: &str, out: &mut Vec<Grant>, depth: usize) {
             } else {
                 format!("{path} ({sid})")
             };
-            statements_of(&doc, &address, action_line(s), &[], &mut tmp);
+            statements_of(
+                &doc,
+                &address,
+                action_line(s),
+                &[(action_line(s), action_lines(s))],
+                &mut tmp,
+            );
             out.extend(tmp);
         }
     }
@@ -224,6 +230,18 @@ fn collect(n: &Node, path: &str, out: &mut Vec<Grant>, depth: usize) {
 /// The line a statement is reported at: its first action holding a wildcard (the line an
 /// auditor or a code-scanning annotation needs), else its `Action` (or `NotAction`) line,
 /// else the statement's first line.
+/// The line of each action of a statement, in the order `strings` lists them.
+pub(super) fn action_lines(statement: &Node) -> Vec<u32> {
+    match statement.get("Action").or_else(|| statement.get("NotAction")) {
+        Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) => items.iter().map(|i| i.line).collect(),
+        Some(a) => vec![a.line],
+        None => Vec::new(),
+    }
+}
+
 pub(super) fn action_line(statement: &Node) -> u32 {
     let Some(action) = statement.get("Action").or_else(|| statement.get("NotAction")) else {
         return statement.line;

@@ -237,7 +237,10 @@ pub fn terraform(text: &str) -> Terraform {
             let Structure::Block(b) = st else { continue };
             block_grants(part, b, &mut tf);
         }
-        tf.grants[first_grant..].iter_mut().for_each(|g| g.line += base);
+        for g in &mut tf.grants[first_grant..] {
+            g.line += base;
+            g.action_lines.iter_mut().for_each(|(l, _)| *l += base);
+        }
         tf.trusts[first_trust..].iter_mut().for_each(|t| t.line += base);
     }
     for bkt in &mut tf.buckets {
@@ -355,7 +358,7 @@ pub fn reference(src: &str) -> String {
 /// {...}, {...} ] })` or as a heredoc of JSON: the statement's first action holding a
 /// wildcard, else its `Action` line (what an auditor or a code-scanning annotation needs),
 /// not `policy =`. Empty for other shapes.
-fn statement_lines(text: &str, e: &Expression) -> Vec<u32> {
+fn statement_lines(text: &str, e: &Expression) -> Vec<(u32, Vec<u32>)> {
     if let Expression::HeredocTemplate(_) = e {
         let Some(span) = e.span() else { return Vec::new() };
         let src = source(text, Some(span.clone()));
@@ -377,20 +380,23 @@ fn statement_lines(text: &str, e: &Expression) -> Vec<u32> {
         .find_map(|(k, v)| key_is(k, "statement").then(|| v.expr()));
     let statement_line = |x: &Expression| {
         let Expression::Object(st) = x else {
-            return span_line(text, x.span());
+            return (span_line(text, x.span()), Vec::new());
         };
         let action = st
             .iter()
             .find(|(k, _)| key_is(k, "action") || key_is(k, "notaction"))
             .map(|(_, v)| v.expr());
         match action {
-            Some(Expression::Array(items)) => items
-                .iter()
-                .find(|i| matches!(i, Expression::String(s) if s.value().contains('*')))
-                .or_else(|| items.iter().next())
-                .map_or_else(|| span_line(text, x.span()), |i| span_line(text, i.span())),
-            Some(a) => span_line(text, a.span()),
-            None => span_line(text, x.span()),
+            Some(Expression::Array(items)) => (
+                items
+                    .iter()
+                    .find(|i| matches!(i, Expression::String(s) if s.value().contains('*')))
+                    .or_else(|| items.iter().next())
+                    .map_or_else(|| span_line(text, x.span()), |i| span_line(text, i.span())),
+                items.iter().map(|i| span_line(text, i.span())).collect(),
+            ),
+            Some(a) => (span_line(text, a.span()), vec![span_line(text, a.span())]),
+            None => (span_line(text, x.span()), Vec::new()),
         }
     };
     match stmts {
@@ -410,7 +416,7 @@ fn key_is(k: &ObjectKey, want: &str) -> bool {
 
 /// The evidence line of each statement of a JSON policy document whose first line is file
 /// line `offset + 1` (see [`statement_lines`]).
-fn json_statement_lines(json: &str, offset: u32) -> Vec<u32> {
+fn json_statement_lines(json: &str, offset: u32) -> Vec<(u32, Vec<u32>)> {
     use crate::workspace::node::{Node, Value};
     let Ok(doc) = Node::from_json(json) else {
         return Vec::new();
@@ -422,7 +428,15 @@ fn json_statement_lines(json: &str, offset: u32) -> Vec<u32> {
     };
     items
         .into_iter()
-        .map(|s| super::structured::action_line(s) + offset)
+        .map(|s| {
+            (
+                super::structured::action_line(s) + offset,
+                super::structured::action_lines(s)
+                    .into_iter()
+                    .map(|l| l + offset)
+                    .collect(),
+            )
+        })
         .collect()
 }
 
@@ -708,9 +722,17 @@ fn policy_document(text: &str, b: &Block, address: &str, tf: &mut Terraform) {
             },
             None => span_line(text, st.span()),
         };
+        let action_lines = match attr(st, "actions").map(|a| &a.value) {
+            Some(Expression::Array(items)) if items.len() == actions.len() => items
+                .iter()
+                .map(|i| (span_line(text, i.span()), String::new()))
+                .collect(),
+            _ => Vec::new(),
+        };
         tf.grants.push(Grant {
             resources,
             condition,
+            action_lines,
             ..Grant::new(addr, at, GrantKind::Statement, actions)
         });
     }
@@ -772,7 +794,7 @@ fn role(text: &str, b: &Block, address: &str, tf: &mut Terraform) {
                 to: address.to_string(),
             });
         } else {
-            let lines = statement_lines(text, &a.value);
+            let lines: Vec<u32> = statement_lines(text, &a.value).into_iter().map(|l| l.0).collect();
             super::trusts_of(
                 &to_json(text, &a.value),
                 address,
