@@ -336,7 +336,7 @@ impl ConditionSpec {
             ConditionSpec::Register(s) => Condition::Check(Check::Register(s.compile(cx)?)),
             ConditionSpec::Coverage(s) => Condition::Check(Check::Coverage(s.compile(cx)?)),
             ConditionSpec::Cadence(s) => Condition::Check(Check::Cadence(s.compile(cx)?)),
-            ConditionSpec::Iam(s) => Condition::Check(Check::Iam(s.compile(cx)?)),
+            ConditionSpec::Iam(s) => Condition::Check(Check::Iam(Box::new(s.compile(cx)?))),
             ConditionSpec::Mapped(s) => Condition::Check(Check::Mapped(s.compile(cx)?)),
             ConditionSpec::Bucket(s) => Condition::Check(Check::Bucket(s.compile(cx)?)),
             ConditionSpec::Covered(s) => Condition::Check(Check::Covered(s.compile(cx)?)),

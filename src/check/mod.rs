@@ -99,7 +99,7 @@ pub enum Check {
     Register(register::Register),
     Coverage(coverage::Coverage),
     Cadence(cadence::Cadence),
-    Iam(iam::Iam),
+    Iam(Box<iam::Iam>),
     Mapped(mapped::Mapped),
     Bucket(bucket::Bucket),
     Covered(covered::Covered),
