@@ -94,6 +94,9 @@ pub enum Find {
     Any,
     /// Every trust-policy statement (`examines:` of `find: shared`).
     Trust,
+    /// Every grant to people (IAM users and groups, `user:`/`group:` members): what a
+    /// standing-access check examined.
+    People,
 }
 
 #[derive(Debug)]
@@ -134,7 +137,7 @@ impl Spec {
                 cx.error(None, "`iam` with `find: escalation` needs `policy_writes`");
                 return None;
             }
-        } else if !matches!(self.find, Find::Any | Find::Trust | Find::Shared)
+        } else if !matches!(self.find, Find::Any | Find::Trust | Find::Shared | Find::People)
             && self.services.is_empty()
             && self.managed_policies.is_empty()
             && self.roles.is_empty()
@@ -346,6 +349,7 @@ impl Iam {
             Find::Standing => "privileged grants to people without a time bound".to_string(),
             Find::Any => "any IAM grant".to_string(),
             Find::Trust => "any trust-policy statement".to_string(),
+            Find::People => "any grant to people".to_string(),
             Find::Shared => {
                 "roles assumable by unrelated kinds of principal, or by any workflow of a federated provider"
                     .to_string()
@@ -463,19 +467,13 @@ impl Iam {
             let why = match self.find {
                 Find::Combined | Find::Shared | Find::Trust | Find::Escalation => None,
                 Find::Any => Some("grants access".to_string()),
+                Find::People => human(g).then(|| format!("grants access to {}", g.principals.join(", "))),
                 Find::Wildcard => self.wildcard_at(g).map(|(why, action)| {
                     cite = action;
                     why
                 }),
                 Find::Standing => {
-                    let human = g.principals.iter().any(|p| {
-                        let p = p.to_ascii_lowercase();
-                        p.starts_with("user:")
-                            || p.starts_with("group:")
-                            || p == "iam user"
-                            || p == "iam group"
-                    });
-                    if human && self.privileged(g) && !time_bound(g) {
+                    if human(g) && self.privileged(g) && !time_bound(g) {
                         match jit_for(cx, *file, g) {
                             // Membership is granted on request, for a bounded time.
                             Some((_, j)) if j.bounded => None,
@@ -516,6 +514,14 @@ impl Iam {
         }
         Outcome::found(items, || Item::new("No matching grant", "absent:iam", Vec::new()))
     }
+}
+
+/// A grant to people: IAM users or groups, `user:`/`group:` members.
+fn human(g: &Grant) -> bool {
+    g.principals.iter().any(|p| {
+        let p = p.to_ascii_lowercase();
+        p.starts_with("user:") || p.starts_with("group:") || p == "iam user" || p == "iam group"
+    })
 }
 
 /// The JIT tool resource (in the grant's module) that makes the grant's holder requestable:
