@@ -306,6 +306,7 @@ fn sarif_places_findings_without_evidence() {
         c.evidence.clear();
     }
     // A note (a file not parsed) becomes a notification on that file.
+    report.notes.clear();
     report.notes.push(redflag::report::NoteOut {
         target: report.targets[0].path.clone(),
         path: "deploy/broken values.yaml".into(),
