@@ -63,6 +63,10 @@ struct FileResult {
     queries: Vec<(usize, QueryMatch)>,
     grants: Vec<(super::iam::Grant, String)>,
     links: Vec<super::iam::Link>,
+    /// Exported policies by name (`(name, holder)`) and identities' attachments by name,
+    /// joined across files when the walk ends.
+    iam_names: Vec<(String, String)>,
+    attachments: Vec<super::iam::Attachment>,
     trusts: Vec<(super::iam::Trust, String)>,
     jit: Vec<super::iam::JitBlock>,
     buckets: Vec<(super::iam::Bucket, String)>,
@@ -78,6 +82,8 @@ impl FileResult {
             && self.queries.is_empty()
             && self.grants.is_empty()
             && self.links.is_empty()
+            && self.iam_names.is_empty()
+            && self.attachments.is_empty()
             && self.trusts.is_empty()
             && self.jit.is_empty()
             && self.buckets.is_empty()
@@ -635,7 +641,12 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
         })
         .collect();
     // IAM policy exports and CloudFormation templates hold `Statement` lists.
-    let holds_policy = |t: &str| t.contains("Statement") || t.contains("ManagedPolicyArns");
+    let holds_policy = |t: &str| {
+        t.contains("Statement")
+            || t.contains("ManagedPolicyArns")
+            || t.contains("AttachedPolicies")
+            || t.contains("ManagedPolicies")
+    };
     let policy_doc = holds_policy(text);
     // CloudFormation and SAM templates declare resources (endpoints, models, buckets).
     let cfn = super::resources::may_be_cloudformation(text);
@@ -674,6 +685,14 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
                     g.action_lines.iter_mut().for_each(|(l, t)| *t = line_of(*l));
                     (g, line)
                 }));
+            let e = super::iam::exported(d, path);
+            r.iam_names.extend(e.names);
+            r.attachments.extend(e.attachments);
+            r.links.extend(e.links);
+            r.grants.extend(e.grants.into_iter().map(|g| {
+                let line = line_of(g.line);
+                (g, line)
+            }));
             r.trusts
                 .extend(super::iam::structured_trusts(d, path).into_iter().map(|t| {
                     let line = line_of(t.line);
@@ -723,6 +742,8 @@ fn assemble(
         .reserve_exact(rests().map(|r| r.resources.len()).sum());
     ws.buckets.reserve_exact(rests().map(|r| r.buckets.len()).sum());
     ws.docs.reserve_exact(rests().filter(|r| r.doc.is_some()).count());
+    let mut iam_names = Vec::new();
+    let mut attachments = Vec::new();
     ws.deps.reserve_exact(rests().map(|r| r.deps.len()).sum());
     for v in results {
         let entry = v.entry;
@@ -758,6 +779,9 @@ fn assemble(
         ws.grants
             .extend(r.grants.into_iter().map(|(g, line)| (id, g, line)));
         ws.iam_links.extend(r.links.into_iter().map(|l| (id, l)));
+        let target = entry.target;
+        iam_names.extend(r.iam_names.into_iter().map(|(n, h)| (id as usize, target, n, h)));
+        attachments.extend(r.attachments.into_iter().map(|a| (id as usize, target, a)));
         ws.trusts
             .extend(r.trusts.into_iter().map(|(t, line)| (id, t, line)));
         ws.jit.extend(r.jit.into_iter().map(|j| (id, j)));
@@ -772,6 +796,11 @@ fn assemble(
     for hits in &mut ws.hits {
         hits.sort_by_key(|h| (h.file, h.line));
     }
+    ws.iam_links.extend(
+        super::iam::join(&iam_names, &attachments)
+            .into_iter()
+            .map(|(file, l)| (FileId::try_from(file).unwrap_or(FileId::MAX), l)),
+    );
     notes.sort();
     notes.dedup();
     ws.notes = notes;

@@ -23,9 +23,10 @@ use serde::Deserialize;
 
 use super::{CompileCx, Context, Outcome};
 use crate::evidence::Item;
-use crate::workspace::iam::{Grant, GrantKind, JitBlock};
+use crate::workspace::iam::{Grant, GrantKind};
 
 mod escalation;
+mod people;
 mod trust;
 
 #[derive(Debug, Deserialize)]
@@ -451,13 +452,11 @@ impl Iam {
             Find::Combined => return self.combined(cx),
             Find::Shared | Find::Trust => return trust::evaluate(self, cx),
             Find::Escalation => return escalation::evaluate(self, cx),
-            _ => {}
+            Find::People | Find::Standing => return people::evaluate(self, cx),
+            Find::Wildcard | Find::Any => {}
         }
         let mut items = Vec::new();
         for (file, g, line) in &cx.ws.grants {
-            // An unbounded JIT request is evidenced by the JIT resource that lacks the
-            // duration (first), then the grant it makes requestable.
-            let mut jit_at: Option<crate::evidence::Pointer> = None;
             // The action a wildcard finding is about: its line is the evidence.
             let mut cite: Option<String> = None;
             let f = cx.ws.file(*file);
@@ -465,38 +464,12 @@ impl Iam {
                 continue;
             }
             let why = match self.find {
-                Find::Combined | Find::Shared | Find::Trust | Find::Escalation => None,
                 Find::Any => Some("grants access".to_string()),
-                Find::People => human(g).then(|| format!("grants access to {}", g.principals.join(", "))),
                 Find::Wildcard => self.wildcard_at(g).map(|(why, action)| {
                     cite = action;
                     why
                 }),
-                Find::Standing => {
-                    if human(g) && self.privileged(g) && !time_bound(g) {
-                        match jit_for(cx, *file, g) {
-                            // Membership is granted on request, for a bounded time.
-                            Some((_, j)) if j.bounded => None,
-                            Some((at, j)) => {
-                                jit_at = Some(
-                                    cx.ws
-                                        .pointer(at, j.line, &j.text)
-                                        .labelled(format!("{}: no maximum duration", j.address)),
-                                );
-                                Some(format!(
-                                    "is requested through {} (line {}), which sets no maximum duration",
-                                    j.address, j.line
-                                ))
-                            }
-                            None => Some(format!(
-                                "gives {} standing privileged access with no expiry",
-                                g.principals.join(", ")
-                            )),
-                        }
-                    } else {
-                        None
-                    }
-                }
+                _ => None,
             };
             if let Some(why) = why {
                 let key = format!("{}|{}|{}", f.path, g.address, g.actions.join(","));
@@ -505,61 +478,11 @@ impl Iam {
                     None => (g.line, line.as_str()),
                 };
                 let pointer = cx.ws.pointer(*file, at, text).labelled(g.address.clone());
-                let pointers = match jit_at {
-                    Some(j) => vec![j, pointer],
-                    None => vec![pointer],
-                };
-                items.push(Item::new(format!("{} {why}", g.address), key, pointers));
+                items.push(Item::new(format!("{} {why}", g.address), key, vec![pointer]));
             }
         }
         Outcome::found(items, || Item::new("No matching grant", "absent:iam", Vec::new()))
     }
-}
-
-/// A grant to people: IAM users or groups, `user:`/`group:` members.
-fn human(g: &Grant) -> bool {
-    g.principals.iter().any(|p| {
-        let p = p.to_ascii_lowercase();
-        p.starts_with("user:") || p.starts_with("group:") || p == "iam user" || p == "iam group"
-    })
-}
-
-/// The JIT tool resource (in the grant's module) that makes the grant's holder requestable:
-/// it references the holder's address, or names it literally. A tool splits its config
-/// over resources (Sym: a target, and a flow whose request fields set the duration), so the
-/// match counts as bounded when any resource of the same provider in the module is.
-fn jit_for(
-    cx: &Context<'_>,
-    file: crate::workspace::FileId,
-    g: &Grant,
-) -> Option<(crate::workspace::FileId, JitBlock)> {
-    let dir = scope(&cx.ws.file(file).path);
-    let names: Vec<&str> = g
-        .holder
-        .iter()
-        .map(String::as_str)
-        .chain(
-            g.principals
-                .iter()
-                .map(|p| p.split_once(':').map_or(p.as_str(), |(_, v)| v)),
-        )
-        .filter(|n| !n.is_empty() && *n != "iam user" && *n != "iam group")
-        .collect();
-    let here: Vec<&(crate::workspace::FileId, JitBlock)> = cx
-        .ws
-        .jit
-        .iter()
-        .filter(|(f, _)| scope(&cx.ws.file(*f).path) == dir)
-        .collect();
-    let (at, found) = here
-        .iter()
-        .find(|(_, j)| names.iter().any(|n| j.mentions.iter().any(|m| m == n)))?;
-    let provider = found.address.split('_').next().unwrap_or("");
-    let mut j = found.clone();
-    j.bounded |= here
-        .iter()
-        .any(|(_, o)| o.bounded && o.address.split('_').next() == Some(provider));
-    Some((*at, j))
 }
 
 /// The directory of a file: the scope in which Terraform and CloudFormation names resolve.

@@ -283,3 +283,44 @@ fn roles_with_ai_grants(
     }
     out
 }
+
+/// Roles (by scope and name) that people assume (SAML single sign-on users, IAM users,
+/// web identities of a user pool), with who assumes them: their grants are grants to people.
+pub(super) fn people_roles(
+    iam: &Iam,
+    cx: &Context<'_>,
+    links: &std::collections::HashMap<(&str, &str), Vec<&str>>,
+) -> BTreeMap<(String, String), String> {
+    let mut out: BTreeMap<(String, String), String> = BTreeMap::new();
+    for (file, t, _) in &cx.ws.trusts {
+        let f = cx.ws.file(*file);
+        if f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only {
+            continue;
+        }
+        let who: Vec<String> = t
+            .principals
+            .iter()
+            .map(|p| classify(iam, p, t.condition.as_deref().unwrap_or("")))
+            .filter(|p| p.caller == Caller::People)
+            .map(|p| p.name)
+            .collect();
+        if who.is_empty() {
+            continue;
+        }
+        let dir = scope(&f.path);
+        let mut names = Vec::new();
+        resolve(links, dir, &t.role, 0, &mut names);
+        for n in names {
+            let entry = out.entry((dir.to_string(), n)).or_default();
+            for w in &who {
+                if !entry.contains(w.as_str()) {
+                    if !entry.is_empty() {
+                        entry.push_str(", ");
+                    }
+                    entry.push_str(w);
+                }
+            }
+        }
+    }
+    out
+}

@@ -11,9 +11,11 @@
 
 use serde_json::Value as Json;
 
+mod exports;
 mod structured;
 mod terraform;
 
+pub use exports::{exported, join, Attachment};
 pub use structured::{structured, structured_links, structured_trusts};
 pub use terraform::{reference, terraform};
 
@@ -46,6 +48,9 @@ pub struct Grant {
 pub struct Link {
     pub from: String,
     pub to: String,
+    /// `to` is people: an IAM user or group (Terraform `user`/`group` attachments,
+    /// CloudFormation `Users`/`Groups`, exported users and groups).
+    pub people: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,6 +24,26 @@ pub fn structured(doc: &Node, file: &str) -> Vec<Grant> {
             file.to_string()
         });
     }
+    // CloudFormation users, groups and SSO permission sets are people.
+    if let Some(Node {
+        value: Value::Map(resources),
+        ..
+    }) = doc.get("Resources")
+    {
+        for g in &mut out {
+            let ty = resources
+                .iter()
+                .find(|(k, _)| Some(k.text.as_str()) == g.holder.as_deref())
+                .and_then(|(_, r)| r.get("Type").and_then(Node::as_str));
+            let who = match ty {
+                Some("AWS::IAM::User") => "iam user",
+                Some("AWS::IAM::Group") => "iam group",
+                Some("AWS::SSO::PermissionSet") => "sso permission set",
+                _ => continue,
+            };
+            g.principals = vec![who.to_string()];
+        }
+    }
     out
 }
 
@@ -57,6 +77,7 @@ pub fn structured_links(doc: &Node) -> Vec<Link> {
                     out.push(Link {
                         from: k.text.clone(),
                         to: item,
+                        people: key != "Roles",
                     });
                 }
             }
@@ -71,6 +92,7 @@ pub fn structured_links(doc: &Node) -> Vec<Link> {
                     out.push(Link {
                         from: item,
                         to: k.text.clone(),
+                        people: false,
                     });
                 }
             }
@@ -195,7 +217,8 @@ fn collect(n: &Node, path: &str, out: &mut Vec<Grant>, depth: usize) {
             out.extend(tmp);
         }
     }
-    for key in ["ManagedPolicyArns"] {
+    // `ManagedPolicies`: an SSO permission set's.
+    for key in ["ManagedPolicyArns", "ManagedPolicies"] {
         if let Some(Node {
             value: Value::Seq(items),
             ..

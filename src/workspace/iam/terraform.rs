@@ -71,7 +71,17 @@ fn to_json(text: &str, e: &Expression) -> Json {
 }
 
 /// Resource-type prefixes of JIT access tools' Terraform providers.
-const JIT_PROVIDERS: &[&str] = &["opal_", "sym_", "conductorone_", "indent_", "teleport_"];
+const JIT_PROVIDERS: &[&str] = &[
+    "opal_",
+    "sym_",
+    "conductorone_",
+    "indent_",
+    "teleport_",
+    // The clouds' own: GCP Privileged Access Manager, Azure PIM eligibility.
+    "google_privileged_access_manager_entitlement",
+    "azurerm_pim_eligible_role_assignment",
+    "azuread_privileged_access_group_eligibility_schedule",
+];
 
 fn jit_block(rtype: &str, name: &str, block: &str, line: u32) -> JitBlock {
     static REF: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -119,6 +129,8 @@ fn interesting(kind: &str, rtype: &str, block: &str) -> bool {
             | "azurerm_role_assignment" => true,
             t => {
                 (t.starts_with("aws_iam_") && (t.ends_with("_policy") || t.ends_with("_attachment")))
+                    || t == "aws_ssoadmin_managed_policy_attachment"
+                    || t == "aws_ssoadmin_permission_set_inline_policy"
                     || (t.starts_with("google_")
                         && (t.ends_with("_iam_member") || t.ends_with("_iam_binding")))
             }
@@ -307,7 +319,7 @@ fn heredoc_policy(block: &str, rtype: &str, _data: &str, base: u32) -> Option<Ve
 
 static JIT_HEADER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
-        r#"^resource[ \t]+"((?:opal|sym|conductorone|indent|teleport)_[a-z0-9_]+)"[ \t]+"([^"]+)""#,
+        r#"^resource[ \t]+"((?:opal|sym|conductorone|indent|teleport)_[a-z0-9_]+|google_privileged_access_manager_entitlement|azurerm_pim_eligible_role_assignment|azuread_privileged_access_group_eligibility_schedule)"[ \t]+"([^"]+)""#,
     )
     .unwrap_or_else(|_| unreachable!())
 });
@@ -460,6 +472,12 @@ fn attr<'a>(b: &'a Block, key: &str) -> Option<&'a hcl::edit::structure::Attribu
         .find_map(|s| s.as_attribute().filter(|a| a.key.as_str() == key))
 }
 
+/// The line of attribute `key` (0 when absent): a grant of a role or managed policy cites
+/// the line naming it.
+fn attr_line(text: &str, b: &Block, key: &str) -> u32 {
+    attr(b, key).map_or(0, |a| span_line(text, a.span()))
+}
+
 fn attr_strings(text: &str, b: &Block, key: &str) -> Vec<String> {
     attr(b, key)
         .map(|a| strings(Some(&to_json(text, &a.value))))
@@ -570,6 +588,7 @@ fn policy_attribute(
         links.push(Link {
             from: reference(src),
             to: holder.unwrap_or_else(|| address.to_string()),
+            people: false,
         });
     }
 }
@@ -604,6 +623,12 @@ fn block_grants(text: &str, b: &Block, tf: &mut Terraform) {
             attachment(text, b, rtype, &address, tf);
         }
         ("resource", "aws_iam_role") => role(text, b, &address, tf),
+        (
+            "resource",
+            "aws_ssoadmin_managed_policy_attachment" | "aws_ssoadmin_permission_set_inline_policy",
+        ) => {
+            sso(text, b, &address, tf);
+        }
         ("resource", t)
             if t.starts_with("google_") && (t.ends_with("_iam_member") || t.ends_with("_iam_binding")) =>
         {
@@ -611,18 +636,32 @@ fn block_grants(text: &str, b: &Block, tf: &mut Terraform) {
             let mut principals = attr_strings(text, b, "member");
             principals.extend(attr_strings(text, b, "members"));
             let line = span_line(text, b.span());
+            let at = attr_line(text, b, "role");
             for role in attr_strings(text, b, "role") {
                 tf.grants.push(Grant {
                     condition: condition.clone(),
                     principals: principals.clone(),
+                    action_lines: vec![(at, String::new())],
                     ..Grant::new(address.clone(), line, GrantKind::Role, vec![role])
                 });
             }
         }
         ("resource", "azurerm_role_assignment") => {
             let line = span_line(text, b.span());
+            let at = attr_line(text, b, "role_definition_name");
+            // Assignments to users and groups are grants to people.
+            let principals = match attr_strings(text, b, "principal_type")
+                .first()
+                .map(String::as_str)
+            {
+                Some("User") => vec!["azure user".to_string()],
+                Some("Group") => vec!["azure group".to_string()],
+                _ => Vec::new(),
+            };
             for role in attr_strings(text, b, "role_definition_name") {
                 tf.grants.push(Grant {
+                    principals: principals.clone(),
+                    action_lines: vec![(at, String::new())],
                     resources: attr_strings(text, b, "scope"),
                     holder: attr(b, "principal_id").map(|a| reference(source(text, a.value.span()))),
                     ..Grant::new(address.clone(), line, GrantKind::Role, vec![role])
@@ -742,24 +781,26 @@ fn policy_document(text: &str, b: &Block, address: &str, tf: &mut Terraform) {
 /// link) attached to roles, users or groups.
 fn attachment(text: &str, b: &Block, rtype: &str, address: &str, tf: &mut Terraform) {
     // Who receives it: `role`/`user`/`group`, or the lists of `aws_iam_policy_attachment`.
-    let mut holders: Vec<String> = Vec::new();
+    let mut holders: Vec<(String, bool)> = Vec::new();
     for k in ["role", "user", "group", "roles", "users", "groups"] {
+        let people = !k.starts_with("role");
         if let Some(a) = attr(b, k) {
             match &a.value {
                 Expression::Array(items) => {
-                    holders.extend(items.iter().map(|x| reference(source(text, x.span()))));
+                    holders.extend(items.iter().map(|x| (reference(source(text, x.span())), people)));
                 }
-                v => holders.push(reference(source(text, v.span()))),
+                v => holders.push((reference(source(text, v.span())), people)),
             }
         }
     }
     if let Some(a) = attr(b, "policy_arn") {
         let src = source(text, a.value.span());
         if !src.contains(":aws:policy/") {
-            for h in &holders {
+            for (h, people) in &holders {
                 tf.links.push(Link {
                     from: reference(src),
                     to: h.clone(),
+                    people: *people,
                 });
             }
         }
@@ -775,11 +816,40 @@ fn attachment(text: &str, b: &Block, rtype: &str, address: &str, tf: &mut Terraf
             };
             tf.grants.push(Grant {
                 principals,
-                holder: holders.first().cloned(),
+                action_lines: vec![(attr_line(text, b, "policy_arn"), String::new())],
+                holder: holders.first().map(|(h, _)| h.clone()),
                 ..Grant::new(address, line, GrantKind::ManagedPolicy, vec![policy])
             });
         }
     }
+}
+
+/// AWS IAM Identity Center (SSO): a permission set is assumed by people only, so its managed
+/// policies and inline policy are grants to people, held by the permission set.
+fn sso(text: &str, b: &Block, address: &str, tf: &mut Terraform) {
+    let holder = attr(b, "permission_set_arn").map(|a| reference(source(text, a.value.span())));
+    let people = vec!["sso permission set".to_string()];
+    let first = tf.grants.len();
+    if let Some(a) = attr(b, "inline_policy") {
+        policy_attribute(text, a, address, holder.clone(), &mut tf.grants, &mut tf.links);
+    }
+    let at = attr_line(text, b, "managed_policy_arn");
+    for arn in attr_strings(text, b, "managed_policy_arn") {
+        let policy = arn.rsplit('/').next().unwrap_or(&arn).to_string();
+        tf.grants.push(Grant {
+            holder: holder.clone(),
+            action_lines: vec![(at, String::new())],
+            ..Grant::new(
+                address,
+                span_line(text, b.span()),
+                GrantKind::ManagedPolicy,
+                vec![policy],
+            )
+        });
+    }
+    tf.grants[first..]
+        .iter_mut()
+        .for_each(|g| g.principals.clone_from(&people));
 }
 
 /// `aws_iam_role`: its trust policy (`assume_role_policy`), managed policies and inline
@@ -792,6 +862,7 @@ fn role(text: &str, b: &Block, address: &str, tf: &mut Terraform) {
             tf.links.push(Link {
                 from: reference(src),
                 to: address.to_string(),
+                people: false,
             });
         } else {
             let lines: Vec<u32> = statement_lines(text, &a.value).into_iter().map(|l| l.0).collect();
@@ -810,6 +881,7 @@ fn role(text: &str, b: &Block, address: &str, tf: &mut Terraform) {
             tf.links.push(Link {
                 from: reference(&p),
                 to: address.to_string(),
+                people: false,
             });
             continue;
         }
