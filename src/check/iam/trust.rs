@@ -53,6 +53,10 @@ fn classify(iam: &Iam, p: &Principal, condition: &str) -> Party {
         return party(Caller::Anyone, "any AWS principal".into(), false);
     }
     match p.kind.to_ascii_lowercase().as_str() {
+        "service" if lower.starts_with("pods.eks.") => {
+            party(Caller::Workloads, "EKS Pod Identity workloads".into(), false)
+        }
+        "gcp" => gcp_member(id),
         "service" => {
             let svc = lower.split('.').next().unwrap_or("");
             if iam.ci_services.iter().any(|c| c == svc) {
@@ -115,6 +119,51 @@ fn classify(iam: &Iam, p: &Principal, condition: &str) -> Party {
             party(Caller::Other, id.to_string(), false)
         }
     }
+}
+
+/// A GCP member allowed to act as a service account: Kubernetes service accounts through
+/// GKE Workload Identity (`PROJECT.svc.id.goog[ns/ksa]`), CI through workload identity
+/// federation (`principalSet://…/workloadIdentityPools/github/…`; the whole pool, `/*`, is
+/// any identity of the provider), people, or another service account.
+fn gcp_member(id: &str) -> Party {
+    let lower = id.to_ascii_lowercase();
+    let party = |caller, name: String, needs_subject| Party {
+        caller,
+        name,
+        needs_subject,
+    };
+    if lower == "allusers" || lower == "allauthenticatedusers" {
+        return party(Caller::Anyone, id.to_string(), false);
+    }
+    if lower.contains(".svc.id.goog[") {
+        let ksa = id.split_once('[').map_or(id, |(_, k)| k.trim_end_matches(']'));
+        return party(
+            Caller::Workloads,
+            format!("Kubernetes service account {ksa} (Workload Identity)"),
+            false,
+        );
+    }
+    if lower.starts_with("principalset://") || lower.starts_with("principal://") {
+        let ci = [
+            ("github", "GitHub Actions"),
+            ("gitlab", "GitLab CI"),
+            ("circleci", "CircleCI"),
+            ("bitbucket", "Bitbucket Pipelines"),
+            ("terraform", "Terraform Cloud"),
+            ("buildkite", "Buildkite"),
+        ];
+        let name = ci
+            .iter()
+            .find(|(k, _)| lower.contains(k))
+            .map_or("workload identity federation", |(_, n)| *n);
+        // The whole pool (`…/*`) is every identity its providers admit.
+        let open = lower.starts_with("principalset://") && lower.ends_with("/*");
+        return party(Caller::Ci, format!("{name} (workload identity federation)"), open);
+    }
+    if lower.starts_with("user:") || lower.starts_with("group:") || lower.starts_with("domain:") {
+        return party(Caller::People, id.to_string(), false);
+    }
+    party(Caller::Other, id.to_string(), false)
 }
 
 /// The subject-scoping condition a web identity needs (`…:sub`).
@@ -205,12 +254,20 @@ fn judge(
                 || (party.caller == Caller::Anyone && t.condition.is_none());
             if open {
                 let who = match party.caller {
-                    Caller::Ci => format!("any {} workflow", party.name.trim_end_matches(" (OIDC)")),
+                    Caller::Ci => format!(
+                        "any {} workflow",
+                        party
+                            .name
+                            .trim_end_matches(" (OIDC)")
+                            .trim_end_matches(" (workload identity federation)")
+                    ),
                     Caller::Workloads => "any service account of the cluster".to_string(),
                     _ => "any AWS principal".to_string(),
                 };
                 let why = if party.caller == Caller::Anyone {
                     "its trust policy allows `*` with no condition"
+                } else if p.kind == "gcp" {
+                    "its workload identity binding names the whole pool (`/*`)"
                 } else {
                     "its web-identity trust has no `sub` condition"
                 };
@@ -279,6 +336,9 @@ fn roles_with_ai_grants(
             .unwrap_or_else(|| g.address.split(" (").next().unwrap_or(&g.address).to_string());
         let mut holders = Vec::new();
         resolve(links, dir, &own, 0, &mut holders);
+        // A GCP role granted to a service account the module declares
+        // (`serviceAccount:${google_service_account.trainer.email}`).
+        holders.extend(g.principals.iter().filter_map(|p| gcp_account_ref(p)));
         out.extend(holders.into_iter().map(|h| (dir.to_string(), h)));
     }
     out
@@ -323,4 +383,15 @@ pub(super) fn people_roles(
         }
     }
     out
+}
+
+/// `google_service_account.trainer` from a member naming it
+/// (`serviceAccount:${google_service_account.trainer.email}`).
+fn gcp_account_ref(member: &str) -> Option<String> {
+    let rest = member.split("google_service_account.").nth(1)?;
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    (!name.is_empty()).then(|| format!("google_service_account.{name}"))
 }

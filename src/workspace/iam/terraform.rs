@@ -638,6 +638,27 @@ fn block_grants(text: &str, b: &Block, tf: &mut Terraform) {
             let line = span_line(text, b.span());
             let at = attr_line(text, b, "role");
             for role in attr_strings(text, b, "role") {
+                if t.starts_with("google_service_account_iam_") && impersonation(&role) {
+                    // Who may act as the service account: its trust, as an AWS role's
+                    // assume-role policy is.
+                    if let Some(sa) = attr(b, "service_account_id") {
+                        tf.trusts.push(Trust {
+                            role: reference(source(text, sa.value.span())),
+                            // The member line: who is trusted.
+                            line: attr_line(text, b, "member")
+                                .max(attr_line(text, b, "members"))
+                                .max(line),
+                            principals: principals
+                                .iter()
+                                .map(|m| Principal {
+                                    kind: "gcp".into(),
+                                    id: m.clone(),
+                                })
+                                .collect(),
+                            condition: condition.clone(),
+                        });
+                    }
+                }
                 tf.grants.push(Grant {
                     condition: condition.clone(),
                     principals: principals.clone(),
@@ -822,6 +843,18 @@ fn attachment(text: &str, b: &Block, rtype: &str, address: &str, tf: &mut Terraf
             });
         }
     }
+}
+
+/// GCP roles that let a member act as a service account (impersonate it, or federate
+/// into it from Kubernetes or CI).
+fn impersonation(role: &str) -> bool {
+    matches!(
+        role,
+        "roles/iam.workloadIdentityUser"
+            | "roles/iam.serviceAccountTokenCreator"
+            | "roles/iam.serviceAccountUser"
+            | "roles/iam.serviceAccountOpenIdTokenCreator"
+    )
 }
 
 /// AWS IAM Identity Center (SSO): a permission set is assumed by people only, so its managed
