@@ -10,7 +10,7 @@ use serde_saphyr::Spanned;
 
 use super::{
     artifact, bucket, cadence, coverage, covered, dependency, document, iam, inventory, mapped, owners,
-    pattern, query, register, Check, Condition,
+    pattern, query, register, workload, Check, Condition,
 };
 use crate::check::catalog::Catalog;
 use crate::check::catalog::SignalKind;
@@ -42,6 +42,7 @@ pub enum ConditionSpec {
     Bucket(bucket::Spec),
     Covered(covered::Spec),
     Owners(owners::Spec),
+    Workload(workload::Spec),
 }
 
 /// One problem found while compiling, with the line in the control file.
@@ -341,6 +342,7 @@ impl ConditionSpec {
             ConditionSpec::Bucket(s) => Condition::Check(Check::Bucket(s.compile(cx)?)),
             ConditionSpec::Covered(s) => Condition::Check(Check::Covered(s.compile(cx)?)),
             ConditionSpec::Owners(s) => Condition::Check(Check::Owners(s.compile(cx)?)),
+            ConditionSpec::Workload(s) => Condition::Check(Check::Workload(s.compile(cx)?)),
         })
     }
 }

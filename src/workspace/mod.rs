@@ -16,6 +16,7 @@ pub mod node;
 pub mod query;
 pub mod resources;
 pub mod walk;
+pub mod workload;
 
 use std::path::PathBuf;
 
@@ -166,6 +167,8 @@ pub struct Workspace {
     pub buckets: Vec<(FileId, iam::Bucket, String)>,
     /// Terraform resources and CloudFormation resources, with their names and references.
     pub resources: Vec<(FileId, resources::Resource)>,
+    /// Kubernetes pod-bearing resources (Deployments, Jobs, InferenceServices…), normalised.
+    pub workloads: Vec<(FileId, workload::Workload)>,
     pub notes: Vec<Note>,
     pub doc_kind_ids: Vec<String>,
 }
