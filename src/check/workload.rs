@@ -441,3 +441,71 @@ fn default_account(cx: &Context<'_>, m: &Model<'_>) -> Option<Item> {
         pointers,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::node::parse_yaml_stream;
+    use crate::workspace::workload::workloads;
+
+    fn check() -> WorkloadCheck {
+        let re = |s: &str| vec![(s.to_string(), LazyRegex::new(s, true).unwrap())];
+        WorkloadCheck {
+            find: vec![Find::Model],
+            kinds: vec!["InferenceService".into()],
+            images: re("(?i)vllm"),
+            client_images: re("-sdk$"),
+            artifacts: re(r"\.onnx$|^models:/"),
+            settings: re("^model(?:_id)?$"),
+            setting_values: re(r"^[\w.-]+/[\w.-]+$"),
+            accelerators: re(r"^nvidia\.com/gpu$"),
+            shared: 2,
+        }
+    }
+
+    fn why(container: &str) -> Option<String> {
+        let doc = format!("kind: Pod\nspec:\n  containers:\n    - {container}\n");
+        let w = workloads(&parse_yaml_stream(&doc).unwrap()[0]);
+        check().why(&w[0]).map(|w| w.text)
+    }
+
+    #[test]
+    fn a_model_workload_is_known_by_what_it_runs() {
+        assert_eq!(
+            why("{image: vllm/vllm-openai:v1}").as_deref(),
+            Some("image vllm/vllm-openai:v1")
+        );
+        assert_eq!(
+            why("{image: vllm-sdk, args: [a]}"),
+            None,
+            "a client image counts for nothing"
+        );
+        assert_eq!(
+            why("{image: x, resources: {limits: {nvidia.com/gpu: 1}}}").as_deref(),
+            Some("requests nvidia.com/gpu")
+        );
+        assert_eq!(
+            why("{image: x, env: [{name: MODEL_URI, value: 'models:/churn/Production'}]}").as_deref(),
+            Some("env MODEL_URI points at models:/churn/Production")
+        );
+        assert_eq!(
+            why("{image: x, env: [{name: MODEL_ID, value: meta-llama/Llama-3-8B}]}").as_deref(),
+            Some("env MODEL_ID names model meta-llama/Llama-3-8B")
+        );
+        assert_eq!(
+            why("{image: x, env: [{name: MODEL, value: gpt-4o}]}"),
+            None,
+            "a hosted model's name"
+        );
+        assert_eq!(
+            why("{image: x, args: ['--model', '/m/churn.onnx']}").as_deref(),
+            Some("arg --model points at /m/churn.onnx")
+        );
+        assert_eq!(
+            why("{image: x, command: [sh, -c, 'serve --model-id=org/m']}").as_deref(),
+            Some("arg --model-id names model org/m")
+        );
+        assert_eq!(why("{image: x, args: ['--model', '{{ .Values.model }}']}"), None);
+        assert_eq!(why("{image: x, args: [--model, --verbose]}"), None);
+    }
+}
