@@ -145,6 +145,8 @@ pub struct CompileCx<'a> {
     pub control_line: u32,
     pub matchers: &'a mut MatcherBuilder,
     pub queries: &'a mut Vec<Query>,
+    /// The units that read Kubernetes workloads: the walk gathers them only for those.
+    pub workload_readers: &'a mut Vec<Owner>,
     pub catalogs: &'a [Catalog],
     pub signals: &'a [String],
     pub doc_kinds: &'a [String],

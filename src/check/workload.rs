@@ -144,6 +144,7 @@ impl Spec {
             );
             return None;
         }
+        cx.workload_readers.push(cx.matchers.owner);
         Some(check)
     }
 }

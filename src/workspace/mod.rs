@@ -63,6 +63,8 @@ pub struct DocKind {
 pub struct ScanPlan {
     pub matchers: Matchers,
     pub queries: Vec<Query>,
+    /// Gather Kubernetes workloads (a selected control reads them).
+    pub workloads: bool,
     pub doc_kinds: Vec<DocKind>,
     /// Folders whose documents are not evidence (outside `--evidence` directories).
     pub not_evidence: content::NotEvidence,

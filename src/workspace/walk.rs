@@ -642,7 +642,7 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
     // CloudFormation and SAM templates declare resources (endpoints, models, buckets).
     let cfn = super::resources::may_be_cloudformation(text);
     // Kubernetes manifests may hold workloads (pod templates, model-serving resources).
-    let k8s = super::workload::may_hold(text);
+    let k8s = plan.workloads && super::workload::may_hold(text);
     if wanted.is_empty() && !policy_doc && !cfn && !k8s {
         return;
     }
