@@ -347,16 +347,19 @@ fn assess_with_controls(settings: &settings::Settings) -> Result<(report::Report
     // A scan of some controls runs only the patterns and queries they read.
     let mut matchers = loaded.matchers;
     let mut queries = loaded.queries;
+    let mut workloads = !loaded.workload_readers.is_empty();
     if !(settings.only.is_empty() && settings.skip.is_empty()) {
         let needed = loaded.owners.needed(selected_ids(&loaded.controls, settings));
         matchers.retain(|o| needed.contains(&o));
         for q in &mut queries {
             q.enabled = needed.contains(&q.owner);
         }
+        workloads = loaded.workload_readers.iter().any(|o| needed.contains(o));
     }
     let plan = ScanPlan {
         matchers,
         queries,
+        workloads,
         doc_kinds: loaded.doc_kinds,
         not_evidence: loaded.not_evidence,
         max_file_size: settings.max_file_size,

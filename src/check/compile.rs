@@ -10,7 +10,7 @@ use serde_saphyr::Spanned;
 
 use super::{
     artifact, bucket, cadence, coverage, covered, dependency, document, iam, inventory, mapped, owners,
-    pattern, query, register, Check, Condition,
+    pattern, query, register, workload, Check, Condition,
 };
 use crate::check::catalog::Catalog;
 use crate::check::catalog::SignalKind;
@@ -42,6 +42,7 @@ pub enum ConditionSpec {
     Bucket(bucket::Spec),
     Covered(covered::Spec),
     Owners(owners::Spec),
+    Workload(workload::Spec),
 }
 
 /// One problem found while compiling, with the line in the control file.
@@ -144,6 +145,8 @@ pub struct CompileCx<'a> {
     pub control_line: u32,
     pub matchers: &'a mut MatcherBuilder,
     pub queries: &'a mut Vec<Query>,
+    /// The units that read Kubernetes workloads: the walk gathers them only for those.
+    pub workload_readers: &'a mut Vec<Owner>,
     pub catalogs: &'a [Catalog],
     pub signals: &'a [String],
     pub doc_kinds: &'a [String],
@@ -341,6 +344,7 @@ impl ConditionSpec {
             ConditionSpec::Bucket(s) => Condition::Check(Check::Bucket(s.compile(cx)?)),
             ConditionSpec::Covered(s) => Condition::Check(Check::Covered(s.compile(cx)?)),
             ConditionSpec::Owners(s) => Condition::Check(Check::Owners(s.compile(cx)?)),
+            ConditionSpec::Workload(s) => Condition::Check(Check::Workload(s.compile(cx)?)),
         })
     }
 }

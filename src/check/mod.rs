@@ -27,6 +27,7 @@ pub mod owners;
 pub mod pattern;
 pub mod query;
 pub mod register;
+pub mod workload;
 
 use std::collections::BTreeSet;
 use std::sync::{Mutex, OnceLock};
@@ -104,6 +105,7 @@ pub enum Check {
     Bucket(bucket::Bucket),
     Covered(covered::Covered),
     Owners(owners::Owners),
+    Workload(workload::WorkloadCheck),
 }
 
 /// A named, shared detector (e.g. `ai-vendor-usage`, `model-serving`).
@@ -372,6 +374,7 @@ impl Check {
             Check::Bucket(c) => c.describe(),
             Check::Covered(c) => c.describe(),
             Check::Owners(c) => c.describe(),
+            Check::Workload(c) => c.describe(),
         }
     }
 
@@ -401,6 +404,7 @@ impl Check {
             Check::Bucket(c) => c.evaluate(cx),
             Check::Covered(c) => c.evaluate(cx),
             Check::Owners(c) => c.evaluate(cx),
+            Check::Workload(c) => c.evaluate(cx),
         }
     }
 }

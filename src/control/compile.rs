@@ -53,6 +53,9 @@ pub struct Loaded {
     pub not_evidence: crate::workspace::content::NotEvidence,
     pub matchers: Matchers,
     pub queries: Vec<Query>,
+    /// The signals and controls that read Kubernetes workloads (see
+    /// `ScanPlan::workloads`).
+    pub workload_readers: Vec<Owner>,
     /// The pattern that finds inline `redflag:ignore` comments.
     pub inline_suppressions: crate::workspace::PatternId,
     /// The built-in secret shapes plus every key rule of the pack's catalogues: what report
@@ -445,6 +448,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     let mut matchers = MatcherBuilder::default();
     let inline_suppressions = matchers.add(super::INLINE_WAIVER_PATTERN, &[], &[]);
     let mut queries = Vec::new();
+    let mut workload_readers = Vec::new();
     let catalogs = catalog::compile(catalog_specs, &mut matchers, &mut diags);
     let key_rules: Vec<_> = catalogs
         .iter()
@@ -483,6 +487,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             control_line: line_of(&s.id).unwrap_or(1),
             matchers: &mut matchers,
             queries: &mut queries,
+            workload_readers: &mut workload_readers,
             catalogs: &catalogs,
             signals: &signal_names,
             doc_kinds: &kind_ids,
@@ -642,6 +647,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             control_line: line,
             matchers: &mut matchers,
             queries: &mut queries,
+            workload_readers: &mut workload_readers,
             catalogs: &catalogs,
             signals: &signal_names,
             doc_kinds: &kind_ids,
@@ -789,6 +795,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         not_evidence,
         matchers,
         queries,
+        workload_readers,
         inline_suppressions,
         redactor,
         diags,

@@ -16,6 +16,7 @@ pub mod node;
 pub mod query;
 pub mod resources;
 pub mod walk;
+pub mod workload;
 
 use std::path::PathBuf;
 
@@ -62,6 +63,8 @@ pub struct DocKind {
 pub struct ScanPlan {
     pub matchers: Matchers,
     pub queries: Vec<Query>,
+    /// Gather Kubernetes workloads (a selected control reads them).
+    pub workloads: bool,
     pub doc_kinds: Vec<DocKind>,
     /// Folders whose documents are not evidence (outside `--evidence` directories).
     pub not_evidence: content::NotEvidence,
@@ -166,6 +169,8 @@ pub struct Workspace {
     pub buckets: Vec<(FileId, iam::Bucket, String)>,
     /// Terraform resources and CloudFormation resources, with their names and references.
     pub resources: Vec<(FileId, resources::Resource)>,
+    /// Kubernetes pod-bearing resources (Deployments, Jobs, InferenceServices…), normalised.
+    pub workloads: Vec<(FileId, workload::Workload)>,
     pub notes: Vec<Note>,
     pub doc_kind_ids: Vec<String>,
 }

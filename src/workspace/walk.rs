@@ -71,6 +71,7 @@ struct FileResult {
     jit: Vec<super::iam::JitBlock>,
     buckets: Vec<(super::iam::Bucket, String)>,
     resources: Vec<super::resources::Resource>,
+    workloads: Vec<super::workload::Workload>,
     notes: Vec<String>,
 }
 
@@ -88,6 +89,7 @@ impl FileResult {
             && self.jit.is_empty()
             && self.buckets.is_empty()
             && self.resources.is_empty()
+            && self.workloads.is_empty()
             && self.notes.is_empty()
     }
 }
@@ -650,14 +652,18 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
     let policy_doc = holds_policy(text);
     // CloudFormation and SAM templates declare resources (endpoints, models, buckets).
     let cfn = super::resources::may_be_cloudformation(text);
-    if wanted.is_empty() && !policy_doc && !cfn {
+    // Kubernetes manifests may hold workloads (pod templates, model-serving resources).
+    let k8s = plan.workloads && super::workload::may_hold(text);
+    if wanted.is_empty() && !policy_doc && !cfn && !k8s {
         return;
     }
-    // Of a YAML stream, only the documents a query, a policy or a template may be in.
+    // Of a YAML stream, only the documents a query, a policy, a template or a workload
+    // may be in.
     let relevant = |doc: &str| {
         wanted.iter().any(|&qi| plan.queries[qi].may_match_document(doc))
             || ((policy_doc || cfn) && doc.contains("Resources"))
             || (policy_doc && holds_policy(doc))
+            || (k8s && super::workload::may_hold(doc))
     };
     let docs: Vec<Node> = if json {
         match Node::from_json(text) {
@@ -700,6 +706,14 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
                 }));
         }
     }
+    if k8s {
+        for d in &docs {
+            for mut w in super::workload::workloads(d) {
+                w.texts = w.lines().into_iter().map(|l| (l, line_of(l))).collect();
+                r.workloads.push(w);
+            }
+        }
+    }
     for &qi in &wanted {
         for d in &docs {
             for mut m in plan.queries[qi].run(d) {
@@ -731,6 +745,7 @@ fn assemble(
         jit: Vec::new(),
         buckets: Vec::new(),
         resources: Vec::new(),
+        workloads: Vec::new(),
         notes: Vec::new(),
         doc_kind_ids: plan.doc_kinds.iter().map(|k| k.id.clone()).collect(),
     };
@@ -788,6 +803,7 @@ fn assemble(
         ws.buckets
             .extend(r.buckets.into_iter().map(|(b, line)| (id, b, line)));
         ws.resources.extend(r.resources.into_iter().map(|x| (id, x)));
+        ws.workloads.extend(r.workloads.into_iter().map(|w| (id, w)));
         for (qi, m) in r.queries {
             ws.query_matches[qi].push((id, m));
         }
