@@ -347,15 +347,22 @@ fn assess_with_controls(settings: &settings::Settings) -> Result<(report::Report
     // A scan of some controls runs only the patterns and queries they read.
     let mut matchers = loaded.matchers;
     let mut queries = loaded.queries;
-    let mut workloads = !loaded.workload_readers.is_empty();
+    let mut readers: Vec<&workspace::workload::ModelHint> =
+        loaded.workload_readers.iter().map(|(_, h)| h).collect();
     if !(settings.only.is_empty() && settings.skip.is_empty()) {
         let needed = loaded.owners.needed(selected_ids(&loaded.controls, settings));
         matchers.retain(|o| needed.contains(&o));
         for q in &mut queries {
             q.enabled = needed.contains(&q.owner);
         }
-        workloads = loaded.workload_readers.iter().any(|o| needed.contains(o));
+        readers = loaded
+            .workload_readers
+            .iter()
+            .filter(|(o, _)| needed.contains(o))
+            .map(|(_, h)| h)
+            .collect();
     }
+    let workloads = (!readers.is_empty()).then(|| workspace::workload::Filter::new(&readers));
     let plan = ScanPlan {
         matchers,
         queries,

@@ -146,7 +146,7 @@ pub struct CompileCx<'a> {
     pub matchers: &'a mut MatcherBuilder,
     pub queries: &'a mut Vec<Query>,
     /// The units that read Kubernetes workloads: the walk gathers them only for those.
-    pub workload_readers: &'a mut Vec<Owner>,
+    pub workload_readers: &'a mut Vec<(Owner, crate::workspace::workload::ModelHint)>,
     pub catalogs: &'a [Catalog],
     pub signals: &'a [String],
     pub doc_kinds: &'a [String],

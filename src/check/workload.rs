@@ -144,8 +144,31 @@ impl Spec {
             );
             return None;
         }
-        cx.workload_readers.push(cx.matchers.owner);
+        let hint = check.hint();
+        cx.workload_readers.push((cx.matchers.owner, hint));
         Some(check)
+    }
+}
+
+impl WorkloadCheck {
+    /// What the walk may test before parsing a document (see `workload::ModelHint`).
+    fn hint(&self) -> crate::workspace::workload::ModelHint {
+        let pattern = |(p, _): &(String, LazyRegex)| {
+            // A pattern that cannot be unanchored is replaced by one matching everything.
+            crate::workspace::workload::unanchored(p).unwrap_or_default()
+        };
+        let mut text: Vec<String> = self
+            .images
+            .iter()
+            .chain(&self.artifacts)
+            .chain(&self.accelerators)
+            .map(pattern)
+            .collect();
+        text.extend(self.kinds.iter().map(|k| regex::escape(k)));
+        crate::workspace::workload::ModelHint {
+            text,
+            settings: self.settings.iter().map(|(p, _)| p.clone()).collect(),
+        }
     }
 }
 

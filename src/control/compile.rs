@@ -55,7 +55,7 @@ pub struct Loaded {
     pub queries: Vec<Query>,
     /// The signals and controls that read Kubernetes workloads (see
     /// `ScanPlan::workloads`).
-    pub workload_readers: Vec<Owner>,
+    pub workload_readers: Vec<(Owner, crate::workspace::workload::ModelHint)>,
     /// The pattern that finds inline `redflag:ignore` comments.
     pub inline_suppressions: crate::workspace::PatternId,
     /// The built-in secret shapes plus every key rule of the pack's catalogues: what report

@@ -63,8 +63,9 @@ pub struct DocKind {
 pub struct ScanPlan {
     pub matchers: Matchers,
     pub queries: Vec<Query>,
-    /// Gather Kubernetes workloads (a selected control reads them).
-    pub workloads: bool,
+    /// Gather Kubernetes workloads (a selected control reads them), from the documents
+    /// the filter lets through.
+    pub workloads: Option<workload::Filter>,
     pub doc_kinds: Vec<DocKind>,
     /// Folders whose documents are not evidence (outside `--evidence` directories).
     pub not_evidence: content::NotEvidence,

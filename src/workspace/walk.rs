@@ -653,7 +653,10 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
     // CloudFormation and SAM templates declare resources (endpoints, models, buckets).
     let cfn = super::resources::may_be_cloudformation(text);
     // Kubernetes manifests may hold workloads (pod templates, model-serving resources).
-    let k8s = plan.workloads && super::workload::may_hold(text);
+    let k8s = plan
+        .workloads
+        .as_ref()
+        .is_some_and(|f| super::workload::may_hold(text) && f.may_be_model(text));
     if wanted.is_empty() && !policy_doc && !cfn && !k8s {
         return;
     }
@@ -663,7 +666,9 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
         wanted.iter().any(|&qi| plan.queries[qi].may_match_document(doc))
             || ((policy_doc || cfn) && doc.contains("Resources"))
             || (policy_doc && holds_policy(doc))
-            || (k8s && super::workload::may_hold(doc))
+            || (k8s
+                && super::workload::may_hold(doc)
+                && plan.workloads.as_ref().is_some_and(|f| f.may_be_model(doc)))
     };
     let docs: Vec<Node> = if json {
         match Node::from_json(text) {

@@ -97,6 +97,125 @@ impl Workload {
     }
 }
 
+/// What makes a workload a model workload, as patterns the walk can test on a document's
+/// text before parsing it (parsing every Deployment of a large monorepo costs more than the
+/// rest of the scan). `text` patterns are the control's image, artifact and accelerator
+/// patterns with their anchors removed, and its model kinds: a value they match is text of
+/// the document, so a document none matches holds no such value. `settings` are the
+/// setting-name patterns as written, tested on the document's words normalised as the check
+/// normalises names.
+#[derive(Debug, Clone, Default)]
+pub struct ModelHint {
+    pub text: Vec<String>,
+    pub settings: Vec<String>,
+}
+
+/// The compiled union of the selected controls' hints; `None` patterns: parse every
+/// workload document.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    text: Option<regex::Regex>,
+    settings: Option<regex::Regex>,
+    hint: Option<regex::Regex>,
+    /// A hint could not be made sound (a pattern the syntax parser refused).
+    everything: bool,
+}
+
+impl Filter {
+    /// Every document that may hold a workload is parsed.
+    pub fn everything() -> Self {
+        Self {
+            everything: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn new(hints: &[&ModelHint]) -> Self {
+        let text: Vec<String> = hints.iter().flat_map(|h| h.text.iter().cloned()).collect();
+        let settings: Vec<String> = hints.iter().flat_map(|h| h.settings.iter().cloned()).collect();
+        let unanchored: Option<Vec<String>> = settings.iter().map(|p| unanchored(p)).collect();
+        let build = |ps: &[String]| -> Result<Option<regex::Regex>, ()> {
+            if ps.is_empty() {
+                return Ok(None);
+            }
+            let joined = ps
+                .iter()
+                .map(|p| format!("(?:{p})"))
+                .collect::<Vec<_>>()
+                .join("|");
+            regex::RegexBuilder::new(&joined)
+                .size_limit(64 << 20)
+                .build()
+                .map(Some)
+                .map_err(|_| ())
+        };
+        match (build(&text), build(&settings), unanchored.as_deref().map(build)) {
+            (Ok(text), Ok(settings), Some(Ok(hint))) => Self {
+                text,
+                settings,
+                hint,
+                everything: false,
+            },
+            _ => Self::everything(),
+        }
+    }
+
+    /// False when no workload of `doc` can be a model workload.
+    pub fn may_be_model(&self, doc: &str) -> bool {
+        if self.everything || self.text.as_ref().is_some_and(|r| r.is_match(doc)) {
+            return true;
+        }
+        let (Some(hint), Some(settings)) = (&self.hint, &self.settings) else {
+            return false;
+        };
+        // Setting names as the check reads them: lower case, `-` as `_`, leading dashes
+        // dropped (`--model-id`, `MODEL_ID` → `model_id`).
+        let normal: String = doc
+            .chars()
+            .map(|c| if c == '-' { '_' } else { c.to_ascii_lowercase() })
+            .collect();
+        if !hint.is_match(&normal) {
+            return false;
+        }
+        normal
+            .split(|c: char| c.is_whitespace() || "\"'=:,[]{}".contains(c))
+            .any(|w| settings.is_match(w) || settings.is_match(w.trim_start_matches('_')))
+    }
+}
+
+/// `pattern` made to match a value inside the document's text: an anchor at the start or
+/// end of a value becomes "the text's edge or a character no YAML or JSON value runs into"
+/// (a value is delimited by spaces, quotes, `=`, `:`, commas, brackets or a line end, never
+/// by a word character, `.` or `-`). Word boundaries stay (a delimiter is not a word
+/// character). The result matches the text wherever the original matches a value in it,
+/// so it can reject a document whose values it cannot match. `None` when it does not parse.
+pub fn unanchored(pattern: &str) -> Option<String> {
+    use regex_syntax::hir::{Hir, HirKind, Look};
+    fn strip(h: &Hir, start: &Hir, end: &Hir) -> Hir {
+        match h.kind() {
+            HirKind::Look(Look::Start | Look::StartLF | Look::StartCRLF) => start.clone(),
+            HirKind::Look(Look::End | Look::EndLF | Look::EndCRLF) => end.clone(),
+            HirKind::Repetition(r) => {
+                let mut r = r.clone();
+                r.sub = Box::new(strip(&r.sub, start, end));
+                Hir::repetition(r)
+            }
+            HirKind::Capture(c) => {
+                let mut c = c.clone();
+                c.sub = Box::new(strip(&c.sub, start, end));
+                Hir::capture(c)
+            }
+            HirKind::Concat(v) => Hir::concat(v.iter().map(|x| strip(x, start, end)).collect()),
+            HirKind::Alternation(v) => Hir::alternation(v.iter().map(|x| strip(x, start, end)).collect()),
+            _ => h.clone(),
+        }
+    }
+    let parse = |p: &str| regex_syntax::Parser::new().parse(p).ok();
+    let start = parse(r"(?:\A|[^\w.\-])")?;
+    let end = parse(r"(?:\z|[^\w.\-])")?;
+    Some(strip(&parse(pattern)?, &start, &end).to_string())
+}
+
 /// True when a document may hold a workload: cheap text test before parsing.
 pub fn may_hold(doc: &str) -> bool {
     doc.contains("kind")
@@ -343,6 +462,18 @@ fn seq(node: Option<&Node>) -> impl Iterator<Item = &Node> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unanchored_patterns_match_values_inside_text() {
+        let re = |p: &str| regex::Regex::new(&super::unanchored(p).unwrap()).unwrap();
+        let pt = re(r"(?i)\.(?:pt|mar)$");
+        assert!(pt.is_match("args: [\"--weights\", \"/m/churn.pt\"]"));
+        assert!(pt.is_match("value: /m/churn.PT\n"));
+        assert!(!pt.is_match("host: market.example.internal"));
+        let models = re("^models:/");
+        assert!(models.is_match("value: models:/churn/Production"));
+        assert!(!models.is_match("value: mymodels:/x"));
+    }
+
     use super::*;
     use crate::workspace::node::parse_yaml_stream;
 
