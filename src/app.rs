@@ -319,7 +319,7 @@ pub fn assess(settings: &settings::Settings) -> Result<report::Report> {
 /// [`assess`], also handing back the loaded controls (the consultant formats quote their
 /// texts), so a run loads and compiles the pack once.
 fn assess_with_controls(settings: &settings::Settings) -> Result<(report::Report, control::ControlSet)> {
-    let loaded = {
+    let mut loaded = {
         let _t = crate::timings::Phase::start("load controls");
         load(&settings.load)?
     };
@@ -336,45 +336,7 @@ fn assess_with_controls(settings: &settings::Settings) -> Result<(report::Report
             bail!("unknown control `{sel}` in --only/--skip (see `redflag controls list`)");
         }
     }
-    let exclude = if settings.exclude.is_empty() {
-        None
-    } else {
-        Some(
-            workspace::matcher::glob_set(&settings.exclude)
-                .map_err(|e| anyhow::anyhow!("config exclude: {}", crate::redact::shown(&e.to_string())))?,
-        )
-    };
-    // A scan of some controls runs only the patterns and queries they read.
-    let mut matchers = loaded.matchers;
-    let mut queries = loaded.queries;
-    let mut readers: Vec<&workspace::workload::ModelHint> =
-        loaded.workload_readers.iter().map(|(_, h)| h).collect();
-    if !(settings.only.is_empty() && settings.skip.is_empty()) {
-        let needed = loaded.owners.needed(selected_ids(&loaded.controls, settings));
-        matchers.retain(|o| needed.contains(&o));
-        for q in &mut queries {
-            q.enabled = needed.contains(&q.owner);
-        }
-        readers = loaded
-            .workload_readers
-            .iter()
-            .filter(|(o, _)| needed.contains(o))
-            .map(|(_, h)| h)
-            .collect();
-    }
-    let workloads = (!readers.is_empty()).then(|| workspace::workload::Filter::new(&readers));
-    let plan = ScanPlan {
-        matchers,
-        queries,
-        workloads,
-        doc_kinds: loaded.doc_kinds,
-        not_evidence: loaded.not_evidence,
-        max_file_size: settings.max_file_size,
-        no_ignore: settings.no_ignore,
-        gitignore_only: settings.untrusted,
-        threads: settings.threads,
-        exclude,
-    };
+    let plan = scan_plan(settings, &mut loaded)?;
 
     let progress = progress_bar(settings.quiet);
     let tick = || progress.inc(1);
@@ -443,6 +405,50 @@ fn assess_with_controls(settings: &settings::Settings) -> Result<(report::Report
     // came in after `build`: sealed with the same redactor.
     report::seal::seal(&mut report, redactor);
     Ok((report, loaded.controls))
+}
+
+/// What the walk gathers: a scan of some controls runs only the patterns, queries and
+/// workload readers they need (taken out of `loaded`).
+fn scan_plan(settings: &settings::Settings, loaded: &mut control::Loaded) -> Result<ScanPlan> {
+    let exclude = if settings.exclude.is_empty() {
+        None
+    } else {
+        Some(
+            workspace::matcher::glob_set(&settings.exclude)
+                .map_err(|e| anyhow::anyhow!("config exclude: {}", crate::redact::shown(&e.to_string())))?,
+        )
+    };
+    // A scan of some controls runs only the patterns and queries they read.
+    let mut matchers = std::mem::take(&mut loaded.matchers);
+    let mut queries = std::mem::take(&mut loaded.queries);
+    let mut readers: Vec<&workspace::workload::ModelHint> =
+        loaded.workload_readers.iter().map(|(_, h)| h).collect();
+    if !(settings.only.is_empty() && settings.skip.is_empty()) {
+        let needed = loaded.owners.needed(selected_ids(&loaded.controls, settings));
+        matchers.retain(|o| needed.contains(&o));
+        for q in &mut queries {
+            q.enabled = needed.contains(&q.owner);
+        }
+        readers = loaded
+            .workload_readers
+            .iter()
+            .filter(|(o, _)| needed.contains(o))
+            .map(|(_, h)| h)
+            .collect();
+    }
+    let workloads = (!readers.is_empty()).then(|| workspace::workload::Filter::new(&readers));
+    Ok(ScanPlan {
+        matchers,
+        queries,
+        workloads,
+        doc_kinds: std::mem::take(&mut loaded.doc_kinds),
+        not_evidence: std::mem::take(&mut loaded.not_evidence),
+        max_file_size: settings.max_file_size,
+        no_ignore: settings.no_ignore,
+        gitignore_only: settings.untrusted,
+        threads: settings.threads,
+        exclude,
+    })
 }
 
 /// The ids of the selected controls and of the controls they depend on (`requires`,

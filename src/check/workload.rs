@@ -153,21 +153,14 @@ impl Spec {
 impl WorkloadCheck {
     /// What the walk may test before parsing a document (see `workload::ModelHint`).
     fn hint(&self) -> crate::workspace::workload::ModelHint {
-        let pattern = |(p, _): &(String, LazyRegex)| {
-            // A pattern that cannot be unanchored is replaced by one matching everything.
-            crate::workspace::workload::unanchored(p).unwrap_or_default()
-        };
-        let mut text: Vec<String> = self
-            .images
-            .iter()
-            .chain(&self.artifacts)
-            .chain(&self.accelerators)
-            .map(pattern)
-            .collect();
-        text.extend(self.kinds.iter().map(|k| regex::escape(k)));
+        let patterns = |r: &Regexes| r.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+        let mut values = patterns(&self.images);
+        values.extend(patterns(&self.artifacts));
+        values.extend(patterns(&self.accelerators));
         crate::workspace::workload::ModelHint {
-            text,
-            settings: self.settings.iter().map(|(p, _)| p.clone()).collect(),
+            values,
+            kinds: self.kinds.clone(),
+            settings: patterns(&self.settings),
         }
     }
 }

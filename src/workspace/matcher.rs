@@ -459,7 +459,7 @@ fn bytes_regex(src: &str) -> Result<BytesRegex, String> {
 /// the regex set of exactly the applicable patterns are built on first use and shared by
 /// the walker's threads. Start-up compiles nothing but the file globs, and a smaller set
 /// per kind of file keeps the lazy DFA's cache from thrashing.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Matchers {
     scopes: Vec<Scope>,
     patterns: Vec<Pattern>,

@@ -99,21 +99,30 @@ impl Workload {
 
 /// What makes a workload a model workload, as patterns the walk can test on a document's
 /// text before parsing it (parsing every Deployment of a large monorepo costs more than the
-/// rest of the scan). `text` patterns are the control's image, artifact and accelerator
-/// patterns with their anchors removed, and its model kinds: a value they match is text of
-/// the document, so a document none matches holds no such value. `settings` are the
-/// setting-name patterns as written, tested on the document's words normalised as the check
+/// rest of the scan). `values` are the control's image, artifact and accelerator patterns,
+/// tested [`unanchored`] on the text: a value they match is text of the document, so a
+/// document none matches holds no such value; `kinds` are model resource kinds; `settings`
+/// are setting-name patterns, tested on the document's words normalised as the check
 /// normalises names.
 #[derive(Debug, Clone, Default)]
 pub struct ModelHint {
-    pub text: Vec<String>,
+    pub values: Vec<String>,
+    pub kinds: Vec<String>,
     pub settings: Vec<String>,
 }
 
-/// The compiled union of the selected controls' hints; `None` patterns: parse every
-/// workload document.
-#[derive(Debug, Clone, Default)]
+/// The union of the selected controls' hints, compiled on first use (a scan without
+/// Kubernetes manifests never pays for it).
+#[derive(Debug, Default)]
 pub struct Filter {
+    hints: Vec<ModelHint>,
+    compiled: std::sync::OnceLock<Compiled>,
+    /// Parse every document that may hold a workload.
+    everything: bool,
+}
+
+#[derive(Debug)]
+struct Compiled {
     text: Option<regex::Regex>,
     settings: Option<regex::Regex>,
     hint: Option<regex::Regex>,
@@ -131,9 +140,39 @@ impl Filter {
     }
 
     pub fn new(hints: &[&ModelHint]) -> Self {
-        let text: Vec<String> = hints.iter().flat_map(|h| h.text.iter().cloned()).collect();
-        let settings: Vec<String> = hints.iter().flat_map(|h| h.settings.iter().cloned()).collect();
-        let unanchored: Option<Vec<String>> = settings.iter().map(|p| unanchored(p)).collect();
+        Self {
+            hints: hints.iter().map(|h| (*h).clone()).collect(),
+            ..Self::default()
+        }
+    }
+
+    fn compile(&self) -> Compiled {
+        let unsound = Compiled {
+            text: None,
+            settings: None,
+            hint: None,
+            everything: true,
+        };
+        let values: Option<Vec<String>> = self
+            .hints
+            .iter()
+            .flat_map(|h| &h.values)
+            .map(|p| unanchored(p))
+            .collect();
+        let Some(mut text) = values else { return unsound };
+        text.extend(self.hints.iter().flat_map(|h| &h.kinds).map(|k| regex::escape(k)));
+        let settings: Vec<String> = self
+            .hints
+            .iter()
+            .flat_map(|h| h.settings.iter().cloned())
+            .collect();
+        let Some(hint) = settings
+            .iter()
+            .map(|p| unanchored(p))
+            .collect::<Option<Vec<String>>>()
+        else {
+            return unsound;
+        };
         let build = |ps: &[String]| -> Result<Option<regex::Regex>, ()> {
             if ps.is_empty() {
                 return Ok(None);
@@ -149,23 +188,27 @@ impl Filter {
                 .map(Some)
                 .map_err(|_| ())
         };
-        match (build(&text), build(&settings), unanchored.as_deref().map(build)) {
-            (Ok(text), Ok(settings), Some(Ok(hint))) => Self {
+        match (build(&text), build(&settings), build(&hint)) {
+            (Ok(text), Ok(settings), Ok(hint)) => Compiled {
                 text,
                 settings,
                 hint,
                 everything: false,
             },
-            _ => Self::everything(),
+            _ => unsound,
         }
     }
 
     /// False when no workload of `doc` can be a model workload.
     pub fn may_be_model(&self, doc: &str) -> bool {
-        if self.everything || self.text.as_ref().is_some_and(|r| r.is_match(doc)) {
+        if self.everything {
             return true;
         }
-        let (Some(hint), Some(settings)) = (&self.hint, &self.settings) else {
+        let c = self.compiled.get_or_init(|| self.compile());
+        if c.everything || c.text.as_ref().is_some_and(|r| r.is_match(doc)) {
+            return true;
+        }
+        let (Some(hint), Some(settings)) = (&c.hint, &c.settings) else {
             return false;
         };
         // Setting names as the check reads them: lower case, `-` as `_`, leading dashes
