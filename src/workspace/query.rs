@@ -197,6 +197,9 @@ pub enum Step {
     AnyKey,
     /// `**`: the node and every node below it, at any depth (for `scope`).
     Descend,
+    /// A leading `/`: the path starts at the document, not at the `scope` node
+    /// (`/kind` while the conditions read each of a Role's `rules[]`).
+    Root,
 }
 
 /// The pseudo-path holding the keys leading to a `scope` node (`server.auth`), so a
@@ -209,6 +212,13 @@ const MAX_DEPTH: usize = 24;
 /// Parses `a.b[].c` into steps.
 pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
     let mut steps = Vec::new();
+    let path = match path.strip_prefix('/') {
+        Some(rest) => {
+            steps.push(Step::Root);
+            rest
+        }
+        None => path,
+    };
     for part in path.split('.') {
         let (key, each) = match part.strip_suffix("[]") {
             Some(k) => (k, true),
@@ -228,7 +238,7 @@ pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
             steps.push(Step::Each);
         }
     }
-    if steps.is_empty() {
+    if matches!(steps.as_slice(), [] | [Step::Root]) {
         return Err("empty path".to_string());
     }
     Ok(steps)
@@ -324,19 +334,19 @@ impl Query {
     /// Evaluates the query on one document: one match at most, or one per `scope` node.
     pub fn run(&self, doc: &Node) -> Vec<QueryMatch> {
         match &self.scope {
-            None => self.run_on(doc, "").into_iter().collect(),
+            None => self.run_on(doc, doc, "").into_iter().collect(),
             Some(scope) => {
                 let mut nodes = Vec::new();
                 select_scoped(doc, scope, &mut nodes);
                 nodes
                     .into_iter()
-                    .filter_map(|(n, path)| self.run_on(n, &path))
+                    .filter_map(|(n, path)| self.run_on(doc, n, &path))
                     .collect()
             }
         }
     }
 
-    fn run_on(&self, doc: &Node, at: &str) -> Option<QueryMatch> {
+    fn run_on(&self, root: &Node, doc: &Node, at: &str) -> Option<QueryMatch> {
         // `@path` reads the scope node's key path as if it were a value.
         let at_node = Node {
             line: doc.line,
@@ -346,6 +356,8 @@ impl Query {
             let mut nodes = Vec::new();
             if matches!(path, [Step::Key(k)] if k == AT_PATH) {
                 nodes.push(&at_node);
+            } else if let [Step::Root, rest @ ..] = path {
+                select(root, rest, &mut nodes);
             } else {
                 select(doc, path, &mut nodes);
             }
@@ -367,8 +379,7 @@ impl Query {
             }
             hit_lines.push(nodes.into_iter().find(|n| expect.holds(n))?.line);
         }
-        let mut reported = Vec::new();
-        select(doc, &self.report, &mut reported);
+        let reported = nodes_at(&self.report);
         // The line that made the query true beats the first node on the reported path.
         let line = self
             .conditions
