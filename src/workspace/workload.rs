@@ -293,6 +293,16 @@ fn collect(doc: &Node, depth: usize, out: &mut Vec<Workload>) {
         }
         return;
     }
+    // A kustomize or Helm patch (`manager_image_patch.yaml`) is a fragment of a workload
+    // declared elsewhere: it names the image to change, not the service account, so it is
+    // no workload of its own. `apps/v1` workloads always declare their `spec.selector`.
+    let fragment = kind
+        .as_str()
+        .is_some_and(|k| matches!(k, "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"))
+        && at_path(doc, &["spec", "selector"]).is_none();
+    if fragment {
+        return;
+    }
     if let Some(w) = workload(doc, kind) {
         out.push(w);
     }
