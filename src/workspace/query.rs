@@ -3,7 +3,8 @@
 //!
 //! A query is a set of `where` conditions, each a path into the document and an expected
 //! value; every condition must hold. Paths are dot-separated keys; `[]` steps into every
-//! element of a list (`rules[].verbs[]`) and `*` into every value of a map (`jobs.*`).
+//! element of a list (`rules[].verbs[]`) and `*` into every value of a map (`jobs.*`); a
+//! double-quoted step may hold dots (`metadata.annotations."eks.amazonaws.com/role-arn"`).
 //! Expected values are exact text, a regex when they start with `~`, or a regex no value
 //! on the path may match when they start with `!~`. The evidence line
 //! is the line of the `report` path (default: the first condition's path).
@@ -219,7 +220,7 @@ pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
         }
         None => path,
     };
-    for part in path.split('.') {
+    for part in split_path(path) {
         let (key, each) = match part.strip_suffix("[]") {
             Some(k) => (k, true),
             None => (part, false),
@@ -227,7 +228,10 @@ pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
         if key.is_empty() && !each {
             return Err(format!("empty step in path `{path}`"));
         }
-        if key == "*" {
+        if let Some(quoted) = key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) {
+            // A key holding dots (`annotations."eks.amazonaws.com/role-arn"`).
+            steps.push(Step::Key(quoted.to_string()));
+        } else if key == "*" {
             steps.push(Step::AnyKey);
         } else if key == "**" {
             steps.push(Step::Descend);
@@ -242,6 +246,24 @@ pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
         return Err("empty path".to_string());
     }
     Ok(steps)
+}
+
+/// The dot-separated parts of a path; a double-quoted part may hold dots.
+fn split_path(path: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in path.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => {
+                parts.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&path[start..]);
+    parts
 }
 
 /// Every node reached by `steps` from `node`.
@@ -415,6 +437,20 @@ impl Query {
 mod tests {
     use super::*;
     use crate::workspace::node::parse_yaml_stream;
+
+    #[test]
+    fn quoted_steps_hold_dots_and_a_slash_starts_at_the_document() {
+        let steps = parse_path(r#"/metadata.annotations."eks.amazonaws.com/role-arn""#).unwrap();
+        assert_eq!(
+            steps,
+            vec![
+                Step::Root,
+                Step::Key("metadata".into()),
+                Step::Key("annotations".into()),
+                Step::Key("eks.amazonaws.com/role-arn".into()),
+            ]
+        );
+    }
 
     #[test]
     fn values_are_read_where_they_are_written() {

@@ -567,9 +567,17 @@ mod tests {
     }
 
     #[test]
+    fn a_patch_without_a_selector_is_no_workload() {
+        let patch = "kind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    spec:\n      containers:\n        - image: vllm/vllm-openai\n";
+        assert!(parse(patch).is_empty());
+        let job = "kind: Job\nmetadata: {name: train}\nspec:\n  template:\n    spec:\n      containers:\n        - image: trainer\n";
+        assert_eq!(parse(job).len(), 1, "Jobs need no selector");
+    }
+
+    #[test]
     fn odd_values_are_not_values() {
         let w = parse(
-            "kind: Deployment\nmetadata: {name: [x]}\nspec:\n  template:\n    spec:\n      serviceAccountName: {a: b}\n      containers:\n        - image: [1, 2]\n          args: 7\n          env: [{name: A, value: {x: 1}}, 3]\n          resources: {limits: [1]}\n        - 5\n",
+            "kind: Deployment\nmetadata: {name: [x]}\nspec:\n  selector: {}\n  template:\n    spec:\n      serviceAccountName: {a: b}\n      containers:\n        - image: [1, 2]\n          args: 7\n          env: [{name: A, value: {x: 1}}, 3]\n          resources: {limits: [1]}\n        - 5\n",
         );
         assert_eq!(w.len(), 1);
         assert!(w[0].name.is_empty() && w[0].service_account.is_none());
