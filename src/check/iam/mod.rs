@@ -48,6 +48,10 @@ pub struct Spec {
     /// For `find: shared`: role names that mark a role as part of the AI system (a role
     /// trusted by an AI `services` principal, or holding a grant on one, is too).
     pub names: Option<String>,
+    /// For `find: standing`/`people`: a regex naming just-in-time access brokers (Teleport,
+    /// Opal…). A role whose trust names only principals it matches is assumed through the
+    /// broker, on request: people's access through it is not standing.
+    pub brokers: Option<String>,
     /// For `find: shared`: service principals that are CI/CD pipelines, not workloads
     /// (`codebuild`, `codepipeline`).
     #[serde(default)]
@@ -117,6 +121,7 @@ pub struct Iam {
     roles: Vec<String>,
     capabilities: Vec<Capability>,
     names: Option<crate::workspace::matcher::LazyRegex>,
+    brokers: Option<crate::workspace::matcher::LazyRegex>,
     ci_services: Vec<String>,
     policy_writes: Vec<String>,
     launches: Vec<String>,
@@ -166,16 +171,17 @@ impl Spec {
                 roles: lower(&c.roles),
             });
         }
-        let names = match &self.names {
-            Some(re) => match crate::workspace::matcher::LazyRegex::new(re, cx.eager) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    cx.error(None, format!("`names`: {e}"));
-                    return None;
+        let mut regex =
+            |key: &str, re: &Option<String>| -> Result<Option<crate::workspace::matcher::LazyRegex>, ()> {
+                match re {
+                    Some(re) => crate::workspace::matcher::LazyRegex::new(re, cx.eager)
+                        .map(Some)
+                        .map_err(|e| cx.error(None, format!("`{key}`: {e}"))),
+                    None => Ok(None),
                 }
-            },
-            None => None,
-        };
+            };
+        let names = regex("names", &self.names).ok()?;
+        let brokers = regex("brokers", &self.brokers).ok()?;
         Some(Iam {
             find: self.find,
             services: lower(&self.services),
@@ -183,6 +189,7 @@ impl Spec {
             roles: lower(&self.roles),
             capabilities,
             names,
+            brokers,
             ci_services: lower(&self.ci_services),
             policy_writes: lower(&self.policy_writes),
             launches: lower(&self.launches),

@@ -27,6 +27,14 @@ struct People<'a> {
     links: HashMap<(&'a str, &'a str), Vec<&'a str>>,
     targets: BTreeSet<(&'a str, &'a str)>,
     roles: BTreeMap<(String, String), String>,
+    /// Roles assumed only through a JIT broker, with the broker.
+    brokered: BTreeMap<(String, String), String>,
+}
+
+/// Someone a grant reaches, and whether they reach it only through a JIT broker.
+struct Holder {
+    name: String,
+    brokered: bool,
 }
 
 impl<'a> People<'a> {
@@ -40,15 +48,17 @@ impl<'a> People<'a> {
             .map(|(f, l)| (scope(&cx.ws.file(*f).path), l.to.as_str()))
             .collect();
         let roles = super::trust::people_roles(iam, cx, &links);
+        let brokered = brokered_roles(iam, cx, &links);
         Self {
             links,
             targets,
             roles,
+            brokered,
         }
     }
 
     /// The people a grant reaches, as findings name them; empty when it reaches none.
-    fn of(&self, dir: &str, g: &Grant) -> Vec<String> {
+    fn of(&self, dir: &str, g: &Grant) -> Vec<Holder> {
         if human(g) {
             // A bare kind (`iam user`) is named by the identity that holds the grant.
             return g
@@ -57,6 +67,10 @@ impl<'a> People<'a> {
                 .map(|p| match (&g.holder, human_kind(p)) {
                     (Some(h), true) => h.clone(),
                     _ => p.clone(),
+                })
+                .map(|name| Holder {
+                    name,
+                    brokered: false,
                 })
                 .collect();
         }
@@ -76,11 +90,20 @@ impl<'a> People<'a> {
                     || h.starts_with("aws_iam_group.")
                     || h.starts_with("aws_ssoadmin_permission_set.")
                 {
-                    Some(h)
+                    Some(Holder {
+                        name: h,
+                        brokered: false,
+                    })
+                } else if let Some(broker) = self.brokered.get(&(dir.to_string(), h.clone())) {
+                    Some(Holder {
+                        name: format!("role {h} (assumed only through {broker})"),
+                        brokered: true,
+                    })
                 } else {
-                    self.roles
-                        .get(&(dir.to_string(), h.clone()))
-                        .map(|who| format!("role {h} (assumed by {who})"))
+                    self.roles.get(&(dir.to_string(), h.clone())).map(|who| Holder {
+                        name: format!("role {h} (assumed by {who})"),
+                        brokered: false,
+                    })
                 }
             })
             .collect()
@@ -118,11 +141,12 @@ pub(super) fn evaluate(iam: &Iam, cx: &Context<'_>) -> Outcome {
             continue;
         }
         let dir = scope(&cx.ws.file(*file).path);
-        let who = people.of(dir, g);
-        if who.is_empty() {
+        let holders = people.of(dir, g);
+        if holders.is_empty() {
             continue;
         }
-        let who = super::and_list(&who);
+        let names: Vec<String> = holders.iter().map(|h| h.name.clone()).collect();
+        let who = super::and_list(&names);
         let pointer = |at: u32, text: &str| cx.ws.pointer(*file, at, text).labelled(g.address.clone());
         if iam.find == Find::People {
             items.push(Item::new(
@@ -133,6 +157,15 @@ pub(super) fn evaluate(iam: &Iam, cx: &Context<'_>) -> Outcome {
             continue;
         }
         if !iam.privileged(g) || time_bound(g) {
+            continue;
+        }
+        if holders.iter().all(|h| h.brokered) {
+            // Requested through a JIT broker: the role is the mechanism's evidence.
+            bounded.push(
+                cx.ws
+                    .pointer(*file, g.line, line)
+                    .labelled(format!("{} is held by {who}", g.address)),
+            );
             continue;
         }
         // The action, policy or role that makes it privileged is the line to cite.
@@ -293,4 +326,44 @@ fn human_kind(p: &str) -> bool {
         p,
         "iam user" | "iam group" | "sso permission set" | "azure user" | "azure group"
     )
+}
+
+/// Roles whose every trusted principal is a JIT broker (`brokers`): people reach them only
+/// by a request through the broker.
+fn brokered_roles(
+    iam: &Iam,
+    cx: &Context<'_>,
+    links: &HashMap<(&str, &str), Vec<&str>>,
+) -> BTreeMap<(String, String), String> {
+    let Some(brokers) = &iam.brokers else {
+        return BTreeMap::new();
+    };
+    // (scope, role) → the broker named, or None once a principal is no broker.
+    let mut seen: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
+    for (file, t, _) in &cx.ws.trusts {
+        let f = cx.ws.file(*file);
+        if f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only {
+            continue;
+        }
+        let dir = scope(&f.path);
+        let mut names = Vec::new();
+        resolve(links, dir, &t.role, 0, &mut names);
+        let broker = t
+            .principals
+            .iter()
+            .map(|p| {
+                brokers
+                    .is_match(&p.id)
+                    .then(|| p.id.rsplit(['/', ':']).next().unwrap_or(&p.id).to_string())
+            })
+            .collect::<Option<Vec<String>>>()
+            .and_then(|b| b.into_iter().next());
+        for n in names {
+            let entry = seen.entry((dir.to_string(), n)).or_insert_with(|| broker.clone());
+            if broker.is_none() {
+                *entry = None;
+            }
+        }
+    }
+    seen.into_iter().filter_map(|(k, b)| b.map(|b| (k, b))).collect()
 }
