@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{every_resource, iam_glob, resolve, scope, Iam};
+use super::{every_resource, excluded, iam_glob, resolve, scope, Iam};
 use crate::check::{Context, Outcome};
 use crate::evidence::Item;
 use crate::workspace::iam::{Grant, GrantKind};
@@ -81,7 +81,7 @@ pub(super) fn evaluate(iam: &Iam, cx: &Context<'_>) -> Outcome {
     let mut held: BTreeMap<(String, String), Acc> = BTreeMap::new();
     for (i, (file, g, _)) in cx.ws.grants.iter().enumerate() {
         let f = cx.ws.file(*file);
-        if f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only {
+        if excluded(cx, f) {
             continue;
         }
         let p = paths(iam, g);

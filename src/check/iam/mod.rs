@@ -467,7 +467,7 @@ impl Iam {
             // The action a wildcard finding is about: its line is the evidence.
             let mut cite: Option<String> = None;
             let f = cx.ws.file(*file);
-            if f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only {
+            if excluded(cx, f) {
                 continue;
             }
             let why = match self.find {
@@ -492,6 +492,12 @@ impl Iam {
     }
 }
 
+/// A file whose grants are not the company's own: a test, an example, or a target given
+/// as evidence only.
+fn excluded(cx: &Context<'_>, f: &crate::workspace::FileEntry) -> bool {
+    f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only
+}
+
 /// The directory of a file: the scope in which Terraform and CloudFormation names resolve.
 fn scope(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
@@ -505,7 +511,7 @@ impl Iam {
         let mut held: BTreeMap<(String, String), Vec<Option<usize>>> = BTreeMap::new();
         for (i, (file, g, _)) in cx.ws.grants.iter().enumerate() {
             let f = cx.ws.file(*file);
-            if f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only {
+            if excluded(cx, f) {
                 continue;
             }
             let caps: Vec<usize> = (0..self.capabilities.len())

@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::{links_by_scope, resolve, scope, time_bound, Find, Iam};
+use super::{excluded, links_by_scope, resolve, scope, time_bound, Find, Iam};
 use crate::check::{Context, Outcome};
 use crate::evidence::{Item, Pointer};
 use crate::workspace::iam::{Grant, JitBlock};
@@ -128,7 +128,7 @@ pub(super) fn evaluate(iam: &Iam, cx: &Context<'_>) -> Outcome {
     let people = People::new(iam, cx);
     let in_scope = |file: FileId| {
         let f = cx.ws.file(file);
-        !(f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only)
+        !excluded(cx, f)
     };
     // JIT mechanisms in scope: the tools' resources, which the verdict cites either way.
     let mechanisms: Vec<&(FileId, JitBlock)> = cx.ws.jit.iter().filter(|(f, _)| in_scope(*f)).collect();
@@ -342,7 +342,7 @@ fn brokered_roles(
     let mut seen: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
     for (file, t, _) in &cx.ws.trusts {
         let f = cx.ws.file(*file);
-        if f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only {
+        if excluded(cx, f) {
             continue;
         }
         let dir = scope(&f.path);

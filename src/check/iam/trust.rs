@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{resolve, scope, Iam};
+use super::{excluded, resolve, scope, Iam};
 use crate::check::{Context, Outcome};
 use crate::evidence::Item;
 use crate::workspace::iam::{Principal, Trust};
@@ -175,7 +175,7 @@ pub(super) fn evaluate(iam: &Iam, cx: &Context<'_>) -> Outcome {
     let links = super::links_by_scope(cx);
     let in_scope = |file: crate::workspace::FileId| {
         let f = cx.ws.file(file);
-        !(f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only)
+        !excluded(cx, f)
     };
     if iam.find == super::Find::Trust {
         let items = cx
@@ -354,7 +354,7 @@ pub(super) fn people_roles(
     let mut out: BTreeMap<(String, String), String> = BTreeMap::new();
     for (file, t, _) in &cx.ws.trusts {
         let f = cx.ws.file(*file);
-        if f.flags.test || f.flags.example || cx.ws.targets[f.target as usize].evidence_only {
+        if excluded(cx, f) {
             continue;
         }
         let who: Vec<String> = t
