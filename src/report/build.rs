@@ -259,7 +259,17 @@ impl Evaluator<'_, '_> {
             }
             if evidence.len() < MAX_CONTROL_EVIDENCE {
                 let room = MAX_CONTROL_EVIDENCE - evidence.len();
-                evidence.extend(subjects.into_iter().take(room));
+                // A subject the check already cites is not cited twice.
+                let fresh: Vec<Pointer> = subjects
+                    .into_iter()
+                    .filter(|p| {
+                        !evidence
+                            .iter()
+                            .any(|e| (e.target, &e.path, e.line) == (p.target, &p.path, p.line))
+                    })
+                    .take(room)
+                    .collect();
+                evidence.extend(fresh);
             }
             return Evaluated {
                 status: Status::Pass,

@@ -657,7 +657,9 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
         .workloads
         .as_ref()
         .is_some_and(|f| super::workload::may_hold(text) && f.may_be_model(text));
-    if wanted.is_empty() && !policy_doc && !cfn && !k8s {
+    // Teleport roles that make access requestable: just-in-time access mechanisms.
+    let teleport = super::iam::may_be_teleport_role(text);
+    if wanted.is_empty() && !policy_doc && !cfn && !k8s && !teleport {
         return;
     }
     // Of a YAML stream, only the documents a query, a policy, a template or a workload
@@ -666,6 +668,7 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
         wanted.iter().any(|&qi| plan.queries[qi].may_match_document(doc))
             || ((policy_doc || cfn) && doc.contains("Resources"))
             || (policy_doc && holds_policy(doc))
+            || (teleport && super::iam::may_be_teleport_role(doc))
             || (k8s
                 && super::workload::may_hold(doc)
                 && plan.workloads.as_ref().is_some_and(|f| f.may_be_model(doc)))
@@ -710,6 +713,13 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
                     (t, line)
                 }));
         }
+    }
+    if teleport {
+        r.jit
+            .extend(docs.iter().filter_map(super::iam::teleport_role).map(|mut j| {
+                j.text = line_of(j.line);
+                j
+            }));
     }
     if k8s {
         for d in &docs {

@@ -102,6 +102,9 @@ pub enum Find {
     /// Every grant to people (IAM users and groups, `user:`/`group:` members): what a
     /// standing-access check examined.
     People,
+    /// Every just-in-time access mechanism (JIT tools' Terraform resources, GCP PAM,
+    /// Azure PIM, Teleport roles): what a standing-access check examined too.
+    Mechanisms,
 }
 
 #[derive(Debug)]
@@ -143,8 +146,10 @@ impl Spec {
                 cx.error(None, "`iam` with `find: escalation` needs `policy_writes`");
                 return None;
             }
-        } else if !matches!(self.find, Find::Any | Find::Trust | Find::Shared | Find::People)
-            && self.services.is_empty()
+        } else if !matches!(
+            self.find,
+            Find::Any | Find::Trust | Find::Shared | Find::People | Find::Mechanisms
+        ) && self.services.is_empty()
             && self.managed_policies.is_empty()
             && self.roles.is_empty()
         {
@@ -358,6 +363,7 @@ impl Iam {
             Find::Any => "any IAM grant".to_string(),
             Find::Trust => "any trust-policy statement".to_string(),
             Find::People => "any grant to people".to_string(),
+            Find::Mechanisms => "any just-in-time access mechanism".to_string(),
             Find::Shared => {
                 "roles assumable by unrelated kinds of principal, or by any workflow of a federated provider"
                     .to_string()
@@ -460,6 +466,7 @@ impl Iam {
             Find::Shared | Find::Trust => return trust::evaluate(self, cx),
             Find::Escalation => return escalation::evaluate(self, cx),
             Find::People | Find::Standing => return people::evaluate(self, cx),
+            Find::Mechanisms => return people::mechanisms(cx),
             Find::Wildcard | Find::Any => {}
         }
         let mut items = Vec::new();

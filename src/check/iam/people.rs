@@ -245,6 +245,26 @@ pub(super) fn evaluate(iam: &Iam, cx: &Context<'_>) -> Outcome {
     }
 }
 
+/// Every JIT mechanism in scope (`find: mechanisms`).
+pub(super) fn mechanisms(cx: &Context<'_>) -> Outcome {
+    let items = cx
+        .ws
+        .jit
+        .iter()
+        .filter(|(f, _)| !excluded(cx, cx.ws.file(*f)))
+        .map(|(f, j)| {
+            Item::new(
+                format!("Just-in-time access through {}", j.address),
+                format!("jit|{}|{}", cx.ws.file(*f).path, j.address),
+                vec![cx.ws.pointer(*f, j.line, &j.text).labelled(j.address.clone())],
+            )
+        })
+        .collect();
+    Outcome::found(items, || {
+        Item::new("No just-in-time access mechanism", "absent:jit", Vec::new())
+    })
+}
+
 /// Standing grants outside any JIT tool. With no JIT mechanism in scope, that absence is the
 /// one root cause: one finding naming every holder, citing each grant. With a tool in scope,
 /// each grant it does not cover is its own finding.

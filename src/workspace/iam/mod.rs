@@ -16,7 +16,7 @@ mod structured;
 mod terraform;
 
 pub use exports::{exported, join, Attachment};
-pub use structured::{structured, structured_links, structured_trusts};
+pub use structured::{may_be_teleport_role, structured, structured_links, structured_trusts, teleport_role};
 pub use terraform::{reference, terraform};
 
 /// One grant: who gets what on which resources.

@@ -3,7 +3,7 @@
 
 use serde_json::Value as Json;
 
-use super::{statements_of, Grant, GrantKind, Link, Trust};
+use super::{statements_of, Grant, GrantKind, JitBlock, Link, Trust};
 use crate::workspace::node::{Node, Value};
 
 /// Grants in a JSON or YAML document: IAM policy exports (`Statement` at the top) and
@@ -161,6 +161,54 @@ fn trust_doc(d: &Node, role: &str, out: &mut Vec<Trust>) {
         .collect();
     let json = serde_json::json!({ "Statement": items.iter().map(|s| node_json(s)).collect::<Vec<_>>() });
     super::trusts_of(&json, role, d.line, &lines, out);
+}
+
+/// Text that may hold a Teleport role making access requestable (`kind: role` with a
+/// `request` or a session TTL): a cheap test before parsing.
+pub fn may_be_teleport_role(text: &str) -> bool {
+    text.contains("role")
+        && (text.contains("request") || text.contains("max_session_ttl"))
+        && text.contains("kind")
+}
+
+/// A Teleport role (`kind: role`, `spec.allow.request` or `spec.options.max_session_ttl`):
+/// a just-in-time mechanism when it lets people request roles (bounded by the request's
+/// `max_duration` or the role's `max_session_ttl`) or caps the sessions of a role people
+/// reach only through requests. It mentions the roles it makes requestable.
+pub fn teleport_role(doc: &Node) -> Option<JitBlock> {
+    let kind = doc.get("kind")?;
+    if kind.as_str() != Some("role") {
+        return None;
+    }
+    let spec = doc.get("spec")?;
+    let request = spec.get("allow").and_then(|a| a.get("request"));
+    let ttl = spec.get("options").and_then(|o| o.get("max_session_ttl"));
+    if request.is_none() && ttl.is_none() {
+        return None;
+    }
+    let name = doc
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Node::as_str)
+        .unwrap_or("(unnamed)");
+    let mut mentions: Vec<String> = Vec::new();
+    for key in ["roles", "search_as_roles"] {
+        if let Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) = request.and_then(|r| r.get(key))
+        {
+            mentions.extend(items.iter().filter_map(Node::as_str).map(str::to_string));
+        }
+    }
+    let bounded = ttl.is_some() || request.and_then(|r| r.get("max_duration")).is_some();
+    Some(JitBlock {
+        address: format!("Teleport role {name}"),
+        line: kind.line,
+        mentions,
+        bounded,
+        text: String::new(),
+    })
 }
 
 fn node_json(n: &Node) -> Json {
