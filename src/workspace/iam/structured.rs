@@ -166,9 +166,11 @@ fn trust_doc(d: &Node, role: &str, out: &mut Vec<Trust>) {
 /// Text that may hold a Teleport role making access requestable (`kind: role` with a
 /// `request` or a session TTL): a cheap test before parsing.
 pub fn may_be_teleport_role(text: &str) -> bool {
-    text.contains("role")
-        && (text.contains("request") || text.contains("max_session_ttl"))
-        && text.contains("kind")
+    // Teleport writes `kind: role` in lower case (Kubernetes' is `Role`).
+    let role = text.contains("kind: role")
+        || text.contains("\"kind\": \"role\"")
+        || text.contains("\"kind\":\"role\"");
+    role && (text.contains("request") || text.contains("max_session_ttl"))
 }
 
 /// A Teleport role (`kind: role`, `spec.allow.request` or `spec.options.max_session_ttl`):
