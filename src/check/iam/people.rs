@@ -210,7 +210,7 @@ pub(super) fn evaluate(iam: &Iam, cx: &Context<'_>) -> Outcome {
         items.extend(standing_items(&standing, &mechanisms));
     }
     if !items.is_empty() {
-        return Outcome::found(items, unreachable_absent);
+        return Outcome::complete(items, Vec::new());
     }
     // Nothing standing: say what bounds people's access (under `not:`, these are the
     // pass's evidence).
@@ -300,10 +300,6 @@ fn standing_items(standing: &[(String, String, Pointer)], mechanisms: &[&(FileId
         "standing|no-jit",
         standing.iter().map(|(_, _, p)| p.clone()).collect(),
     )]
-}
-
-fn unreachable_absent() -> Item {
-    Item::new("No matching grant", "absent:iam", Vec::new())
 }
 
 /// The JIT tool resource (in the grant's module) that makes the grant's holder requestable:
