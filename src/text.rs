@@ -90,10 +90,37 @@ pub fn value_state(value: &str) -> ValueState {
         || NEGATIVE.contains(&lower.as_str())
         || n.starts_with("not ")
         || n.starts_with("no ")
+        || deferred(&n)
     {
         return ValueState::Negative;
     }
     ValueState::Present
+}
+
+/// A normalised value that says the thing is absent or only intended: it starts with
+/// "none", "n/a", "pending", "unknown", "deferred"… whatever follows ("none (raw export;
+/// planned)"), or it says "planned", "not yet" or "to be decided" anywhere.
+fn deferred(n: &str) -> bool {
+    const FIRST: &[&str] = &[
+        "none", "tba", "pending", "unknown", "deferred", "missing", "planned", "unclear",
+    ];
+    let mut words = n.split(' ');
+    let first = words.next().unwrap_or("");
+    let padded = format!(" {n} ");
+    FIRST.contains(&first)
+        || (first == "n" && words.next() == Some("a"))
+        || padded.contains(" planned ")
+        || padded.contains(" not yet ")
+        || [
+            "determined",
+            "defined",
+            "decided",
+            "confirmed",
+            "documented",
+            "implemented",
+        ]
+        .iter()
+        .any(|w| padded.contains(&format!(" to be {w} ")))
 }
 
 /// "A", "A and B", "A, B and C".
@@ -238,6 +265,24 @@ mod tests {
         assert_eq!(value_state("Pending"), ValueState::Negative);
         assert_eq!(value_state("Signed 2026-01-04"), ValueState::Present);
         assert_eq!(value_state("Not signed"), ValueState::Negative);
+        // Deferred or absent, whatever follows.
+        for v in [
+            "none (raw export; planned)",
+            "No – planned",
+            "N/A (legacy export)",
+            "Pending legal review",
+            "Nightly purge (planned)",
+            "To be decided with legal",
+        ] {
+            assert_eq!(value_state(v), ValueState::Negative, "{v}");
+        }
+        for v in [
+            "Planning data, consented 2026",
+            "Nonetheless kept 2 years",
+            "S3 lifecycle, 365 days",
+        ] {
+            assert_eq!(value_state(v), ValueState::Present, "{v}");
+        }
     }
 
     #[test]

@@ -278,14 +278,16 @@ fn dated_records<'a>(doc: &'a EvidenceDoc, path: &str) -> Vec<Dated<'a>> {
         })
         .collect();
     // A YAML or JSON record with a nested list (the accounts reviewed) is one record: its
-    // list items are mappings of their own but undated.
-    if let [only] = rows.as_slice() {
-        if only
-            .records
-            .first()
-            .is_some_and(|r| r.kind == RecordKind::Mapping)
-        {
-            return vec![whole((only.quarter, only.date, only.dated, only.line))];
+    // list items are mappings of their own, undated or dated by the date they inherit.
+    if let Some(top) = rows.first() {
+        let outer = top.records.first().filter(|r| r.kind == RecordKind::Mapping);
+        let within = |o: &Dated<'_>, t: &Record| {
+            o.records
+                .first()
+                .is_some_and(|r| r.line > t.line && r.end_line <= t.end_line)
+        };
+        if outer.is_some_and(|t| (rows.len() == 1 || t.container) && rows[1..].iter().all(|o| within(o, t))) {
+            return vec![whole((top.quarter, top.date, top.dated, top.line))];
         }
     }
     if !rows.is_empty() {

@@ -226,9 +226,10 @@ impl Register {
                 let min = self.fields.len().min(2);
                 for doc in &docs {
                     let mut any = false;
-                    for record in
-                        entries(doc).filter(|r| self.fields.iter().filter(|f| f.has_key(r)).count() >= min)
-                    {
+                    // A container's list entries carry its fields and are checked instead.
+                    for record in entries(doc).filter(|r| {
+                        !r.container && self.fields.iter().filter(|f| f.has_key(r)).count() >= min
+                    }) {
                         any = true;
                         let name = if record.title.is_empty() {
                             cx.ws.file(doc.file).path.clone()

@@ -41,6 +41,9 @@ pub struct Record {
     /// Last line (inclusive) of the text this record covers.
     pub end_line: u32,
     pub fields: Vec<Field>,
+    /// A record whose list entries inherit its fields (a model version with a `datasets:`
+    /// list): each entry is one complete record, so this one is not checked on its own.
+    pub container: bool,
 }
 
 impl Record {
@@ -218,7 +221,7 @@ const IDENTITY_KEYS: &[&str] = &[
 
 fn records_from_node(doc: &Node, title: Option<&str>) -> Vec<Record> {
     let mut out = Vec::new();
-    collect_records(doc, title.unwrap_or(""), false, &mut out);
+    collect_records(doc, title.unwrap_or(""), false, &[], &mut out);
     out
 }
 
@@ -228,7 +231,11 @@ fn has_scalar_entry(entries: &[(node::Key, Node)]) -> bool {
 
 /// A map becomes a record when it holds scalars or sits in a list; nested maps inside a
 /// record are flattened into `parent key` fields; lists of maps become records of their own.
-fn collect_records(node: &Node, title: &str, in_list: bool, out: &mut Vec<Record>) {
+/// The entries of such a list inherit the fields of the record they sit in (`inherit`), so
+/// a model version with its own fields and a `datasets:` list is one record per dataset,
+/// each complete, and not a model record missing dataset fields plus dataset records
+/// missing model fields.
+fn collect_records(node: &Node, title: &str, in_list: bool, inherit: &[Field], out: &mut Vec<Record>) {
     match &node.value {
         Value::Map(entries) if in_list || has_scalar_entry(entries) => {
             let mut rec = Record {
@@ -237,6 +244,7 @@ fn collect_records(node: &Node, title: &str, in_list: bool, out: &mut Vec<Record
                 line: node.line,
                 end_line: node.line,
                 fields: Vec::new(),
+                container: false,
             };
             let mut children = Vec::new();
             flatten_fields(entries, "", &mut rec, &mut children);
@@ -246,24 +254,71 @@ fn collect_records(node: &Node, title: &str, in_list: bool, out: &mut Vec<Record
             {
                 rec.title = id.value.clone();
             }
-            rec.end_line = max_line(node).max(rec.line);
-            out.push(rec);
-            for (key, child) in children {
-                collect_records(child, &key, false, out);
+            if in_list {
+                qualify_identity(&mut rec.fields, title);
+                let own: Vec<Arc<str>> = rec.fields.iter().map(|f| f.norm.clone()).collect();
+                rec.fields
+                    .extend(inherit.iter().filter(|f| !own.contains(&f.norm)).cloned());
             }
+            rec.end_line = max_line(node).max(rec.line);
+            // What the list entries inherit: this record's own scalar fields, not the
+            // flattened text of the lists themselves.
+            let lists: Vec<&str> = children.iter().map(|(k, _)| k.as_str()).collect();
+            let heritage: Vec<Field> = rec
+                .fields
+                .iter()
+                .filter(|f| !lists.contains(&&*f.key))
+                .cloned()
+                .collect();
+            let at = out.len();
+            out.push(rec);
+            let before = out.len();
+            for (key, child) in children {
+                collect_records(child, &key, false, &heritage, out);
+            }
+            out[at].container = out.len() > before;
         }
         Value::Map(entries) => {
             for (k, v) in entries {
-                collect_records(v, &k.text, false, out);
+                collect_records(v, &k.text, false, inherit, out);
             }
         }
         Value::Seq(items) => {
             for item in items {
-                collect_records(item, title, true, out);
+                collect_records(item, title, true, inherit, out);
             }
         }
         _ => {}
     }
+}
+
+/// In an entry of a list named `datasets:`, `name:` is the dataset's name: the entry also
+/// gets a `dataset name` field, so a check asking for a dataset name finds it.
+fn qualify_identity(fields: &mut Vec<Field>, list: &str) {
+    let list = norm_key(list);
+    let singular = list
+        .strip_suffix('s')
+        .filter(|s| s.len() > 2 && !s.ends_with('s'))
+        .unwrap_or(&list);
+    if singular.is_empty() {
+        return;
+    }
+    let Some(id) = fields
+        .iter()
+        .find(|f| matches!(&*f.norm, "name" | "id" | "title"))
+        .cloned()
+    else {
+        return;
+    };
+    let key = format!("{singular} {}", id.norm);
+    if fields.iter().any(|f| *f.norm == *key) {
+        return;
+    }
+    fields.push(Field {
+        norm: key.clone().into(),
+        key: key.into(),
+        ..id
+    });
 }
 
 fn flatten_fields<'a>(
@@ -358,6 +413,7 @@ fn csv_records(text: &str, delimiter: u8) -> (Vec<Record>, Option<String>) {
             line,
             end_line: line,
             fields,
+            container: false,
         });
     }
     (out, err)
@@ -403,6 +459,89 @@ fn strip_md(s: &str) -> String {
         .to_string()
 }
 
+/// A Markdown table read as records, or as the fields of the section it sits in.
+enum Table {
+    Rows(Vec<Record>),
+    Fields(Vec<Field>),
+}
+
+/// Headers of a two-column table that lists one record's fields vertically
+/// (`| Field | Value |`, `| Attribute | Details |`).
+fn is_vertical(norms: &[Arc<str>]) -> bool {
+    let [key, value] = norms else { return false };
+    matches!(
+        &**key,
+        "" | "field"
+            | "fields"
+            | "key"
+            | "attribute"
+            | "property"
+            | "item"
+            | "parameter"
+            | "aspect"
+            | "element"
+    ) && matches!(
+        &**value,
+        "value" | "values" | "detail" | "details" | "entry" | "answer" | "response" | "information" | "info"
+    )
+}
+
+/// The table whose header is `lines[i]` (then a separator row, then body rows), reading at
+/// most `room` rows as records; and the index of the first line after it. A vertical table
+/// (`| Field | Value |`) is one record written downwards: its rows are fields.
+fn read_table(lines: &[&str], i: usize, room: usize) -> (Table, usize) {
+    let headers: Vec<Arc<str>> = split_row(lines[i])
+        .iter()
+        .map(|h| Arc::from(strip_md(h)))
+        .collect();
+    let norms: Vec<Arc<str>> = headers.iter().map(|h| norm_key(h).into()).collect();
+    let vertical = is_vertical(&norms);
+    let mut rows = Vec::new();
+    let mut fields = Vec::new();
+    let mut j = i + 2;
+    while j < lines.len() && lines[j].trim_start().starts_with('|') && rows.len() < room {
+        let row_line = u32::try_from(j + 1).unwrap_or(u32::MAX);
+        let cells = split_row(lines[j]);
+        j += 1;
+        if vertical {
+            let key = strip_md(cells.first().map_or("", String::as_str));
+            if !key.is_empty() {
+                fields.push(Field {
+                    norm: norm_key(&key).into(),
+                    key: key.into(),
+                    value: strip_md(cells.get(1).map_or("", String::as_str)),
+                    line: row_line,
+                });
+            }
+            continue;
+        }
+        let fields: Vec<Field> = headers
+            .iter()
+            .zip(&norms)
+            .zip(cells.iter())
+            .map(|((k, norm), v)| Field {
+                key: k.clone(),
+                norm: norm.clone(),
+                value: strip_md(v),
+                line: row_line,
+            })
+            .collect();
+        rows.push(Record {
+            kind: RecordKind::TableRow,
+            title: identity_of(&fields),
+            line: row_line,
+            end_line: row_line,
+            fields,
+            container: false,
+        });
+    }
+    if vertical {
+        (Table::Fields(fields), j)
+    } else {
+        (Table::Rows(rows), j)
+    }
+}
+
 fn markdown_records(lines: &[&str]) -> (Vec<Record>, Option<String>) {
     let mut out: Vec<Record> = Vec::new();
     let n = u32::try_from(lines.len()).unwrap_or(u32::MAX);
@@ -412,6 +551,7 @@ fn markdown_records(lines: &[&str]) -> (Vec<Record>, Option<String>) {
         line: 1,
         end_line: n.max(1),
         fields: Vec::new(),
+        container: false,
     };
     let mut err = None;
     let mut i = 0usize;
@@ -433,6 +573,7 @@ fn markdown_records(lines: &[&str]) -> (Vec<Record>, Option<String>) {
                             line: 1,
                             end_line: 1,
                             fields: Vec::new(),
+                            container: false,
                         };
                         let mut children = Vec::new();
                         flatten_fields(entries, "", &mut tmp, &mut children);
@@ -476,6 +617,7 @@ fn markdown_records(lines: &[&str]) -> (Vec<Record>, Option<String>) {
                 line: lineno,
                 end_line: n,
                 fields: Vec::new(),
+                container: false,
             });
             stack.push((out.len() - 1, level));
             i += 1;
@@ -483,34 +625,15 @@ fn markdown_records(lines: &[&str]) -> (Vec<Record>, Option<String>) {
         }
         // A table: header row, separator row, body rows.
         if t.starts_with('|') && lines.get(i + 1).is_some_and(|l| is_separator_row(l)) {
-            let headers: Vec<Arc<str>> = split_row(line).iter().map(|h| Arc::from(strip_md(h))).collect();
-            let norms: Vec<Arc<str>> = headers.iter().map(|h| norm_key(h).into()).collect();
-            let mut j = i + 2;
-            while j < lines.len() && lines[j].trim_start().starts_with('|') && out.len() <= MAX_RECORDS {
-                let row_line = u32::try_from(j + 1).unwrap_or(u32::MAX);
-                let cells = split_row(lines[j]);
-                let fields: Vec<Field> = headers
-                    .iter()
-                    .zip(&norms)
-                    .zip(cells.iter())
-                    .map(|((k, norm), v)| Field {
-                        key: k.clone(),
-                        norm: norm.clone(),
-                        value: strip_md(v),
-                        line: row_line,
-                    })
-                    .collect();
-                let title = identity_of(&fields);
-                out.push(Record {
-                    kind: RecordKind::TableRow,
-                    title,
-                    line: row_line,
-                    end_line: row_line,
-                    fields,
-                });
-                j += 1;
+            let (table, next) = read_table(lines, i, MAX_RECORDS + 1 - out.len().min(MAX_RECORDS + 1));
+            match table {
+                Table::Rows(rows) => out.extend(rows),
+                Table::Fields(fields) => match stack.last() {
+                    Some(&(idx, _)) => out[idx].fields.extend(fields),
+                    None => doc.fields.extend(fields),
+                },
             }
-            i = j;
+            i = next;
             continue;
         }
         if let Some(c) = KEY_VALUE.captures(line) {
