@@ -191,8 +191,13 @@ impl PathFlags {
             "cookbook",
         ];
         let stem = name.split('.').next().unwrap_or("");
-        let test = dirs.iter().any(|d| TEST_DIRS.contains(d))
+        // `integration_tests/`, `e2e-tests/`, `example_models/`: a word of the name.
+        let has_word = |d: &str, words: &[&str]| d.split(['_', '-']).any(|w| words.contains(&w));
+        let test = dirs
+            .iter()
+            .any(|d| TEST_DIRS.contains(d) || has_word(d, &["test", "tests"]))
             || stem.starts_with("test_")
+            || stem.starts_with("tests_")
             || stem.starts_with("test-")
             || stem.ends_with("_test")
             || stem.ends_with("-test")
@@ -203,7 +208,9 @@ impl PathFlags {
         let template = [".example", ".sample", ".template", ".dist", ".tmpl"]
             .iter()
             .any(|t| name.ends_with(t) || name.contains(&format!("{t}.")));
-        let example = dirs.iter().any(|d| EXAMPLE_DIRS.contains(d))
+        let example = dirs
+            .iter()
+            .any(|d| EXAMPLE_DIRS.contains(d) || has_word(d, &["example", "examples", "samples"]))
             || name.ends_with(".ipynb")
             || stem.starts_with("example")
             || template;
@@ -241,6 +248,10 @@ mod tests {
         assert!(PathFlags::of("settings-test.yaml").test);
         assert!(PathFlags::of("examples/chat.py").example);
         assert!(PathFlags::of(".env.example").example);
+        assert!(PathFlags::of("server/example_models/iris/model.joblib").example);
+        assert!(PathFlags::of("e2e-tests/run.go").test);
+        assert!(PathFlags::of("pkg/controller/tests_common.go").test);
+        assert!(!PathFlags::of("latest/contest/app.py").test);
         assert!(PathFlags::of("config/settings.sample.yaml").example);
         assert!(PathFlags::of("docs/setup.md").prose);
         assert!(PathFlags::of("src/llm/client.py").production());

@@ -16,6 +16,10 @@ pub(super) const GENERIC: &[&str] = &[
     "variables",
     "keras_metadata",
     "fingerprint",
+    "latest",
+    "best",
+    "last",
+    "final",
 ];
 
 pub(super) fn norm(s: &str) -> String {
@@ -75,11 +79,14 @@ pub(super) fn model_of(path: &str) -> Option<(String, Option<String>)> {
     None
 }
 
-/// `12` → `12`, `v3` → `3`: a directory that is a version.
+/// `12` → `12`, `v3` → `3`, `1.0` → `1.0`: a directory that is a version.
 pub(super) fn version_of(s: &str) -> Option<String> {
     let digits = s.strip_prefix(['v', 'V']).unwrap_or(s);
-    (!digits.is_empty() && digits.len() <= 6 && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.to_string())
+    (!digits.is_empty()
+        && digits.len() <= 12
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.split('.').all(|p| !p.is_empty()))
+    .then(|| digits.to_string())
 }
 
 /// For each needle (normalised, distinct), the index of the first haystack (normalised)
