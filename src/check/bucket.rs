@@ -1,11 +1,12 @@
-//! `bucket`: storage buckets declared in Terraform whose name says they hold datasets,
+//! `bucket`: storage buckets declared in Terraform or CloudFormation whose name says they hold datasets,
 //! training data or logged inputs, and which nothing deletes — so "deletable on request"
 //! and retention limits cannot be shown. Used under `not:` (each such bucket is a finding at
 //! its resource line).
 //!
-//! A bucket is deleted by a lifecycle rule (an expiry in the bucket or a lifecycle
-//! configuration/management policy naming it), or — with `purge` — by a scheduled purge
-//! job or a documented purge procedure for it:
+//! A bucket is deleted by an enabled lifecycle rule that expires objects (in the bucket, in
+//! a lifecycle configuration/management policy naming it, or in an exported configuration
+//! whose path names it: see `workspace::storage`), or — with `purge` — by a scheduled
+//! purge job or a documented purge procedure for it:
 //!
 //! - a **job**: a file with a line that deletes stored objects (`delete_objects(`,
 //!   `gsutil rm`, `aws s3 rm`, `blob.delete()`…) that is scheduled — it has a schedule line
@@ -146,7 +147,7 @@ impl Bucket {
     /// What this check evaluates, in words (for `explain`).
     pub fn describe(&self) -> String {
         let mut s = format!(
-            "a Terraform bucket matching `{}` with no lifecycle rule",
+            "a Terraform or CloudFormation bucket matching `{}` with no enabled lifecycle rule that expires objects",
             self.names.as_str()
         );
         if let Some(p) = &self.purge {
@@ -215,16 +216,16 @@ impl Bucket {
             let key = format!("{}|{}", f.path, b.address);
             if let Some((how, pointers)) = how {
                 purged.push(Item::new(
-                    format!("{shown} has no lifecycle rule but {how}"),
+                    format!("{shown} has no enabled lifecycle rule that expires objects, but {how}"),
                     key,
                     pointers,
                 ));
                 continue;
             }
             let why = if self.purge.is_some() {
-                "nothing deletes it (no lifecycle rule, no scheduled purge job or documented purge naming it)"
+                "nothing deletes it (no enabled lifecycle rule expires its objects, no scheduled purge job or documented purge names it)"
             } else {
-                "no lifecycle rule deletes it"
+                "no enabled lifecycle rule expires its objects"
             };
             kept.push(Item::new(
                 format!("{shown} holds training or logged data and {why}"),

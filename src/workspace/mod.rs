@@ -15,6 +15,7 @@ pub mod matcher;
 pub mod node;
 pub mod query;
 pub mod resources;
+pub mod storage;
 pub mod walk;
 pub mod workload;
 

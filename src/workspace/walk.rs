@@ -70,6 +70,9 @@ struct FileResult {
     trusts: Vec<(super::iam::Trust, String)>,
     jit: Vec<super::iam::JitBlock>,
     buckets: Vec<(super::iam::Bucket, String)>,
+    /// An exported lifecycle configuration with an enabled expiry rule (joined to the
+    /// buckets its path names when the walk ends).
+    lifecycle_export: bool,
     resources: Vec<super::resources::Resource>,
     workloads: Vec<super::workload::Workload>,
     notes: Vec<String>,
@@ -88,6 +91,7 @@ impl FileResult {
             && self.trusts.is_empty()
             && self.jit.is_empty()
             && self.buckets.is_empty()
+            && !self.lifecycle_export
             && self.resources.is_empty()
             && self.workloads.is_empty()
             && self.notes.is_empty()
@@ -659,7 +663,9 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
         .is_some_and(|f| super::workload::may_hold(text) && f.may_be_model(text));
     // Teleport roles that make access requestable: just-in-time access mechanisms.
     let teleport = super::iam::may_be_teleport_role(text);
-    if wanted.is_empty() && !policy_doc && !cfn && !k8s && !teleport {
+    // Exported bucket lifecycle configurations (`{"Rules": [...]}`).
+    let lifecycle = super::storage::may_be_lifecycle_export(text);
+    if wanted.is_empty() && !policy_doc && !cfn && !k8s && !teleport && !lifecycle {
         return;
     }
     // Of a YAML stream, only the documents a query, a policy, a template or a workload
@@ -669,6 +675,7 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
             || ((policy_doc || cfn) && doc.contains("Resources"))
             || (policy_doc && holds_policy(doc))
             || (teleport && super::iam::may_be_teleport_role(doc))
+            || (lifecycle && super::storage::may_be_lifecycle_export(doc))
             || (k8s
                 && super::workload::may_hold(doc)
                 && plan.workloads.as_ref().is_some_and(|f| f.may_be_model(doc)))
@@ -690,6 +697,18 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
     }
     let starts = crate::text::line_starts(text);
     let line_of = |n: u32| crate::text::truncate_chars(crate::text::line_text(text, &starts, n), 400);
+    if cfn {
+        r.buckets
+            .extend(super::storage::cloudformation(&docs).into_iter().map(|b| {
+                let line = line_of(b.line);
+                (b, line)
+            }));
+    }
+    if lifecycle {
+        r.lifecycle_export = docs
+            .iter()
+            .any(|d| super::storage::exported_rules(d) == Some(true));
+    }
     if policy_doc {
         for d in &docs {
             r.links.extend(super::iam::structured_links(d));
@@ -774,6 +793,7 @@ fn assemble(
     ws.docs.reserve_exact(rests().filter(|r| r.doc.is_some()).count());
     let mut iam_names = Vec::new();
     let mut attachments = Vec::new();
+    let mut lifecycle_exports = Vec::new();
     ws.deps.reserve_exact(rests().map(|r| r.deps.len()).sum());
     for v in results {
         let entry = v.entry;
@@ -817,6 +837,9 @@ fn assemble(
         ws.jit.extend(r.jit.into_iter().map(|j| (id, j)));
         ws.buckets
             .extend(r.buckets.into_iter().map(|(b, line)| (id, b, line)));
+        if r.lifecycle_export {
+            lifecycle_exports.push(entry.path.clone());
+        }
         ws.resources.extend(r.resources.into_iter().map(|x| (id, x)));
         ws.workloads.extend(r.workloads.into_iter().map(|w| (id, w)));
         for (qi, m) in r.queries {
@@ -832,6 +855,7 @@ fn assemble(
             .into_iter()
             .map(|(file, l)| (FileId::try_from(file).unwrap_or(FileId::MAX), l)),
     );
+    super::storage::join(&mut ws.buckets, &lifecycle_exports);
     notes.sort();
     notes.dedup();
     ws.notes = notes;

@@ -206,7 +206,10 @@ pub fn terraform(text: &str) -> Terraform {
         if let Some(c) = STORAGE.captures(first) {
             let (rtype, name) = (c[1].to_string(), c[2].to_string());
             if rtype.ends_with("lifecycle_configuration") || rtype.ends_with("management_policy") {
-                lifecycle_refs.push(first.to_string());
+                // Only a rule that expires objects and is enabled deletes anything.
+                if crate::workspace::storage::terraform_deletes(first) {
+                    lifecycle_refs.push(first.to_string());
+                }
             } else {
                 let literal = BUCKET_NAME
                     .captures(first)
@@ -216,7 +219,8 @@ pub fn terraform(text: &str) -> Terraform {
                     address: format!("{rtype}.{name}"),
                     name: literal,
                     line: base + 1,
-                    lifecycle: first.contains("lifecycle_rule"),
+                    lifecycle: first.contains("lifecycle_rule")
+                        && crate::workspace::storage::terraform_deletes(first),
                 });
             }
             continue;
