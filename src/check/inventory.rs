@@ -317,14 +317,15 @@ impl Inventory {
         sites
     }
 
-    /// True when the deferred-to register has an entry naming `item`.
-    fn registered(&self, cx: &Context<'_>, item: &CatalogItem) -> bool {
+    /// True when the deferred-to register has an entry naming item `i` of the catalogue.
+    fn registered(&self, cx: &Context<'_>, i: usize) -> bool {
         let Some(kind) = &self.defer_to else {
             return true;
         };
-        cx.ws
-            .docs_of(kind)
-            .any(|d| super::register::entries(d).any(|r| super::register::names_item(r, &item.names)))
+        let docs: Vec<_> = cx.ws.docs_of(kind).collect();
+        super::register::RegisterIndex::new(&docs, &cx.catalogs[self.catalog])
+            .entry_of(i)
+            .is_some()
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
@@ -334,7 +335,7 @@ impl Inventory {
         // Items whose inferred role is not declared, by role: one finding per role (one
         // `vendors:` entry in the config fixes all of them).
         let mut undeclared_roles: BTreeMap<Role, Vec<(&CatalogItem, Vec<Pointer>)>> = BTreeMap::new();
-        for item in &catalog.items {
+        for (i, item) in catalog.items.iter().enumerate() {
             let Some(usage) = self.usage(cx, item) else {
                 continue;
             };
@@ -375,7 +376,7 @@ impl Inventory {
                         } else {
                             undeclared_roles.entry(role).or_default().push((item, pointers));
                         }
-                    } else if self.require_declared && !declared && self.registered(cx, item) {
+                    } else if self.require_declared && !declared && self.registered(cx, i) {
                         let message = format!("{} is called without a declared SDK (only {kinds}): dependency review and SBOMs will not show it", item.name);
                         undeclared.push(Item::new(message, format!("undeclared:{}", item.id), pointers));
                     } else {
