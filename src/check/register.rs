@@ -65,6 +65,7 @@ impl Spec {
                     models_only: false,
                     require_role_declared: false,
                     defer_to_register: None,
+                    integration_keys: Vec::new(),
                 }
                 .compile(cx)?;
                 Some((idx, inv))
