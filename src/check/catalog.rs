@@ -374,20 +374,29 @@ fn import_regex(lang: &str, modules: &[String]) -> String {
     }
 }
 
-/// A host pattern: `*.` prefix = any subdomain, `*` elsewhere = one DNS label. A leading
-/// wildcard is matched from its dot (`.openai.azure.com`) so the pattern starts with a
-/// literal, which keeps the one-pass search on its fast prefilter.
+/// A placeholder standing for (part of) a host label in a URL template: `%s`,
+/// `%(region)s`, `{region}`, `${region}`, `#{region}`, `{{region}}`, `{}`, `<region>`.
+const PLACEHOLDER: &str =
+    r"%s|%\([A-Za-z_][A-Za-z0-9_]*\)s|[$#]?\{\{?[ \t]*[A-Za-z_.][A-Za-z0-9_.]*[ \t]*\}\}?|\{\}|<[A-Za-z_]+>";
+
+/// A host pattern: `*.` prefix = any subdomain, `*` elsewhere = one DNS label, written out
+/// or templated (`bedrock-runtime.%s.amazonaws.com`, `${region}-aiplatform.googleapis.com`:
+/// see [`PLACEHOLDER`]). A leading `*.` is matched from its dot (`.openai.azure.com`) so
+/// the pattern starts with a literal, which keeps the one-pass search on its fast
+/// prefilter.
 fn host_regex(host: &str) -> String {
     // `*.x.com` is matched as `.x.com`: any subdomain, and a literal first byte.
     let (lead, rest) = match host.strip_prefix('*') {
         Some(rest) if rest.starts_with('.') => ("", rest),
-        _ => (r"(?-u:\b)", host),
+        // `*-x.com`: the label may start with a placeholder, so no word boundary before it.
+        Some(_) => ("", host),
+        None => (r"(?-u:\b)", host),
     };
     let body = rest
         .split('*')
         .map(regex::escape)
         .collect::<Vec<_>>()
-        .join("[A-Za-z0-9-]+");
+        .join(&format!("(?:[A-Za-z0-9-]|{PLACEHOLDER})+"));
     format!(r"{lead}{body}(?-u:\b)")
 }
 
@@ -776,5 +785,32 @@ mod tests {
         let h = regex::Regex::new(&host_regex("*.openai.azure.com")).unwrap();
         assert!(h.is_match("https://acme-prod.openai.azure.com/"));
         assert!(!h.is_match("openai.azure.com"));
+    }
+
+    /// URL templates with a placeholder in a host label, in each language's style.
+    #[test]
+    fn templated_hosts() {
+        let bedrock = regex::Regex::new(&host_regex("bedrock-runtime.*.amazonaws.com")).unwrap();
+        for ok in [
+            r#"fmt.Sprintf("https://bedrock-runtime.%s.amazonaws.com/model/%s/invoke", region, id)"#,
+            r#"url = f"https://bedrock-runtime.{region}.amazonaws.com/model/{model_id}/converse""#,
+            r#"url = "https://bedrock-runtime.%(region)s.amazonaws.com" % cfg"#,
+            "const url = `https://bedrock-runtime.${region}.amazonaws.com/model/${id}/invoke`;",
+            r#"url = "https://bedrock-runtime.#{region}.amazonaws.com""#,
+            r#"endpoint: "https://bedrock-runtime.{{ .Values.region }}.amazonaws.com""#,
+            r#"String.format("https://bedrock-runtime.%s.amazonaws.com", region)"#,
+        ] {
+            assert!(bedrock.is_match(ok), "{ok}");
+        }
+        assert!(!bedrock.is_match("https://bedrock-runtime.amazonaws.com.example.org"));
+        let vertex = regex::Regex::new(&host_regex("*-aiplatform.googleapis.com")).unwrap();
+        for ok in [
+            "const url = `https://${region}-aiplatform.googleapis.com/v1/projects/${p}`;",
+            r#"f"https://{location}-aiplatform.googleapis.com/v1""#,
+            "https://us-central1-aiplatform.googleapis.com/v1/projects",
+        ] {
+            assert!(vertex.is_match(ok), "{ok}");
+        }
+        assert!(!vertex.is_match("https://aiplatform.googleapis.com/v1"));
     }
 }
