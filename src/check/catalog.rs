@@ -352,7 +352,7 @@ fn import_regex(lang: &str, modules: &[String]) -> String {
             // `import openai`, `from openai import X`, `from openai.types import X`, and for a
             // dotted module `google.genai` also `from google import genai`.
             let mut parts = vec![format!(
-                r"(?-u:\b)(?:from[ \t](?:{alt})(?:\.[A-Za-z0-9_.]+)?[ \t]+import|import[ \t](?:{alt})(?:[ \t.,]|$))"
+                r"(?-u:\b)from[ \t](?:{alt})(?:\.[A-Za-z0-9_.]+)?[ \t]+import|^[ \t]*import[ \t](?:{alt})(?:[ \t.,]|$)"
             )];
             for m in modules.iter().filter(|m| m.contains('.')) {
                 if let Some((parent, last)) = m.rsplit_once('.') {
@@ -769,6 +769,8 @@ mod tests {
             "from openaix import y",
             "# see openai",
             "from google import auth",
+            // A local module of the same name.
+            "from managed_deepagents.connectors import openai",
         ] {
             assert!(!re.is_match(no), "{no}");
         }
