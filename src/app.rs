@@ -653,8 +653,13 @@ fn explain(id: &str, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
         ..LoadOptions::default()
     })?;
     let Some(c) = loaded.controls.get(id) else {
+        // A catalogue item (an AI vendor by id, name, alias or product): its names.
+        if let Some(item) = loaded.catalogs.iter().find_map(|cat| cat.find(id)) {
+            write_stdout(crate::text::printable_lines(&item.describe_names()).as_bytes())?;
+            return Ok(0);
+        }
         bail!(
-            "unknown control `{}` (see `redflag controls list`)",
+            "unknown control or vendor `{}` (see `redflag controls list`)",
             crate::redact::shown(id)
         );
     };

@@ -165,6 +165,149 @@ static MONTH_NAME: LazyLock<Regex> = LazyLock::new(|| {
 static YEAR_MONTH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u:\b)(20[0-9]{2})[-_](0[1-9]|1[0-2])(?-u:\b)").unwrap());
 
+/// Day-first and month-first numeric dates: `15.03.2026`, `15-03-2026` (day first, as
+/// written in Europe), `15/03/2026` or `03/15/2026` (whichever is a valid reading).
+static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)([0-9]{1,2})([./-])([0-9]{1,2})[./-]((?:19|20)[0-9]{2})(?-u:\b)").unwrap()
+});
+
+/// Month names in French, German, Spanish, Italian, Portuguese and Dutch (the English ones
+/// are [`MONTH_NAME`]'s), with the number of the month.
+const LOCAL_MONTHS: &[(&str, u32)] = &[
+    ("janvier", 1),
+    ("januar", 1),
+    ("januari", 1),
+    ("enero", 1),
+    ("gennaio", 1),
+    ("janeiro", 1),
+    ("février", 2),
+    ("fevrier", 2),
+    ("februar", 2),
+    ("februari", 2),
+    ("febrero", 2),
+    ("febbraio", 2),
+    ("fevereiro", 2),
+    ("mars", 3),
+    ("märz", 3),
+    ("maerz", 3),
+    ("maart", 3),
+    ("marzo", 3),
+    ("março", 3),
+    ("marco", 3),
+    ("avril", 4),
+    ("abril", 4),
+    ("aprile", 4),
+    ("mai", 5),
+    ("mayo", 5),
+    ("maggio", 5),
+    ("maio", 5),
+    ("mei", 5),
+    ("juin", 6),
+    ("juni", 6),
+    ("junio", 6),
+    ("giugno", 6),
+    ("junho", 6),
+    ("juillet", 7),
+    ("juli", 7),
+    ("julio", 7),
+    ("luglio", 7),
+    ("julho", 7),
+    ("août", 8),
+    ("aout", 8),
+    ("agosto", 8),
+    ("augustus", 8),
+    ("septembre", 9),
+    ("septiembre", 9),
+    ("settembre", 9),
+    ("setembro", 9),
+    ("octobre", 10),
+    ("oktober", 10),
+    ("octubre", 10),
+    ("ottobre", 10),
+    ("outubro", 10),
+    ("novembre", 11),
+    ("noviembre", 11),
+    ("novembro", 11),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("dezember", 12),
+    ("diciembre", 12),
+    ("dicembre", 12),
+    ("dezembro", 12),
+];
+
+/// `15 mars 2026`, `15. März 2026`, `15 de marzo de 2026`, `1er avril 2026`, `März 2026`.
+static LOCAL_MONTH: LazyLock<Regex> = LazyLock::new(|| {
+    let names = LOCAL_MONTHS
+        .iter()
+        .map(|(n, _)| regex::escape(n))
+        .collect::<Vec<_>>()
+        .join("|");
+    Regex::new(&format!(
+        r"(?i)\b(?:([0-9]{{1,2}})(?:\.|er|º|°)?\s+(?:de\s+)?)?({names})\.?\s+(?:de\s+)?((?:19|20)[0-9]{{2}})\b"
+    ))
+    .unwrap()
+});
+
+/// The numeric and non-English dates of `text` (see [`NUMERIC`], [`LOCAL_MONTH`]) that no
+/// span of `covered` overlaps, with their spans. A slash date both of whose readings are
+/// valid (`03/04/2026`) is read as the earlier one: a freshness rule then never accepts a
+/// report on a reading the writer may not have meant.
+fn localized_dates(text: &str, covered: &[(usize, usize)]) -> Vec<(usize, usize, FoundDate)> {
+    let index = Spans::new(covered);
+    let mut out = Vec::new();
+    for c in NUMERIC.captures_iter(text) {
+        let m = c.get(0).unwrap();
+        if index.overlaps(m.start(), m.end()) {
+            continue;
+        }
+        let (Ok(a), Ok(b), Ok(y)) = (c[1].parse::<u32>(), c[3].parse::<u32>(), c[4].parse::<i32>()) else {
+            continue;
+        };
+        let day_first = NaiveDate::from_ymd_opt(y, b, a);
+        let month_first = NaiveDate::from_ymd_opt(y, a, b);
+        let date = match (&c[2], day_first, month_first) {
+            ("/", Some(d), Some(m)) => Some(d.min(m)),
+            ("/", d, m) => d.or(m),
+            (_, d, _) => d,
+        };
+        if let Some(date) = date {
+            out.push((
+                m.start(),
+                m.end(),
+                FoundDate {
+                    date,
+                    approximate: false,
+                    pos: 0,
+                },
+            ));
+        }
+    }
+    for c in LOCAL_MONTH.captures_iter(text) {
+        let m = c.get(0).unwrap();
+        let name = c[2].to_lowercase();
+        let Some(&(_, mo)) = LOCAL_MONTHS.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        let day = c.get(1).and_then(|d| d.as_str().parse::<u32>().ok());
+        let (Ok(y), false) = (c[3].parse::<i32>(), index.overlaps(m.start(), m.end())) else {
+            continue;
+        };
+        if let Some(date) = NaiveDate::from_ymd_opt(y, mo, day.unwrap_or(1)) {
+            out.push((
+                m.start(),
+                m.end(),
+                FoundDate {
+                    date,
+                    approximate: day.is_none(),
+                    pos: 0,
+                },
+            ));
+        }
+    }
+    out
+}
+
 fn month_number(name: &str) -> Option<u32> {
     const MONTHS: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
@@ -198,8 +341,16 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
             }
         }
     }
+    for (a, b, d) in localized_dates(text, &covered) {
+        found.push((a, d));
+        covered.push((a, b));
+    }
+    let index = Spans::new(&covered);
     for c in MONTH_NAME.captures_iter(text) {
         let m = c.get(0).unwrap();
+        if index.overlaps(m.start(), m.end()) {
+            continue;
+        }
         let Some(mo) = month_number(&c[2]) else {
             continue;
         };
@@ -328,6 +479,37 @@ mod tests {
                 d("2026-05-01")
             ]
         );
+    }
+
+    /// Dates as people outside the US and ISO write them.
+    #[test]
+    fn finds_localized_dates() {
+        let one = |s: &str| {
+            let got = find_dates(s);
+            assert_eq!(got.len(), 1, "{s}: {got:?}");
+            got[0].date
+        };
+        for s in [
+            "15.03.2026",
+            "15-03-2026",
+            "15/03/2026",
+            "03/15/2026",
+            "15 mars 2026",
+            "15. März 2026",
+            "15 de marzo de 2026",
+            "15 marzo 2026",
+            "15 de março de 2026",
+            "15 maart 2026",
+        ] {
+            assert_eq!(one(s), d("2026-03-15"), "{s}");
+        }
+        assert_eq!(one("1er août 2026"), d("2026-08-01"));
+        assert_eq!(one("Dezember 2025"), d("2025-12-01"));
+        assert!(find_dates("Dezember 2025")[0].approximate);
+        // Both readings valid: the earlier one.
+        assert_eq!(one("04/03/2026"), d("2026-03-04"));
+        // Not dates: a version, an impossible day.
+        assert!(find_dates("v1.2.3 and 32.13.2026").is_empty());
     }
 
     #[test]

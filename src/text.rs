@@ -3,11 +3,51 @@
 
 /// Normalises a field name for loose matching: lower case, every run of characters that are
 /// not ASCII letters or digits becomes one space (`Consent_Basis`, `consent-basis` and
-/// `**Consent basis:**` all become `consent basis`).
+/// `**Consent basis:**` all become `consent basis`), and a camelCase word boundary is a
+/// space too (`soc2Type2ReportDate` becomes `soc2 type2 report date`, `dataResidency`
+/// `data residency`). A boundary is an upper-case letter after a lower-case letter or a
+/// digit and before a lower-case letter, so acronyms stay whole (`OpenAI`, `TSCs`, `DPA`).
 pub fn norm_key(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
+    let chars: Vec<char> = key.chars().collect();
+    let mut out = String::with_capacity(key.len() + 4);
     let mut space = false;
-    for c in key.chars() {
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_alphanumeric() {
+            let camel = c.is_ascii_uppercase() && i > 0 && starts_word(&chars, i);
+            if (space || camel) && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            space = true;
+        }
+    }
+    out
+}
+
+/// True when the upper-case letter at `i` starts a camelCase word: it is followed by a
+/// lower-case letter and preceded by a lower-case letter or digit (`dataResidency`,
+/// `soc2Type`), or ends an acronym before a word (`typeIIPeriod`), but not a plural
+/// acronym's `s` (`TSCs`, `DPAs`).
+fn starts_word(chars: &[char], i: usize) -> bool {
+    let prev = chars[i - 1];
+    let lower_at = |j: usize| chars.get(j).is_some_and(char::is_ascii_lowercase);
+    if !lower_at(i + 1) {
+        return false;
+    }
+    if prev.is_ascii_lowercase() || prev.is_ascii_digit() {
+        return true;
+    }
+    prev.is_ascii_uppercase() && (chars[i + 1] != 's' || lower_at(i + 2))
+}
+
+/// [`norm_key`] without the camelCase boundaries: the lower-case words of a text. What
+/// fingerprints are computed from (a line of code, a vendor's name), so they stay stable.
+pub fn norm_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
         if c.is_ascii_alphanumeric() {
             if space && !out.is_empty() {
                 out.push(' ');
@@ -256,6 +296,30 @@ mod tests {
             &norm_key("soc 2")
         ));
         assert!(!key_matches(&norm_key("Subprocessors"), &norm_key("processor")));
+    }
+
+    /// Every key style people write a register in normalises to the same words.
+    #[test]
+    fn key_styles_normalise_alike() {
+        for k in [
+            "soc2_type2_report_date",
+            "soc2-type2-report-date",
+            "soc2Type2ReportDate",
+            "Soc2Type2ReportDate",
+            "SOC2 Type2 Report Date",
+            "soc2 type2 report date:",
+        ] {
+            assert_eq!(norm_key(k), "soc2 type2 report date", "{k}");
+        }
+        assert_eq!(norm_key("dataResidency"), "data residency");
+        assert_eq!(norm_key("SOC2TypeII"), "soc2 typeii");
+        assert_eq!(norm_key("soc2TypeIIPeriodEnd"), "soc2 typeii period end");
+        assert_eq!(norm_key("DPAs signed"), "dpas signed");
+        // Acronyms stay whole.
+        assert_eq!(norm_key("OpenAI"), "openai");
+        assert_eq!(norm_key("TSCs covered"), "tscs covered");
+        assert_eq!(norm_key("DPA"), "dpa");
+        assert_eq!(norm_words("soc2Type2"), "soc2type2");
     }
 
     #[test]

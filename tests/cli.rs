@@ -481,3 +481,23 @@ fn an_unreadable_target_is_an_error_not_a_pass() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot read"), "{stderr}");
 }
+
+/// `explain` of an AI vendor (by id, name, alias or product) lists the names a register
+/// entry may give it, and its parent company.
+#[test]
+fn explain_a_vendor_shows_its_names() {
+    for query in ["aws-bedrock", "Amazon Bedrock", "bedrock"] {
+        redflag().args(["explain", query]).assert().code(0).stdout(
+            predicate::str::contains("Amazon Bedrock (aws-bedrock)")
+                .and(predicate::str::contains("aliases:  AWS Bedrock"))
+                .and(predicate::str::contains("products: Bedrock"))
+                .and(predicate::str::contains(
+                    "parent:   Amazon Web Services (also written AWS",
+                ))
+                .and(predicate::str::contains("services or products column")),
+        );
+    }
+    redflag().args(["explain", "claude"]).assert().code(0).stdout(
+        predicate::str::contains("Anthropic (anthropic)").and(predicate::str::contains("parent:   none")),
+    );
+}

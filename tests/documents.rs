@@ -108,9 +108,8 @@ fn a_file_named_like_a_plan_without_its_content_is_a_note_not_evidence() {
         notes(&r),
         vec![(
             "docs/defer-third-party.md".to_string(),
-            "named like a vendor register but lacks its content (a vendor column: no vendor, \
-             provider, supplier, subprocessor…; due-diligence columns: no dpa, data processing, \
-             soc 2, iso 27001…); not used as evidence"
+            "named like a vendor register but lacks its content (due-diligence columns: no dpa, \
+             data processing, soc 2, iso 27001…); not used as evidence"
                 .to_string()
         )]
     );

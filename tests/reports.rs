@@ -516,16 +516,15 @@ fn a_mature_target_can_start_sooner() {
     let road = report::roadmap::plan(northwind(), d("2026-12-01"), None);
     let acme_road = report::roadmap::plan(acme(), d("2026-12-01"), None);
     assert!(road.earliest_start < acme_road.earliest_start);
-    // Its quarterly records are on file: only the (shorter) work sets the date — one open
-    // low-severity gap, so scoping, one month of implementation, the gap assessment and
-    // remediation end 2027-03-31.
-    assert_eq!(road.earliest_start, d("2027-04-01"));
+    // Its quarterly records are on file: only the (shorter) work sets the date — no open
+    // gap, so scoping and the gap assessment (a mock audit) end 2027-01-31.
+    assert_eq!(road.earliest_start, d("2027-02-01"));
     assert_eq!(road.constraints[0].control_id, None);
     assert!(road
         .at_window_end
         .iter()
-        .any(|a| a.starts_with("RF4-TABLETOP-CADENCE: by 2027-09-30")
-            && a.contains("2027-Q1, 2027-Q2 and 2027-Q3")));
+        .any(|a| a.starts_with("RF4-TABLETOP-CADENCE: by 2027-07-31")
+            && a.contains("2026-Q4, 2027-Q1 and 2027-Q2")));
     // Recurring records keep going: the current quarter's tabletop is scheduled.
     assert!(road
         .months

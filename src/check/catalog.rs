@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::compile::Diag;
 use crate::redact::KeyRule;
+use crate::text::norm_key;
 use crate::workspace::manifest::Ecosystem;
 
 use crate::workspace::matcher::{glob_set, Globs, LazyRegex, MatcherBuilder, Owner};
@@ -23,7 +24,37 @@ pub struct CatalogSpec {
     /// What counts as use of the items, and how integrations are told apart.
     #[serde(default)]
     pub usage: UsageSpec,
+    /// Parent companies of items (`parent:` of an item names one): a register entry for the
+    /// company is the item's when it names the item in a services or products column.
+    #[serde(default)]
+    pub companies: Vec<CompanySpec>,
+    /// How register entries name items.
+    #[serde(default)]
+    pub registers: RegistersSpec,
     pub items: Vec<ItemSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanySpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistersSpec {
+    /// Columns or keys of a register entry that list what a company provides ("Services",
+    /// "Products"): where a parent company's entry names its product.
+    #[serde(default)]
+    pub product_columns: Vec<String>,
+    /// Columns or keys that name the entry's vendor (`Vendor`, `vendor_name`,
+    /// `providerName`), matched whole after normalising; the first one present wins over
+    /// the title the document gave the entry.
+    #[serde(default)]
+    pub name_columns: Vec<String>,
 }
 
 /// `usage:` of a catalogue: the one generic mechanism deciding what is use of an item.
@@ -93,6 +124,12 @@ pub struct ItemSpec {
     pub name: String,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Product and model names that identify the item in a register (`Claude`, `Bedrock`):
+    /// an entry titled with one is the item's unless it names another item outright.
+    #[serde(default)]
+    pub products: Vec<String>,
+    /// The id of the item's parent company in `companies:`.
+    pub parent: Option<String>,
     #[serde(default)]
     pub packages: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -153,6 +190,15 @@ pub struct CatalogItem {
     pub name: String,
     /// Lower-cased name and aliases, for matching register entries.
     pub names: Vec<String>,
+    /// Lower-cased product names (see [`ItemSpec::products`]).
+    pub products: Vec<String>,
+    /// Aliases and products as written (for `explain`).
+    pub aliases_shown: Vec<String>,
+    pub products_shown: Vec<String>,
+    /// The parent company's name and aliases as written, and lower-cased (empty when the
+    /// item has no parent).
+    pub parent: Vec<String>,
+    pub parent_names: Vec<String>,
     pub packages: Vec<(Ecosystem, String)>,
     /// Content patterns of this item with what they detect.
     pub patterns: Vec<(PatternId, SignalKind)>,
@@ -217,6 +263,62 @@ pub struct Catalog {
     pub title: String,
     pub usage: Usage,
     pub items: Vec<CatalogItem>,
+    /// `registers.product_columns` and `registers.name_columns`, normalised
+    /// ([`crate::text::norm_key`]).
+    pub product_columns: Vec<String>,
+    pub name_columns: Vec<String>,
+}
+
+impl Catalog {
+    /// The item whose id, name or one of whose aliases or products is `query` (any case).
+    pub fn find(&self, query: &str) -> Option<&CatalogItem> {
+        let q = query.trim().to_lowercase();
+        self.items.iter().find(|i| i.id == q).or_else(|| {
+            self.items
+                .iter()
+                .find(|i| i.names.contains(&q) || i.products.contains(&q))
+        })
+    }
+}
+
+impl CatalogItem {
+    /// What the item is called, for `explain`: its name, aliases, products and parent
+    /// company, and how a register entry is matched to it.
+    pub fn describe_names(&self) -> String {
+        let list = |l: &[String]| {
+            if l.is_empty() {
+                "none".to_string()
+            } else {
+                l.join(", ")
+            }
+        };
+        let mut s = format!(
+            "{} ({})
+",
+            self.name, self.id
+        );
+        s.push_str(&format!("  aliases:  {}\n", list(&self.aliases_shown)));
+        s.push_str(&format!("  products: {}\n", list(&self.products_shown)));
+        match self.parent.split_first() {
+            Some((company, others)) => s.push_str(&format!(
+                "  parent:   {company}{}\n",
+                if others.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (also written {})", others.join(", "))
+                }
+            )),
+            None => s.push_str("  parent:   none\n"),
+        }
+        s.push_str(
+            "A register entry is this vendor's when its name names the vendor, an alias or a product (and no other vendor outright)",
+        );
+        if !self.parent.is_empty() {
+            s.push_str(", or names the parent company and lists the vendor or a product in a services or products column");
+        }
+        s.push_str(".\n");
+        s
+    }
 }
 
 /// Which files each language's imports are searched in.
@@ -250,7 +352,7 @@ fn import_regex(lang: &str, modules: &[String]) -> String {
             // `import openai`, `from openai import X`, `from openai.types import X`, and for a
             // dotted module `google.genai` also `from google import genai`.
             let mut parts = vec![format!(
-                r"(?-u:\b)(?:from[ \t](?:{alt})(?:\.[A-Za-z0-9_.]+)?[ \t]+import|import[ \t](?:{alt})(?:[ \t.,]|$))"
+                r"(?-u:\b)from[ \t](?:{alt})(?:\.[A-Za-z0-9_.]+)?[ \t]+import|^[ \t]*import[ \t](?:{alt})(?:[ \t.,]|$)"
             )];
             for m in modules.iter().filter(|m| m.contains('.')) {
                 if let Some((parent, last)) = m.rsplit_once('.') {
@@ -272,20 +374,29 @@ fn import_regex(lang: &str, modules: &[String]) -> String {
     }
 }
 
-/// A host pattern: `*.` prefix = any subdomain, `*` elsewhere = one DNS label. A leading
-/// wildcard is matched from its dot (`.openai.azure.com`) so the pattern starts with a
-/// literal, which keeps the one-pass search on its fast prefilter.
+/// A placeholder standing for (part of) a host label in a URL template: `%s`,
+/// `%(region)s`, `{region}`, `${region}`, `#{region}`, `{{region}}`, `{}`, `<region>`.
+const PLACEHOLDER: &str =
+    r"%s|%\([A-Za-z_][A-Za-z0-9_]*\)s|[$#]?\{\{?[ \t]*[A-Za-z_.][A-Za-z0-9_.]*[ \t]*\}\}?|\{\}|<[A-Za-z_]+>";
+
+/// A host pattern: `*.` prefix = any subdomain, `*` elsewhere = one DNS label, written out
+/// or templated (`bedrock-runtime.%s.amazonaws.com`, `${region}-aiplatform.googleapis.com`:
+/// see [`PLACEHOLDER`]). A leading `*.` is matched from its dot (`.openai.azure.com`) so
+/// the pattern starts with a literal, which keeps the one-pass search on its fast
+/// prefilter.
 fn host_regex(host: &str) -> String {
     // `*.x.com` is matched as `.x.com`: any subdomain, and a literal first byte.
     let (lead, rest) = match host.strip_prefix('*') {
         Some(rest) if rest.starts_with('.') => ("", rest),
-        _ => (r"(?-u:\b)", host),
+        // `*-x.com`: the label may start with a placeholder, so no word boundary before it.
+        Some(_) => ("", host),
+        None => (r"(?-u:\b)", host),
     };
     let body = rest
         .split('*')
         .map(regex::escape)
         .collect::<Vec<_>>()
-        .join("[A-Za-z0-9-]+");
+        .join(&format!("(?:[A-Za-z0-9-]|{PLACEHOLDER})+"));
     format!(r"{lead}{body}(?-u:\b)")
 }
 
@@ -357,6 +468,7 @@ pub fn compile(
         let usage = compile_usage(&spec.usage, matchers, &mut problems, eager);
         let mut items = Vec::new();
         for item in spec.items {
+            let parent = parent_names(&spec.companies, &item, &mut problems);
             let mut patterns = Vec::new();
             let mut packages = Vec::new();
             for (eco, names) in &item.packages {
@@ -365,27 +477,8 @@ pub fn compile(
                     None => problems.push(format!("{}: unknown ecosystem `{eco}`", item.id)),
                 }
             }
-            for (lang, modules) in &item.modules {
-                let Some(files) = language_files(lang) else {
-                    problems.push(format!(
-                        "{}: unknown language `{lang}` (python, js, go, rust, java, ruby)",
-                        item.id
-                    ));
-                    continue;
-                };
-                if modules.is_empty() {
-                    continue;
-                }
-                let re = import_regex(lang, modules);
-                match LazyRegex::new(&re, eager) {
-                    Ok(_) => {
-                        let files: Vec<String> = files.iter().map(ToString::to_string).collect();
-                        matchers.owner = owner(Some(SignalKind::Import));
-                        patterns.push((matchers.add(&re, &files, &[]), SignalKind::Import));
-                    }
-                    Err(e) => problems.push(format!("{}: {e}", item.id)),
-                }
-            }
+            matchers.owner = owner(Some(SignalKind::Import));
+            import_patterns(&item, matchers, &mut patterns, &mut problems, eager);
             if !item.code_patterns.is_empty() {
                 let files: Vec<String> = CODE_FILES.iter().map(ToString::to_string).collect();
                 for re in &item.code_patterns {
@@ -464,6 +557,11 @@ pub fn compile(
                 .map(|e| crate::text::alnum_lower(e))
                 .collect();
             items.push(CatalogItem {
+                products: item.products.iter().map(|n| n.to_lowercase()).collect(),
+                parent_names: parent.iter().map(|n| n.to_lowercase()).collect(),
+                parent,
+                aliases_shown: item.aliases,
+                products_shown: item.products,
                 key_names,
                 runs_models: item.runs_models,
                 id: item.id,
@@ -487,9 +585,62 @@ pub fn compile(
             title: spec.title,
             usage,
             items,
+            product_columns: spec
+                .registers
+                .product_columns
+                .iter()
+                .map(|k| norm_key(k))
+                .collect(),
+            name_columns: spec.registers.name_columns.iter().map(|k| norm_key(k)).collect(),
         });
     }
     out
+}
+
+/// The import patterns of an item, one per language, registered in `matchers` under its
+/// current owner.
+fn import_patterns(
+    item: &ItemSpec,
+    matchers: &mut MatcherBuilder,
+    patterns: &mut Vec<(PatternId, SignalKind)>,
+    problems: &mut Vec<String>,
+    eager: bool,
+) {
+    for (lang, modules) in &item.modules {
+        let Some(files) = language_files(lang) else {
+            problems.push(format!(
+                "{}: unknown language `{lang}` (python, js, go, rust, java, ruby)",
+                item.id
+            ));
+            continue;
+        };
+        if modules.is_empty() {
+            continue;
+        }
+        let re = import_regex(lang, modules);
+        match LazyRegex::new(&re, eager) {
+            Ok(_) => {
+                let files: Vec<String> = files.iter().map(ToString::to_string).collect();
+                patterns.push((matchers.add(&re, &files, &[]), SignalKind::Import));
+            }
+            Err(e) => problems.push(format!("{}: {e}", item.id)),
+        }
+    }
+}
+
+/// The names of an item's parent company (its name first), or a problem when `parent:`
+/// names no company of the catalogue.
+fn parent_names(companies: &[CompanySpec], item: &ItemSpec, problems: &mut Vec<String>) -> Vec<String> {
+    let Some(p) = &item.parent else {
+        return Vec::new();
+    };
+    match companies.iter().find(|c| &c.id == p) {
+        Some(c) => std::iter::once(&c.name).chain(&c.aliases).cloned().collect(),
+        None => {
+            problems.push(format!("{}: parent `{p}` is not in `companies:`", item.id));
+            Vec::new()
+        }
+    }
 }
 
 /// Globs compiled for `usage`, or a problem.
@@ -618,6 +769,8 @@ mod tests {
             "from openaix import y",
             "# see openai",
             "from google import auth",
+            // A local module of the same name.
+            "from managed_deepagents.connectors import openai",
         ] {
             assert!(!re.is_match(no), "{no}");
         }
@@ -634,5 +787,32 @@ mod tests {
         let h = regex::Regex::new(&host_regex("*.openai.azure.com")).unwrap();
         assert!(h.is_match("https://acme-prod.openai.azure.com/"));
         assert!(!h.is_match("openai.azure.com"));
+    }
+
+    /// URL templates with a placeholder in a host label, in each language's style.
+    #[test]
+    fn templated_hosts() {
+        let bedrock = regex::Regex::new(&host_regex("bedrock-runtime.*.amazonaws.com")).unwrap();
+        for ok in [
+            r#"fmt.Sprintf("https://bedrock-runtime.%s.amazonaws.com/model/%s/invoke", region, id)"#,
+            r#"url = f"https://bedrock-runtime.{region}.amazonaws.com/model/{model_id}/converse""#,
+            r#"url = "https://bedrock-runtime.%(region)s.amazonaws.com" % cfg"#,
+            "const url = `https://bedrock-runtime.${region}.amazonaws.com/model/${id}/invoke`;",
+            r#"url = "https://bedrock-runtime.#{region}.amazonaws.com""#,
+            r#"endpoint: "https://bedrock-runtime.{{ .Values.region }}.amazonaws.com""#,
+            r#"String.format("https://bedrock-runtime.%s.amazonaws.com", region)"#,
+        ] {
+            assert!(bedrock.is_match(ok), "{ok}");
+        }
+        assert!(!bedrock.is_match("https://bedrock-runtime.amazonaws.com.example.org"));
+        let vertex = regex::Regex::new(&host_regex("*-aiplatform.googleapis.com")).unwrap();
+        for ok in [
+            "const url = `https://${region}-aiplatform.googleapis.com/v1/projects/${p}`;",
+            r#"f"https://{location}-aiplatform.googleapis.com/v1""#,
+            "https://us-central1-aiplatform.googleapis.com/v1/projects",
+        ] {
+            assert!(vertex.is_match(ok), "{ok}");
+        }
+        assert!(!vertex.is_match("https://aiplatform.googleapis.com/v1"));
     }
 }

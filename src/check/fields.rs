@@ -177,9 +177,11 @@ impl FieldRule {
             .map(|f| f.value.as_str())
             .collect::<Vec<_>>()
             .join("; ");
+        // The key's words, not its spelling: `soc2_type2_report_date` reads `soc2 type2
+        // report date`, so a pattern's word boundary after `type2` holds in any key style.
         let keyed = present
             .iter()
-            .map(|f| format!("{}: {}", f.key, f.value))
+            .map(|f| format!("{}: {}", f.norm, f.value))
             .collect::<Vec<_>>()
             .join("; ");
         if let Some(re) = &self.must_not_match {

@@ -86,6 +86,11 @@ pub struct Spec {
     /// With `require_declared`: leave out items with no entry in documents of this kind
     /// (the register check reports them; one root cause, one finding).
     pub defer_to_register: Option<Spanned<String>>,
+    /// With `require_declared` and `defer_to_register`: keys of a register entry that
+    /// record a raw integration (`integration`, `endpoint`); an item whose entry fills one
+    /// in is declared there, not invisible.
+    #[serde(default)]
+    pub integration_keys: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -107,6 +112,7 @@ pub struct Inventory {
     models_only: bool,
     require_role_declared: bool,
     defer_to: Option<String>,
+    integration_keys: Vec<String>,
 }
 
 /// At most this many usage sites are listed per vendor.
@@ -148,6 +154,11 @@ impl Spec {
             roles,
             require_role_declared: self.require_role_declared,
             defer_to,
+            integration_keys: self
+                .integration_keys
+                .iter()
+                .map(|k| crate::text::norm_key(k))
+                .collect(),
         })
     }
 }
@@ -317,14 +328,22 @@ impl Inventory {
         sites
     }
 
-    /// True when the deferred-to register has an entry naming `item`.
-    fn registered(&self, cx: &Context<'_>, item: &CatalogItem) -> bool {
+    /// Whether the deferred-to register has an entry naming item `i` of the catalogue
+    /// (`None`: no entry), and if so the pointer to its recorded integration, if any.
+    fn registration(&self, cx: &Context<'_>, i: usize) -> Option<Option<Pointer>> {
         let Some(kind) = &self.defer_to else {
-            return true;
+            return Some(None);
         };
-        cx.ws
-            .docs_of(kind)
-            .any(|d| super::register::entries(d).any(|r| super::register::names_item(r, &item.names)))
+        let docs: Vec<_> = cx.ws.docs_of(kind).collect();
+        let index = super::register::RegisterIndex::new(&docs, &cx.catalogs[self.catalog]);
+        let (doc, record, _) = &index.entries[index.entry_of(i)?];
+        let recorded = record.fields.iter().find(|f| {
+            self.integration_keys
+                .iter()
+                .any(|k| crate::text::key_matches(&f.norm, k))
+                && crate::text::value_state(&f.value) == crate::text::ValueState::Present
+        });
+        Some(recorded.map(|f| cx.ws.doc_pointer(doc, f.line)))
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {
@@ -334,7 +353,7 @@ impl Inventory {
         // Items whose inferred role is not declared, by role: one finding per role (one
         // `vendors:` entry in the config fixes all of them).
         let mut undeclared_roles: BTreeMap<Role, Vec<(&CatalogItem, Vec<Pointer>)>> = BTreeMap::new();
-        for item in &catalog.items {
+        for (i, item) in catalog.items.iter().enumerate() {
             let Some(usage) = self.usage(cx, item) else {
                 continue;
             };
@@ -375,9 +394,26 @@ impl Inventory {
                         } else {
                             undeclared_roles.entry(role).or_default().push((item, pointers));
                         }
-                    } else if self.require_declared && !declared && self.registered(cx, item) {
-                        let message = format!("{} is called without a declared SDK (only {kinds}): dependency review and SBOMs will not show it", item.name);
-                        undeclared.push(Item::new(message, format!("undeclared:{}", item.id), pointers));
+                    } else if let Some(registration) = (self.require_declared && !declared)
+                        .then(|| self.registration(cx, i))
+                        .flatten()
+                    {
+                        match registration {
+                            None => {
+                                let message = format!("{} is called without a declared SDK (only {kinds}): dependency review and SBOMs will not show it", item.name);
+                                undeclared.push(Item::new(
+                                    message,
+                                    format!("undeclared:{}", item.id),
+                                    pointers,
+                                ));
+                            }
+                            Some(p) => {
+                                let message = format!("{} is called without an SDK (only {kinds}); the integration is recorded in the vendor register", item.name);
+                                let label = format!("{} · integration recorded", item.name);
+                                pointers.insert(0, p.labelled(label));
+                                items.push(Item::new(message, format!("item:{}", item.id), pointers));
+                            }
+                        }
                     } else {
                         items.push(Item::new(message, format!("item:{}", item.id), pointers));
                     }

@@ -129,7 +129,7 @@ impl Pattern {
                 let key = format!(
                     "{}|{}",
                     f.path,
-                    crate::text::norm_key(&crate::redact::redact(&h.text))
+                    crate::text::norm_words(&crate::redact::redact(&h.text))
                 );
                 let pointer = cx
                     .ws

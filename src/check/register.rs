@@ -8,10 +8,14 @@
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use std::borrow::Cow;
+
+use super::catalog::Catalog;
+use super::catalog::{CatalogItem, SignalKind};
 use super::fields::{FieldRule, FieldSpec};
 use super::inventory::{Inventory, Spec as InventorySpec};
 use super::{CompileCx, Context, Outcome};
-use crate::evidence::Item;
+use crate::evidence::{Item, Pointer};
 use crate::workspace::document::{Record, RecordKind};
 use crate::workspace::EvidenceDoc;
 
@@ -61,6 +65,7 @@ impl Spec {
                     models_only: false,
                     require_role_declared: false,
                     defer_to_register: None,
+                    integration_keys: Vec::new(),
                 }
                 .compile(cx)?;
                 Some((idx, inv))
@@ -88,12 +93,43 @@ impl Spec {
 }
 
 /// Records that can be register entries: table rows, CSV rows, YAML/JSON mappings, and
-/// headed sections with fields.
-pub(crate) fn entries(doc: &EvidenceDoc) -> impl Iterator<Item = &Record> {
-    doc.doc
+/// headed sections with fields. A record whose first key comes back (`Vendor: OpenAI`,
+/// `DPA: …`, `Vendor: Anthropic`, `DPA: …` written as one `Key: value` list) is a list of
+/// entries, one starting at each repetition.
+pub(crate) fn entries(doc: &EvidenceDoc) -> Vec<Cow<'_, Record>> {
+    let mut out = Vec::new();
+    for r in doc
+        .doc
         .records
         .iter()
         .filter(|r| !(r.fields.is_empty() || (r.kind == RecordKind::Document && r.fields.len() < 2)))
+    {
+        let first = &r.fields[0].norm;
+        let starts: Vec<usize> = (0..r.fields.len())
+            .filter(|&i| r.fields[i].norm == *first)
+            .collect();
+        if starts.len() < 2 || !matches!(r.kind, RecordKind::Document | RecordKind::Heading(_)) {
+            out.push(Cow::Borrowed(r));
+            continue;
+        }
+        for (n, &a) in starts.iter().enumerate() {
+            let b = starts.get(n + 1).copied().unwrap_or(r.fields.len());
+            let fields = r.fields[a..b].to_vec();
+            let end_line = match starts.get(n + 1) {
+                Some(&next) => r.fields[next].line.saturating_sub(1),
+                None => r.end_line,
+            };
+            out.push(Cow::Owned(Record {
+                kind: r.kind,
+                title: fields[0].value.trim().to_string(),
+                line: fields[0].line,
+                end_line,
+                fields,
+                container: false,
+            }));
+        }
+    }
+    out
 }
 
 /// An entry that is still a template: at least half of its fields are TODO.
@@ -107,22 +143,38 @@ fn is_placeholder(record: &Record) -> bool {
     todo > 0 && todo * 2 >= record.fields.len()
 }
 
-/// True when `record` names one of `names` (lower case): in its title or identity fields.
-pub(crate) fn names_item(record: &Record, names: &[String]) -> bool {
-    let title = record.title.to_lowercase();
-    let hay = if title.is_empty() {
-        record
-            .fields
-            .first()
-            .map(|f| f.value.to_lowercase())
-            .unwrap_or_default()
-    } else {
-        title
-    };
-    names.iter().any(|n| contains_words(&hay, n))
+/// What names an entry, as written: its name column (`vendor_name: OpenAI`), else its
+/// title, else its first field's value.
+fn entry_name(record: &Record, catalog: &Catalog) -> String {
+    catalog
+        .name_columns
+        .iter()
+        .find_map(|k| record.fields.iter().find(|f| &*f.norm == k))
+        .map(|f| f.value.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .or_else(|| (!record.title.is_empty()).then(|| record.title.clone()))
+        .or_else(|| record.fields.first().map(|f| f.value.trim().to_string()))
+        .unwrap_or_default()
 }
 
-fn contains_words(hay: &str, needle: &str) -> bool {
+/// [`entry_name`] in lower case, for matching.
+fn identity(record: &Record, catalog: &Catalog) -> String {
+    entry_name(record, catalog).to_lowercase()
+}
+
+/// A byte range of a text.
+type Span = (usize, usize);
+
+/// The spans of `hay` where one of `names` occurs as whole words.
+fn spans(hay: &str, names: &[String]) -> Vec<(usize, usize)> {
+    names.iter().flat_map(|n| word_spans(hay, n)).collect()
+}
+
+fn word_spans(hay: &str, needle: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    if needle.is_empty() {
+        return out;
+    }
     let mut start = 0;
     while let Some(pos) = hay[start..].find(needle) {
         let a = start + pos;
@@ -130,14 +182,113 @@ fn contains_words(hay: &str, needle: &str) -> bool {
         let before = hay[..a].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
         let after = hay[b..].chars().next().is_none_or(|c| !c.is_alphanumeric());
         if before && after {
-            return true;
+            out.push((a, b));
         }
-        start = a + needle.len().max(1);
+        start = b;
         if start >= hay.len() {
             break;
         }
     }
-    false
+    out
+}
+
+/// The catalogue items an entry names, by index: the items its identity names by name,
+/// alias or product — a name inside a longer name of another item is that item's
+/// (`Azure OpenAI` is not `OpenAI`), and a product is not the item's when another item is
+/// named outright (`Amazon Bedrock (Claude)` is Bedrock's, not Anthropic's) — and the
+/// items whose parent company it names while a services or products column lists them.
+fn named_items(record: &Record, catalog: &Catalog) -> Vec<usize> {
+    let id = identity(record, catalog);
+    let own: Vec<(Vec<Span>, Vec<Span>)> = catalog
+        .items
+        .iter()
+        .map(|i| (spans(&id, &i.names), spans(&id, &i.products)))
+        .collect();
+    let all: Vec<(usize, (usize, usize))> = own
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (n, p))| n.iter().chain(p).map(move |s| (i, *s)))
+        .collect();
+    // A span of item `i` not strictly inside a longer span of another item.
+    let free = |i: usize, (a, b): (usize, usize)| {
+        !all.iter()
+            .any(|&(j, (c, d))| j != i && c <= a && b <= d && d - c > b - a)
+    };
+    let by_name: Vec<usize> = (0..own.len())
+        .filter(|&i| own[i].0.iter().any(|&s| free(i, s)))
+        .collect();
+    let mut out = by_name.clone();
+    for (i, item) in catalog.items.iter().enumerate() {
+        if out.contains(&i) {
+            continue;
+        }
+        let by_product = own[i].1.iter().any(|&s| free(i, s)) && by_name.is_empty();
+        if by_product || (!item.parent_names.is_empty() && lists_item(record, catalog, i, &id)) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// True when the entry's identity names the item's parent company and one of its services
+/// or products columns names the item.
+fn lists_item(record: &Record, catalog: &Catalog, i: usize, id: &str) -> bool {
+    let item = &catalog.items[i];
+    if spans(id, &item.parent_names).is_empty() {
+        return false;
+    }
+    record
+        .fields
+        .iter()
+        .filter(|f| {
+            catalog
+                .product_columns
+                .iter()
+                .any(|k| crate::text::key_matches(&f.norm, k))
+        })
+        .any(|f| {
+            let v = f.value.to_lowercase();
+            !(spans(&v, &item.names).is_empty() && spans(&v, &item.products).is_empty())
+        })
+}
+
+/// The entries of a register with the catalogue items each names.
+pub(crate) struct RegisterIndex<'a> {
+    pub entries: Vec<(&'a EvidenceDoc, Cow<'a, Record>, Vec<usize>)>,
+}
+
+impl<'a> RegisterIndex<'a> {
+    pub fn new(docs: &[&'a EvidenceDoc], catalog: &Catalog) -> Self {
+        let mut out = Vec::new();
+        for d in docs {
+            for r in entries(d) {
+                let items = named_items(&r, catalog);
+                out.push((*d, r, items));
+            }
+        }
+        Self { entries: out }
+    }
+
+    /// The first entry naming item `i`, by its index in `entries`.
+    pub fn entry_of(&self, i: usize) -> Option<usize> {
+        self.entries.iter().position(|(_, _, items)| items.contains(&i))
+    }
+
+    /// The first entry whose identity names item `i`'s parent company (one that does not
+    /// list the item: [`Self::entry_of`] found none).
+    pub fn parent_entry(
+        &self,
+        catalog: &Catalog,
+        i: usize,
+    ) -> Option<&(&'a EvidenceDoc, Cow<'a, Record>, Vec<usize>)> {
+        let parents = &catalog.items[i].parent_names;
+        if parents.is_empty() {
+            return None;
+        }
+        self.entries
+            .iter()
+            .find(|(_, r, _)| !spans(&identity(r, catalog), parents).is_empty())
+    }
 }
 
 impl Register {
@@ -176,48 +327,7 @@ impl Register {
         let mut failed = Vec::new();
         match &self.usage {
             Some((catalog, inventory)) => {
-                for item in &cx.catalogs[*catalog].items {
-                    let sites = inventory.sites(cx, item);
-                    if sites.is_empty() {
-                        continue;
-                    }
-                    let entry = docs
-                        .iter()
-                        .find_map(|d| entries(d).find(|r| names_item(r, &item.names)).map(|r| (*d, r)));
-                    match entry {
-                        None if self.missing_entries => {
-                            let pointers = sites
-                                .into_iter()
-                                .take(10)
-                                .map(|(kind, p)| p.labelled(format!("{} · {}", item.name, kind.as_str())))
-                                .collect();
-                            let where_ = if docs.is_empty() {
-                                format!(
-                                    "no {} was found",
-                                    super::document::kind_title(cx, &self.kind).to_lowercase()
-                                )
-                            } else {
-                                "the register has no entry for it".to_string()
-                            };
-                            failed.push(Item::new(
-                                format!("{} is used but {where_}", item.name),
-                                format!("missing:{}", item.id),
-                                pointers,
-                            ));
-                        }
-                        None => {}
-                        Some((doc, record)) if self.missing_entries && is_placeholder(record) => {
-                            failed.push(Item::new(
-                                format!("{}: the register entry is incomplete: TODO (a template is not evidence until filled)", item.name),
-                                format!("placeholder:{}", item.id),
-                                vec![cx.ws.doc_pointer(doc, record.line)],
-                            ));
-                        }
-                        Some((doc, record)) => {
-                            self.check_fields(cx, doc, record, &item.name, &mut passed, &mut failed)
-                        }
-                    }
-                }
+                self.evaluate_catalog(cx, &docs, *catalog, inventory, &mut passed, &mut failed);
             }
             None => {
                 // A record is an entry when it has at least two of the required fields (or
@@ -227,7 +337,7 @@ impl Register {
                 for doc in &docs {
                     let mut any = false;
                     // A container's list entries carry its fields and are checked instead.
-                    for record in entries(doc).filter(|r| {
+                    for record in entries(doc).into_iter().filter(|r| {
                         !r.container && self.fields.iter().filter(|f| f.has_key(r)).count() >= min
                     }) {
                         any = true;
@@ -236,7 +346,7 @@ impl Register {
                         } else {
                             record.title.clone()
                         };
-                        self.check_fields(cx, doc, record, &name, &mut passed, &mut failed);
+                        self.check_fields(cx, doc, &record, &name, &mut passed, &mut failed);
                     }
                     if !any {
                         let path = &cx.ws.file(doc.file).path;
@@ -275,6 +385,99 @@ impl Register {
         Outcome::complete(passed, failed)
     }
 
+    /// Every catalogue item in use has an entry (or a finding saying it has none), and each
+    /// entry naming items in use is checked once for its fields: a "Google Cloud" entry
+    /// listing Vertex AI and Gemini is one entry with one set of problems.
+    fn evaluate_catalog(
+        &self,
+        cx: &Context<'_>,
+        docs: &[&EvidenceDoc],
+        catalog: usize,
+        inventory: &Inventory,
+        passed: &mut Vec<Item>,
+        failed: &mut Vec<Item>,
+    ) {
+        let catalog = &cx.catalogs[catalog];
+        let index = RegisterIndex::new(docs, catalog);
+        // Entries naming items in use, with those items, in the order first met.
+        let mut used: Vec<(usize, Vec<&CatalogItem>)> = Vec::new();
+        for (i, item) in catalog.items.iter().enumerate() {
+            let sites = inventory.sites(cx, item);
+            if sites.is_empty() {
+                continue;
+            }
+            match index.entry_of(i) {
+                Some(e) => match used.iter_mut().find(|(x, _)| *x == e) {
+                    Some((_, items)) => items.push(item),
+                    None => used.push((e, vec![item])),
+                },
+                None if self.missing_entries => {
+                    failed.push(self.missing(cx, docs, &index, catalog, i, sites));
+                }
+                None => {}
+            }
+        }
+        for (e, items) in used {
+            let (doc, record, _) = &index.entries[e];
+            let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
+            let name = crate::text::join_and(&names);
+            if self.missing_entries && is_placeholder(record) {
+                let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+                failed.push(Item::new(
+                    format!("{name}: the register entry is incomplete: TODO (a template is not evidence until filled)"),
+                    format!("placeholder:{}", ids.join(",")),
+                    vec![cx.ws.doc_pointer(doc, record.line)],
+                ));
+            } else {
+                self.check_fields(cx, doc, record, &name, passed, failed);
+            }
+        }
+    }
+
+    /// The finding for item `i`, used with no register entry: where it is used, and the
+    /// parent company's entry that does not list it, if there is one.
+    fn missing(
+        &self,
+        cx: &Context<'_>,
+        docs: &[&EvidenceDoc],
+        index: &RegisterIndex<'_>,
+        catalog: &Catalog,
+        i: usize,
+        sites: Vec<(SignalKind, Pointer)>,
+    ) -> Item {
+        let item = &catalog.items[i];
+        let mut pointers: Vec<Pointer> = sites
+            .into_iter()
+            .take(10)
+            .map(|(kind, p)| p.labelled(format!("{} · {}", item.name, kind.as_str())))
+            .collect();
+        let where_ = if docs.is_empty() {
+            format!(
+                "no {} was found",
+                super::document::kind_title(cx, &self.kind).to_lowercase()
+            )
+        } else if let Some((doc, record, _)) = index.parent_entry(catalog, i) {
+            let path = &cx.ws.file(doc.file).path;
+            let parent = entry_name(record, catalog);
+            pointers.push(
+                cx.ws
+                    .doc_pointer(doc, record.line)
+                    .labelled(format!("{parent} entry")),
+            );
+            format!(
+                "the register has no entry for it (the {parent} entry at {path}:{} lists no {} in a services or products column)",
+                record.line, item.name
+            )
+        } else {
+            "the register has no entry for it".to_string()
+        };
+        Item::new(
+            format!("{} is used but {where_}", item.name),
+            format!("missing:{}", item.id),
+            pointers,
+        )
+    }
+
     fn check_fields(
         &self,
         cx: &Context<'_>,
@@ -291,7 +494,7 @@ impl Register {
                 ok = false;
                 failed.push(Item::new(
                     format!("{name}: {}", p.message),
-                    format!("field:{}|{}", crate::text::norm_key(name), p.field),
+                    format!("field:{}|{}", crate::text::norm_words(name), p.field),
                     vec![cx.ws.doc_pointer(doc, p.line)],
                 ));
             }

@@ -14,7 +14,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::document::{Document, RecordKind};
-use crate::text::norm_key;
+use crate::text::norm_words;
 
 /// At most this many bytes of a document's text are searched for words and dates: the
 /// structure that identifies a document is near its top, and the cost stays bounded.
@@ -158,7 +158,7 @@ impl Term {
             .filter_map(|a| {
                 let a = a.trim();
                 let prefix = a.ends_with('*');
-                let n = norm_key(a.trim_end_matches('*'));
+                let n = norm_words(a.trim_end_matches('*'));
                 (!n.is_empty()).then_some((n, prefix))
             })
             .collect();
@@ -240,7 +240,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Lower-case words of `s` separated by single spaces, with a space at each end.
 fn padded(s: &str) -> String {
-    format!(" {} ", norm_key(s))
+    format!(" {} ", norm_words(s))
 }
 
 impl ContentRule {
@@ -255,7 +255,7 @@ impl ContentRule {
                 break;
             }
             if matches!(r.kind, RecordKind::Heading(_)) {
-                headings.push_str(&norm_key(&r.title));
+                headings.push_str(&norm_words(&r.title));
                 headings.push_str(" \u{1} ");
                 n += 1;
             }

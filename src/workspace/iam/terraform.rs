@@ -1169,7 +1169,7 @@ data "aws_iam_policy_document" "github" {
 mod bucket_tests {
     #[test]
     fn buckets_and_lifecycle() {
-        let tf = "resource \"aws_s3_bucket\" \"training_data\" {\n  bucket = \"acme-training-data\"\n}\n\nresource \"aws_s3_bucket\" \"www\" {\n  bucket = \"acme-www\"\n}\n\nresource \"aws_s3_bucket_lifecycle_configuration\" \"www\" {\n  bucket = aws_s3_bucket.www.id\n}\n";
+        let tf = "resource \"aws_s3_bucket\" \"training_data\" {\n  bucket = \"acme-training-data\"\n}\n\nresource \"aws_s3_bucket\" \"www\" {\n  bucket = \"acme-www\"\n}\n\nresource \"aws_s3_bucket_lifecycle_configuration\" \"www\" {\n  bucket = aws_s3_bucket.www.id\n  rule {\n    status = \"Enabled\"\n    expiration { days = 30 }\n  }\n}\n";
         let b = super::terraform(tf).buckets;
         let got: Vec<(String, u32, bool)> = b
             .iter()
