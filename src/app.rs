@@ -169,6 +169,7 @@ fn render(
         Format::Table => report::table::render(report, width, meta.show_all, &mut buf)?,
         Format::Sarif => report::sarif::render(report, &mut buf)?,
         Format::Junit => report::junit::render(report, &mut buf)?,
+        Format::Csv => report::csv::render(report, &mut buf)?,
     }
     Ok(buf)
 }
@@ -220,7 +221,19 @@ fn merge(args: &crate::cli::MergeArgs) -> Result<u8> {
         None,
     )?;
     meta.show_all = args.report.all;
-    emit(&merged, &meta, args.format, args.output.as_deref(), &[])?;
+    let format = match (args.format, &args.output) {
+        (Some(f), _) => f,
+        (None, None) => Format::Json,
+        (None, Some(path)) => Format::from_path(path).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--output `{}`: cannot tell the format from the file name; use an extension \
+                 (.json, .sarif, .xml, .md, .html, .csv, .txt) or --format (formats: {})",
+                crate::text::printable(&path.display().to_string()),
+                Format::names()
+            )
+        })?,
+    };
+    emit(&merged, &meta, format, args.output.as_deref(), &[])?;
     Ok(merged.gate.exit_code)
 }
 

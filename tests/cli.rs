@@ -481,3 +481,106 @@ fn an_unreadable_target_is_an_error_not_a_pass() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot read"), "{stderr}");
 }
+
+#[test]
+fn output_file_format_follows_its_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let gap = fixture("RF4-IR-PLAN/gap");
+    let cases = [
+        ("report.json", "\"schema_version\""),
+        (
+            "report.sarif",
+            "\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\"",
+        ),
+        ("report.junit.xml", "<testsuites"),
+        ("report.xml", "<testsuites"),
+        ("report.md", "# "),
+        ("report.html", "<!DOCTYPE html>"),
+        ("report.txt", "Summary"),
+        ("report.csv", "control_id,red_flag,severity,tsc,status"),
+    ];
+    for (name, marker) in cases {
+        let out = dir.path().join(name);
+        redflag()
+            .args(["scan", "--as-of", "2026-12-01", "-q", "-o"])
+            .arg(&out)
+            .arg(&gap)
+            .assert()
+            .code(1)
+            .stdout("");
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.contains(marker), "{name}: {}", &text[..text.len().min(300)]);
+    }
+    // Several plain files: each in its own format; an explicit --format wins for them.
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.sarif"));
+    redflag()
+        .args(["scan", "--as-of", "2026-12-01", "-q", "-o"])
+        .arg(&a)
+        .arg("-o")
+        .arg(&b)
+        .arg(&gap)
+        .assert()
+        .code(1)
+        .stdout("");
+    assert!(std::fs::read_to_string(&a)
+        .unwrap()
+        .contains("\"schema_version\""));
+    assert!(std::fs::read_to_string(&b).unwrap().contains("\"runs\""));
+    let c = dir.path().join("c.json");
+    redflag()
+        .args(["scan", "--as-of", "2026-12-01", "-q", "--format", "sarif", "-o"])
+        .arg(&c)
+        .arg(&gap)
+        .assert()
+        .code(1);
+    assert!(std::fs::read_to_string(&c).unwrap().contains("\"runs\""));
+    // Merge follows the extension too.
+    let m = dir.path().join("merged.md");
+    redflag().args(["merge", "-o"]).arg(&m).arg(&a).assert().code(1);
+    assert!(std::fs::read_to_string(&m).unwrap().starts_with("# "));
+}
+
+#[test]
+fn an_unknown_output_format_or_extension_is_exit_2_with_the_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let gap = fixture("RF4-IR-PLAN/gap");
+    for bad in [
+        "foo=/tmp/redflag-never-written",
+        &format!("{}/report.bin", dir.path().display()),
+    ] {
+        let out = redflag()
+            .args(["scan", "--as-of", "2026-12-01", "-q", "-o", bad])
+            .arg(&gap)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("table, json, sarif, junit, markdown, html") && err.lines().count() == 1,
+            "{bad}: {err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing written"
+    );
+    assert!(err_of(&["scan", "-o", "foo=/tmp/x"]).contains("unknown format `foo`"));
+}
+
+fn err_of(args: &[&str]) -> String {
+    let out = redflag().args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn help_says_what_exit_1_means() {
+    for args in [&["--help"][..], &["scan", "--help"]] {
+        let out = redflag().args(args).output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            help.contains("1 gaps found at or above") && help.contains("expected result"),
+            "{args:?}: {help}"
+        );
+    }
+}

@@ -670,3 +670,94 @@ fn an_empty_directory_has_no_score() {
         "every non-pass says why"
     );
 }
+
+fn csv_rows(report: &Report) -> Vec<Vec<String>> {
+    let mut buf = Vec::new();
+    redflag::report::csv::render(report, &mut buf).unwrap();
+    assert!(String::from_utf8(buf.clone()).unwrap().ends_with("\r\n"));
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&buf[..])
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn csv_has_one_row_per_finding_with_its_evidence() {
+    let report = acme();
+    let rows = csv_rows(report);
+    assert_eq!(
+        rows[0],
+        [
+            "control_id",
+            "red_flag",
+            "severity",
+            "tsc",
+            "status",
+            "fails_gate",
+            "title",
+            "message",
+            "target",
+            "evidence",
+            "fix",
+            "fingerprint"
+        ]
+    );
+    assert_eq!(rows.len(), report.findings.len() + 1);
+    for (row, f) in rows[1..].iter().zip(&report.findings) {
+        assert_eq!(row.len(), 12);
+        assert_eq!(row[0], f.control_id);
+        assert_eq!(row[2], f.severity.to_string());
+        assert_eq!(row[3], f.tsc.join(" "));
+        assert_eq!(row[4], "open");
+        assert_eq!(row[5], "yes");
+        assert_eq!(row[11], f.fingerprint);
+        let first = &f.evidence[0];
+        let loc = match first.line {
+            Some(l) => format!("{}:{l}", first.path),
+            None => first.path.clone(),
+        };
+        assert!(row[9].starts_with(&loc), "{} vs {loc}", row[9]);
+        assert_eq!(row[9].split("; ").count(), f.evidence.len());
+    }
+    let key = rows
+        .iter()
+        .find(|r| r[0] == "RF3-HARDCODED-AI-KEY")
+        .expect("the committed key is a row");
+    assert_eq!(
+        (key[2].as_str(), key[9].as_str()),
+        ("critical", "app/config.py:12")
+    );
+}
+
+#[test]
+fn csv_cells_are_never_formulas_and_follow_the_gate() {
+    let mut report = acme().clone();
+    report.findings[0].message = "=HYPERLINK(\"http://evil\",\"x\")".into();
+    report.findings[0].title = "+1\u{1b}[31m".into();
+    report.findings[0].evidence[0].path = "@SUM(A1).py".into();
+    report.findings[0].remediation = "-2+3".into();
+    report.findings[1].waiver = Some(redflag::report::WaiverRef {
+        source: "config".into(),
+        reason: "accepted".into(),
+        owner: Some("cto".into()),
+        expires: Some("2027-03-31".into()),
+    });
+    // Gaps below --fail-on are reported but do not fail.
+    report.gate.fail_on = "critical".into();
+    let rows = csv_rows(&report);
+    let r = &rows[1];
+    assert!(r[7].starts_with("'=HYPERLINK"), "{}", r[7]);
+    assert!(r[6].starts_with("'+1") && !r[6].contains('\u{1b}'), "{}", r[6]);
+    assert!(r[9].starts_with("'@SUM"), "{}", r[9]);
+    assert_eq!(r[10], "'-2+3");
+    assert_eq!(rows[2][4], "waived");
+    for row in &rows[1..] {
+        let critical = row[2] == "critical" && row[4] == "open";
+        assert_eq!(row[5], if critical { "yes" } else { "no" }, "{row:?}");
+        for c in row {
+            assert!(!c.starts_with(['=', '+', '-', '@', '\t', '\r']), "{c:?}");
+        }
+    }
+}

@@ -103,14 +103,7 @@ fn gate(findings: &[FindingOut], score: Option<f64>, policy: &Policy) -> Gate {
         .is_some_and(|min| score.is_some_and(|s| s < min));
     let mut by_state: BTreeMap<&'static str, usize> = BTreeMap::new();
     for f in findings {
-        let state = if f.waiver.is_some() {
-            "waived"
-        } else if f.baseline == Some(BaselineState::Known) {
-            "known"
-        } else {
-            "open"
-        };
-        *by_state.entry(state).or_default() += 1;
+        *by_state.entry(f.state()).or_default() += 1;
     }
     let fails = failing > 0 || score_below;
     Gate {

@@ -6,6 +6,7 @@
 pub mod build;
 pub mod charts;
 pub mod consultant;
+pub mod csv;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -197,6 +198,18 @@ impl FindingOut {
             && self.waiver.is_none()
             && self.baseline != Some(BaselineState::Known)
     }
+
+    /// `waived` (a waiver accepts it), `known` (in the baseline) or `open`: the states
+    /// `gate.findings_by_state` counts.
+    pub fn state(&self) -> &'static str {
+        if self.waiver.is_some() {
+            "waived"
+        } else if self.baseline == Some(BaselineState::Known) {
+            "known"
+        } else {
+            "open"
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -294,4 +307,16 @@ pub struct Gate {
     /// Findings by state: `open`, `known` (baseline), `waived`.
     pub findings_by_state: std::collections::BTreeMap<&'static str, usize>,
     pub exit_code: u8,
+}
+
+impl Gate {
+    /// The `--fail-on` threshold this gate was decided with (`None`: nothing fails).
+    pub fn threshold(&self) -> Option<Severity> {
+        Severity::parse(&self.fail_on)
+    }
+
+    /// Whether a finding fails this run: [`FindingOut::counts`] at the gate's threshold.
+    pub fn fails(&self, f: &FindingOut) -> bool {
+        f.counts(self.threshold())
+    }
 }
