@@ -512,6 +512,17 @@ fn add_setting_notes(report: &mut report::Report, notes: &[report::NoteOut]) {
 /// checkout, branch, index or worktree of the user's repository is touched, and no hook,
 /// filter or other configured command of the repository runs.
 fn known_at(settings: &settings::Settings, reference: &str) -> Result<crate::policy::Baseline> {
+    let scanned = || settings.targets.iter().filter(|t| !t.evidence_only);
+    if reference == "HEAD" && scanned().all(|t| crate::gitread::head_is_unborn(&t.root)) {
+        // Before the first commit (a pre-commit hook on a new repository): nothing is known.
+        if !settings.quiet {
+            eprintln!("note: --new-since HEAD: no commit yet, so every gap is new");
+        }
+        return Ok(crate::policy::Baseline {
+            source: "git:HEAD (no commit yet)".to_string(),
+            entries: Vec::new(),
+        });
+    }
     let dir = tempfile_dir()?;
     let mut old = settings::Settings {
         new_since: None,

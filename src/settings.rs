@@ -638,7 +638,10 @@ fn baseline(
                     None
                 }
             },
-            Reach::Missing => bail!("cannot read baseline {}: not found", c.shown_path(p)),
+            Reach::Missing => bail!(
+                "cannot read baseline {}: not found{NO_BASELINE_HINT}",
+                c.shown_path(p)
+            ),
             Reach::Refused(why) => {
                 notes.push(c.refused("baseline", p, &why));
                 None
@@ -648,8 +651,19 @@ fn baseline(
     })
 }
 
+/// What to do when the baseline file does not exist yet (a first run, a first commit).
+const NO_BASELINE_HINT: &str = " (record today's gaps first: `redflag baseline .` writes \
+.redflag/baseline.json, then commit it; or compare with the last commit instead: \
+`--new-since HEAD`)";
+
 /// Reads a baseline named on the command line or by a trusted config file.
 fn read_baseline(p: &Path) -> Result<crate::policy::Baseline> {
+    if std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        bail!(
+            "cannot read baseline {}: not found{NO_BASELINE_HINT}",
+            crate::text::printable(&p.display().to_string())
+        );
+    }
     crate::policy::Baseline::read(p).map_err(|e| anyhow::anyhow!(e))
 }
 
