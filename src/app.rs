@@ -366,16 +366,27 @@ fn assess_with_controls(settings: &settings::Settings) -> Result<(report::Report
         &loaded.doc_kind_info,
     );
     cx.vendor_roles = settings.vendors.clone();
-    let selected: Vec<&control::Control> = loaded
+    let (selected, out_of_scope): (Vec<&control::Control>, Vec<&control::Control>) = loaded
         .controls
         .controls
         .iter()
         .filter(|c| settings::selected(&c.id, c.red_flag, &settings.only, &settings.skip))
-        .collect();
+        .partition(|c| scope_reason(c, settings.scope.as_deref()).is_none());
     let redactor = &loaded.redactor;
     let evaluate = crate::timings::Phase::start("evaluate");
     let mut report = report::build(&selected, &loaded.controls, &cx, redactor);
     drop(evaluate);
+    report.out_of_scope = out_of_scope
+        .iter()
+        .map(|c| report::OutOfScopeOut {
+            id: c.id.clone(),
+            title: crate::text::printable(&c.title).into_owned(),
+            red_flag: c.red_flag,
+            severity: c.severity,
+            tsc: c.tsc.clone(),
+            reason: scope_reason(c, settings.scope.as_deref()).unwrap_or_default(),
+        })
+        .collect();
     let mut notes = settings.notes.clone();
     let first_target = settings
         .targets
@@ -418,6 +429,29 @@ fn assess_with_controls(settings: &settings::Settings) -> Result<(report::Report
     // came in after `build`: sealed with the same redactor.
     report::seal::seal(&mut report, redactor);
     Ok((report, loaded.controls))
+}
+
+/// Why `--scope` leaves a control out (`None`: in scope, or no `--scope`): every criterion
+/// it maps to is in a category outside the engagement.
+fn scope_reason(c: &control::Control, scope: Option<&[String]>) -> Option<String> {
+    let scope = scope?;
+    let outside = control::tsc::outside_scope(&c.tsc, scope)?;
+    let name = |id: &str| {
+        let name = control::tsc::category_name(id);
+        name.split(" (").next().unwrap_or(name).to_lowercase()
+    };
+    let outside: Vec<String> = outside.iter().map(|c| name(c)).collect();
+    let inside: Vec<String> = std::iter::once("security")
+        .chain(scope.iter().map(String::as_str))
+        .map(name)
+        .collect();
+    let refs = |v: &[String]| crate::text::join_and(&v.iter().map(String::as_str).collect::<Vec<_>>());
+    Some(format!(
+        "out of scope: its criteria ({}) are in {}, outside --scope ({})",
+        c.tsc.join(", "),
+        refs(&outside),
+        refs(&inside)
+    ))
 }
 
 /// What the walk gathers: a scan of some controls runs only the patterns, queries and
@@ -653,10 +687,10 @@ fn validate(dir: Option<std::path::PathBuf>) -> Result<u8> {
     if loaded.diags.is_empty() {
         write_stdout(
             format!(
-                "ok: {} controls, {} signals, {} catalogues\n",
-                loaded.controls.controls.len(),
-                loaded.signals.len(),
-                loaded.catalogs.len()
+                "ok: {}, {}, {}\n",
+                crate::text::plural(loaded.controls.controls.len(), "control"),
+                crate::text::plural(loaded.signals.len(), "signal"),
+                crate::text::plural(loaded.catalogs.len(), "catalogue")
             )
             .as_bytes(),
         )?;
@@ -666,7 +700,10 @@ fn validate(dir: Option<std::path::PathBuf>) -> Result<u8> {
             "{}",
             format_diags(&loaded.diags).replace("\n  ", "\n").trim_start()
         );
-        eprintln!("error: {} problem(s) in control definitions", loaded.diags.len());
+        eprintln!(
+            "error: {} in control definitions",
+            crate::text::plural(loaded.diags.len(), "problem")
+        );
         Ok(2)
     }
 }

@@ -113,6 +113,9 @@ pub struct Settings {
     pub output: Option<PathBuf>,
     /// Extra reports: `--output FORMAT=FILE`.
     pub extra_outputs: Vec<(Format, PathBuf)>,
+    /// `--scope`: the TSC categories in scope besides security, when given; controls whose
+    /// criteria are all outside them are left out of the assessment (`None`: all count).
+    pub scope: Option<Vec<String>>,
     pub fail_on: Option<Severity>,
     /// Waivers, baseline and gate thresholds.
     pub policy: crate::policy::Policy,
@@ -153,6 +156,7 @@ impl Settings {
             format: Format::Json,
             output: None,
             extra_outputs: Vec::new(),
+            scope: None,
             fail_on: Some(Severity::Low),
             policy: crate::policy::Policy {
                 fail_on: Some(Severity::Low),
@@ -309,6 +313,11 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         .max(1);
 
     let (format, output, extra_outputs) = outputs(args)?;
+    let scope = if args.report.scope.is_empty() {
+        None
+    } else {
+        Some(crate::report::consultant::parse_scope(&args.report.scope).map_err(anyhow::Error::msg)?)
+    };
     let config_name = config_path
         .as_ref()
         .map_or_else(|| "config".to_string(), |p| p.display().to_string());
@@ -339,6 +348,7 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         format,
         output,
         extra_outputs,
+        scope,
         fail_on,
         policy,
         new_since: args.new_since.clone(),

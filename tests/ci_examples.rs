@@ -158,7 +158,12 @@ fn the_pre_commit_hook_works_from_the_first_commit() {
     git(d, &["add", "-A"]);
     // No commit and no baseline yet: nothing is known, nothing fails.
     let out = run_output(d, &hook);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // A committed key in the first commit is a new critical gap.
     std::fs::create_dir_all(d.join("app")).unwrap();
     std::fs::write(d.join("app/key.py"), format!("KEY = \"{KEY}\"\n")).unwrap();

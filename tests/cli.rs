@@ -584,3 +584,138 @@ fn help_says_what_exit_1_means() {
         );
     }
 }
+
+#[test]
+fn scope_leaves_out_controls_whose_criteria_are_all_outside_it() {
+    let gap = fixture("RF5-SHADOW-INFERENCE/gap");
+    let base = [
+        "scan",
+        "--as-of",
+        "2026-12-01",
+        "-q",
+        "--only",
+        "RF5-SHADOW-INFERENCE",
+    ];
+    // Its criteria are privacy and confidentiality only: a gap without --scope…
+    redflag().args(base).arg(&gap).assert().code(1);
+    // …in scope when privacy is…
+    redflag()
+        .args(base)
+        .args(["--scope", "privacy"])
+        .arg(&gap)
+        .assert()
+        .code(1);
+    // …and out of the score and the gate when only security is, shown as out of scope.
+    let dir = tempfile::tempdir().unwrap();
+    let json = redflag()
+        .args(base)
+        .args(["--scope", "security", "--format", "json"])
+        .arg(&gap)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["gate"]["exit_code"], 0);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(json["summary"]["controls"], 0);
+    assert_eq!(json["summary"]["score"], serde_json::Value::Null);
+    let out = &json["out_of_scope"][0];
+    assert_eq!(out["id"], "RF5-SHADOW-INFERENCE");
+    let reason = out["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("privacy and confidentiality, outside --scope (security)"),
+        "{reason}"
+    );
+    let text = redflag()
+        .args(base)
+        .args(["--scope", "security"])
+        .arg(&gap)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("1 control out of scope"), "{text}");
+    let md = dir.path().join("r.md");
+    redflag()
+        .args(base)
+        .args(["--scope", "security", "-o"])
+        .arg(&md)
+        .arg(&gap)
+        .assert()
+        .code(0);
+    let md = std::fs::read_to_string(md).unwrap();
+    assert!(md.contains("Controls out of scope") && md.contains("`RF5-SHADOW-INFERENCE`"));
+}
+
+#[test]
+fn counts_agree_in_number() {
+    let gap = fixture("RF4-IR-PLAN/gap");
+    let out = redflag()
+        .args(["scan", "--as-of", "2026-12-01", "-q", "--only", "RF4-IR-PLAN"])
+        .arg(&gap)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("· 1 control:"), "{text}");
+    assert!(text.contains("  1 finding:"), "{text}");
+    assert!(text.contains("result: 1 open finding at or above"), "{text}");
+    for bad in [
+        "1 findings",
+        "1 controls",
+        "1 notes",
+        "1 open findings",
+        "1 files",
+        "(s)",
+    ] {
+        assert!(!text.contains(bad), "`{bad}` in {text}");
+    }
+    let out = redflag()
+        .args([
+            "scan",
+            "--as-of",
+            "2026-12-01",
+            "-q",
+            "--only",
+            "RF4-IR-PLAN",
+            "--format",
+            "markdown",
+        ])
+        .arg(&gap)
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.contains("Of 1 control, 0 pass, 1 has gaps, 0 need manual evidence and 0 do not apply."),
+        "{md}"
+    );
+}
+
+#[test]
+fn an_infeasible_window_start_says_why() {
+    let gap = fixture("RF4-IR-PLAN/gap");
+    for format in ["roadmap", "markdown", "html"] {
+        let out = redflag()
+            .args([
+                "scan",
+                "--as-of",
+                "2026-12-01",
+                "-q",
+                "--window-start",
+                "2026-11-01",
+                "--format",
+                format,
+            ])
+            .arg(&gap)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("2026-11-01 is before the assessment date 2026-12-01"),
+            "{format}: {text}"
+        );
+    }
+}

@@ -95,7 +95,10 @@ pub struct Exported {
 /// Whether `target` is in a git repository whose `HEAD` has no commit yet (before the first
 /// commit: `--new-since HEAD` then has nothing to compare with). Reads files only.
 pub fn head_is_unborn(target: &Path) -> bool {
-    discover(target).ok().flatten().is_some_and(|d| refs::unborn_head(&d))
+    discover(target)
+        .ok()
+        .flatten()
+        .is_some_and(|d| refs::unborn_head(&d))
 }
 
 pub fn export_tree(target: &Path, reference: &str, dest: &Path, limits: &Limits) -> Result<Exported> {

@@ -15,6 +15,7 @@ use std::io::Write;
 
 use super::{BaselineState, ControlOut, FindingOut, PointerOut, Report, Status};
 use crate::control::red_flag_title;
+use crate::text::plural;
 
 /// Evidence lines listed per finding in a failure's text.
 const MAX_POINTERS_PER_FINDING: usize = 20;
@@ -80,14 +81,6 @@ fn location(p: &PointerOut, multi: bool) -> String {
 /// A finding the exit decision does not fail on: waived, or known in the baseline.
 fn accepted(f: &FindingOut) -> bool {
     f.waiver.is_some() || f.baseline == Some(BaselineState::Known)
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 /// The failure text: each finding, its evidence as `path:line  snippet`, then the fix.

@@ -37,6 +37,11 @@ pub struct Report {
     pub targets: Vec<TargetOut>,
     pub summary: Summary,
     pub controls: Vec<ControlOut>,
+    /// Controls `--scope` leaves out (added field, only with `--scope`): every criterion
+    /// they map to is in a category outside the engagement, so they are not evaluated and
+    /// count toward neither the score nor the gate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub out_of_scope: Vec<OutOfScopeOut>,
     pub findings: Vec<FindingOut>,
     pub notes: Vec<NoteOut>,
     /// The evidence documents the checks used, one per document and kind (added field):
@@ -163,6 +168,18 @@ pub struct ControlOut {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blocked_by: Vec<String>,
     pub remediation: String,
+}
+
+/// A control left out by `--scope`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OutOfScopeOut {
+    pub id: String,
+    pub title: String,
+    pub red_flag: Option<u8>,
+    pub severity: Severity,
+    pub tsc: Vec<String>,
+    /// Why: "its criteria are in privacy and confidentiality, outside --scope (security)".
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
