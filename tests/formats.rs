@@ -105,6 +105,42 @@ fn text_of(v: &Value, key: &str) -> String {
     v[key]["text"].as_str().unwrap_or_default().to_string()
 }
 
+/// The Trust Services Criteria are the run's taxonomy: all 61, each with its category, and
+/// every rule related to each of its criteria by id and index.
+fn assert_tsc_taxonomy(run: &Value, rules: &[Value], report: &Report) {
+    let taxonomies = run["taxonomies"].as_array().unwrap();
+    assert_eq!(taxonomies.len(), 1);
+    let tsc = &taxonomies[0];
+    assert_eq!(tsc["name"], "TSC");
+    assert_eq!(tsc["organization"], "AICPA");
+    let taxa = tsc["taxa"].as_array().unwrap();
+    assert_eq!(taxa.len(), 61);
+    assert!(taxa
+        .iter()
+        .all(|t| !text_of(t, "shortDescription").is_empty() && t["properties"]["category"].is_string()));
+    assert_eq!(
+        run["tool"]["driver"]["supportedTaxonomies"][0],
+        serde_json::json!({"name": "TSC", "index": 0})
+    );
+    for (rule, control) in rules.iter().zip(&report.controls) {
+        let rels = rule["relationships"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let ids: Vec<&str> = rels.iter().map(|r| r["target"]["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, control.tsc.iter().map(String::as_str).collect::<Vec<_>>());
+        for r in rels {
+            let index = r["target"]["index"].as_u64().unwrap() as usize;
+            assert_eq!(taxa[index]["id"], r["target"]["id"], "index points at the taxon");
+            assert_eq!(
+                r["target"]["toolComponent"],
+                serde_json::json!({"name": "TSC", "index": 0})
+            );
+            assert_eq!(r["kinds"], serde_json::json!(["relevant"]));
+        }
+    }
+}
+
 /// What GitHub code scanning requires (its SARIF support page), beyond the schema.
 fn assert_github_subset(report: &Report, log: &Value) {
     assert_eq!(log["version"], "2.1.0");
@@ -119,6 +155,7 @@ fn assert_github_subset(report: &Report, log: &Value) {
 
     let rules = driver["rules"].as_array().unwrap();
     assert_eq!(rules.len(), report.controls.len(), "one rule per control");
+    assert_tsc_taxonomy(run, rules, report);
     for (rule, control) in rules.iter().zip(&report.controls) {
         assert_eq!(rule["id"], control.id.as_str());
         assert!(!rule["name"].as_str().unwrap().is_empty());
@@ -204,7 +241,8 @@ fn assert_github_subset(report: &Report, log: &Value) {
         }
         assert!(r["relatedLocations"].as_array().map_or(0, Vec::len) <= 100);
         let fp = &r["partialFingerprints"];
-        assert!(!fp["primaryLocationLineHash"].as_str().unwrap().is_empty());
+        // GitHub computes primaryLocationLineHash itself; redflag's has its own key.
+        assert!(fp.get("primaryLocationLineHash").is_none(), "{fp}");
         assert!(!fp["redflagFingerprint/v1"].as_str().unwrap().is_empty());
     }
 
@@ -760,4 +798,48 @@ fn csv_cells_are_never_formulas_and_follow_the_gate() {
             assert!(!c.starts_with(['=', '+', '-', '@', '\t', '\r']), "{c:?}");
         }
     }
+}
+
+#[test]
+fn junit_fails_only_what_the_gate_fails() {
+    let mut report = acme().clone();
+    report.gate.fail_on = "critical".into();
+    let failing: std::collections::BTreeSet<&str> = report
+        .findings
+        .iter()
+        .filter(|f| report.gate.fails(f))
+        .map(|f| f.control_id.as_str())
+        .collect();
+    assert_eq!(failing.len(), 1, "acme has one critical gap: {failing:?}");
+    let gaps = report.controls.iter().filter(|c| c.status == Status::Gap).count();
+    let (suites, totals) = parse_junit(&junit_bytes(&report));
+    assert_eq!(totals[1], failing.len(), "failures follow --fail-on");
+    for case in suites.iter().flat_map(|s| &s.cases) {
+        let id = case.name.split(':').next().unwrap();
+        if failing.contains(id) {
+            assert!(case.failure.is_some(), "{id}");
+        } else if let Some(skipped) = &case.skipped {
+            if skipped.starts_with("gap") {
+                assert!(
+                    skipped.starts_with("gap not failing this run: ")
+                        && skipped.contains("below --fail-on critical"),
+                    "{skipped}"
+                );
+            }
+        }
+    }
+    let below = suites
+        .iter()
+        .flat_map(|s| &s.cases)
+        .filter(|c| {
+            c.skipped
+                .as_deref()
+                .is_some_and(|s| s.starts_with("gap not failing"))
+        })
+        .count();
+    assert_eq!(below, gaps - failing.len());
+    // --fail-on none: every gap is reported, none fails.
+    report.gate.fail_on = "none".into();
+    let (_, totals) = parse_junit(&junit_bytes(&report));
+    assert_eq!(totals[1], 0);
 }

@@ -5,6 +5,7 @@
 //!   `path:line` evidence;
 //! - a gap whose findings are all accepted (waived, or known in the baseline) is
 //!   `<skipped>`, so the test view agrees with the exit decision, which does not fail on them;
+//!   so is a gap none of whose findings fails the gate (below `--fail-on`);
 //! - `not_applicable` and `manual` are `<skipped>`; a pass is a plain `<testcase>`.
 //!
 //! Written by hand (the format is small): every text and attribute is escaped and stripped
@@ -121,6 +122,20 @@ fn failure_body(c: &ControlOut, findings: &[&FindingOut], multi: bool) -> String
     s
 }
 
+/// "2 waived", "1 known in the baseline": the accepted findings, by why.
+fn accepted_parts(findings: &[&FindingOut]) -> Vec<String> {
+    let waived = findings.iter().filter(|f| f.waiver.is_some()).count();
+    let known = findings.iter().filter(|f| accepted(f)).count() - waived;
+    let mut parts = Vec::new();
+    if waived > 0 {
+        parts.push(format!("{waived} waived"));
+    }
+    if known > 0 {
+        parts.push(format!("{known} known in the baseline"));
+    }
+    parts
+}
+
 enum Outcome {
     Pass,
     Failure {
@@ -143,17 +158,22 @@ fn outcome(c: &ControlOut, report: &Report, multi: bool) -> Outcome {
             let findings: Vec<&FindingOut> =
                 report.findings.iter().filter(|f| f.control_id == c.id).collect();
             if !findings.is_empty() && findings.iter().all(|f| accepted(f)) {
-                let waived = findings.iter().filter(|f| f.waiver.is_some()).count();
-                let known = findings.len() - waived;
-                let mut parts = Vec::new();
-                if waived > 0 {
-                    parts.push(format!("{waived} waived"));
-                }
-                if known > 0 {
-                    parts.push(format!("{known} known in the baseline"));
-                }
                 return Outcome::Skipped(format!(
                     "gap accepted: {} ({})",
+                    plural(findings.len(), "finding"),
+                    accepted_parts(&findings).join(", ")
+                ));
+            }
+            if !findings.is_empty() && !findings.iter().any(|f| report.gate.fails(f)) {
+                // Reported, not failed: the test view agrees with the exit decision.
+                let mut parts = accepted_parts(&findings);
+                let below = findings.iter().filter(|f| !accepted(f)).count();
+                parts.push(match report.gate.threshold() {
+                    Some(t) => format!("{below} below --fail-on {t}"),
+                    None => format!("{below} reported with --fail-on none"),
+                });
+                return Outcome::Skipped(format!(
+                    "gap not failing this run: {} ({})",
                     plural(findings.len(), "finding"),
                     parts.join(", ")
                 ));
