@@ -262,41 +262,55 @@ fn new_gaps_fail_known_ones_do_not_and_waivers_expire() {
 }
 
 #[test]
-fn inline_suppressions_need_a_reason() {
+fn inline_waivers_need_a_reason_an_owner_and_an_expiry() {
     let t = tempfile::tempdir().unwrap();
     write(
         t.path(),
         "app/a.py",
-        &format!("# redflag:ignore RF3-HARDCODED-AI-KEY revoked sandbox key kept for a regression test\nA = \"{KEY_A}\"\n"),
+        &format!("# redflag:ignore RF3-HARDCODED-AI-KEY owner=sec-team expires=2027-03-31 revoked sandbox key kept for a regression test\nA = \"{KEY_A}\"\n"),
     );
     write(
         t.path(),
         "app/b.py",
-        &format!("B = \"{KEY_B}\"  # redflag:ignore RF3-HARDCODED-AI-KEY\n"),
+        &format!("B = \"{KEY_B}\"  # redflag:ignore RF3-HARDCODED-AI-KEY revoked sandbox key\n"),
     );
     let (code, r) = scan(t.path(), &["--as-of", "2026-12-01"]);
-    assert_eq!(code, 1, "the suppression without a reason does not apply");
-    let a = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["evidence"][0]["path"] == "app/a.py")
-        .unwrap();
-    assert!(a["waiver"]["reason"]
-        .as_str()
-        .unwrap()
-        .starts_with("revoked sandbox key"));
+    assert_eq!(code, 1, "the waiver without owner and expiry does not apply");
+    let findings = r["findings"].as_array().unwrap();
+    let of = |path: &str| findings.iter().find(|f| f["evidence"][0]["path"] == path).unwrap();
+    let w = &of("app/a.py")["waiver"];
+    assert!(w["reason"].as_str().unwrap().starts_with("revoked sandbox key"), "{w}");
+    assert_eq!((w["owner"].as_str(), w["expires"].as_str()), (Some("sec-team"), Some("2027-03-31")));
+    assert!(of("app/b.py")["waiver"].is_null());
     let statuses: Vec<&str> = r["waivers"]
         .as_array()
         .unwrap()
         .iter()
         .map(|w| w["status"].as_str().unwrap())
         .collect();
-    assert!(
-        statuses.contains(&"active") && statuses.contains(&"invalid: no reason given"),
+    assert_eq!(
+        statuses,
+        ["active", "invalid: needs owner=NAME and expires=YYYY-MM-DD"],
         "{statuses:?}"
     );
     assert_eq!(r["gate"]["failing_findings"], 1);
+
+    // After its expiry the waiver stops applying and is reported expired.
+    let (code, r) = scan(t.path(), &["--as-of", "2027-04-01"]);
+    assert_eq!(code, 1);
+    assert_eq!(r["gate"]["failing_findings"], 2);
+    assert_eq!(r["waivers"][0]["status"], "expired");
+    // The terminal report shows both problems.
+    let out = Command::cargo_bin("redflag")
+        .unwrap()
+        .args(["scan", "--as-of", "2027-04-01", "-q"])
+        .env("NO_COLOR", "1")
+        .arg(t.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[expired] RF3-HARDCODED-AI-KEY (app/a.py:1)"), "{text}");
+    assert!(text.contains("[invalid: needs owner=NAME and expires=YYYY-MM-DD]"), "{text}");
 }
 
 #[test]

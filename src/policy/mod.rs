@@ -35,11 +35,9 @@ pub fn apply(report: &mut Report, policy: &Policy, inline: &[InlineSuppression],
     let mut uses = vec![0usize; policy.waivers.len()];
     let mut inline_uses = vec![0usize; inline.len()];
     for f in &mut report.findings {
-        if let Some(i) = inline.iter().position(|s| s.covers(f)) {
-            if inline[i].reason.is_some() {
-                inline_uses[i] += 1;
-                f.waiver = Some(inline[i].as_ref_out());
-            }
+        if let Some(i) = inline.iter().position(|s| s.covers(f) && s.applies(as_of)) {
+            inline_uses[i] += 1;
+            f.waiver = Some(inline[i].as_ref_out());
         }
         if f.waiver.is_none() {
             if let Some(i) = policy
@@ -68,7 +66,7 @@ pub fn apply(report: &mut Report, policy: &Policy, inline: &[InlineSuppression],
             w.out(*n, as_of, matched_expired)
         })
         .collect();
-    waivers.extend(inline.iter().zip(&inline_uses).map(|(s, n)| s.out(*n)));
+    waivers.extend(inline.iter().zip(&inline_uses).map(|(s, n)| s.out(*n, as_of)));
     report.waivers = waivers;
 
     if let Some(b) = &policy.baseline {
