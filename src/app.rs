@@ -293,21 +293,62 @@ fn baseline(args: &crate::cli::BaselineArgs) -> Result<u8> {
         }
     }
     if !settings.quiet {
-        let removed = previous
-            .as_ref()
-            .map_or(0, |p| p.entries.len().saturating_sub(baseline.entries.len()));
-        eprintln!(
-            "wrote {} ({} known gaps{})",
-            path.display(),
-            baseline.entries.len(),
-            if args.update {
-                format!(", {removed} fixed removed")
-            } else {
-                String::new()
-            }
+        eprint!(
+            "{}",
+            crate::text::terminal_safe(&baseline_changes(&path, previous.as_ref(), &baseline))
         );
     }
     Ok(0)
+}
+
+/// What `redflag baseline` did: the file, its size, and each entry it added (`+`) and
+/// removed (`-`), so new gaps are never accepted silently.
+fn baseline_changes(
+    path: &std::path::Path,
+    previous: Option<&crate::policy::Baseline>,
+    baseline: &crate::policy::Baseline,
+) -> String {
+    use std::fmt::Write as _;
+    const MAX_LINES: usize = 50;
+    let had = |b: Option<&crate::policy::Baseline>, fp: &str| {
+        b.is_some_and(|b| b.entries.iter().any(|e| e.fingerprint == fp))
+    };
+    let added: Vec<_> = baseline
+        .entries
+        .iter()
+        .filter(|e| !had(previous, &e.fingerprint))
+        .collect();
+    let removed: Vec<_> = previous
+        .map(|p| {
+            p.entries
+                .iter()
+                .filter(|e| !had(Some(baseline), &e.fingerprint))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut s = format!(
+        "wrote {}: {} ({} added, {} removed)\n",
+        path.display(),
+        crate::text::plural(baseline.entries.len(), "known gap"),
+        added.len(),
+        removed.len()
+    );
+    let lines = added
+        .iter()
+        .map(|e| ('+', e))
+        .chain(removed.iter().map(|e| ('-', e)));
+    for (sign, e) in lines.clone().take(MAX_LINES) {
+        let _ = writeln!(s, "  {sign} {} {}  {}", e.control_id, e.path, e.message);
+    }
+    let total = added.len() + removed.len();
+    if total > MAX_LINES {
+        let _ = writeln!(
+            s,
+            "  … and {} more (the file lists every entry)",
+            total - MAX_LINES
+        );
+    }
+    s
 }
 
 /// Resolves the settings and, unless `--quiet`, warns on stderr about what a config file

@@ -277,10 +277,21 @@ fn inline_waivers_need_a_reason_an_owner_and_an_expiry() {
     let (code, r) = scan(t.path(), &["--as-of", "2026-12-01"]);
     assert_eq!(code, 1, "the waiver without owner and expiry does not apply");
     let findings = r["findings"].as_array().unwrap();
-    let of = |path: &str| findings.iter().find(|f| f["evidence"][0]["path"] == path).unwrap();
+    let of = |path: &str| {
+        findings
+            .iter()
+            .find(|f| f["evidence"][0]["path"] == path)
+            .unwrap()
+    };
     let w = &of("app/a.py")["waiver"];
-    assert!(w["reason"].as_str().unwrap().starts_with("revoked sandbox key"), "{w}");
-    assert_eq!((w["owner"].as_str(), w["expires"].as_str()), (Some("sec-team"), Some("2027-03-31")));
+    assert!(
+        w["reason"].as_str().unwrap().starts_with("revoked sandbox key"),
+        "{w}"
+    );
+    assert_eq!(
+        (w["owner"].as_str(), w["expires"].as_str()),
+        (Some("sec-team"), Some("2027-03-31"))
+    );
     assert!(of("app/b.py")["waiver"].is_null());
     let statuses: Vec<&str> = r["waivers"]
         .as_array()
@@ -309,8 +320,14 @@ fn inline_waivers_need_a_reason_an_owner_and_an_expiry() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("[expired] RF3-HARDCODED-AI-KEY (app/a.py:1)"), "{text}");
-    assert!(text.contains("[invalid: needs owner=NAME and expires=YYYY-MM-DD]"), "{text}");
+    assert!(
+        text.contains("[expired] RF3-HARDCODED-AI-KEY (app/a.py:1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[invalid: needs owner=NAME and expires=YYYY-MM-DD]"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -333,4 +350,72 @@ fn score_and_soft_fail_gates() {
     assert_eq!(run(&["--fail-on", "none", "--fail-on-score", "50"]), Some(1));
     assert_eq!(run(&["--fail-on", "none", "--fail-on-score", "0"]), Some(0));
     assert_eq!(run(&["--fail-on-score", "120"]), Some(2));
+}
+
+/// A baseline taken when some quarters were missing does not hide a quarter missed since:
+/// the cadence finding's fingerprint names its missing quarters. `redflag baseline` says
+/// what it added and removed.
+#[test]
+fn a_newly_missed_quarter_is_a_new_gap_and_baseline_says_what_changed() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/RF1-ACCESS-REVIEW/gap-missing-quarters");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("baseline.json");
+    let baseline = |as_of: &str| {
+        let out = Command::cargo_bin("redflag")
+            .unwrap()
+            .args(["baseline", "--only", "RF1-ACCESS-REVIEW", "--as-of", as_of, "-o"])
+            .arg(&file)
+            .arg(&fixture)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let gate = |as_of: &str| {
+        let out = Command::cargo_bin("redflag")
+            .unwrap()
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--only",
+                "RF1-ACCESS-REVIEW",
+                "--as-of",
+                as_of,
+                "--baseline",
+            ])
+            .arg(&file)
+            .arg(&fixture)
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code().unwrap(), r)
+    };
+    let first = baseline("2026-12-01");
+    assert!(first.contains("1 known gap (1 added, 0 removed)"), "{first}");
+    assert!(
+        first.contains("  + RF1-ACCESS-REVIEW ") && first.contains("2026-Q2 and 2026-Q3"),
+        "{first}"
+    );
+    // Same date: known.
+    let (code, r) = gate("2026-12-01");
+    assert_eq!((code, &r["baseline"]["known"]), (0, &serde_json::json!(1)));
+    // Four months later 2027-Q1 is missing too: a new gap, and the old one is fixed.
+    let (code, r) = gate("2027-04-02");
+    assert_eq!(code, 1, "{}", r["findings"]);
+    assert_eq!(r["baseline"]["new"], 1);
+    assert!(r["findings"][0]["message"].as_str().unwrap().contains("2027-Q1"));
+    assert_eq!(r["baseline"]["fixed"].as_array().unwrap().len(), 1);
+    let second = baseline("2027-04-02");
+    assert!(second.contains("(1 added, 1 removed)"), "{second}");
+    assert!(
+        second.contains("  + RF1-ACCESS-REVIEW") && second.contains("  - RF1-ACCESS-REVIEW"),
+        "{second}"
+    );
 }
