@@ -23,7 +23,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Controls(ControlsCommand::List { format, controls }) => list(format, controls),
         Command::Controls(ControlsCommand::Validate { dir }) => validate(dir),
         Command::Controls(ControlsCommand::Patterns { controls }) => patterns(controls),
-        Command::Explain { id, controls } => explain(&id, controls),
+        Command::Controls(ControlsCommand::Export { dir, force }) => export(&dir, force),
+        Command::Explain { id, controls, config } => explain(&id, controls, config),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "redflag", &mut std::io::stdout());
@@ -51,9 +52,10 @@ fn format_diags(diags: &[crate::check::compile::Diag]) -> String {
                 crate::text::printable(&d.file),
                 crate::text::printable(&d.message),
             );
-            match d.line {
-                Some(l) => format!("  {file}:{l}: {message}"),
-                None => format!("  {file}: {message}"),
+            match (d.line, d.column) {
+                (Some(l), Some(c)) => format!("  {file}:{l}:{c}: {message}"),
+                (Some(l), None) => format!("  {file}:{l}: {message}"),
+                _ => format!("  {file}: {message}"),
             }
         })
         .collect::<Vec<_>>()
@@ -749,11 +751,52 @@ fn validate(dir: Option<std::path::PathBuf>) -> Result<u8> {
     }
 }
 
-fn explain(id: &str, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
-    let loaded = load(&LoadOptions {
-        dirs,
-        ..LoadOptions::default()
-    })?;
+/// `redflag controls export DIR`: the built-in pack's files, as they are embedded.
+fn export(dir: &std::path::Path, force: bool) -> Result<u8> {
+    let shown = |p: &std::path::Path| crate::text::printable(&p.display().to_string()).into_owned();
+    let files = crate::embedded::BUILTIN;
+    if !force {
+        if let Some((rel, _)) = files.iter().find(|(rel, _)| dir.join(rel).exists()) {
+            bail!(
+                "{} exists; use --force to overwrite the exported pack",
+                shown(&dir.join(rel))
+            );
+        }
+    }
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", shown(parent)))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", shown(&path)))?;
+    }
+    write_stdout(
+        format!(
+            "wrote {} to {}: edit them, check with `redflag controls validate {}`, scan with \
+             `--controls {}` (or `controls:` in redflag.yaml)\n",
+            crate::text::plural(files.len(), "file"),
+            shown(dir),
+            shown(dir),
+            shown(dir)
+        )
+        .as_bytes(),
+    )?;
+    Ok(0)
+}
+
+/// `redflag explain ID`: built-in controls, `--controls` directories and the control
+/// directories of the config file (`--config`, or the one in the current directory).
+fn explain(id: &str, dirs: Vec<std::path::PathBuf>, config: Option<std::path::PathBuf>) -> Result<u8> {
+    let Ok(Cli {
+        command: Command::Scan(mut args),
+    }) = <Cli as clap::Parser>::try_parse_from(["redflag", "scan", "--quiet"])
+    else {
+        bail!("internal error: default scan arguments");
+    };
+    args.controls = dirs;
+    args.config = config;
+    let settings = settings::resolve(&args)?;
+    let loaded = load(&settings.load)?;
     let Some(c) = loaded.controls.get(id) else {
         bail!(
             "unknown control `{}` (see `redflag controls list`)",

@@ -34,9 +34,14 @@ pub enum Command {
     Explain {
         /// Control id, e.g. RF3-VENDOR-REGISTERED (case-insensitive).
         id: String,
-        /// Also load controls from this directory.
+        /// Also load controls from this directory (the config file's `controls:`
+        /// directories are loaded too).
         #[arg(long, value_name = "DIR")]
         controls: Vec<PathBuf>,
+        /// Config file whose `controls:` directories and `params:` apply [default:
+        /// redflag.yaml or .redflag.yaml in the current directory].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Record the current gaps as a baseline, so CI fails only on new ones.
     Baseline(BaselineArgs),
@@ -129,10 +134,21 @@ pub enum ControlsCommand {
         #[arg(long, value_name = "DIR")]
         controls: Vec<PathBuf>,
     },
-    /// Check control files (schema, unknown keys, duplicate ids, TSC ids, regexes, globs).
+    /// Check control files (schema, unknown keys, missing fields, duplicate ids, TSC ids,
+    /// regexes, globs): every problem of every file, at file:line:column.
     Validate {
         /// Directory of control files (default: the built-in pack only).
         dir: Option<PathBuf>,
+    },
+    /// Write the built-in pack (controls, signals, catalogue, document kinds) into DIR, as
+    /// the starting point of your own: edit it, then `--controls DIR` (its files replace
+    /// the built-ins of the same id).
+    Export {
+        /// Directory to write into (created if needed).
+        dir: PathBuf,
+        /// Overwrite files that already exist.
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -134,7 +134,7 @@ fn bad_control_files_are_reported_with_file_and_line() {
     let err = String::from_utf8(out).unwrap();
     for needle in [
         "CUSTOM-ONE.yaml:4: unknown Trust Services Criterion `CC99.9`",
-        "CUSTOM-ONE.yaml:9: invalid regex `(unclosed`",
+        "CUSTOM-ONE.yaml:9:12: invalid regex `(unclosed`",
         "CUSTOM-ONE.yaml:10: invalid glob `[bad`",
         "CUSTOM-TWO.yaml:7:",
         "colour",
@@ -718,4 +718,110 @@ fn an_infeasible_window_start_says_why() {
             "{format}: {text}"
         );
     }
+}
+
+/// Every problem of every file in one run: unknown keys and missing fields together (at
+/// `file:line:column`), nested ones, and both problems of one regex.
+#[test]
+fn controls_validate_reports_every_problem_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "ACME-X.yaml",
+        "id: ACME-X\ntitel: t\nred_flag: 5\nseverity: medium\ntsc: [C1.1]\nrationale: r\nremediatoin: x\ncheck:\n  not:\n    pattern:\n      labl: logged\n      files: [\"*.py\"]\nroadmap:\n  acton: x\n",
+    );
+    write(
+        dir.path(),
+        "ACME-Y.yaml",
+        "id: ACME-Y\ntitle: t\nseverity: medium\ntsc: [C1.1]\nrationale: r\nremediation: r\ncolour: red\ncheck:\n  pattern:\n    files: [\"*.py\"]\n    regex: '\\bprompt('\n",
+    );
+    let out = redflag()
+        .args(["controls", "validate"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "ACME-X.yaml:1:1: missing field `remediation`",
+        "ACME-X.yaml:1:1: missing field `title`",
+        "ACME-X.yaml:2:1: unknown field `titel`",
+        "ACME-X.yaml:7:1: unknown field `remediatoin`",
+        "ACME-X.yaml:12:7: missing field `regex`",
+        "ACME-X.yaml:11:7: unknown field `labl`",
+        "ACME-X.yaml:14:3: unknown field `acton`",
+        "ACME-Y.yaml:7:1: unknown field `colour`",
+        // The rest of a file whose only problems are unknown keys is checked too.
+        "ACME-Y.yaml:11:12: invalid regex `\\bprompt(`",
+        "it also uses a Unicode word boundary",
+        "error: 9 problems in control definitions",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
+    }
+}
+
+/// The built-in pack exported is a pack: it validates, and scanning with it gives the
+/// built-ins' report (its files replace the built-ins of the same id).
+#[test]
+fn exported_builtin_pack_validates_and_scans_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack");
+    redflag()
+        .args(["controls", "export"])
+        .arg(&pack)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("wrote "));
+    assert!(pack.join("signals.yaml").is_file() && pack.join("catalog/ai-vendors.yaml").is_file());
+    redflag()
+        .args(["controls", "export"])
+        .arg(&pack)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    redflag()
+        .args(["controls", "export", "--force"])
+        .arg(&pack)
+        .assert()
+        .code(0);
+    redflag()
+        .args(["controls", "validate"])
+        .arg(&pack)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ok: "));
+    let gap = fixture("RF3-VENDOR-REGISTERED/gap");
+    let builtin = json_report(&[], &gap);
+    let exported = json_report(&["--controls", pack.to_str().unwrap()], &gap);
+    assert_eq!(builtin, exported);
+}
+
+#[test]
+fn explain_finds_controls_of_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "packs/ACME-LOG.yaml",
+        "id: ACME-LOG\ntitle: Prompts are not logged\nseverity: medium\ntsc: [C1.1]\nrationale: r\nremediation: r\n",
+    );
+    write(dir.path(), "redflag.yaml", "controls: [packs]\n");
+    redflag()
+        .current_dir(dir.path())
+        .args(["explain", "ACME-LOG"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ACME-LOG — Prompts are not logged"));
+    let other = tempfile::tempdir().unwrap();
+    redflag()
+        .current_dir(other.path())
+        .args(["explain", "acme-log", "--config"])
+        .arg(dir.path().join("redflag.yaml"))
+        .assert()
+        .code(0);
+    redflag()
+        .current_dir(other.path())
+        .args(["explain", "ACME-LOG"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown control"));
 }

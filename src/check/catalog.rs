@@ -347,6 +347,7 @@ pub fn compile(
             diags.push(Diag {
                 file: file.clone(),
                 line: None,
+                column: None,
                 message: format!("duplicate catalog `{}`", spec.catalog),
             });
             continue;
@@ -480,6 +481,7 @@ pub fn compile(
         diags.extend(problems.into_iter().map(|message| Diag {
             file: file.clone(),
             line: None,
+            column: None,
             message,
         }));
         out.push(Catalog {
