@@ -5,6 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 const KEY: &str = "sk-ant-api03-q8Zr2LmN4vXc7BtY1uWpE5hJ0kAs9dFgQwErTyUiOpAsDfGhJkLzXcVbNm5Rt7Yu2Io0PaSdFgHjKlQwEr-T8yU9iOpA2sDfGhJ-kAAA";
 
 fn root() -> &'static Path {
@@ -131,6 +134,7 @@ fn ci_examples_run_as_written() {
                     if out.ends_with(".json") || out.ends_with(".sarif") {
                         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
                         assert!(v.is_object());
+                        report_schema::check_if_report(&v);
                     }
                 }
             }

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 fn redflag() -> Command {
     let mut c = Command::cargo_bin("redflag").unwrap();
     c.env("NO_COLOR", "1");
@@ -223,7 +226,9 @@ fn json_report(args: &[&str], path: &Path) -> serde_json::Value {
         .get_output()
         .stdout
         .clone();
-    serde_json::from_slice(&out).unwrap()
+    let v = serde_json::from_slice(&out).unwrap();
+    report_schema::assert_valid(&v);
+    v
 }
 
 #[test]
@@ -617,6 +622,7 @@ fn scope_leaves_out_controls_whose_criteria_are_all_outside_it() {
         .stdout
         .clone();
     let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    report_schema::assert_valid(&json);
     assert_eq!(json["gate"]["exit_code"], 0);
     assert_eq!(json["findings"].as_array().unwrap().len(), 0);
     assert_eq!(json["summary"]["controls"], 0);

@@ -9,6 +9,9 @@ use std::sync::OnceLock;
 use redflag::report::{Report, Status};
 use serde_json::Value;
 
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 /// Relative, as a user types it (`cargo test` runs in the package root): target display
 /// paths, and so multi-target SARIF URIs, are relative.
 fn example(name: &str) -> PathBuf {
@@ -19,7 +22,9 @@ fn example(name: &str) -> PathBuf {
 fn assess(paths: &[PathBuf]) -> Report {
     let settings =
         redflag::settings::Settings::for_paths(paths, redflag::date::parse_iso("2026-12-01").unwrap());
-    redflag::app::assess(&settings).unwrap()
+    let report = redflag::app::assess(&settings).unwrap();
+    report_schema::assert_valid(&serde_json::to_value(&report).unwrap());
+    report
 }
 
 fn acme() -> &'static Report {

@@ -7,6 +7,9 @@ use std::process::Command as Std;
 
 use assert_cmd::Command;
 
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 const KEY_A: &str = "sk-ant-api03-q8Zr2LmN4vXc7BtY1uWpE5hJ0kAs9dFgQwErTyUiOpAsDfGhJkLzXcVbNm5Rt7Yu2Io0PaSdFgHjKlQwEr-T8yU9iOpA2sDfGhJ-kAAA";
 const KEY_B: &str = "sk-ant-api03-Jq7vW2xRt9LmP4kZs8NcB1yHd6FgT3eQa0UoI5rEwKjMnBvCxZlAsDqWeRtYuIoPp-9Hh2Gg7Ff6Dd5Ss4Aa3Qq1Ww0Ee-BBBB";
 
@@ -58,7 +61,9 @@ fn scan(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
         "exit {code}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (code, serde_json::from_slice(&out.stdout).unwrap())
+    let v = serde_json::from_slice(&out.stdout).unwrap();
+    report_schema::assert_valid(&v);
+    (code, v)
 }
 
 fn states(r: &serde_json::Value) -> Vec<(String, String, String)> {
@@ -395,6 +400,7 @@ fn a_newly_missed_quarter_is_a_new_gap_and_baseline_says_what_changed() {
             .output()
             .unwrap();
         let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report_schema::assert_valid(&r);
         (out.status.code().unwrap(), r)
     };
     let first = baseline("2026-12-01");
