@@ -25,12 +25,41 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Controls(ControlsCommand::Patterns { controls }) => patterns(controls),
         Command::Controls(ControlsCommand::Export { dir, force }) => export(&dir, force),
         Command::Explain { id, controls, config } => explain(&id, controls, config),
+        Command::Man { command } => man(command.as_deref()),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "redflag", &mut std::io::stdout());
             Ok(0)
         }
     }
+}
+
+/// `redflag man [COMMAND]`: the man page generated from the command-line definition.
+fn man(command: Option<&str>) -> Result<u8> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    cmd.build();
+    let page = match command {
+        None => cmd,
+        Some(name) => {
+            let sub = cmd
+                .get_subcommands()
+                .find(|c| c.get_name() == name)
+                .cloned()
+                .ok_or_else(|| {
+                    let names: Vec<&str> = cmd.get_subcommands().map(clap::Command::get_name).collect();
+                    anyhow::anyhow!(
+                        "no command `{}` (commands: {})",
+                        crate::text::printable(name),
+                        names.join(", ")
+                    )
+                })?;
+            sub.display_name(format!("redflag-{name}"))
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page).render(&mut out)?;
+    write_stdout(&out)?;
+    Ok(0)
 }
 
 /// Loads the pack, turning problems into one error listing every `file:line: message`.

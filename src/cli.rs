@@ -27,7 +27,7 @@ pub enum Command {
     /// Scan repositories or directories of exported configs and documents for SOC 2 gaps.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
-    /// List or validate control definitions.
+    /// List, validate or export control definitions.
     #[command(subcommand)]
     Controls(ControlsCommand),
     /// Explain a control: what it checks, why auditors care, the evidence they ask for, how to fix it.
@@ -50,10 +50,16 @@ pub enum Command {
     Init(InitArgs),
     /// Combine JSON reports (e.g. one CI job per repository) into one, in any format.
     Merge(MergeArgs),
-    /// Print a shell completion script.
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// Print the man page, in roff: `redflag man > redflag.1`, `redflag man scan >
+    /// redflag-scan.1`.
+    Man {
+        /// A subcommand's page (e.g. `scan`) instead of the main one.
+        command: Option<String>,
     },
 }
 
