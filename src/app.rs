@@ -201,6 +201,7 @@ fn render(
         Format::Sarif => report::sarif::render(report, &mut buf)?,
         Format::Junit => report::junit::render(report, &mut buf)?,
         Format::Csv => report::csv::render(report, &mut buf)?,
+        Format::Oscal => report::oscal::render(report, &mut buf)?,
     }
     Ok(buf)
 }

@@ -183,6 +183,8 @@ pub enum Format {
     /// One row per finding (control, TSC ids, status, severity, evidence, fix), for
     /// spreadsheets; cells are never formulas.
     Csv,
+    /// OSCAL 1.1 assessment-results (JSON), for GRC tools.
+    Oscal,
 }
 
 impl Format {
@@ -193,6 +195,8 @@ impl Format {
         let ext = |e: &str| name.len() > e.len() && name.ends_with(e);
         Some(if ext(".sarif") || ext(".sarif.json") {
             Format::Sarif
+        } else if ext(".oscal.json") {
+            Format::Oscal
         } else if ext(".json") {
             Format::Json
         } else if ext(".xml") {
@@ -261,7 +265,8 @@ pub struct ScanArgs {
     pub format: Option<Format>,
 
     /// Write the report to FILE instead of standard output, in --format if given, else in the
-    /// format FILE's extension names (.json, .sarif, .xml/.junit.xml, .md, .html, .csv, .txt);
+    /// format FILE's extension names (.json, .sarif, .xml/.junit.xml, .md, .html, .csv,
+    /// .oscal.json, .txt);
     /// `FORMAT=FILE` (e.g. `sarif=redflag.sarif`) writes that format to FILE beside the
     /// standard output report. Repeatable.
     #[arg(short, long, value_name = "[FORMAT=]FILE")]

@@ -831,3 +831,17 @@ fn explain_finds_controls_of_the_config_file() {
         .code(2)
         .stderr(predicate::str::contains("unknown control"));
 }
+
+#[test]
+fn oscal_follows_its_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results.oscal.json");
+    redflag()
+        .args(["scan", "--as-of", "2026-12-01", "-q", "-o"])
+        .arg(&out)
+        .arg(fixture("RF4-IR-PLAN/gap"))
+        .assert()
+        .code(1);
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap();
+    assert_eq!(v["assessment-results"]["metadata"]["oscal-version"], "1.1.2");
+}

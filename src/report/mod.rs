@@ -12,6 +12,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod merge;
+pub mod oscal;
 pub mod roadmap;
 pub mod sarif;
 pub mod seal;

@@ -500,7 +500,7 @@ fn tsc_taxonomy() -> Taxonomy {
 /// sub-delimiters stay; everything else (spaces, `%`, `#`, `?`, `:`, non-ASCII) is encoded
 /// as UTF-8 bytes. In a relative reference `:` is encoded too, so a first segment like
 /// `C:` is never read as a scheme; `keep_colon` keeps it for a `file://` URI's drive.
-fn encode_uri_path(path: &str, keep_colon: bool) -> String {
+pub(crate) fn encode_uri_path(path: &str, keep_colon: bool) -> String {
     let mut s = String::with_capacity(path.len());
     for b in path.bytes() {
         let keep = b.is_ascii_alphanumeric()
