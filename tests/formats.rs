@@ -843,6 +843,12 @@ fn junit_fails_only_what_the_gate_fails() {
         })
         .count();
     assert_eq!(below, gaps - failing.len());
+    // Reported, not failed: the skipped gaps keep their findings and evidence.
+    let xml = String::from_utf8(junit_bytes(&report)).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let outs = doc.descendants().filter(|n| n.has_tag_name("system-out")).count();
+    assert_eq!(outs, below);
+    assert!(xml.contains("app/config.py:12") && xml.contains("compliance/access-reviews/"));
     // --fail-on none: every gap is reported, none fails.
     report.gate.fail_on = "none".into();
     let (_, totals) = parse_junit(&junit_bytes(&report));

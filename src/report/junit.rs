@@ -5,7 +5,8 @@
 //!   `path:line` evidence;
 //! - a gap whose findings are all accepted (waived, or known in the baseline) is
 //!   `<skipped>`, so the test view agrees with the exit decision, which does not fail on them;
-//!   so is a gap none of whose findings fails the gate (below `--fail-on`);
+//!   so is a gap none of whose findings fails the gate (below `--fail-on`); both keep their
+//!   findings and evidence in the test case's `<system-out>` (reported, not failed);
 //! - `not_applicable` and `manual` are `<skipped>`; a pass is a plain `<testcase>`.
 //!
 //! Written by hand (the format is small): every text and attribute is escaped and stripped
@@ -143,26 +144,31 @@ enum Outcome {
         kind: String,
         body: String,
     },
-    Skipped(String),
+    /// Skipped, with the gap's findings and evidence (as `<system-out>`) when it is a gap
+    /// the run does not fail on: reported, not failed.
+    Skipped(String, Option<String>),
 }
 
 fn outcome(c: &ControlOut, report: &Report, multi: bool) -> Outcome {
     match c.status {
         Status::Pass => Outcome::Pass,
         Status::NotApplicable => {
-            Outcome::Skipped(c.reason.clone().unwrap_or_else(|| "not applicable".into()))
+            Outcome::Skipped(c.reason.clone().unwrap_or_else(|| "not applicable".into()), None)
         }
-        Status::Blocked => Outcome::Skipped(c.reason.clone().unwrap_or_else(|| "blocked".into())),
-        Status::Manual => Outcome::Skipped("manual evidence needed".into()),
+        Status::Blocked => Outcome::Skipped(c.reason.clone().unwrap_or_else(|| "blocked".into()), None),
+        Status::Manual => Outcome::Skipped("manual evidence needed".into(), None),
         Status::Gap => {
             let findings: Vec<&FindingOut> =
                 report.findings.iter().filter(|f| f.control_id == c.id).collect();
             if !findings.is_empty() && findings.iter().all(|f| accepted(f)) {
-                return Outcome::Skipped(format!(
-                    "gap accepted: {} ({})",
-                    plural(findings.len(), "finding"),
-                    accepted_parts(&findings).join(", ")
-                ));
+                return Outcome::Skipped(
+                    format!(
+                        "gap accepted: {} ({})",
+                        plural(findings.len(), "finding"),
+                        accepted_parts(&findings).join(", ")
+                    ),
+                    Some(failure_body(c, &findings, multi)),
+                );
             }
             if !findings.is_empty() && !findings.iter().any(|f| report.gate.fails(f)) {
                 // Reported, not failed: the test view agrees with the exit decision.
@@ -172,11 +178,14 @@ fn outcome(c: &ControlOut, report: &Report, multi: bool) -> Outcome {
                     Some(t) => format!("{below} below --fail-on {t}"),
                     None => format!("{below} reported with --fail-on none"),
                 });
-                return Outcome::Skipped(format!(
-                    "gap not failing this run: {} ({})",
-                    plural(findings.len(), "finding"),
-                    parts.join(", ")
-                ));
+                return Outcome::Skipped(
+                    format!(
+                        "gap not failing this run: {} ({})",
+                        plural(findings.len(), "finding"),
+                        parts.join(", ")
+                    ),
+                    Some(failure_body(c, &findings, multi)),
+                );
             }
             let n = findings.len().max(c.findings);
             Outcome::Failure {
@@ -212,11 +221,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             );
             match outcome(c, report, multi) {
                 Outcome::Pass => cases.push_str("/>\n"),
-                Outcome::Skipped(message) => {
+                Outcome::Skipped(message, body) => {
                     skipped += 1;
+                    let out = body
+                        .map(|b| format!("\n      <system-out>{}</system-out>", text(&b)))
+                        .unwrap_or_default();
                     let _ = write!(
                         cases,
-                        ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                        ">\n      <skipped message=\"{}\"/>{out}\n    </testcase>\n",
                         attr(&message)
                     );
                 }
