@@ -23,13 +23,43 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Controls(ControlsCommand::List { format, controls }) => list(format, controls),
         Command::Controls(ControlsCommand::Validate { dir }) => validate(dir),
         Command::Controls(ControlsCommand::Patterns { controls }) => patterns(controls),
-        Command::Explain { id, controls } => explain(&id, controls),
+        Command::Controls(ControlsCommand::Export { dir, force }) => export(&dir, force),
+        Command::Explain { id, controls, config } => explain(&id, controls, config),
+        Command::Man { command } => man(command.as_deref()),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "redflag", &mut std::io::stdout());
             Ok(0)
         }
     }
+}
+
+/// `redflag man [COMMAND]`: the man page generated from the command-line definition.
+fn man(command: Option<&str>) -> Result<u8> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    cmd.build();
+    let page = match command {
+        None => cmd,
+        Some(name) => {
+            let sub = cmd
+                .get_subcommands()
+                .find(|c| c.get_name() == name)
+                .cloned()
+                .ok_or_else(|| {
+                    let names: Vec<&str> = cmd.get_subcommands().map(clap::Command::get_name).collect();
+                    anyhow::anyhow!(
+                        "no command `{}` (commands: {})",
+                        crate::text::printable(name),
+                        names.join(", ")
+                    )
+                })?;
+            sub.display_name(format!("redflag-{name}"))
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page).render(&mut out)?;
+    write_stdout(&out)?;
+    Ok(0)
 }
 
 /// Loads the pack, turning problems into one error listing every `file:line: message`.
@@ -51,9 +81,10 @@ fn format_diags(diags: &[crate::check::compile::Diag]) -> String {
                 crate::text::printable(&d.file),
                 crate::text::printable(&d.message),
             );
-            match d.line {
-                Some(l) => format!("  {file}:{l}: {message}"),
-                None => format!("  {file}: {message}"),
+            match (d.line, d.column) {
+                (Some(l), Some(c)) => format!("  {file}:{l}:{c}: {message}"),
+                (Some(l), None) => format!("  {file}:{l}: {message}"),
+                _ => format!("  {file}: {message}"),
             }
         })
         .collect::<Vec<_>>()
@@ -169,6 +200,8 @@ fn render(
         Format::Table => report::table::render(report, width, meta.show_all, &mut buf)?,
         Format::Sarif => report::sarif::render(report, &mut buf)?,
         Format::Junit => report::junit::render(report, &mut buf)?,
+        Format::Csv => report::csv::render(report, &mut buf)?,
+        Format::Oscal => report::oscal::render(report, &mut buf)?,
     }
     Ok(buf)
 }
@@ -220,7 +253,19 @@ fn merge(args: &crate::cli::MergeArgs) -> Result<u8> {
         None,
     )?;
     meta.show_all = args.report.all;
-    emit(&merged, &meta, args.format, args.output.as_deref(), &[])?;
+    let format = match (args.format, &args.output) {
+        (Some(f), _) => f,
+        (None, None) => Format::Json,
+        (None, Some(path)) => Format::from_path(path).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--output `{}`: cannot tell the format from the file name; use an extension \
+                 (.json, .sarif, .xml, .md, .html, .csv, .txt) or --format (formats: {})",
+                crate::text::printable(&path.display().to_string()),
+                Format::names()
+            )
+        })?,
+    };
+    emit(&merged, &meta, format, args.output.as_deref(), &[])?;
     Ok(merged.gate.exit_code)
 }
 
@@ -280,21 +325,62 @@ fn baseline(args: &crate::cli::BaselineArgs) -> Result<u8> {
         }
     }
     if !settings.quiet {
-        let removed = previous
-            .as_ref()
-            .map_or(0, |p| p.entries.len().saturating_sub(baseline.entries.len()));
-        eprintln!(
-            "wrote {} ({} known gaps{})",
-            path.display(),
-            baseline.entries.len(),
-            if args.update {
-                format!(", {removed} fixed removed")
-            } else {
-                String::new()
-            }
+        eprint!(
+            "{}",
+            crate::text::terminal_safe(&baseline_changes(&path, previous.as_ref(), &baseline))
         );
     }
     Ok(0)
+}
+
+/// What `redflag baseline` did: the file, its size, and each entry it added (`+`) and
+/// removed (`-`), so new gaps are never accepted silently.
+fn baseline_changes(
+    path: &std::path::Path,
+    previous: Option<&crate::policy::Baseline>,
+    baseline: &crate::policy::Baseline,
+) -> String {
+    use std::fmt::Write as _;
+    const MAX_LINES: usize = 50;
+    let had = |b: Option<&crate::policy::Baseline>, fp: &str| {
+        b.is_some_and(|b| b.entries.iter().any(|e| e.fingerprint == fp))
+    };
+    let added: Vec<_> = baseline
+        .entries
+        .iter()
+        .filter(|e| !had(previous, &e.fingerprint))
+        .collect();
+    let removed: Vec<_> = previous
+        .map(|p| {
+            p.entries
+                .iter()
+                .filter(|e| !had(Some(baseline), &e.fingerprint))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut s = format!(
+        "wrote {}: {} ({} added, {} removed)\n",
+        path.display(),
+        crate::text::plural(baseline.entries.len(), "known gap"),
+        added.len(),
+        removed.len()
+    );
+    let lines = added
+        .iter()
+        .map(|e| ('+', e))
+        .chain(removed.iter().map(|e| ('-', e)));
+    for (sign, e) in lines.clone().take(MAX_LINES) {
+        let _ = writeln!(s, "  {sign} {} {}  {}", e.control_id, e.path, e.message);
+    }
+    let total = added.len() + removed.len();
+    if total > MAX_LINES {
+        let _ = writeln!(
+            s,
+            "  … and {} more (the file lists every entry)",
+            total - MAX_LINES
+        );
+    }
+    s
 }
 
 /// Resolves the settings and, unless `--quiet`, warns on stderr about what a config file
@@ -353,16 +439,27 @@ fn assess_with_controls(settings: &settings::Settings) -> Result<(report::Report
         &loaded.doc_kind_info,
     );
     cx.vendor_roles = settings.vendors.clone();
-    let selected: Vec<&control::Control> = loaded
+    let (selected, out_of_scope): (Vec<&control::Control>, Vec<&control::Control>) = loaded
         .controls
         .controls
         .iter()
         .filter(|c| settings::selected(&c.id, c.red_flag, &settings.only, &settings.skip))
-        .collect();
+        .partition(|c| scope_reason(c, settings.scope.as_deref()).is_none());
     let redactor = &loaded.redactor;
     let evaluate = crate::timings::Phase::start("evaluate");
     let mut report = report::build(&selected, &loaded.controls, &cx, redactor);
     drop(evaluate);
+    report.out_of_scope = out_of_scope
+        .iter()
+        .map(|c| report::OutOfScopeOut {
+            id: c.id.clone(),
+            title: crate::text::printable(&c.title).into_owned(),
+            red_flag: c.red_flag,
+            severity: c.severity,
+            tsc: c.tsc.clone(),
+            reason: scope_reason(c, settings.scope.as_deref()).unwrap_or_default(),
+        })
+        .collect();
     let mut notes = settings.notes.clone();
     let first_target = settings
         .targets
@@ -405,6 +502,29 @@ fn assess_with_controls(settings: &settings::Settings) -> Result<(report::Report
     // came in after `build`: sealed with the same redactor.
     report::seal::seal(&mut report, redactor);
     Ok((report, loaded.controls))
+}
+
+/// Why `--scope` leaves a control out (`None`: in scope, or no `--scope`): every criterion
+/// it maps to is in a category outside the engagement.
+fn scope_reason(c: &control::Control, scope: Option<&[String]>) -> Option<String> {
+    let scope = scope?;
+    let outside = control::tsc::outside_scope(&c.tsc, scope)?;
+    let name = |id: &str| {
+        let name = control::tsc::category_name(id);
+        name.split(" (").next().unwrap_or(name).to_lowercase()
+    };
+    let outside: Vec<String> = outside.iter().map(|c| name(c)).collect();
+    let inside: Vec<String> = std::iter::once("security")
+        .chain(scope.iter().map(String::as_str))
+        .map(name)
+        .collect();
+    let refs = |v: &[String]| crate::text::join_and(&v.iter().map(String::as_str).collect::<Vec<_>>());
+    Some(format!(
+        "out of scope: its criteria ({}) are in {}, outside --scope ({})",
+        c.tsc.join(", "),
+        refs(&outside),
+        refs(&inside)
+    ))
 }
 
 /// What the walk gathers: a scan of some controls runs only the patterns, queries and
@@ -499,6 +619,17 @@ fn add_setting_notes(report: &mut report::Report, notes: &[report::NoteOut]) {
 /// checkout, branch, index or worktree of the user's repository is touched, and no hook,
 /// filter or other configured command of the repository runs.
 fn known_at(settings: &settings::Settings, reference: &str) -> Result<crate::policy::Baseline> {
+    let scanned = || settings.targets.iter().filter(|t| !t.evidence_only);
+    if reference == "HEAD" && scanned().all(|t| crate::gitread::head_is_unborn(&t.root)) {
+        // Before the first commit (a pre-commit hook on a new repository): nothing is known.
+        if !settings.quiet {
+            eprintln!("note: --new-since HEAD: no commit yet, so every gap is new");
+        }
+        return Ok(crate::policy::Baseline {
+            source: "git:HEAD (no commit yet)".to_string(),
+            entries: Vec::new(),
+        });
+    }
     let dir = tempfile_dir()?;
     let mut old = settings::Settings {
         new_since: None,
@@ -629,10 +760,10 @@ fn validate(dir: Option<std::path::PathBuf>) -> Result<u8> {
     if loaded.diags.is_empty() {
         write_stdout(
             format!(
-                "ok: {} controls, {} signals, {} catalogues\n",
-                loaded.controls.controls.len(),
-                loaded.signals.len(),
-                loaded.catalogs.len()
+                "ok: {}, {}, {}\n",
+                crate::text::plural(loaded.controls.controls.len(), "control"),
+                crate::text::plural(loaded.signals.len(), "signal"),
+                crate::text::plural(loaded.catalogs.len(), "catalogue")
             )
             .as_bytes(),
         )?;
@@ -642,16 +773,60 @@ fn validate(dir: Option<std::path::PathBuf>) -> Result<u8> {
             "{}",
             format_diags(&loaded.diags).replace("\n  ", "\n").trim_start()
         );
-        eprintln!("error: {} problem(s) in control definitions", loaded.diags.len());
+        eprintln!(
+            "error: {} in control definitions",
+            crate::text::plural(loaded.diags.len(), "problem")
+        );
         Ok(2)
     }
 }
 
-fn explain(id: &str, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
-    let loaded = load(&LoadOptions {
-        dirs,
-        ..LoadOptions::default()
-    })?;
+/// `redflag controls export DIR`: the built-in pack's files, as they are embedded.
+fn export(dir: &std::path::Path, force: bool) -> Result<u8> {
+    let shown = |p: &std::path::Path| crate::text::printable(&p.display().to_string()).into_owned();
+    let files = crate::embedded::BUILTIN;
+    if !force {
+        if let Some((rel, _)) = files.iter().find(|(rel, _)| dir.join(rel).exists()) {
+            bail!(
+                "{} exists; use --force to overwrite the exported pack",
+                shown(&dir.join(rel))
+            );
+        }
+    }
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", shown(parent)))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", shown(&path)))?;
+    }
+    write_stdout(
+        format!(
+            "wrote {} to {}: edit them, check with `redflag controls validate {}`, scan with \
+             `--controls {}` (or `controls:` in redflag.yaml)\n",
+            crate::text::plural(files.len(), "file"),
+            shown(dir),
+            shown(dir),
+            shown(dir)
+        )
+        .as_bytes(),
+    )?;
+    Ok(0)
+}
+
+/// `redflag explain ID`: built-in controls, `--controls` directories and the control
+/// directories of the config file (`--config`, or the one in the current directory).
+fn explain(id: &str, dirs: Vec<std::path::PathBuf>, config: Option<std::path::PathBuf>) -> Result<u8> {
+    let Ok(Cli {
+        command: Command::Scan(mut args),
+    }) = <Cli as clap::Parser>::try_parse_from(["redflag", "scan", "--quiet"])
+    else {
+        bail!("internal error: default scan arguments");
+    };
+    args.controls = dirs;
+    args.config = config;
+    let settings = settings::resolve(&args)?;
+    let loaded = load(&settings.load)?;
     let Some(c) = loaded.controls.get(id) else {
         // A catalogue item (an AI vendor by id, name, alias or product): its names.
         if let Some(item) = loaded.catalogs.iter().find_map(|cat| cat.find(id)) {

@@ -7,13 +7,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::control::Severity;
 
+/// What each exit code means, at the end of `redflag --help` and `redflag scan --help`.
+pub const EXIT_CODES: &str = "Exit codes: 0 no gap at or above --fail-on; 1 gaps found at or above \
+--fail-on (default low: any gap), which is the expected result of a scan that finds gaps (--fail-on \
+none or --soft-fail to exit 0); 2 usage, config or control error.";
+
 /// Find where an AI company's SOC 2 Type II controls will fail the audit, with file:line
 /// evidence an auditor would accept.
 #[derive(Debug, Parser)]
 #[command(name = "redflag", version, about, long_about = None, propagate_version = true)]
-#[command(
-    after_help = "Exit codes: 0 no gap at or above --fail-on; 1 such gaps; 2 usage, config or control error."
-)]
+#[command(after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -22,17 +25,23 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan repositories or directories of exported configs and documents for SOC 2 gaps.
+    #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
-    /// List or validate control definitions.
+    /// List, validate or export control definitions.
     #[command(subcommand)]
     Controls(ControlsCommand),
     /// Explain a control: what it checks, why auditors care, the evidence they ask for, how to fix it.
     Explain {
         /// Control id, e.g. RF3-VENDOR-REGISTERED (case-insensitive).
         id: String,
-        /// Also load controls from this directory.
+        /// Also load controls from this directory (the config file's `controls:`
+        /// directories are loaded too).
         #[arg(long, value_name = "DIR")]
         controls: Vec<PathBuf>,
+        /// Config file whose `controls:` directories and `params:` apply [default:
+        /// redflag.yaml or .redflag.yaml in the current directory].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Record the current gaps as a baseline, so CI fails only on new ones.
     Baseline(BaselineArgs),
@@ -41,10 +50,16 @@ pub enum Command {
     Init(InitArgs),
     /// Combine JSON reports (e.g. one CI job per repository) into one, in any format.
     Merge(MergeArgs),
-    /// Print a shell completion script.
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// Print the man page, in roff: `redflag man > redflag.1`, `redflag man scan >
+    /// redflag-scan.1`.
+    Man {
+        /// A subcommand's page (e.g. `scan`) instead of the main one.
+        command: Option<String>,
     },
 }
 
@@ -97,9 +112,11 @@ pub struct MergeArgs {
     /// JSON reports written by `redflag scan --format json`.
     #[arg(required = true, value_name = "REPORT.json")]
     pub files: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    pub format: Format,
-    /// Write the merged report to FILE instead of standard output.
+    /// Output format [default: the output file's extension, else json].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the merged report to FILE instead of standard output, in the format its
+    /// extension names unless --format is given.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -123,10 +140,21 @@ pub enum ControlsCommand {
         #[arg(long, value_name = "DIR")]
         controls: Vec<PathBuf>,
     },
-    /// Check control files (schema, unknown keys, duplicate ids, TSC ids, regexes, globs).
+    /// Check control files (schema, unknown keys, missing fields, duplicate ids, TSC ids,
+    /// regexes, globs): every problem of every file, at file:line:column.
     Validate {
         /// Directory of control files (default: the built-in pack only).
         dir: Option<PathBuf>,
+    },
+    /// Write the built-in pack (controls, signals, catalogue, document kinds) into DIR, as
+    /// the starting point of your own: edit it, then `--controls DIR` (its files replace
+    /// the built-ins of the same id).
+    Export {
+        /// Directory to write into (created if needed).
+        dir: PathBuf,
+        /// Overwrite files that already exist.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -152,6 +180,55 @@ pub enum Format {
     Html,
     /// The month-by-month readiness roadmap, as text.
     Roadmap,
+    /// One row per finding (control, TSC ids, status, severity, evidence, fix), for
+    /// spreadsheets; cells are never formulas.
+    Csv,
+    /// OSCAL 1.1 assessment-results (JSON), for GRC tools.
+    Oscal,
+}
+
+impl Format {
+    /// The format a report file's extension names: `.json`, `.sarif` (and `.sarif.json`),
+    /// `.xml` (and `.junit.xml`), `.md`, `.html`, `.csv`, `.txt`; `None` for any other.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let ext = |e: &str| name.len() > e.len() && name.ends_with(e);
+        Some(if ext(".sarif") || ext(".sarif.json") {
+            Format::Sarif
+        } else if ext(".oscal.json") {
+            Format::Oscal
+        } else if ext(".json") {
+            Format::Json
+        } else if ext(".xml") {
+            Format::Junit
+        } else if ext(".md") || ext(".markdown") {
+            Format::Markdown
+        } else if ext(".html") || ext(".htm") {
+            Format::Html
+        } else if ext(".csv") {
+            Format::Csv
+        } else if ext(".txt") {
+            Format::Table
+        } else {
+            return None;
+        })
+    }
+
+    /// Every format name, for error messages: `table, json, sarif, …`.
+    pub fn names() -> String {
+        Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The name `--format` takes.
+    pub fn name(self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string())
+    }
 }
 
 /// The `--fail-on` threshold.
@@ -183,13 +260,15 @@ pub struct ScanArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format [default: table, or the extension of a plain --output FILE].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 
-    /// Write the report to FILE instead of standard output; `FORMAT=FILE` (e.g.
-    /// `sarif=redflag.sarif`) writes that format to FILE beside the standard output report.
-    /// Repeatable.
+    /// Write the report to FILE instead of standard output, in --format if given, else in the
+    /// format FILE's extension names (.json, .sarif, .xml/.junit.xml, .md, .html, .csv,
+    /// .oscal.json, .txt);
+    /// `FORMAT=FILE` (e.g. `sarif=redflag.sarif`) writes that format to FILE beside the
+    /// standard output report. Repeatable.
     #[arg(short, long, value_name = "[FORMAT=]FILE")]
     pub output: Vec<String>,
 

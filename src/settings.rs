@@ -113,6 +113,9 @@ pub struct Settings {
     pub output: Option<PathBuf>,
     /// Extra reports: `--output FORMAT=FILE`.
     pub extra_outputs: Vec<(Format, PathBuf)>,
+    /// `--scope`: the TSC categories in scope besides security, when given; controls whose
+    /// criteria are all outside them are left out of the assessment (`None`: all count).
+    pub scope: Option<Vec<String>>,
     pub fail_on: Option<Severity>,
     /// Waivers, baseline and gate thresholds.
     pub policy: crate::policy::Policy,
@@ -153,6 +156,7 @@ impl Settings {
             format: Format::Json,
             output: None,
             extra_outputs: Vec::new(),
+            scope: None,
             fail_on: Some(Severity::Low),
             policy: crate::policy::Policy {
                 fail_on: Some(Severity::Low),
@@ -308,7 +312,12 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         )
         .max(1);
 
-    let (output, extra_outputs) = outputs(args)?;
+    let (format, output, extra_outputs) = outputs(args)?;
+    let scope = if args.report.scope.is_empty() {
+        None
+    } else {
+        Some(crate::report::consultant::parse_scope(&args.report.scope).map_err(anyhow::Error::msg)?)
+    };
     let config_name = config_path
         .as_ref()
         .map_or_else(|| "config".to_string(), |p| p.display().to_string());
@@ -336,9 +345,10 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
     Ok(Settings {
         targets,
         as_of,
-        format: args.format,
+        format,
         output,
         extra_outputs,
+        scope,
         fail_on,
         policy,
         new_since: args.new_since.clone(),
@@ -520,21 +530,73 @@ fn control_dirs(
 /// `-o FORMAT=FILE` outputs.
 type ExtraOutputs = Vec<(Format, PathBuf)>;
 
-/// `-o FILE` (one) and `-o FORMAT=FILE` (any number).
-fn outputs(args: &ScanArgs) -> Result<(Option<PathBuf>, ExtraOutputs)> {
-    let mut output = None;
+/// The report outputs: the `--format` report's file (`None`: standard output) and its
+/// format, and the files written beside it.
+///
+/// `-o FORMAT=FILE` writes FORMAT; `-o FILE` writes `--format` when given, else the format
+/// FILE's extension names. The first plain `-o FILE` replaces standard output; further ones
+/// are written beside it. An unknown FORMAT, or an unknown extension without `--format`,
+/// is an error naming the formats.
+fn outputs(args: &ScanArgs) -> Result<(Format, Option<PathBuf>, ExtraOutputs)> {
+    let mut main: Option<(Format, PathBuf)> = None;
     let mut extra_outputs = Vec::new();
     for o in &args.output {
-        match o
-            .split_once('=')
-            .and_then(|(f, p)| Format::from_str(f, true).ok().map(|f| (f, p)))
-        {
-            Some((format, path)) => extra_outputs.push((format, PathBuf::from(path))),
-            None if output.is_none() => output = Some(PathBuf::from(o)),
-            None => bail!("--output `{o}`: only one plain output file; use FORMAT=FILE for the others"),
+        let (format, path) = output_spec(o, args.format)?;
+        if main.is_none() && explicit_format(o).is_none() {
+            main = Some((format, path));
+        } else {
+            extra_outputs.push((format, path));
         }
     }
-    Ok((output, extra_outputs))
+    Ok(match main {
+        Some((format, path)) => (format, Some(path), extra_outputs),
+        None => (args.format.unwrap_or(Format::Table), None, extra_outputs),
+    })
+}
+
+/// The `FORMAT` of `FORMAT=FILE`, when the part before `=` is a word (a path such as
+/// `out/a=b.json` has a `/` or `.` before its `=`).
+fn explicit_format(o: &str) -> Option<&str> {
+    let (f, _) = o.split_once('=')?;
+    (!f.is_empty()
+        && f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    .then_some(f)
+}
+
+/// One `--output` value as a format and a file.
+fn output_spec(o: &str, format: Option<Format>) -> Result<(Format, PathBuf)> {
+    let shown = || crate::text::printable(o);
+    if let Some(f) = explicit_format(o) {
+        let path = &o[f.len() + 1..];
+        let Ok(format) = Format::from_str(f, true) else {
+            bail!(
+                "--output `{}`: unknown format `{}` (formats: {})",
+                shown(),
+                crate::text::printable(f),
+                Format::names()
+            );
+        };
+        if path.is_empty() {
+            bail!(
+                "--output `{}`: no file after `{}=`",
+                shown(),
+                crate::text::printable(f)
+            );
+        }
+        return Ok((format, PathBuf::from(path)));
+    }
+    let path = PathBuf::from(o);
+    match format.or_else(|| Format::from_path(&path)) {
+        Some(format) => Ok((format, path)),
+        None => bail!(
+            "--output `{}`: cannot tell the format from the file name; use an extension \
+             (.json, .sarif, .xml, .junit.xml, .md, .html, .csv, .txt), --format, or FORMAT=FILE \
+             (formats: {})",
+            shown(),
+            Format::names()
+        ),
+    }
 }
 
 /// The config's waivers, their texts made safe to show, compiled.
@@ -586,7 +648,10 @@ fn baseline(
                     None
                 }
             },
-            Reach::Missing => bail!("cannot read baseline {}: not found", c.shown_path(p)),
+            Reach::Missing => bail!(
+                "cannot read baseline {}: not found{NO_BASELINE_HINT}",
+                c.shown_path(p)
+            ),
             Reach::Refused(why) => {
                 notes.push(c.refused("baseline", p, &why));
                 None
@@ -596,8 +661,19 @@ fn baseline(
     })
 }
 
+/// What to do when the baseline file does not exist yet (a first run, a first commit).
+const NO_BASELINE_HINT: &str = " (record today's gaps first: `redflag baseline .` writes \
+.redflag/baseline.json, then commit it; or compare with the last commit instead: \
+`--new-since HEAD`)";
+
 /// Reads a baseline named on the command line or by a trusted config file.
 fn read_baseline(p: &Path) -> Result<crate::policy::Baseline> {
+    if std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        bail!(
+            "cannot read baseline {}: not found{NO_BASELINE_HINT}",
+            crate::text::printable(&p.display().to_string())
+        );
+    }
     crate::policy::Baseline::read(p).map_err(|e| anyhow::anyhow!(e))
 }
 

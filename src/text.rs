@@ -181,6 +181,16 @@ pub fn alnum_lower(s: &str) -> String {
         .collect()
 }
 
+/// A count and its noun, singular for one: `1 finding`, `2 findings`, `0 findings`. `word`
+/// is the singular and takes an `s` (every noun redflag counts does).
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// Escapes the characters that would let a file's content or name act on a terminal or
 /// forge report lines: C0 and C1 controls (escape sequences, line breaks, bells) and the
 /// bidirectional overrides ("Trojan Source"). Tabs are kept. `\n` becomes the two characters

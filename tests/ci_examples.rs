@@ -5,6 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 const KEY: &str = "sk-ant-api03-q8Zr2LmN4vXc7BtY1uWpE5hJ0kAs9dFgQwErTyUiOpAsDfGhJkLzXcVbNm5Rt7Yu2Io0PaSdFgHjKlQwEr-T8yU9iOpA2sDfGhJ-kAAA";
 
 fn root() -> &'static Path {
@@ -46,7 +49,9 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(ok, "git {args:?}");
 }
 
-fn repo() -> tempfile::TempDir {
+/// A repository with a known gap committed and a new one: committed too, or only staged
+/// (what a pre-commit hook sees).
+fn repo(commit_new: bool) -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     git(d, &["init", "-q", "-b", "main"]);
@@ -74,26 +79,31 @@ fn repo() -> tempfile::TempDir {
     std::fs::create_dir_all(d.join("app")).unwrap();
     std::fs::write(d.join("app/key.py"), format!("KEY = \"{KEY}\"\n")).unwrap();
     git(d, &["add", "-A"]);
-    git(d, &["commit", "-q", "-m", "new gap"]);
+    if commit_new {
+        git(d, &["commit", "-q", "-m", "new gap"]);
+    }
     t
 }
 
 fn run(dir: &Path, command: &str) -> i32 {
+    run_output(dir, command).status.code().unwrap_or(-1)
+}
+
+fn run_output(dir: &Path, command: &str) -> std::process::Output {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_redflag")).parent().unwrap();
     let path = format!(
         "{}:{}",
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = Command::new("sh")
+    Command::new("sh")
         .current_dir(dir)
         .env("PATH", path)
         .env("BASE", "HEAD~1")
         .arg("-c")
         .arg(command)
         .output()
-        .unwrap();
-    out.status.code().unwrap_or(-1)
+        .unwrap()
 }
 
 #[test]
@@ -110,7 +120,7 @@ fn ci_examples_run_as_written() {
         let cmds = commands(file);
         assert!(!cmds.is_empty(), "{file} has no redflag command");
         for cmd in cmds {
-            let t = repo();
+            let t = repo(!file.contains("pre-commit"));
             // The new hard-coded key is critical: every integration must fail on it.
             assert_eq!(
                 run(t.path(), &cmd),
@@ -124,6 +134,7 @@ fn ci_examples_run_as_written() {
                     if out.ends_with(".json") || out.ends_with(".sarif") {
                         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
                         assert!(v.is_object());
+                        report_schema::check_if_report(&v);
                     }
                 }
             }
@@ -136,4 +147,46 @@ fn ci_examples_run_as_written() {
             );
         }
     }
+}
+
+#[test]
+fn the_pre_commit_hook_works_from_the_first_commit() {
+    if Command::new("git").arg("--version").output().is_err() {
+        return;
+    }
+    let hook = commands(".pre-commit-hooks.yaml").remove(0);
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    std::fs::write(d.join("README.md"), "# a new project\n").unwrap();
+    git(d, &["add", "-A"]);
+    // No commit and no baseline yet: nothing is known, nothing fails.
+    let out = run_output(d, &hook);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A committed key in the first commit is a new critical gap.
+    std::fs::create_dir_all(d.join("app")).unwrap();
+    std::fs::write(d.join("app/key.py"), format!("KEY = \"{KEY}\"\n")).unwrap();
+    git(d, &["add", "-A"]);
+    assert_eq!(run(d, &hook), 1, "`{hook}` before the first commit");
+    // Without --quiet, the run says why everything is new.
+    let loud = hook.replace(" --quiet", "");
+    let out = run_output(d, &loud);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no commit yet"));
+}
+
+#[test]
+fn a_missing_baseline_says_what_to_run() {
+    let t = tempfile::tempdir().unwrap();
+    let out = run_output(t.path(), "redflag scan . --baseline .redflag/baseline.json");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("redflag baseline .") && err.contains("--new-since HEAD"),
+        "{err}"
+    );
 }

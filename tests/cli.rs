@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 fn redflag() -> Command {
     let mut c = Command::cargo_bin("redflag").unwrap();
     c.env("NO_COLOR", "1");
@@ -134,7 +137,7 @@ fn bad_control_files_are_reported_with_file_and_line() {
     let err = String::from_utf8(out).unwrap();
     for needle in [
         "CUSTOM-ONE.yaml:4: unknown Trust Services Criterion `CC99.9`",
-        "CUSTOM-ONE.yaml:9: invalid regex `(unclosed`",
+        "CUSTOM-ONE.yaml:9:12: invalid regex `(unclosed`",
         "CUSTOM-ONE.yaml:10: invalid glob `[bad`",
         "CUSTOM-TWO.yaml:7:",
         "colour",
@@ -223,7 +226,9 @@ fn json_report(args: &[&str], path: &Path) -> serde_json::Value {
         .get_output()
         .stdout
         .clone();
-    serde_json::from_slice(&out).unwrap()
+    let v = serde_json::from_slice(&out).unwrap();
+    report_schema::assert_valid(&v);
+    v
 }
 
 #[test]
@@ -500,4 +505,363 @@ fn explain_a_vendor_shows_its_names() {
     redflag().args(["explain", "claude"]).assert().code(0).stdout(
         predicate::str::contains("Anthropic (anthropic)").and(predicate::str::contains("parent:   none")),
     );
+}
+
+#[test]
+fn output_file_format_follows_its_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let gap = fixture("RF4-IR-PLAN/gap");
+    let cases = [
+        ("report.json", "\"schema_version\""),
+        (
+            "report.sarif",
+            "\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\"",
+        ),
+        ("report.junit.xml", "<testsuites"),
+        ("report.xml", "<testsuites"),
+        ("report.md", "# "),
+        ("report.html", "<!DOCTYPE html>"),
+        ("report.txt", "Summary"),
+        ("report.csv", "control_id,red_flag,severity,tsc,status"),
+    ];
+    for (name, marker) in cases {
+        let out = dir.path().join(name);
+        redflag()
+            .args(["scan", "--as-of", "2026-12-01", "-q", "-o"])
+            .arg(&out)
+            .arg(&gap)
+            .assert()
+            .code(1)
+            .stdout("");
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.contains(marker), "{name}: {}", &text[..text.len().min(300)]);
+    }
+    // Several plain files: each in its own format; an explicit --format wins for them.
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.sarif"));
+    redflag()
+        .args(["scan", "--as-of", "2026-12-01", "-q", "-o"])
+        .arg(&a)
+        .arg("-o")
+        .arg(&b)
+        .arg(&gap)
+        .assert()
+        .code(1)
+        .stdout("");
+    assert!(std::fs::read_to_string(&a)
+        .unwrap()
+        .contains("\"schema_version\""));
+    assert!(std::fs::read_to_string(&b).unwrap().contains("\"runs\""));
+    let c = dir.path().join("c.json");
+    redflag()
+        .args(["scan", "--as-of", "2026-12-01", "-q", "--format", "sarif", "-o"])
+        .arg(&c)
+        .arg(&gap)
+        .assert()
+        .code(1);
+    assert!(std::fs::read_to_string(&c).unwrap().contains("\"runs\""));
+    // Merge follows the extension too.
+    let m = dir.path().join("merged.md");
+    redflag().args(["merge", "-o"]).arg(&m).arg(&a).assert().code(1);
+    assert!(std::fs::read_to_string(&m).unwrap().starts_with("# "));
+}
+
+#[test]
+fn an_unknown_output_format_or_extension_is_exit_2_with_the_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let gap = fixture("RF4-IR-PLAN/gap");
+    for bad in [
+        "foo=/tmp/redflag-never-written",
+        &format!("{}/report.bin", dir.path().display()),
+    ] {
+        let out = redflag()
+            .args(["scan", "--as-of", "2026-12-01", "-q", "-o", bad])
+            .arg(&gap)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("table, json, sarif, junit, markdown, html") && err.lines().count() == 1,
+            "{bad}: {err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing written"
+    );
+    assert!(err_of(&["scan", "-o", "foo=/tmp/x"]).contains("unknown format `foo`"));
+}
+
+fn err_of(args: &[&str]) -> String {
+    let out = redflag().args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn help_says_what_exit_1_means() {
+    for args in [&["--help"][..], &["scan", "--help"]] {
+        let out = redflag().args(args).output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            help.contains("1 gaps found at or above") && help.contains("expected result"),
+            "{args:?}: {help}"
+        );
+    }
+}
+
+#[test]
+fn scope_leaves_out_controls_whose_criteria_are_all_outside_it() {
+    let gap = fixture("RF5-SHADOW-INFERENCE/gap");
+    let base = [
+        "scan",
+        "--as-of",
+        "2026-12-01",
+        "-q",
+        "--only",
+        "RF5-SHADOW-INFERENCE",
+    ];
+    // Its criteria are privacy and confidentiality only: a gap without --scope…
+    redflag().args(base).arg(&gap).assert().code(1);
+    // …in scope when privacy is…
+    redflag()
+        .args(base)
+        .args(["--scope", "privacy"])
+        .arg(&gap)
+        .assert()
+        .code(1);
+    // …and out of the score and the gate when only security is, shown as out of scope.
+    let dir = tempfile::tempdir().unwrap();
+    let json = redflag()
+        .args(base)
+        .args(["--scope", "security", "--format", "json"])
+        .arg(&gap)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    report_schema::assert_valid(&json);
+    assert_eq!(json["gate"]["exit_code"], 0);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(json["summary"]["controls"], 0);
+    assert_eq!(json["summary"]["score"], serde_json::Value::Null);
+    let out = &json["out_of_scope"][0];
+    assert_eq!(out["id"], "RF5-SHADOW-INFERENCE");
+    let reason = out["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("privacy and confidentiality, outside --scope (security)"),
+        "{reason}"
+    );
+    let text = redflag()
+        .args(base)
+        .args(["--scope", "security"])
+        .arg(&gap)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("1 control out of scope"), "{text}");
+    let md = dir.path().join("r.md");
+    redflag()
+        .args(base)
+        .args(["--scope", "security", "-o"])
+        .arg(&md)
+        .arg(&gap)
+        .assert()
+        .code(0);
+    let md = std::fs::read_to_string(md).unwrap();
+    assert!(md.contains("Controls out of scope") && md.contains("`RF5-SHADOW-INFERENCE`"));
+}
+
+#[test]
+fn counts_agree_in_number() {
+    let gap = fixture("RF4-IR-PLAN/gap");
+    let out = redflag()
+        .args(["scan", "--as-of", "2026-12-01", "-q", "--only", "RF4-IR-PLAN"])
+        .arg(&gap)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("· 1 control:"), "{text}");
+    assert!(text.contains("  1 finding:"), "{text}");
+    assert!(text.contains("result: 1 open finding at or above"), "{text}");
+    for bad in [
+        "1 findings",
+        "1 controls",
+        "1 notes",
+        "1 open findings",
+        "1 files",
+        "(s)",
+    ] {
+        assert!(!text.contains(bad), "`{bad}` in {text}");
+    }
+    let out = redflag()
+        .args([
+            "scan",
+            "--as-of",
+            "2026-12-01",
+            "-q",
+            "--only",
+            "RF4-IR-PLAN",
+            "--format",
+            "markdown",
+        ])
+        .arg(&gap)
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.contains("Of 1 control, 0 pass, 1 has gaps, 0 need manual evidence and 0 do not apply."),
+        "{md}"
+    );
+}
+
+#[test]
+fn an_infeasible_window_start_says_why() {
+    let gap = fixture("RF4-IR-PLAN/gap");
+    for format in ["roadmap", "markdown", "html"] {
+        let out = redflag()
+            .args([
+                "scan",
+                "--as-of",
+                "2026-12-01",
+                "-q",
+                "--window-start",
+                "2026-11-01",
+                "--format",
+                format,
+            ])
+            .arg(&gap)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("2026-11-01 is before the assessment date 2026-12-01"),
+            "{format}: {text}"
+        );
+    }
+}
+
+/// Every problem of every file in one run: unknown keys and missing fields together (at
+/// `file:line:column`), nested ones, and both problems of one regex.
+#[test]
+fn controls_validate_reports_every_problem_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "ACME-X.yaml",
+        "id: ACME-X\ntitel: t\nred_flag: 5\nseverity: medium\ntsc: [C1.1]\nrationale: r\nremediatoin: x\ncheck:\n  not:\n    pattern:\n      labl: logged\n      files: [\"*.py\"]\nroadmap:\n  acton: x\n",
+    );
+    write(
+        dir.path(),
+        "ACME-Y.yaml",
+        "id: ACME-Y\ntitle: t\nseverity: medium\ntsc: [C1.1]\nrationale: r\nremediation: r\ncolour: red\ncheck:\n  pattern:\n    files: [\"*.py\"]\n    regex: '\\bprompt('\n",
+    );
+    let out = redflag()
+        .args(["controls", "validate"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "ACME-X.yaml:1:1: missing field `remediation`",
+        "ACME-X.yaml:1:1: missing field `title`",
+        "ACME-X.yaml:2:1: unknown field `titel`",
+        "ACME-X.yaml:7:1: unknown field `remediatoin`",
+        "ACME-X.yaml:12:7: missing field `regex`",
+        "ACME-X.yaml:11:7: unknown field `labl`",
+        "ACME-X.yaml:14:3: unknown field `acton`",
+        "ACME-Y.yaml:7:1: unknown field `colour`",
+        // The rest of a file whose only problems are unknown keys is checked too.
+        "ACME-Y.yaml:11:12: invalid regex `\\bprompt(`",
+        "it also uses a Unicode word boundary",
+        "error: 9 problems in control definitions",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
+    }
+}
+
+/// The built-in pack exported is a pack: it validates, and scanning with it gives the
+/// built-ins' report (its files replace the built-ins of the same id).
+#[test]
+fn exported_builtin_pack_validates_and_scans_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack");
+    redflag()
+        .args(["controls", "export"])
+        .arg(&pack)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("wrote "));
+    assert!(pack.join("signals.yaml").is_file() && pack.join("catalog/ai-vendors.yaml").is_file());
+    redflag()
+        .args(["controls", "export"])
+        .arg(&pack)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    redflag()
+        .args(["controls", "export", "--force"])
+        .arg(&pack)
+        .assert()
+        .code(0);
+    redflag()
+        .args(["controls", "validate"])
+        .arg(&pack)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ok: "));
+    let gap = fixture("RF3-VENDOR-REGISTERED/gap");
+    let builtin = json_report(&[], &gap);
+    let exported = json_report(&["--controls", pack.to_str().unwrap()], &gap);
+    assert_eq!(builtin, exported);
+}
+
+#[test]
+fn explain_finds_controls_of_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "packs/ACME-LOG.yaml",
+        "id: ACME-LOG\ntitle: Prompts are not logged\nseverity: medium\ntsc: [C1.1]\nrationale: r\nremediation: r\n",
+    );
+    write(dir.path(), "redflag.yaml", "controls: [packs]\n");
+    redflag()
+        .current_dir(dir.path())
+        .args(["explain", "ACME-LOG"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ACME-LOG — Prompts are not logged"));
+    let other = tempfile::tempdir().unwrap();
+    redflag()
+        .current_dir(other.path())
+        .args(["explain", "acme-log", "--config"])
+        .arg(dir.path().join("redflag.yaml"))
+        .assert()
+        .code(0);
+    redflag()
+        .current_dir(other.path())
+        .args(["explain", "ACME-LOG"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown control"));
+}
+
+#[test]
+fn oscal_follows_its_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results.oscal.json");
+    redflag()
+        .args(["scan", "--as-of", "2026-12-01", "-q", "-o"])
+        .arg(&out)
+        .arg(fixture("RF4-IR-PLAN/gap"))
+        .assert()
+        .code(1);
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap();
+    assert_eq!(v["assessment-results"]["metadata"]["oscal-version"], "1.1.2");
 }

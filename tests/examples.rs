@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 fn examples() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
@@ -32,7 +35,9 @@ fn report(example: &Path) -> (serde_json::Value, Vec<u8>) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (serde_json::from_slice(&out.stdout).unwrap(), out.stdout)
+    let v = serde_json::from_slice(&out.stdout).unwrap();
+    report_schema::assert_valid(&v);
+    (v, out.stdout)
 }
 
 const SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];
@@ -206,4 +211,43 @@ fn the_startup_example_has_gaps_in_every_red_flag_and_the_mature_one_scores_high
         .as_str()
         .unwrap()
         .contains("…[redacted]"));
+}
+
+/// The JSON Schema is the contract's: its version is the report's, it names every
+/// top-level field the contract documents, and it is not vacuous.
+#[test]
+fn the_report_schema_is_the_contract() {
+    let schema = report_schema::schema();
+    assert_eq!(
+        schema["properties"]["schema_version"]["const"],
+        redflag::report::SCHEMA_VERSION
+    );
+    let contract =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report-contract.md"))
+            .unwrap();
+    for field in schema["properties"].as_object().unwrap().keys() {
+        assert!(
+            contract.contains(&format!("\"{field}\"")),
+            "the contract does not document `{field}`"
+        );
+    }
+    assert!(contract.contains("report.schema.json"));
+    let (report, _) = report(&examples()[0]);
+    let mut extra = report.clone();
+    extra["findings"][0]["surprise"] = serde_json::json!(1);
+    let mut missing = report.clone();
+    missing["gate"].as_object_mut().unwrap().remove("exit_code");
+    let mut bad = report.clone();
+    bad["controls"][0]["status"] = serde_json::json!("fine");
+    let mut strict = schema.clone();
+    report_schema::strict(&mut strict);
+    let strict = jsonschema::validator_for(&strict).unwrap();
+    let published = jsonschema::validator_for(&schema).unwrap();
+    assert!(strict.is_valid(&report) && published.is_valid(&report));
+    assert!(!strict.is_valid(&extra), "the tests' schema names every field");
+    assert!(
+        published.is_valid(&extra),
+        "consumers accept added fields, as the contract allows"
+    );
+    assert!(!published.is_valid(&missing) && !published.is_valid(&bad));
 }

@@ -9,6 +9,9 @@ use std::sync::OnceLock;
 use redflag::report::{Report, Status};
 use serde_json::Value;
 
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 /// Relative, as a user types it (`cargo test` runs in the package root): target display
 /// paths, and so multi-target SARIF URIs, are relative.
 fn example(name: &str) -> PathBuf {
@@ -19,7 +22,9 @@ fn example(name: &str) -> PathBuf {
 fn assess(paths: &[PathBuf]) -> Report {
     let settings =
         redflag::settings::Settings::for_paths(paths, redflag::date::parse_iso("2026-12-01").unwrap());
-    redflag::app::assess(&settings).unwrap()
+    let report = redflag::app::assess(&settings).unwrap();
+    report_schema::assert_valid(&serde_json::to_value(&report).unwrap());
+    report
 }
 
 fn acme() -> &'static Report {
@@ -105,6 +110,42 @@ fn text_of(v: &Value, key: &str) -> String {
     v[key]["text"].as_str().unwrap_or_default().to_string()
 }
 
+/// The Trust Services Criteria are the run's taxonomy: all 61, each with its category, and
+/// every rule related to each of its criteria by id and index.
+fn assert_tsc_taxonomy(run: &Value, rules: &[Value], report: &Report) {
+    let taxonomies = run["taxonomies"].as_array().unwrap();
+    assert_eq!(taxonomies.len(), 1);
+    let tsc = &taxonomies[0];
+    assert_eq!(tsc["name"], "TSC");
+    assert_eq!(tsc["organization"], "AICPA");
+    let taxa = tsc["taxa"].as_array().unwrap();
+    assert_eq!(taxa.len(), 61);
+    assert!(taxa
+        .iter()
+        .all(|t| !text_of(t, "shortDescription").is_empty() && t["properties"]["category"].is_string()));
+    assert_eq!(
+        run["tool"]["driver"]["supportedTaxonomies"][0],
+        serde_json::json!({"name": "TSC", "index": 0})
+    );
+    for (rule, control) in rules.iter().zip(&report.controls) {
+        let rels = rule["relationships"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let ids: Vec<&str> = rels.iter().map(|r| r["target"]["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, control.tsc.iter().map(String::as_str).collect::<Vec<_>>());
+        for r in rels {
+            let index = r["target"]["index"].as_u64().unwrap() as usize;
+            assert_eq!(taxa[index]["id"], r["target"]["id"], "index points at the taxon");
+            assert_eq!(
+                r["target"]["toolComponent"],
+                serde_json::json!({"name": "TSC", "index": 0})
+            );
+            assert_eq!(r["kinds"], serde_json::json!(["relevant"]));
+        }
+    }
+}
+
 /// What GitHub code scanning requires (its SARIF support page), beyond the schema.
 fn assert_github_subset(report: &Report, log: &Value) {
     assert_eq!(log["version"], "2.1.0");
@@ -119,6 +160,7 @@ fn assert_github_subset(report: &Report, log: &Value) {
 
     let rules = driver["rules"].as_array().unwrap();
     assert_eq!(rules.len(), report.controls.len(), "one rule per control");
+    assert_tsc_taxonomy(run, rules, report);
     for (rule, control) in rules.iter().zip(&report.controls) {
         assert_eq!(rule["id"], control.id.as_str());
         assert!(!rule["name"].as_str().unwrap().is_empty());
@@ -204,7 +246,8 @@ fn assert_github_subset(report: &Report, log: &Value) {
         }
         assert!(r["relatedLocations"].as_array().map_or(0, Vec::len) <= 100);
         let fp = &r["partialFingerprints"];
-        assert!(!fp["primaryLocationLineHash"].as_str().unwrap().is_empty());
+        // GitHub computes primaryLocationLineHash itself; redflag's has its own key.
+        assert!(fp.get("primaryLocationLineHash").is_none(), "{fp}");
         assert!(!fp["redflagFingerprint/v1"].as_str().unwrap().is_empty());
     }
 
@@ -669,4 +712,145 @@ fn an_empty_directory_has_no_score() {
         report.controls.iter().all(|c| c.reason.is_some()),
         "every non-pass says why"
     );
+}
+
+fn csv_rows(report: &Report) -> Vec<Vec<String>> {
+    let mut buf = Vec::new();
+    redflag::report::csv::render(report, &mut buf).unwrap();
+    assert!(String::from_utf8(buf.clone()).unwrap().ends_with("\r\n"));
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&buf[..])
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn csv_has_one_row_per_finding_with_its_evidence() {
+    let report = acme();
+    let rows = csv_rows(report);
+    assert_eq!(
+        rows[0],
+        [
+            "control_id",
+            "red_flag",
+            "severity",
+            "tsc",
+            "status",
+            "fails_gate",
+            "title",
+            "message",
+            "target",
+            "evidence",
+            "fix",
+            "fingerprint"
+        ]
+    );
+    assert_eq!(rows.len(), report.findings.len() + 1);
+    for (row, f) in rows[1..].iter().zip(&report.findings) {
+        assert_eq!(row.len(), 12);
+        assert_eq!(row[0], f.control_id);
+        assert_eq!(row[2], f.severity.to_string());
+        assert_eq!(row[3], f.tsc.join(" "));
+        assert_eq!(row[4], "open");
+        assert_eq!(row[5], "yes");
+        assert_eq!(row[11], f.fingerprint);
+        let first = &f.evidence[0];
+        let loc = match first.line {
+            Some(l) => format!("{}:{l}", first.path),
+            None => first.path.clone(),
+        };
+        assert!(row[9].starts_with(&loc), "{} vs {loc}", row[9]);
+        assert_eq!(row[9].split("; ").count(), f.evidence.len());
+    }
+    let key = rows
+        .iter()
+        .find(|r| r[0] == "RF3-HARDCODED-AI-KEY")
+        .expect("the committed key is a row");
+    assert_eq!(
+        (key[2].as_str(), key[9].as_str()),
+        ("critical", "app/config.py:12")
+    );
+}
+
+#[test]
+fn csv_cells_are_never_formulas_and_follow_the_gate() {
+    let mut report = acme().clone();
+    report.findings[0].message = "=HYPERLINK(\"http://evil\",\"x\")".into();
+    report.findings[0].title = "+1\u{1b}[31m".into();
+    report.findings[0].evidence[0].path = "@SUM(A1).py".into();
+    report.findings[0].remediation = "-2+3".into();
+    report.findings[1].waiver = Some(redflag::report::WaiverRef {
+        source: "config".into(),
+        reason: "accepted".into(),
+        owner: Some("cto".into()),
+        expires: Some("2027-03-31".into()),
+    });
+    // Gaps below --fail-on are reported but do not fail.
+    report.gate.fail_on = "critical".into();
+    let rows = csv_rows(&report);
+    let r = &rows[1];
+    assert!(r[7].starts_with("'=HYPERLINK"), "{}", r[7]);
+    assert!(r[6].starts_with("'+1") && !r[6].contains('\u{1b}'), "{}", r[6]);
+    assert!(r[9].starts_with("'@SUM"), "{}", r[9]);
+    assert_eq!(r[10], "'-2+3");
+    assert_eq!(rows[2][4], "waived");
+    for row in &rows[1..] {
+        let critical = row[2] == "critical" && row[4] == "open";
+        assert_eq!(row[5], if critical { "yes" } else { "no" }, "{row:?}");
+        for c in row {
+            assert!(!c.starts_with(['=', '+', '-', '@', '\t', '\r']), "{c:?}");
+        }
+    }
+}
+
+#[test]
+fn junit_fails_only_what_the_gate_fails() {
+    let mut report = acme().clone();
+    report.gate.fail_on = "critical".into();
+    let failing: std::collections::BTreeSet<&str> = report
+        .findings
+        .iter()
+        .filter(|f| report.gate.fails(f))
+        .map(|f| f.control_id.as_str())
+        .collect();
+    assert_eq!(failing.len(), 1, "acme has one critical gap: {failing:?}");
+    let gaps = report.controls.iter().filter(|c| c.status == Status::Gap).count();
+    let (suites, totals) = parse_junit(&junit_bytes(&report));
+    assert_eq!(totals[1], failing.len(), "failures follow --fail-on");
+    for case in suites.iter().flat_map(|s| &s.cases) {
+        let id = case.name.split(':').next().unwrap();
+        if failing.contains(id) {
+            assert!(case.failure.is_some(), "{id}");
+        } else if let Some(skipped) = &case.skipped {
+            if skipped.starts_with("gap") {
+                assert!(
+                    skipped.starts_with("gap not failing this run: ")
+                        && skipped.contains("below --fail-on critical"),
+                    "{skipped}"
+                );
+            }
+        }
+    }
+    let below = suites
+        .iter()
+        .flat_map(|s| &s.cases)
+        .filter(|c| {
+            c.skipped
+                .as_deref()
+                .is_some_and(|s| s.starts_with("gap not failing"))
+        })
+        .count();
+    assert_eq!(below, gaps - failing.len());
+    // Reported, not failed: the skipped gaps keep their findings and evidence.
+    let xml = String::from_utf8(junit_bytes(&report)).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let outs = doc.descendants().filter(|n| n.has_tag_name("system-out")).count();
+    assert_eq!(outs, below);
+    assert!(xml.contains("app/config.py:12") && xml.contains("compliance/access-reviews/"));
+    // --fail-on none: every gap is reported, none fails.
+    report.gate.fail_on = "none".into();
+    let (_, totals) = parse_junit(&junit_bytes(&report));
+    assert_eq!(totals[1], 0);
 }

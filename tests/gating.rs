@@ -7,6 +7,9 @@ use std::process::Command as Std;
 
 use assert_cmd::Command;
 
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 const KEY_A: &str = "sk-ant-api03-q8Zr2LmN4vXc7BtY1uWpE5hJ0kAs9dFgQwErTyUiOpAsDfGhJkLzXcVbNm5Rt7Yu2Io0PaSdFgHjKlQwEr-T8yU9iOpA2sDfGhJ-kAAA";
 const KEY_B: &str = "sk-ant-api03-Jq7vW2xRt9LmP4kZs8NcB1yHd6FgT3eQa0UoI5rEwKjMnBvCxZlAsDqWeRtYuIoPp-9Hh2Gg7Ff6Dd5Ss4Aa3Qq1Ww0Ee-BBBB";
 
@@ -58,7 +61,9 @@ fn scan(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
         "exit {code}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (code, serde_json::from_slice(&out.stdout).unwrap())
+    let v = serde_json::from_slice(&out.stdout).unwrap();
+    report_schema::assert_valid(&v);
+    (code, v)
 }
 
 fn states(r: &serde_json::Value) -> Vec<(String, String, String)> {
@@ -262,41 +267,72 @@ fn new_gaps_fail_known_ones_do_not_and_waivers_expire() {
 }
 
 #[test]
-fn inline_suppressions_need_a_reason() {
+fn inline_waivers_need_a_reason_an_owner_and_an_expiry() {
     let t = tempfile::tempdir().unwrap();
     write(
         t.path(),
         "app/a.py",
-        &format!("# redflag:ignore RF3-HARDCODED-AI-KEY revoked sandbox key kept for a regression test\nA = \"{KEY_A}\"\n"),
+        &format!("# redflag:ignore RF3-HARDCODED-AI-KEY owner=sec-team expires=2027-03-31 revoked sandbox key kept for a regression test\nA = \"{KEY_A}\"\n"),
     );
     write(
         t.path(),
         "app/b.py",
-        &format!("B = \"{KEY_B}\"  # redflag:ignore RF3-HARDCODED-AI-KEY\n"),
+        &format!("B = \"{KEY_B}\"  # redflag:ignore RF3-HARDCODED-AI-KEY revoked sandbox key\n"),
     );
     let (code, r) = scan(t.path(), &["--as-of", "2026-12-01"]);
-    assert_eq!(code, 1, "the suppression without a reason does not apply");
-    let a = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["evidence"][0]["path"] == "app/a.py")
-        .unwrap();
-    assert!(a["waiver"]["reason"]
-        .as_str()
-        .unwrap()
-        .starts_with("revoked sandbox key"));
+    assert_eq!(code, 1, "the waiver without owner and expiry does not apply");
+    let findings = r["findings"].as_array().unwrap();
+    let of = |path: &str| {
+        findings
+            .iter()
+            .find(|f| f["evidence"][0]["path"] == path)
+            .unwrap()
+    };
+    let w = &of("app/a.py")["waiver"];
+    assert!(
+        w["reason"].as_str().unwrap().starts_with("revoked sandbox key"),
+        "{w}"
+    );
+    assert_eq!(
+        (w["owner"].as_str(), w["expires"].as_str()),
+        (Some("sec-team"), Some("2027-03-31"))
+    );
+    assert!(of("app/b.py")["waiver"].is_null());
     let statuses: Vec<&str> = r["waivers"]
         .as_array()
         .unwrap()
         .iter()
         .map(|w| w["status"].as_str().unwrap())
         .collect();
-    assert!(
-        statuses.contains(&"active") && statuses.contains(&"invalid: no reason given"),
+    assert_eq!(
+        statuses,
+        ["active", "invalid: needs owner=NAME and expires=YYYY-MM-DD"],
         "{statuses:?}"
     );
     assert_eq!(r["gate"]["failing_findings"], 1);
+
+    // After its expiry the waiver stops applying and is reported expired.
+    let (code, r) = scan(t.path(), &["--as-of", "2027-04-01"]);
+    assert_eq!(code, 1);
+    assert_eq!(r["gate"]["failing_findings"], 2);
+    assert_eq!(r["waivers"][0]["status"], "expired");
+    // The terminal report shows both problems.
+    let out = Command::cargo_bin("redflag")
+        .unwrap()
+        .args(["scan", "--as-of", "2027-04-01", "-q"])
+        .env("NO_COLOR", "1")
+        .arg(t.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("[expired] RF3-HARDCODED-AI-KEY (app/a.py:1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[invalid: needs owner=NAME and expires=YYYY-MM-DD]"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -319,4 +355,73 @@ fn score_and_soft_fail_gates() {
     assert_eq!(run(&["--fail-on", "none", "--fail-on-score", "50"]), Some(1));
     assert_eq!(run(&["--fail-on", "none", "--fail-on-score", "0"]), Some(0));
     assert_eq!(run(&["--fail-on-score", "120"]), Some(2));
+}
+
+/// A baseline taken when some quarters were missing does not hide a quarter missed since:
+/// the cadence finding's fingerprint names its missing quarters. `redflag baseline` says
+/// what it added and removed.
+#[test]
+fn a_newly_missed_quarter_is_a_new_gap_and_baseline_says_what_changed() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/RF1-ACCESS-REVIEW/gap-missing-quarters");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("baseline.json");
+    let baseline = |as_of: &str| {
+        let out = Command::cargo_bin("redflag")
+            .unwrap()
+            .args(["baseline", "--only", "RF1-ACCESS-REVIEW", "--as-of", as_of, "-o"])
+            .arg(&file)
+            .arg(&fixture)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let gate = |as_of: &str| {
+        let out = Command::cargo_bin("redflag")
+            .unwrap()
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--only",
+                "RF1-ACCESS-REVIEW",
+                "--as-of",
+                as_of,
+                "--baseline",
+            ])
+            .arg(&file)
+            .arg(&fixture)
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report_schema::assert_valid(&r);
+        (out.status.code().unwrap(), r)
+    };
+    let first = baseline("2026-12-01");
+    assert!(first.contains("1 known gap (1 added, 0 removed)"), "{first}");
+    assert!(
+        first.contains("  + RF1-ACCESS-REVIEW ") && first.contains("2026-Q2 and 2026-Q3"),
+        "{first}"
+    );
+    // Same date: known.
+    let (code, r) = gate("2026-12-01");
+    assert_eq!((code, &r["baseline"]["known"]), (0, &serde_json::json!(1)));
+    // Four months later 2027-Q1 is missing too: a new gap, and the old one is fixed.
+    let (code, r) = gate("2027-04-02");
+    assert_eq!(code, 1, "{}", r["findings"]);
+    assert_eq!(r["baseline"]["new"], 1);
+    assert!(r["findings"][0]["message"].as_str().unwrap().contains("2027-Q1"));
+    assert_eq!(r["baseline"]["fixed"].as_array().unwrap().len(), 1);
+    let second = baseline("2027-04-02");
+    assert!(second.contains("(1 added, 1 removed)"), "{second}");
+    assert!(
+        second.contains("  + RF1-ACCESS-REVIEW") && second.contains("  - RF1-ACCESS-REVIEW"),
+        "{second}"
+    );
 }

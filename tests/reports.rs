@@ -15,6 +15,9 @@ use redflag::date::parse_iso;
 use redflag::report::consultant::ReportMeta;
 use redflag::report::{self, Report, Status};
 
+#[path = "support/report_schema.rs"]
+mod report_schema;
+
 fn example(name: &str) -> PathBuf {
     assert!(Path::new("examples").join(name).is_dir());
     Path::new("examples").join(name)
@@ -538,6 +541,7 @@ fn a_mature_target_can_start_sooner() {
 fn json(r: &Report) -> String {
     let mut buf = Vec::new();
     report::json::render(r, &mut buf).unwrap();
+    report_schema::assert_valid(&serde_json::from_slice(&buf).unwrap());
     String::from_utf8(buf).unwrap()
 }
 

@@ -134,7 +134,7 @@ fn inline_waivers_are_not_obeyed() {
     write(
         t.path(),
         "app/config.py",
-        format!("import anthropic\nKEY = \"{AI_KEY}\"  # redflag:ignore {KEY_CONTROL} revoked sandbox key\n"),
+        format!("import anthropic\nKEY = \"{AI_KEY}\"  # redflag:ignore {KEY_CONTROL} owner=sec expires=2099-01-01 revoked sandbox key\n"),
     );
     let (code, report) = gated(t.path(), &["--untrusted"]);
     assert_eq!(code, 1);

@@ -424,7 +424,16 @@ impl Cadence {
                         0,
                         Item::new(
                             format!("No {} record for {}{context}", self.label, quarter_list(&missing)),
-                            "missing-quarters",
+                            // The fingerprint names the missing quarters: a quarter missed
+                            // since a baseline was taken makes a new gap, not a known one.
+                            format!(
+                                "missing-quarters:{}",
+                                missing
+                                    .iter()
+                                    .map(ToString::to_string)
+                                    .collect::<Vec<_>>()
+                                    .join(",")
+                            ),
                             pointers,
                         ),
                     );

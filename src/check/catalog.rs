@@ -458,6 +458,7 @@ pub fn compile(
             diags.push(Diag {
                 file: file.clone(),
                 line: None,
+                column: None,
                 message: format!("duplicate catalog `{}`", spec.catalog),
             });
             continue;
@@ -578,6 +579,7 @@ pub fn compile(
         diags.extend(problems.into_iter().map(|message| Diag {
             file: file.clone(),
             line: None,
+            column: None,
             message,
         }));
         out.push(Catalog {

@@ -45,11 +45,13 @@ pub enum ConditionSpec {
     Workload(workload::Spec),
 }
 
-/// One problem found while compiling, with the line in the control file.
+/// One problem found while compiling, with the line (and, where the YAML parser or a value's
+/// span gives it, the column) in the control file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Diag {
     pub file: String,
     pub line: Option<u32>,
+    pub column: Option<u32>,
     pub message: String,
 }
 
@@ -164,6 +166,20 @@ impl CompileCx<'_> {
         self.diags.push(Diag {
             file: self.file.clone(),
             line: line.or(Some(self.control_line)),
+            column: None,
+            message: message.into(),
+        });
+    }
+
+    /// A problem at a value: its line and column.
+    pub fn error_at<T>(&mut self, s: &Spanned<T>, message: impl Into<String>) {
+        let line = Self::line_of(s);
+        self.diags.push(Diag {
+            file: self.file.clone(),
+            line: line.or(Some(self.control_line)),
+            column: line
+                .and_then(|_| u32::try_from(s.referenced.column()).ok())
+                .filter(|c| *c > 0),
             message: message.into(),
         });
     }
@@ -178,7 +194,7 @@ impl CompileCx<'_> {
         match LazyRegex::new(&src.value, self.eager) {
             Ok(re) => Some(re),
             Err(e) => {
-                self.error(Self::line_of(src), e);
+                self.error_at(src, e);
                 None
             }
         }
@@ -187,13 +203,12 @@ impl CompileCx<'_> {
     /// Validates one regex or a list of them (all reported at the value's line); `None`
     /// when any is bad.
     pub fn regexes(&mut self, list: &Spanned<OneOrMany<String>>) -> Option<Vec<(String, LazyRegex)>> {
-        let line = Self::line_of(list);
         let sources: Vec<String> = list.value.clone().into_vec();
         let mut out = Vec::new();
         for src in sources {
             match LazyRegex::new(&src, self.eager) {
                 Ok(re) => out.push((src, re)),
-                Err(e) => self.error(line, e),
+                Err(e) => self.error_at(list, e),
             }
         }
         (out.len() == list.value.len()).then_some(out)

@@ -92,6 +92,15 @@ pub struct Exported {
 
 /// Writes the files of `target` (a directory inside a git work tree) at `reference` into
 /// `dest` (see the module documentation for what is checked and bounded).
+/// Whether `target` is in a git repository whose `HEAD` has no commit yet (before the first
+/// commit: `--new-since HEAD` then has nothing to compare with). Reads files only.
+pub fn head_is_unborn(target: &Path) -> bool {
+    discover(target)
+        .ok()
+        .flatten()
+        .is_some_and(|d| refs::unborn_head(&d))
+}
+
 pub fn export_tree(target: &Path, reference: &str, dest: &Path, limits: &Limits) -> Result<Exported> {
     if reference.is_empty() || reference.starts_with('-') || reference.chars().any(|c| c.is_control()) {
         bail!("invalid revision `{}`", reference.escape_debug());

@@ -134,6 +134,16 @@ pub fn head_commit(dirs: &GitDirs) -> Option<String> {
     None
 }
 
+/// Whether `HEAD` names a branch that has no commit yet (a repository before its first
+/// commit). False on anything odd, as on a commit.
+pub fn unborn_head(dirs: &GitDirs) -> bool {
+    let Ok(RefValue::Symbolic(name)) = read_head(dirs) else {
+        return false;
+    };
+    matches!(read_loose(dirs, &name), Ok(None))
+        && read_packed(dirs).is_ok_and(|packed| packed.iter().all(|(n, _)| *n != name))
+}
+
 /// Every ref of a repository, checked, ready to be written into another git directory.
 #[derive(Debug, Default)]
 pub struct Refs {

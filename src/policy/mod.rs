@@ -35,11 +35,9 @@ pub fn apply(report: &mut Report, policy: &Policy, inline: &[InlineSuppression],
     let mut uses = vec![0usize; policy.waivers.len()];
     let mut inline_uses = vec![0usize; inline.len()];
     for f in &mut report.findings {
-        if let Some(i) = inline.iter().position(|s| s.covers(f)) {
-            if inline[i].reason.is_some() {
-                inline_uses[i] += 1;
-                f.waiver = Some(inline[i].as_ref_out());
-            }
+        if let Some(i) = inline.iter().position(|s| s.covers(f) && s.applies(as_of)) {
+            inline_uses[i] += 1;
+            f.waiver = Some(inline[i].as_ref_out());
         }
         if f.waiver.is_none() {
             if let Some(i) = policy
@@ -68,7 +66,7 @@ pub fn apply(report: &mut Report, policy: &Policy, inline: &[InlineSuppression],
             w.out(*n, as_of, matched_expired)
         })
         .collect();
-    waivers.extend(inline.iter().zip(&inline_uses).map(|(s, n)| s.out(*n)));
+    waivers.extend(inline.iter().zip(&inline_uses).map(|(s, n)| s.out(*n, as_of)));
     report.waivers = waivers;
 
     if let Some(b) = &policy.baseline {
@@ -103,14 +101,7 @@ fn gate(findings: &[FindingOut], score: Option<f64>, policy: &Policy) -> Gate {
         .is_some_and(|min| score.is_some_and(|s| s < min));
     let mut by_state: BTreeMap<&'static str, usize> = BTreeMap::new();
     for f in findings {
-        let state = if f.waiver.is_some() {
-            "waived"
-        } else if f.baseline == Some(BaselineState::Known) {
-            "known"
-        } else {
-            "open"
-        };
-        *by_state.entry(state).or_default() += 1;
+        *by_state.entry(f.state()).or_default() += 1;
     }
     let fails = failing > 0 || score_below;
     Gate {

@@ -1,6 +1,8 @@
 //! Waivers: risk acceptances. In the config file (control, optional path glob or
 //! fingerprint, a required reason, owner and expiry) or inline, as a comment on the line of
-//! a finding or the line above: `# redflag:ignore CONTROL-ID reason`. A waived finding stays
+//! a finding or the line above:
+//! `# redflag:ignore CONTROL-ID owner=NAME expires=YYYY-MM-DD reason` (the same three are
+//! required). A waived finding stays
 //! in the report, marked; an expired waiver stops applying and is reported; a waiver that
 //! matched nothing is reported as unused. Auditors read waivers as risk acceptances, so
 //! every renderer shows them.
@@ -135,34 +137,79 @@ pub static INLINE: LazyLock<Regex> = LazyLock::new(|| {
 /// The regex the loader registers with the one-pass matcher to find inline suppressions.
 pub use crate::control::INLINE_WAIVER_PATTERN as INLINE_PATTERN;
 
-/// An inline suppression found in a target file.
+/// An inline waiver found in a target file:
+/// `# redflag:ignore CONTROL-ID owner=NAME expires=YYYY-MM-DD reason`. Like a waiver in the
+/// config file, it needs a reason, an owner and an expiry (the `owner=` and `expires=`
+/// words may stand anywhere after the id; the rest is the reason). One without them, or
+/// with an expiry that is not a date, applies to nothing and is reported `invalid: …`; an
+/// expired one stops applying and is reported `expired`.
 #[derive(Debug, Clone)]
 pub struct InlineSuppression {
     pub target: String,
     pub path: String,
     pub line: u32,
     pub control: String,
-    /// `None` when the comment gives no reason: then it does not apply, and says so.
     pub reason: Option<String>,
+    pub owner: Option<String>,
+    /// As written (shown in reports even when it is not a date).
+    pub expires: Option<String>,
+    expires_on: Option<Date>,
+    /// Why it does not apply, when it is malformed (`no owner=NAME`, …).
+    pub problem: Option<String>,
 }
 
 impl InlineSuppression {
     /// Parses a line holding `redflag:ignore`.
     pub fn parse(target: &str, path: &str, line: u32, text: &str) -> Option<Self> {
         let c = INLINE.captures(text)?;
-        // The reason is the target's text, shown in every report format: redacted and
-        // control characters escaped, like evidence lines.
-        let reason = c
-            .get(2)
-            .map(|m| crate::redact::shown(m.as_str().trim()))
-            .filter(|r| !r.is_empty());
+        let (mut owner, mut expires, mut words) = (None, None, Vec::new());
+        for word in c.get(2).map_or("", |m| m.as_str()).split_whitespace() {
+            if let Some(v) = word.strip_prefix("owner=").filter(|v| !v.is_empty()) {
+                owner = Some(v);
+            } else if let Some(v) = word.strip_prefix("expires=").filter(|v| !v.is_empty()) {
+                expires = Some(v);
+            } else {
+                words.push(word);
+            }
+        }
+        // Reason, owner and expiry are the target's text, shown in every report format:
+        // redacted and control characters escaped, like evidence lines.
+        let shown = |s: &str| crate::redact::shown(s);
+        let reason = Some(shown(&words.join(" "))).filter(|r| !r.is_empty());
+        let expires_on = expires.and_then(parse_iso);
+        let mut missing = Vec::new();
+        if reason.is_none() {
+            missing.push("a reason");
+        }
+        if owner.is_none() {
+            missing.push("owner=NAME");
+        }
+        if expires.is_none() {
+            missing.push("expires=YYYY-MM-DD");
+        }
+        let problem = if !missing.is_empty() {
+            Some(format!("needs {}", crate::text::join_and(&missing)))
+        } else if expires_on.is_none() {
+            Some("expires= must be a date, YYYY-MM-DD".to_string())
+        } else {
+            None
+        };
         Some(Self {
             target: target.into(),
             path: path.into(),
             line,
             control: c[1].to_string(),
             reason,
+            owner: owner.map(shown),
+            expires: expires.map(shown),
+            expires_on,
+            problem,
         })
+    }
+
+    /// Waives the findings it covers on `as_of`: well-formed and not expired.
+    pub fn applies(&self, as_of: Date) -> bool {
+        self.problem.is_none() && self.expires_on.is_some_and(|e| as_of <= e)
     }
 
     /// Covers a finding whose primary evidence is this line or the line below it.
@@ -179,16 +226,17 @@ impl InlineSuppression {
         WaiverRef {
             source: format!("inline {}:{}", self.path, self.line),
             reason: self.reason.clone().unwrap_or_default(),
-            owner: None,
-            expires: None,
+            owner: self.owner.clone(),
+            expires: self.expires.clone(),
         }
     }
 
-    pub fn out(&self, matched: usize) -> WaiverOut {
-        let status = match (&self.reason, matched) {
-            (None, _) => "invalid: no reason given",
-            (Some(_), 0) => "unused",
-            _ => "active",
+    pub fn out(&self, matched: usize, as_of: Date) -> WaiverOut {
+        let status = match &self.problem {
+            Some(p) => format!("invalid: {p}"),
+            None if !self.applies(as_of) => "expired".to_string(),
+            None if matched == 0 => "unused".to_string(),
+            None => "active".to_string(),
         };
         WaiverOut {
             source: "inline".into(),
@@ -196,9 +244,9 @@ impl InlineSuppression {
             path: Some(self.path.clone()),
             fingerprint: None,
             reason: self.reason.clone().unwrap_or_default(),
-            owner: None,
-            expires: None,
-            status: status.into(),
+            owner: self.owner.clone(),
+            expires: self.expires.clone(),
+            status,
             matched,
             location: Some(format!("{}:{}", self.path, self.line)),
         }
@@ -211,25 +259,39 @@ mod tests {
 
     #[test]
     fn inline_comments() {
+        let day = |s| parse_iso(s).unwrap();
         let s = InlineSuppression::parse(
             "t",
             "a.py",
             3,
-            "KEY = x  # redflag:ignore RF3-HARDCODED-AI-KEY test fixture, revoked",
+            "KEY = x  # redflag:ignore RF3-HARDCODED-AI-KEY test fixture, owner=sec-team revoked expires=2027-03-31",
         )
         .unwrap();
         assert_eq!(s.control, "RF3-HARDCODED-AI-KEY");
         assert_eq!(s.reason.as_deref(), Some("test fixture, revoked"));
+        assert_eq!(s.owner.as_deref(), Some("sec-team"));
+        assert_eq!(s.expires.as_deref(), Some("2027-03-31"));
+        assert!(s.applies(day("2027-03-31")) && !s.applies(day("2027-04-01")));
+        assert_eq!(s.out(1, day("2027-04-01")).status, "expired");
+        assert_eq!(s.out(1, day("2026-12-01")).status, "active");
+        assert_eq!(s.out(0, day("2026-12-01")).status, "unused");
         let s = InlineSuppression::parse("t", "a.ts", 3, "// redflag:ignore RF3-AI-INVENTORY").unwrap();
-        assert!(s.reason.is_none());
+        assert!(s.reason.is_none() && !s.applies(day("2026-12-01")));
+        assert_eq!(
+            s.out(0, day("2026-12-01")).status,
+            "invalid: needs a reason, owner=NAME and expires=YYYY-MM-DD"
+        );
         let s = InlineSuppression::parse(
             "t",
             "a.md",
             3,
-            "<!-- redflag:ignore RF4-IR-PLAN kept in Confluence -->",
+            "<!-- redflag:ignore RF4-IR-PLAN kept in Confluence owner=cto expires=soon -->",
         )
         .unwrap();
         assert_eq!(s.reason.as_deref(), Some("kept in Confluence"));
+        assert_eq!(s.problem.as_deref(), Some("expires= must be a date, YYYY-MM-DD"));
+        let s = InlineSuppression::parse("t", "a.py", 3, "# redflag:ignore X legacy owner=cto").unwrap();
+        assert_eq!(s.problem.as_deref(), Some("needs expires=YYYY-MM-DD"));
     }
 
     #[test]

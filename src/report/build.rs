@@ -458,6 +458,7 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>, redacto
         targets: targets(ws),
         summary,
         controls: out_controls,
+        out_of_scope: Vec::new(),
         findings,
         notes: ws
             .notes

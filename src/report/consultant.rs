@@ -106,50 +106,7 @@ impl ReportMeta {
     }
 }
 
-/// TSC categories: id (as in `controls/tsc.yaml`) and name.
-pub const CATEGORIES: [(&str, &str); 5] = [
-    ("security", "Security (Common Criteria)"),
-    ("availability", "Availability"),
-    ("processing_integrity", "Processing Integrity"),
-    ("confidentiality", "Confidentiality"),
-    ("privacy", "Privacy"),
-];
-
-pub fn category_name(id: &str) -> &str {
-    CATEGORIES
-        .iter()
-        .find(|(c, _)| *c == id)
-        .map_or(id, |(_, name)| name)
-}
-
-/// Parses `--scope` values (`availability,confidentiality,processing-integrity,privacy`;
-/// `security` is accepted and always in scope). Returns the category ids, deduplicated.
-pub fn parse_scope<S: AsRef<str>>(values: &[S]) -> Result<Vec<String>, String> {
-    let mut out: Vec<String> = Vec::new();
-    for raw in values.iter().flat_map(|v| v.as_ref().split(',')) {
-        let v = raw.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        if v.is_empty() {
-            continue;
-        }
-        let id = match v.as_str() {
-            "security" | "cc" | "common_criteria" => continue,
-            "availability" | "a" => "availability",
-            "confidentiality" | "c" => "confidentiality",
-            "processing_integrity" | "pi" | "integrity" => "processing_integrity",
-            "privacy" | "p" => "privacy",
-            _ => {
-                return Err(format!(
-                    "unknown TSC category `{}` in --scope (expected availability, confidentiality, processing-integrity, privacy)",
-                    raw.trim()
-                ))
-            }
-        };
-        if !out.iter().any(|o| o == id) {
-            out.push(id.to_string());
-        }
-    }
-    Ok(out)
-}
+pub use crate::control::tsc::{category_name, parse_scope, CATEGORIES};
 
 /// The commit checked out where `dir` is, when `dir` is inside a git work tree. Starts no
 /// process: `HEAD` and the ref it names are read by redflag's safe reader, with the same
@@ -158,6 +115,21 @@ pub fn parse_scope<S: AsRef<str>>(values: &[S]) -> Result<Vec<String>, String> {
 pub fn head_commit(dir: &Path) -> Option<String> {
     let dirs = crate::gitread::discover(dir).ok()??;
     crate::gitread::refs::head_commit(&dirs)
+}
+
+/// The executive summary's count of controls, agreeing in number: "Of 27 controls, 3 pass,
+/// 14 have gaps, 0 need manual evidence and 10 do not apply." (blocked controls are counted
+/// with the controls, as everywhere in the client report).
+pub fn controls_sentence(sm: &super::Summary) -> String {
+    let verb = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "Of {}, {}, {}, {} and {}.",
+        crate::text::plural(sm.controls, "control"),
+        verb(sm.pass, "passes", "pass"),
+        verb(sm.gap, "has gaps", "have gaps"),
+        verb(sm.manual, "needs manual evidence", "need manual evidence"),
+        verb(sm.not_applicable, "does not apply", "do not apply"),
+    )
 }
 
 /// Status words for readers who do not know the tool.

@@ -208,9 +208,9 @@ fn cover(s: &mut String, report: &Report, meta: &ReportMeta) {
     let _ = writeln!(s, "<dt>Criteria in scope</dt><dd>{}</dd>", esc(&scope.join(", ")));
     let _ = writeln!(
         s,
-        "<dt>Readiness score</dt><dd><strong>{}</strong> · {} controls: {} pass, {} gap, {} manual, {} not applicable</dd>",
+        "<dt>Readiness score</dt><dd><strong>{}</strong> · {}: {} pass, {} gap, {} manual, {} not applicable</dd>",
         report.summary.score_text(),
-        report.summary.controls,
+        crate::text::plural(report.summary.controls, "control"),
         report.summary.pass,
         report.summary.gap,
         report.summary.manual,
@@ -283,13 +283,9 @@ fn summary(s: &mut String, report: &Report, meta: &ReportMeta, road: &Roadmap) {
     let open: usize = cx::open_by_severity(report).iter().map(|(_, o, _)| o).sum();
     let _ = write!(
         s,
-        "<div class=\"facts\"><p><strong>Readiness score {}.</strong> Of {} controls, {} pass, {} have gaps, {} need manual evidence and {} do not apply. The score is the severity-weighted share of the controls that examined something that pass.</p><p>{} finding{} ({} open, {} accepted as risks).</p></div>\n</div>\n",
+        "<div class=\"facts\"><p><strong>Readiness score {}.</strong> {} The score is the severity-weighted share of the controls that examined something that pass.</p><p>{} finding{} ({} open, {} accepted as risks).</p></div>\n</div>\n",
         sm.score_text(),
-        sm.controls,
-        sm.pass,
-        sm.gap,
-        sm.manual,
-        sm.not_applicable,
+        esc(&cx::controls_sentence(sm)),
         sm.findings,
         if sm.findings == 1 { "" } else { "s" },
         open,
@@ -523,6 +519,21 @@ fn tsc_section(s: &mut String, report: &Report, meta: &ReportMeta) {
         "<section id=\"tsc\" class=\"page\">\n<h2>Trust Services Criteria coverage</h2>\n<p>In scope: {}. Each criterion below is touched by at least one control of this assessment; its status is the worst of its controls'. A pass means the automated evidence holds, not that the criterion is fully met: the auditor tests each criterion more broadly.</p>",
         esc(&scope.join(", "))
     );
+    if !report.out_of_scope.is_empty() {
+        s.push_str(
+            "<p>Controls out of scope (not evaluated; in neither the score nor the gate):</p>\n<ul>\n",
+        );
+        for o in &report.out_of_scope {
+            let _ = writeln!(
+                s,
+                "<li><code>{}</code> {}: {}</li>",
+                esc(&o.id),
+                esc(&o.title),
+                esc(&o.reason)
+            );
+        }
+        s.push_str("</ul>\n");
+    }
     s.push_str("<table><thead><tr><th>Criterion</th><th>Status</th><th>What it requires (paraphrased)</th><th>Controls</th></tr></thead><tbody>\n");
     for r in &rows {
         let controls: Vec<String> = r

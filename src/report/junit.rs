@@ -5,6 +5,8 @@
 //!   `path:line` evidence;
 //! - a gap whose findings are all accepted (waived, or known in the baseline) is
 //!   `<skipped>`, so the test view agrees with the exit decision, which does not fail on them;
+//!   so is a gap none of whose findings fails the gate (below `--fail-on`); both keep their
+//!   findings and evidence in the test case's `<system-out>` (reported, not failed);
 //! - `not_applicable` and `manual` are `<skipped>`; a pass is a plain `<testcase>`.
 //!
 //! Written by hand (the format is small): every text and attribute is escaped and stripped
@@ -15,6 +17,7 @@ use std::io::Write;
 
 use super::{BaselineState, ControlOut, FindingOut, PointerOut, Report, Status};
 use crate::control::red_flag_title;
+use crate::text::plural;
 
 /// Evidence lines listed per finding in a failure's text.
 const MAX_POINTERS_PER_FINDING: usize = 20;
@@ -82,14 +85,6 @@ fn accepted(f: &FindingOut) -> bool {
     f.waiver.is_some() || f.baseline == Some(BaselineState::Known)
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
 /// The failure text: each finding, its evidence as `path:line  snippet`, then the fix.
 fn failure_body(c: &ControlOut, findings: &[&FindingOut], multi: bool) -> String {
     let mut s = String::new();
@@ -128,6 +123,20 @@ fn failure_body(c: &ControlOut, findings: &[&FindingOut], multi: bool) -> String
     s
 }
 
+/// "2 waived", "1 known in the baseline": the accepted findings, by why.
+fn accepted_parts(findings: &[&FindingOut]) -> Vec<String> {
+    let waived = findings.iter().filter(|f| f.waiver.is_some()).count();
+    let known = findings.iter().filter(|f| accepted(f)).count() - waived;
+    let mut parts = Vec::new();
+    if waived > 0 {
+        parts.push(format!("{waived} waived"));
+    }
+    if known > 0 {
+        parts.push(format!("{known} known in the baseline"));
+    }
+    parts
+}
+
 enum Outcome {
     Pass,
     Failure {
@@ -135,35 +144,48 @@ enum Outcome {
         kind: String,
         body: String,
     },
-    Skipped(String),
+    /// Skipped, with the gap's findings and evidence (as `<system-out>`) when it is a gap
+    /// the run does not fail on: reported, not failed.
+    Skipped(String, Option<String>),
 }
 
 fn outcome(c: &ControlOut, report: &Report, multi: bool) -> Outcome {
     match c.status {
         Status::Pass => Outcome::Pass,
         Status::NotApplicable => {
-            Outcome::Skipped(c.reason.clone().unwrap_or_else(|| "not applicable".into()))
+            Outcome::Skipped(c.reason.clone().unwrap_or_else(|| "not applicable".into()), None)
         }
-        Status::Blocked => Outcome::Skipped(c.reason.clone().unwrap_or_else(|| "blocked".into())),
-        Status::Manual => Outcome::Skipped("manual evidence needed".into()),
+        Status::Blocked => Outcome::Skipped(c.reason.clone().unwrap_or_else(|| "blocked".into()), None),
+        Status::Manual => Outcome::Skipped("manual evidence needed".into(), None),
         Status::Gap => {
             let findings: Vec<&FindingOut> =
                 report.findings.iter().filter(|f| f.control_id == c.id).collect();
             if !findings.is_empty() && findings.iter().all(|f| accepted(f)) {
-                let waived = findings.iter().filter(|f| f.waiver.is_some()).count();
-                let known = findings.len() - waived;
-                let mut parts = Vec::new();
-                if waived > 0 {
-                    parts.push(format!("{waived} waived"));
-                }
-                if known > 0 {
-                    parts.push(format!("{known} known in the baseline"));
-                }
-                return Outcome::Skipped(format!(
-                    "gap accepted: {} ({})",
-                    plural(findings.len(), "finding"),
-                    parts.join(", ")
-                ));
+                return Outcome::Skipped(
+                    format!(
+                        "gap accepted: {} ({})",
+                        plural(findings.len(), "finding"),
+                        accepted_parts(&findings).join(", ")
+                    ),
+                    Some(failure_body(c, &findings, multi)),
+                );
+            }
+            if !findings.is_empty() && !findings.iter().any(|f| report.gate.fails(f)) {
+                // Reported, not failed: the test view agrees with the exit decision.
+                let mut parts = accepted_parts(&findings);
+                let below = findings.iter().filter(|f| !accepted(f)).count();
+                parts.push(match report.gate.threshold() {
+                    Some(t) => format!("{below} below --fail-on {t}"),
+                    None => format!("{below} reported with --fail-on none"),
+                });
+                return Outcome::Skipped(
+                    format!(
+                        "gap not failing this run: {} ({})",
+                        plural(findings.len(), "finding"),
+                        parts.join(", ")
+                    ),
+                    Some(failure_body(c, &findings, multi)),
+                );
             }
             let n = findings.len().max(c.findings);
             Outcome::Failure {
@@ -199,11 +221,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             );
             match outcome(c, report, multi) {
                 Outcome::Pass => cases.push_str("/>\n"),
-                Outcome::Skipped(message) => {
+                Outcome::Skipped(message, body) => {
                     skipped += 1;
+                    let out = body
+                        .map(|b| format!("\n      <system-out>{}</system-out>", text(&b)))
+                        .unwrap_or_default();
                     let _ = write!(
                         cases,
-                        ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                        ">\n      <skipped message=\"{}\"/>{out}\n    </testcase>\n",
                         attr(&message)
                     );
                 }

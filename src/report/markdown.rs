@@ -150,9 +150,9 @@ fn cover(s: &mut String, report: &Report, meta: &ReportMeta) {
     let sm = &report.summary;
     let _ = writeln!(
         s,
-        "| Readiness score | **{}** · {} controls: {} pass, {} gap, {} manual, {} not applicable |",
+        "| Readiness score | **{}** · {}: {} pass, {} gap, {} manual, {} not applicable |",
         sm.score_text(),
-        sm.controls,
+        crate::text::plural(sm.controls, "control"),
         sm.pass,
         sm.gap,
         sm.manual,
@@ -211,13 +211,9 @@ fn summary(s: &mut String, report: &Report, meta: &ReportMeta, road: &Roadmap) {
     let open: usize = cx::open_by_severity(report).iter().map(|(_, o, _)| o).sum();
     let _ = writeln!(
         s,
-        "## Executive summary\n\n**Readiness score {}.** Of {} controls, {} pass, {} have gaps, {} need manual evidence and {} do not apply. The score is the severity-weighted share of the controls that examined something that pass.\n\n{} finding{} ({} open, {} accepted as risks).\n",
+        "## Executive summary\n\n**Readiness score {}.** {} The score is the severity-weighted share of the controls that examined something that pass.\n\n{} finding{} ({} open, {} accepted as risks).\n",
         sm.score_text(),
-        sm.controls,
-        sm.pass,
-        sm.gap,
-        sm.manual,
-        sm.not_applicable,
+        text(&cx::controls_sentence(sm)),
         sm.findings,
         if sm.findings == 1 { "" } else { "s" },
         open,
@@ -410,6 +406,19 @@ fn tsc_section(s: &mut String, report: &Report, meta: &ReportMeta) {
         "## Trust Services Criteria coverage\n\nIn scope: {}. Each criterion below is touched by at least one control of this assessment; its status is the worst of its controls'. A pass means the automated evidence holds, not that the criterion is fully met: the auditor tests each criterion more broadly.\n",
         text(&scope.join(", "))
     );
+    if !report.out_of_scope.is_empty() {
+        s.push_str("Controls out of scope (not evaluated; in neither the score nor the gate):\n\n");
+        for o in &report.out_of_scope {
+            let _ = writeln!(
+                s,
+                "- {} {}: {}",
+                code(&o.id, true),
+                text(&o.title),
+                text(&o.reason)
+            );
+        }
+        s.push('\n');
+    }
     s.push_str("| Criterion | Status | What it requires (paraphrased) | Controls |\n|---|---|---|---|\n");
     for r in &rows {
         let controls: Vec<String> = r

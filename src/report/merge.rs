@@ -27,6 +27,8 @@ struct JReport {
     as_of: String,
     targets: Vec<JTarget>,
     controls: Vec<JControl>,
+    #[serde(default)]
+    out_of_scope: Vec<JOutOfScope>,
     findings: Vec<JFinding>,
     #[serde(default)]
     notes: Vec<NoteJ>,
@@ -38,6 +40,16 @@ struct JReport {
     baseline: Option<JBaseline>,
     #[serde(default)]
     gate: Option<JGate>,
+}
+
+#[derive(Deserialize)]
+struct JOutOfScope {
+    id: String,
+    title: String,
+    red_flag: Option<u8>,
+    severity: String,
+    tsc: Vec<String>,
+    reason: String,
 }
 
 #[derive(Deserialize)]
@@ -287,6 +299,20 @@ fn read(text: &str) -> Result<Report, String> {
             .collect(),
         summary: super::build::summarize(&[], &[]),
         controls,
+        out_of_scope: j
+            .out_of_scope
+            .into_iter()
+            .map(|o| {
+                Ok(super::OutOfScopeOut {
+                    severity: severity(&o.severity)?,
+                    id: o.id,
+                    title: o.title,
+                    red_flag: o.red_flag,
+                    tsc: o.tsc,
+                    reason: o.reason,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?,
         findings,
         notes: j
             .notes
@@ -385,6 +411,7 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
     let mut evidence_targets: BTreeSet<String> = BTreeSet::new();
     let mut targets: Vec<TargetOut> = Vec::new();
     let mut controls: Vec<ControlOut> = Vec::new();
+    let mut out_of_scope: Vec<super::OutOfScopeOut> = Vec::new();
     let mut findings: Vec<FindingOut> = Vec::new();
     let mut finding_keys: BTreeSet<(String, Vec<PointerOut>)> = BTreeSet::new();
     let mut notes: Vec<NoteOut> = Vec::new();
@@ -439,6 +466,11 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
             }
             if seen_targets.insert(t.path.clone()) {
                 targets.push(t);
+            }
+        }
+        for o in r.out_of_scope {
+            if !out_of_scope.iter().any(|x| x.id == o.id) {
+                out_of_scope.push(o);
             }
         }
         for c in r.controls {
@@ -521,6 +553,10 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
         .sort_by(|a, b| (a.red_flag.unwrap_or(u8::MAX), &a.id).cmp(&(b.red_flag.unwrap_or(u8::MAX), &b.id)));
     findings.sort_by(|a, b| super::build::sort_key(a).cmp(&super::build::sort_key(b)));
     let summary = super::build::summarize(&controls, &findings);
+    // A control evaluated by one job is in scope for the merged assessment.
+    out_of_scope.retain(|o| !controls.iter().any(|c| c.id == o.id));
+    out_of_scope
+        .sort_by(|a, b| (a.red_flag.unwrap_or(u8::MAX), &a.id).cmp(&(b.red_flag.unwrap_or(u8::MAX), &b.id)));
     documents.sort_by(|a, b| (&a.kind, &a.target, &a.path).cmp(&(&b.kind, &b.target, &b.path)));
     documents.dedup_by(|a, b| (&a.kind, &a.target, &a.path) == (&b.kind, &b.target, &b.path));
     let mut report = Report {
@@ -530,6 +566,7 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
         targets,
         summary,
         controls,
+        out_of_scope,
         findings,
         notes,
         documents,

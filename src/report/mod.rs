@@ -6,11 +6,13 @@
 pub mod build;
 pub mod charts;
 pub mod consultant;
+pub mod csv;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod merge;
+pub mod oscal;
 pub mod roadmap;
 pub mod sarif;
 pub mod seal;
@@ -36,6 +38,11 @@ pub struct Report {
     pub targets: Vec<TargetOut>,
     pub summary: Summary,
     pub controls: Vec<ControlOut>,
+    /// Controls `--scope` leaves out (added field, only with `--scope`): every criterion
+    /// they map to is in a category outside the engagement, so they are not evaluated and
+    /// count toward neither the score nor the gate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub out_of_scope: Vec<OutOfScopeOut>,
     pub findings: Vec<FindingOut>,
     pub notes: Vec<NoteOut>,
     /// The evidence documents the checks used, one per document and kind (added field):
@@ -164,6 +171,18 @@ pub struct ControlOut {
     pub remediation: String,
 }
 
+/// A control left out by `--scope`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OutOfScopeOut {
+    pub id: String,
+    pub title: String,
+    pub red_flag: Option<u8>,
+    pub severity: Severity,
+    pub tsc: Vec<String>,
+    /// Why: "its criteria are in privacy and confidentiality, outside --scope (security)".
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingOut {
     pub control_id: String,
@@ -196,6 +215,18 @@ impl FindingOut {
         fail_on.is_some_and(|t| self.severity >= t)
             && self.waiver.is_none()
             && self.baseline != Some(BaselineState::Known)
+    }
+
+    /// `waived` (a waiver accepts it), `known` (in the baseline) or `open`: the states
+    /// `gate.findings_by_state` counts.
+    pub fn state(&self) -> &'static str {
+        if self.waiver.is_some() {
+            "waived"
+        } else if self.baseline == Some(BaselineState::Known) {
+            "known"
+        } else {
+            "open"
+        }
     }
 }
 
@@ -294,4 +325,16 @@ pub struct Gate {
     /// Findings by state: `open`, `known` (baseline), `waived`.
     pub findings_by_state: std::collections::BTreeMap<&'static str, usize>,
     pub exit_code: u8,
+}
+
+impl Gate {
+    /// The `--fail-on` threshold this gate was decided with (`None`: nothing fails).
+    pub fn threshold(&self) -> Option<Severity> {
+        Severity::parse(&self.fail_on)
+    }
+
+    /// Whether a finding fails this run: [`FindingOut::counts`] at the gate's threshold.
+    pub fn fails(&self, f: &FindingOut) -> bool {
+        f.counts(self.threshold())
+    }
 }

@@ -4,10 +4,12 @@
 //!
 //! - one rule per evaluated control (`report.controls`, in report order, so a control's
 //!   `ruleIndex` is stable across runs with the same controls), with `security-severity`
-//!   and the TSC ids as tags;
+//!   and the TSC ids as tags and as relationships to the criteria of the run's taxonomy
+//!   (the 61 Trust Services Criteria, `runs[].taxonomies`);
 //! - one result per finding, located at the finding's first evidence pointer (further
 //!   pointers go to `relatedLocations`), fingerprinted with the finding's line-independent
-//!   fingerprint; baseline state and waivers become `baselineState` and `suppressions`;
+//!   fingerprint under redflag's own key (`redflagFingerprint/v1`; GitHub computes
+//!   `primaryLocationLineHash` itself); baseline state and waivers become `baselineState` and `suppressions`;
 //! - GitHub's limits applied (25,000 results per run, keeping the most severe, with a
 //!   notification saying what was left out; 100 related locations; 20 tags).
 //!
@@ -71,6 +73,58 @@ struct Run {
     tool: Tool,
     invocations: Vec<Invocation>,
     results: Vec<SarifResult>,
+    /// The Trust Services Criteria, which rules are related to.
+    taxonomies: Vec<Taxonomy>,
+}
+
+/// The 2017 Trust Services Criteria as a SARIF taxonomy (§3.19.3), so a viewer can group
+/// rules and results by criterion.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Taxonomy {
+    name: &'static str,
+    full_name: &'static str,
+    version: &'static str,
+    organization: &'static str,
+    short_description: Text,
+    information_uri: &'static str,
+    is_comprehensive: bool,
+    taxa: Vec<Taxon>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Taxon {
+    id: String,
+    name: String,
+    short_description: Text,
+    properties: TaxonProperties,
+}
+
+#[derive(Serialize)]
+struct TaxonProperties {
+    category: String,
+}
+
+/// A rule's relation to a criterion (§3.53).
+#[derive(Serialize)]
+struct Relationship {
+    target: ReportingDescriptorReference,
+    kinds: [&'static str; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptorReference {
+    id: String,
+    index: usize,
+    tool_component: ToolComponentReference,
+}
+
+#[derive(Serialize)]
+struct ToolComponentReference {
+    name: &'static str,
+    index: usize,
 }
 
 #[derive(Serialize)]
@@ -86,6 +140,7 @@ struct Driver {
     semantic_version: &'static str,
     information_uri: &'static str,
     rules: Vec<Rule>,
+    supported_taxonomies: Vec<ToolComponentReference>,
 }
 
 #[derive(Serialize)]
@@ -97,6 +152,8 @@ struct Rule {
     full_description: Text,
     help: Help,
     default_configuration: DefaultConfiguration,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    relationships: Vec<Relationship>,
     properties: RuleProperties,
 }
 
@@ -157,15 +214,13 @@ struct SarifResult {
     suppressions: Vec<Suppression>,
 }
 
+/// redflag's line-independent fingerprint under its own key. `primaryLocationLineHash` is
+/// left to GitHub, which computes it from the file (a tool that fills it in overrides
+/// GitHub's own tracking with a value of another kind).
 #[derive(Serialize)]
 struct PartialFingerprints {
     #[serde(rename = "redflagFingerprint/v1")]
     redflag: String,
-    /// GitHub reads only this key. redflag's fingerprint is line-independent by design (it
-    /// survives edits that shift lines), which is what GitHub uses the hash for: tracking
-    /// an alert across commits.
-    #[serde(rename = "primaryLocationLineHash")]
-    primary_location_line_hash: String,
 }
 
 #[derive(Serialize)]
@@ -383,6 +438,7 @@ fn rule(src: &RuleSource<'_>) -> Rule {
         default_configuration: DefaultConfiguration {
             level: level(src.severity),
         },
+        relationships: src.tsc.iter().filter_map(|t| relationship(t)).collect(),
         properties: RuleProperties {
             tags,
             precision: "high",
@@ -391,11 +447,60 @@ fn rule(src: &RuleSource<'_>) -> Rule {
     }
 }
 
+/// The taxonomy's name, and its index in `runs[].taxonomies`.
+const TSC_TAXONOMY: &str = "TSC";
+const TSC_TAXONOMY_INDEX: usize = 0;
+
+/// A rule's relation to a criterion of the taxonomy; `None` for an id that is not one of
+/// the 61 criteria (a merged report from another pack).
+fn relationship(id: &str) -> Option<Relationship> {
+    let index = crate::control::tsc::all().iter().position(|c| c.id == id)?;
+    Some(Relationship {
+        target: ReportingDescriptorReference {
+            id: id.to_string(),
+            index,
+            tool_component: ToolComponentReference {
+                name: TSC_TAXONOMY,
+                index: TSC_TAXONOMY_INDEX,
+            },
+        },
+        kinds: ["relevant"],
+    })
+}
+
+/// The 61 criteria, in the order of `controls/tsc.yaml` (titles are redflag's paraphrases).
+fn tsc_taxonomy() -> Taxonomy {
+    Taxonomy {
+        name: TSC_TAXONOMY,
+        full_name: "AICPA 2017 Trust Services Criteria for Security, Availability, Processing Integrity, Confidentiality, and Privacy",
+        version: "2017 (points of focus revised 2022)",
+        organization: "AICPA",
+        short_description: Text {
+            text: "The criteria a SOC 2 examination reports on; titles are paraphrases, not AICPA text.".to_string(),
+        },
+        information_uri: "https://www.aicpa-cima.com/resources/download/2017-trust-services-criteria-with-revised-points-of-focus-2022",
+        is_comprehensive: true,
+        taxa: crate::control::tsc::all()
+            .iter()
+            .map(|c| Taxon {
+                id: c.id.clone(),
+                name: c.id.clone(),
+                short_description: Text {
+                    text: c.title.clone(),
+                },
+                properties: TaxonProperties {
+                    category: c.category.clone(),
+                },
+            })
+            .collect(),
+    }
+}
+
 /// Percent-encodes a path into a relative URI reference: unreserved characters, `/` and the
 /// sub-delimiters stay; everything else (spaces, `%`, `#`, `?`, `:`, non-ASCII) is encoded
 /// as UTF-8 bytes. In a relative reference `:` is encoded too, so a first segment like
 /// `C:` is never read as a scheme; `keep_colon` keeps it for a `file://` URI's drive.
-fn encode_uri_path(path: &str, keep_colon: bool) -> String {
+pub(crate) fn encode_uri_path(path: &str, keep_colon: bool) -> String {
     let mut s = String::with_capacity(path.len());
     for b in path.bytes() {
         let keep = b.is_ascii_alphanumeric()
@@ -600,7 +705,6 @@ fn result(f: &FindingOut, rule_index: usize, loc: &Locator<'_>) -> SarifResult {
         related_locations: related,
         partial_fingerprints: PartialFingerprints {
             redflag: f.fingerprint.clone(),
-            primary_location_line_hash: f.fingerprint.clone(),
         },
         baseline_state: f.baseline.map(|b| match b {
             BaselineState::New => "new",
@@ -702,6 +806,10 @@ fn build_log(report: &Report, max_results: usize) -> Log {
                     semantic_version: report.tool.version,
                     information_uri: INFORMATION_URI,
                     rules,
+                    supported_taxonomies: vec![ToolComponentReference {
+                        name: TSC_TAXONOMY,
+                        index: TSC_TAXONOMY_INDEX,
+                    }],
                 },
             },
             invocations: vec![Invocation {
@@ -709,6 +817,7 @@ fn build_log(report: &Report, max_results: usize) -> Log {
                 tool_execution_notifications: notifications,
             }],
             results,
+            taxonomies: vec![tsc_taxonomy()],
         }],
     }
 }

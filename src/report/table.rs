@@ -11,6 +11,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
 use super::{ControlOut, FindingOut, PointerOut, Report, Status};
 use crate::control::{red_flag_title, Severity};
+use crate::text::plural;
 
 const PASS_EVIDENCE_LINES: usize = 6;
 const GAP_EVIDENCE_LINES: usize = 6;
@@ -88,9 +89,9 @@ pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Writ
         };
         let _ = writeln!(
             s,
-            "target: {}{role} · {} files, {}",
+            "target: {}{role} · {}, {}",
             t.path,
-            t.files_scanned,
+            plural(usize::try_from(t.files_scanned).unwrap_or(usize::MAX), "file"),
             crate::check::artifact::human_size(t.bytes_scanned)
         );
     }
@@ -120,13 +121,21 @@ pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Writ
         }
     }
 
+    summary(&mut s, report, multi);
+    verdict(&mut s, &report.gate);
+    out.write_all(s.as_bytes())
+}
+
+/// The summary: score and counts, notes, the baseline comparison, waivers, and the
+/// controls `--scope` left out.
+fn summary(s: &mut String, report: &Report, multi: bool) {
     let sm = &report.summary;
     let _ = writeln!(s, "\n{}", paint("Summary", Style::new().bold()));
     let _ = writeln!(
         s,
-        "  readiness score {} · {} controls: {} pass, {} gap, {} blocked, {} n/a, {} manual",
+        "  readiness score {} · {}: {} pass, {} gap, {} blocked, {} n/a, {} manual",
         paint(&sm.score_text(), Style::new().bold()),
-        sm.controls,
+        plural(sm.controls, "control"),
         sm.pass,
         sm.gap,
         sm.blocked,
@@ -137,12 +146,21 @@ pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Writ
         .iter()
         .map(|k| format!("{} {k}", sm.by_severity.get(k).copied().unwrap_or(0)))
         .collect();
-    let _ = writeln!(s, "  {} findings: {}", sm.findings, sev.join(", "));
+    let _ = writeln!(s, "  {}: {}", plural(sm.findings, "finding"), sev.join(", "));
+    if !report.out_of_scope.is_empty() {
+        let ids: Vec<&str> = report.out_of_scope.iter().map(|o| o.id.as_str()).collect();
+        let _ = writeln!(
+            s,
+            "  {} out of scope (--scope; in neither the score nor the gate): {}",
+            plural(ids.len(), "control"),
+            ids.join(", ")
+        );
+    }
     if !report.notes.is_empty() {
         let _ = writeln!(
             s,
-            "  {} notes: files skipped, not parsed or not used as evidence",
-            report.notes.len()
+            "  {}: files skipped, not parsed or not used as evidence",
+            plural(report.notes.len(), "note")
         );
         for n in report.notes.iter().take(10) {
             let loc = if multi {
@@ -207,20 +225,24 @@ pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Writ
             };
             let _ = writeln!(
                 s,
-                "    {} {} ({scope}): {}{who}{until} — {} finding(s)",
+                "    {} {} ({scope}): {}{who}{until} — {}",
                 paint(&format!("[{}]", w.status), style),
                 w.control,
                 w.reason,
-                w.matched
+                plural(w.matched, "finding")
             );
         }
     }
-    let g = &report.gate;
+}
+
+/// The last line: whether the run fails, and why.
+fn verdict(s: &mut String, g: &super::Gate) {
     let mut why = Vec::new();
     if g.failing_findings > 0 {
         why.push(format!(
-            "{} open findings at or above --fail-on {}",
-            g.failing_findings, g.fail_on
+            "{} at or above --fail-on {}",
+            plural(g.failing_findings, "open finding"),
+            g.fail_on
         ));
     }
     if g.score_below {
@@ -243,7 +265,6 @@ pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Writ
         paint(&why.join("; "), AnsiColor::Red.on_default().bold())
     };
     let _ = writeln!(s, "  result: {verdict}");
-    out.write_all(s.as_bytes())
 }
 
 /// One red flag: its heading, a table of its gaps (every control with `all`) and the
@@ -320,14 +341,6 @@ fn red_flag_section(
 
 fn findings_of<'a>(report: &'a Report, id: &'a str) -> impl Iterator<Item = &'a FindingOut> {
     report.findings.iter().filter(move |f| f.control_id == id)
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 /// "Fix these first": the open gaps that matter most, by severity then red flag, one line

@@ -55,22 +55,26 @@ pub struct MatcherBuilder {
 /// Validates a pattern for use on untrusted text: it must compile and must not use Unicode
 /// word boundaries, whose cost on non-ASCII files is orders of magnitude higher.
 pub fn check_regex(src: &str) -> Result<Regex, String> {
-    if uses_unicode_word_boundary(src) {
-        return Err(format!(
-            "regex `{src}` uses a Unicode word boundary; write `(?-u:\\b)` instead (Unicode \\b is very slow on non-ASCII text)"
-        ));
-    }
-    regex::RegexBuilder::new(src)
+    // Both problems of a regex are reported at once: a Unicode word boundary and a syntax
+    // error (fixing one must not reveal the other).
+    let boundary = uses_unicode_word_boundary(src).then(|| {
+        "uses a Unicode word boundary; write `(?-u:\\b)` instead (Unicode \\b is very slow on non-ASCII text)"
+            .to_string()
+    });
+    let built = regex::RegexBuilder::new(src)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|e| {
             let text = e.to_string();
             let last = text.lines().last().unwrap_or(&text).trim();
-            format!(
-                "invalid regex `{src}`: {}",
-                last.strip_prefix("error: ").unwrap_or(last)
-            )
-        })
+            last.strip_prefix("error: ").unwrap_or(last).to_string()
+        });
+    match (built, boundary) {
+        (Ok(re), None) => Ok(re),
+        (Ok(_), Some(b)) => Err(format!("regex `{src}` {b}")),
+        (Err(e), None) => Err(format!("invalid regex `{src}`: {e}")),
+        (Err(e), Some(b)) => Err(format!("invalid regex `{src}`: {e}; it also {b}")),
+    }
 }
 
 /// A regex compiled on first use.

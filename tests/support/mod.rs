@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod report_schema;
+
 use std::ffi::OsStr;
 use std::io::Read as _;
 use std::os::unix::ffi::OsStrExt as _;
@@ -110,9 +112,12 @@ impl Run {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
 
+    /// Standard output as JSON; a JSON report is checked against the report schema.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr: {}", self.stderr))
+        let v = serde_json::from_slice(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr: {}", self.stderr));
+        report_schema::check_if_report(&v);
+        v
     }
 }
 
