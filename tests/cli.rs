@@ -428,6 +428,11 @@ fn controls_patterns_prints_every_content_regex_once_per_line() {
         lines.iter().any(|l| l.contains("ks_2samp")),
         "the drift-test pattern of RF2 is listed"
     );
+    // `rg -f` joins the lines into one alternation: it must compile as one regex.
+    assert!(
+        regex::Regex::new(&lines.join("|")).is_ok(),
+        "the patterns joined are one regex (no group name twice)"
+    );
 }
 
 /// Out-of-range numbers are usage errors (exit 2, one message), not panics, hangs or a
