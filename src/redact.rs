@@ -40,7 +40,10 @@ fn shapes(boundary: bool) -> Regex {
     let shapes = [
         format!("(?P<pem>{PEM})"),
         // Vendor API keys with a distinctive prefix, and JSON web tokens.
-        format!(r"{b}(?P<key>(?:sk-ant-(?:api|admin)[0-9]{{2}}-|sk-(?:proj|svcacct|admin|or-v1)-|sk-|[sr]k_(?:live|test)_|gsk_|hf_|r8_|pplx-|pcsk_|xai-|fw_|AIza|ghp_|gho_|ghs_|ghu_|ghr_|github_pat_|glpat-|xox[abposr]-|sq0csp-|SG\.|AKIA|ASIA|eyJ)(?:[A-Za-z0-9_\-.]{{12,}}|[A-Za-z0-9_\-.]{{1,11}}…))"),
+        // Prefixes long enough to be unmistakable need no word boundary before them: a key
+        // glued to a preceding letter (`Ask-ant-api03-…`) is still one key, not a prefix
+        // shown up to some `sk-` inside it.
+        format!(r"(?P<key>(?:sk-ant-(?:api|admin)[0-9]{{2}}-|sk-(?:proj|svcacct|admin|or-v1)-|github_pat_|glpat-|sq0csp-|{b}(?:sk-|[sr]k_(?:live|test)_|gsk_|hf_|r8_|pplx-|pcsk_|xai-|fw_|AIza|ghp_|gho_|ghs_|ghu_|ghr_|xox[abposr]-|SG\.|AKIA|ASIA|eyJ))(?:[A-Za-z0-9_\-.]{{12,}}|[A-Za-z0-9_\-.]{{1,11}}…))"),
         // `Authorization: <scheme> <credentials>`, whatever the scheme (Token, Digest, …).
         r#"(?i:(?P<authz>authorization["']?\]?[ \t]*[:=][ \t]*["']?(?:[A-Za-z][A-Za-z0-9._-]*[ \t]+)?))(?P<zval>…\[redacted\]|[^\s"',;`]{6,})"#.to_string(),
         // Bearer / basic tokens in headers.
