@@ -184,7 +184,7 @@ fn looks_fake(line: &str) -> bool {
 }
 
 /// A real key's random part uses many distinct characters; `sk-ant-api03-aaaa…` does not,
-/// nor does a repeated pattern (`abcd1234abcd1234…`). A hexadecimal key (Azure OpenAI) has
+/// nor does a repeated pattern (`abcd1234abcd1234…`) or a count (`0123456789abcdef…`). A hexadecimal key (Azure OpenAI) has
 /// only 16 symbols to draw from, so fewer distinct ones are expected of it.
 fn looks_random(matched: &str) -> bool {
     let tail: Vec<char> = matched
@@ -195,8 +195,10 @@ fn looks_random(matched: &str) -> bool {
         .collect();
     let distinct: BTreeSet<char> = tail.iter().copied().collect();
     let hex = tail.iter().all(char::is_ascii_hexdigit);
-    let periodic = (1..=12).any(|p| tail.len() > 2 * p && (p..tail.len()).all(|i| tail[i] == tail[i - p]));
-    distinct.len() >= if hex { 8 } else { 10 } && !periodic
+    let periodic = (1..=11).any(|p| tail.len() > 2 * p && (p..tail.len()).all(|i| tail[i] == tail[i - p]));
+    // `0123456789abcdef…` (the tail is reversed: each character follows the next).
+    let counting = tail.windows(2).filter(|w| w[0] as u32 == w[1] as u32 + 1).count() >= 12;
+    distinct.len() >= if hex { 8 } else { 10 } && !periodic && !counting
 }
 
 impl Inventory {
