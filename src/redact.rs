@@ -105,10 +105,83 @@ pub struct KeyRule {
     pub show: Show,
 }
 
+/// Where a vendor's unprefixed key is recognised by context (`key_context` in a catalogue):
+/// a literal of the key's shape (`value`, e.g. 32 hex characters) assigned to a name that
+/// says whose key it is (`names`, matched in any key style: `AZURE_OPENAI_API_KEY`,
+/// `azure_openai_api_key`, `azureOpenAIApiKey`, `azure-openai-api-key`), or passed as the key
+/// of one of the vendor's client constructors (`calls`: `cohere.Client("…")`,
+/// `AzureOpenAI(api_key="…")`, `new CohereClient({ token: "…" })`). A reference
+/// (`os.environ[…]`, `process.env.X`, `${X}`, `{{ .Values.x }}`) or a placeholder never has the
+/// key's shape, so it never matches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyContext {
+    #[serde(default)]
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub calls: Vec<String>,
+    pub value: String,
+}
+
+/// What may follow a key-shaped literal: the end of the token (a closing quote, a space,
+/// a separator, a comment) or of the line. A longer run of key characters is another shape.
+const VALUE_END: &str = r#"(?:["'`\s,;#})]|$)"#;
+
+impl KeyContext {
+    /// A name in any key style: its `_`-separated words, case-insensitive, joined by `_`,
+    /// `-` or nothing; any prefix words before it (`NEXT_PUBLIC_`, `settings.`).
+    fn name_regex(&self) -> String {
+        let alt = self
+            .names
+            .iter()
+            .map(|n| {
+                n.split(['_', '-', ' '])
+                    .filter(|w| !w.is_empty())
+                    .map(|w| regex::escape(&w.to_ascii_lowercase()))
+                    .collect::<Vec<_>>()
+                    .join("[_-]?")
+            })
+            .collect::<Vec<_>>()
+            .join("|");
+        format!(r"(?-u:\b)(?:[A-Za-z0-9]+_)*(?i:{alt})")
+    }
+
+    /// The context's rules: names assigned the value, calls given it.
+    fn rules(&self) -> Vec<KeyRule> {
+        let value = &self.value;
+        let mut rules = Vec::new();
+        if !self.names.is_empty() {
+            rules.push(KeyRule {
+                regex: format!(
+                    r#"{}["']?\]?[ \t]*(?::[ \t]*[A-Za-z_][A-Za-z0-9_.<>|]*[ \t]*=|=>|:=|[:=])[ \t]*["'`]?(?:{value}){VALUE_END}"#,
+                    self.name_regex()
+                ),
+                show: Show::Assignment,
+            });
+        }
+        if !self.calls.is_empty() {
+            let calls = self
+                .calls
+                .iter()
+                .map(|c| regex::escape(c))
+                .collect::<Vec<_>>()
+                .join("|");
+            rules.push(KeyRule {
+                regex: format!(
+                    r#"(?-u:\b)(?:{calls})\((?:(?:[^)\n]*?[{{, \t])?(?:api_?key|apiKey|token)["']?[ \t]*[=:][ \t]*)?[ \t{{]*["'`](?:{value}){VALUE_END}"#
+                ),
+                show: Show::Assignment,
+            });
+        }
+        rules
+    }
+}
+
 impl KeyRule {
     /// The rules of one catalogue vendor: a value assigned to one of its key-holding
-    /// environment variables (`…KEY`, `…TOKEN`), and each of its `key_patterns`.
-    pub fn for_vendor(env: &[String], key_patterns: &[String]) -> Vec<Self> {
+    /// environment variables (`…KEY`, `…TOKEN`), its unprefixed key in context
+    /// ([`KeyContext`]), and each of its `key_patterns`.
+    pub fn for_vendor(env: &[String], key_patterns: &[String], context: Option<&KeyContext>) -> Vec<Self> {
         let keyish: Vec<String> = env
             .iter()
             .filter(|e| e.ends_with("KEY") || e.ends_with("TOKEN"))
@@ -117,6 +190,9 @@ impl KeyRule {
         let mut rules = Vec::new();
         if !keyish.is_empty() {
             rules.push(Self::assignment(&keyish));
+        }
+        if let Some(c) = context {
+            rules.extend(c.rules());
         }
         rules.extend(key_patterns.iter().map(|k| Self::key(k)));
         rules
@@ -208,13 +284,14 @@ pub fn builtin_key_rules() -> Vec<KeyRule> {
         env: Vec<String>,
         #[serde(default)]
         key_patterns: Vec<String>,
+        key_context: Option<KeyContext>,
     }
     crate::embedded::BUILTIN
         .iter()
         .filter(|(rel, _)| rel.starts_with("catalog/"))
         .filter_map(|(_, text)| serde_saphyr::from_str::<Catalogue>(text).ok())
         .flat_map(|c| c.items)
-        .flat_map(|item| KeyRule::for_vendor(&item.env, &item.key_patterns))
+        .flat_map(|item| KeyRule::for_vendor(&item.env, &item.key_patterns, item.key_context.as_ref()))
         .collect()
 }
 
@@ -522,7 +599,8 @@ fn head_of(s: &str, n: usize) -> &str {
 /// `NAME = "value` → (`NAME = "`, `value`): the name, operator, spaces and opening quote,
 /// then the value.
 fn split_assignment(m: &str) -> (&str, &str) {
-    let op = m.rfind([':', '=']).map_or(0, |i| i + 1);
+    // `(` too: a key passed to a client constructor (`cohere.Client("…")`).
+    let op = m.rfind([':', '=', '(']).map_or(0, |i| i + 1);
     let value_at = m[op..]
         .find(|c: char| !matches!(c, ' ' | '\t' | '"' | '\''))
         .map_or(m.len(), |i| op + i);

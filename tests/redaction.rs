@@ -834,3 +834,79 @@ fn merge_redacts_every_string_of_its_inputs() {
     assert!(r.stderr.contains("unknown severity"), "{}", r.stderr);
     assert_none("merge's error", &r.stderr, &fragments);
 }
+
+/// Unprefixed keys found by context (a vendor-named variable or config key, a vendor
+/// client's key argument): (kind, line, secret). Each secret differs from the others.
+fn prefixless_keys() -> Vec<(&'static str, String, String)> {
+    let hex = "9f3c1a7e5b2d8046c1e9a3f7b5d20e84";
+    let cohere = "Qw7Er9Ty1Ui3Op5As7Df9Gh1Jk3Lz5Xc7Vb9Nm1R";
+    let mistral = "Pa2Sd4Fg6Hj8Kl0Zx2Cv4Bn6Mq8Wr1Ty";
+    let gemini = "AIzaSyD4kT9wQ2mX7rB1vN8cL5pH3jF6gZ0eYsU";
+    vec![
+        (
+            "Azure OpenAI key in .env style",
+            format!("AZURE_OPENAI_KEY={hex}"),
+            hex[4..].to_string(),
+        ),
+        (
+            "Cohere key in YAML",
+            format!("cohere_api_key: {cohere}"),
+            cohere[4..].to_string(),
+        ),
+        (
+            "Cohere key given to its client",
+            format!("co = cohere.ClientV2(\"{}\")", &cohere[..20].repeat(2)),
+            cohere[4..20].to_string(),
+        ),
+        (
+            "Mistral key in camelCase",
+            format!("const mistralApiKey = \"{mistral}\";"),
+            mistral[4..].to_string(),
+        ),
+        (
+            "Gemini key",
+            format!("genai.configure(api_key=\"{gemini}\")"),
+            gemini[8..].to_string(),
+        ),
+    ]
+}
+
+#[test]
+fn prefixless_keys_are_found_and_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let keys = prefixless_keys();
+    let mut code = String::new();
+    let mut register =
+        String::from("# Vendor register\n\n| Vendor | DPA | SOC 2 Type II report |\n|---|---|---|\n");
+    for (_, line, _) in &keys {
+        code.push_str(line);
+        code.push('\n');
+        register.push_str(&format!("| Cohere | not signed {line} | none |\n"));
+    }
+    write(&root, "app/settings.py", code);
+    write(&root, "compliance/vendor-register.md", register);
+    let fragments: Vec<(String, String)> = keys.iter().map(|(k, _, s)| (k.to_string(), s.clone())).collect();
+    let limit = Duration::from_secs(60);
+    // The test bites: each line is a hard-coded key finding.
+    let json = scan(&root, "json", &[], limit).json();
+    let lines: std::collections::BTreeSet<u64> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["control_id"] == "RF3-HARDCODED-AI-KEY")
+        .filter(|f| f["evidence"][0]["path"] == "app/settings.py")
+        .filter_map(|f| f["evidence"][0]["line"].as_u64())
+        .collect();
+    assert_eq!(lines, (1..=keys.len() as u64).collect(), "{json:#}");
+    for format in formats() {
+        let run = scan(&root, &format, &[], limit);
+        assert_none(&format!("--format {format}"), &run.stdout_str(), &fragments);
+        assert_none(&format!("stderr of --format {format}"), &run.stderr, &fragments);
+    }
+    // The redactor alone (what every other string goes through).
+    for (kind, line, secret) in &keys {
+        let shown = redflag::redact::redact(line);
+        assert!(!shown.contains(secret.as_str()), "{kind}: {shown}");
+    }
+}

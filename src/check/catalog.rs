@@ -140,6 +140,8 @@ pub struct ItemSpec {
     pub env: Vec<String>,
     #[serde(default)]
     pub key_patterns: Vec<String>,
+    /// The item's unprefixed keys, recognised by the name or call they are given to.
+    pub key_context: Option<crate::redact::KeyContext>,
     /// Regexes for SDK use that no import names (a generic SDK addressing this vendor, e.g.
     /// `boto3.client("bedrock-runtime")`), searched in source files; they count as imports.
     #[serde(default)]
@@ -433,7 +435,7 @@ const CONFIG_AND_CODE_EXCLUDE: &[&str] = &[
 /// `key_patterns`. The scan searches for them (RF3-HARDCODED-AI-KEY) and redaction masks
 /// whatever they match.
 pub fn key_rules(item: &ItemSpec) -> Vec<KeyRule> {
-    KeyRule::for_vendor(&item.env, &item.key_patterns)
+    KeyRule::for_vendor(&item.env, &item.key_patterns, item.key_context.as_ref())
 }
 
 /// Compiles catalogue files into catalogues whose patterns are registered in `matchers`.

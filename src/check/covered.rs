@@ -401,7 +401,7 @@ impl Covered {
                     failed.push(Item::new(
                         format!("{what} has no {} ({why})", self.evidence_label),
                         format!("uncovered:{key}"),
-                        unit.sites.into_iter().map(|(_, p)| p).take(MAX_SITES).collect(),
+                        unit.sites.into_iter().map(|(_, p)| p).collect(),
                     ));
                 }
             }
@@ -458,8 +458,6 @@ fn named_units(
     found
 }
 
-/// At most this many sites are listed per uncovered unit.
-const MAX_SITES: usize = 5;
 /// At most this many resources are followed from one piece of evidence.
 const MAX_REACHED: usize = 64;
 

@@ -115,9 +115,6 @@ pub struct Inventory {
     integration_keys: Vec<String>,
 }
 
-/// At most this many usage sites are listed per vendor.
-const MAX_SITES: usize = 50;
-
 impl Spec {
     pub fn compile(&self, cx: &mut CompileCx<'_>) -> Option<Inventory> {
         let signals: BTreeSet<SignalKind> = if self.signals.is_empty() {
@@ -186,11 +183,22 @@ fn looks_fake(line: &str) -> bool {
     .any(|w| l.contains(w))
 }
 
-/// A real key's random part uses many distinct characters; `sk-ant-api03-aaaa…` does not.
+/// A real key's random part uses many distinct characters; `sk-ant-api03-aaaa…` does not,
+/// nor does a repeated pattern (`abcd1234abcd1234…`) or a count (`0123456789abcdef…`). A hexadecimal key (Azure OpenAI) has
+/// only 16 symbols to draw from, so fewer distinct ones are expected of it.
 fn looks_random(matched: &str) -> bool {
-    let tail: Vec<char> = matched.chars().rev().take(24).collect();
+    let tail: Vec<char> = matched
+        .chars()
+        .rev()
+        .skip_while(|c| !c.is_ascii_alphanumeric())
+        .take(24)
+        .collect();
     let distinct: BTreeSet<char> = tail.iter().copied().collect();
-    distinct.len() >= 10
+    let hex = tail.iter().all(char::is_ascii_hexdigit);
+    let periodic = (1..=11).any(|p| tail.len() > 2 * p && (p..tail.len()).all(|i| tail[i] == tail[i - p]));
+    // `0123456789abcdef…` (the tail is reversed: each character follows the next).
+    let counting = tail.windows(2).filter(|w| w[0] as u32 == w[1] as u32 + 1).count() >= 12;
+    distinct.len() >= if hex { 8 } else { 10 } && !periodic && !counting
 }
 
 impl Inventory {
@@ -374,9 +382,9 @@ impl Inventory {
                     let call_first = sites
                         .first()
                         .is_some_and(|(k, _)| matches!(k, SignalKind::Import | SignalKind::Host));
+                    // Every site: renderers cap what they show, the JSON lists all.
                     let mut pointers: Vec<Pointer> = sites
                         .into_iter()
-                        .take(MAX_SITES)
                         .map(|(k, p)| p.labelled(format!("{} · {}", item.name, k.as_str())))
                         .collect();
                     // A role's reason goes right after the first call site it explains (first
@@ -496,7 +504,6 @@ fn role_item(role: Role, of_role: Vec<(&CatalogItem, Vec<Pointer>)>) -> Item {
     let pointers = of_role
         .into_iter()
         .flat_map(|(_, p)| p.into_iter().take(2))
-        .take(MAX_SITES)
         .collect();
     Item::new(message, format!("{}:{}", role_key(role), ids.join(",")), pointers)
 }
@@ -656,5 +663,10 @@ mod tests {
         assert!(looks_fake("OPENAI_API_KEY=sk-your-key-here"));
         assert!(!looks_random("sk-ant-api03-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
         assert!(looks_random("sk-ant-api03-Zx81kQpL0vBn3RtY7uWcE5hJ2mAs9dFg"));
+        // Hex keys (Azure OpenAI) draw from 16 symbols; a repeated pattern is no key.
+        assert!(looks_random("AZURE_OPENAI_KEY=bff9d7e0d877099a49078040ee979b8d"));
+        assert!(!looks_random(
+            "AZURE_OPENAI_KEY=\"0123456789abcdef0123456789abcdef\""
+        ));
     }
 }

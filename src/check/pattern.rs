@@ -38,6 +38,9 @@ pub struct Spec {
     /// regex (its first capture group, else the whole match) are one item, listed with every
     /// line (the same CI secret used in several workflows is one credential).
     pub group_by: Option<Spanned<String>>,
+    /// A matched line that also matches this regex does not count (a key column whose
+    /// name, type or annotation says it is encrypted).
+    pub unless: Option<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -49,6 +52,7 @@ pub struct Pattern {
     label: String,
     describe: String,
     group_by: Option<crate::workspace::matcher::LazyRegex>,
+    unless: Option<crate::workspace::matcher::LazyRegex>,
 }
 
 impl Spec {
@@ -61,6 +65,10 @@ impl Spec {
         }
         let group_by = match &self.group_by {
             Some(g) => Some(cx.regex(g)?),
+            None => None,
+        };
+        let unless = match &self.unless {
+            Some(u) => Some(cx.regex(u)?),
             None => None,
         };
         let ids = regexes
@@ -80,6 +88,7 @@ impl Spec {
             label: self.label.clone().unwrap_or_else(|| "match".to_string()),
             describe,
             group_by,
+            unless,
         })
     }
 }
@@ -110,6 +119,7 @@ impl Pattern {
         (self.include_tests || (!f.flags.test && !f.flags.example))
             && (self.include_comments || !h.comment)
             && (self.include_docs || (!f.flags.prose && !f.evidence_doc))
+            && !self.unless.as_ref().is_some_and(|u| u.is_match(&h.text))
     }
 
     pub fn evaluate(&self, cx: &Context<'_>) -> Outcome {

@@ -446,9 +446,9 @@ impl Register {
         sites: Vec<(SignalKind, Pointer)>,
     ) -> Item {
         let item = &catalog.items[i];
+        // Every site: renderers cap what they show ("… and N more"), the JSON lists all.
         let mut pointers: Vec<Pointer> = sites
             .into_iter()
-            .take(10)
             .map(|(kind, p)| p.labelled(format!("{} · {}", item.name, kind.as_str())))
             .collect();
         let where_ = if docs.is_empty() {

@@ -24,7 +24,9 @@ use crate::evidence::{Item, Pointer};
 use crate::redact::Redactor;
 use crate::workspace::Workspace;
 
-/// At most this many pointers are kept as a control's evidence.
+/// At most this many pointers to examined subjects (files a pass looked at) are added to a
+/// control's evidence. What the check itself cites is kept whole: renderers cap what they
+/// show ("… and N more"), the JSON report lists every site.
 const MAX_CONTROL_EVIDENCE: usize = 60;
 /// Pointers to "the thing that needs the control" kept as a finding's context.
 const MAX_SUBJECT_POINTERS: usize = 5;
@@ -216,12 +218,7 @@ impl Evaluator<'_, '_> {
             };
         };
         let o = check.evaluate(cx);
-        let mut evidence: Vec<Pointer> = o
-            .passed
-            .iter()
-            .flat_map(|i| i.pointers.iter().cloned())
-            .take(MAX_CONTROL_EVIDENCE)
-            .collect();
+        let mut evidence: Vec<Pointer> = o.passed.iter().flat_map(|i| i.pointers.iter().cloned()).collect();
         let (count, what, subjects) = examined(control, cx, &evidence);
         let examined_text = match (&control.examines, count) {
             (Some(_), 0) | (None, _) => None,
