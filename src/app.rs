@@ -695,8 +695,9 @@ fn patterns(dirs: Vec<std::path::PathBuf>) -> Result<u8> {
     })?;
     // One regex per line, as `rg -f` reads them: rg joins the lines into one alternation,
     // where the same group name twice is an error, so named groups are written unnamed.
-    static NAMED: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").unwrap_or_else(|_| unreachable!()));
+    static NAMED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").unwrap_or_else(|_| unreachable!())
+    });
     let mut out = String::new();
     for p in loaded.matchers.sources() {
         out.push_str(&NAMED.replace_all(p, "(?:"));

@@ -376,7 +376,11 @@ impl Redactor {
                 .map(|p| regex::escape(p))
                 .collect::<Vec<_>>()
                 .join("|");
-            alts.push(format!(r"(?P<cut>(?-u:\b)(?:{p})[A-Za-z0-9_+/=.\-]*…)"));
+            // Not inside a longer token: an `sk-` inside a key glued to a letter is part of
+            // that key, which a shape masks whole.
+            alts.push(format!(
+                r"(?P<cut>(?:^|(?P<pre>[^A-Za-z0-9_.\-]))(?:{p})[A-Za-z0-9_+/=.\-]*…)"
+            ));
         }
         let key_only = if key.is_empty() {
             None
@@ -447,12 +451,46 @@ impl Redactor {
         out
     }
 
+    /// Every match of a catalogue key pattern masked, keeping its known prefix. A match
+    /// inside a longer token (`Ask-ant-api03-…-sk-…`: the boundary before an inner `sk-`
+    /// holds after `-`) masks the whole token and shows none of it: showing the token up to
+    /// the match would show most of a key.
+    fn whole_tokens<'a>(&self, k: &Regex, line: &'a str) -> Cow<'a, str> {
+        let token = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+        let mut out = String::new();
+        let mut last = 0;
+        for m in k.find_iter(line) {
+            if m.start() < last {
+                continue;
+            }
+            let before = &line[last..m.start()];
+            let start = before
+                .char_indices()
+                .rev()
+                .take_while(|&(_, c)| token(c))
+                .last()
+                .map_or(m.start(), |(i, _)| last + i);
+            out.push_str(&line[last..start]);
+            if start < m.start() {
+                out.push_str("…[redacted]");
+            } else {
+                out.push_str(&format!(
+                    "{}…[redacted]",
+                    head_of(m.as_str(), self.shown_len(m.as_str()))
+                ));
+            }
+            last = m.end();
+        }
+        if last == 0 {
+            return Cow::Borrowed(line);
+        }
+        out.push_str(&line[last..]);
+        Cow::Owned(out)
+    }
+
     fn keys_once<'a>(&self, line: &'a str) -> Cow<'a, str> {
         let line: Cow<'a, str> = match &self.key_only {
-            Some(k) => k.replace_all(line, |c: &Captures| {
-                let m = c.get(0).map_or("", |m| m.as_str());
-                format!("{}…[redacted]", head_of(m, self.shown_len(m)))
-            }),
+            Some(k) => self.whole_tokens(k, line),
             None => Cow::Borrowed(line),
         };
         let Some(keys) = &self.keys else {
@@ -461,8 +499,13 @@ impl Redactor {
         let replaced = match keys.replace_all(&line, |c: &Captures| {
             let m = c.get(0).map_or("", |m| m.as_str());
             let rest = &line[c.get(0).map_or(0, |m| m.end())..];
-            if c.name("cut").is_some() && rest.starts_with("[redacted]") {
-                return m.to_string();
+            if c.name("cut").is_some() {
+                if rest.starts_with("[redacted]") {
+                    return m.to_string();
+                }
+                let pre = c.name("pre").map_or("", |p| p.as_str());
+                let key = &m[pre.len()..];
+                return format!("{pre}{}…[redacted]", head_of(key, self.shown_len(key)));
             }
             if c.name("a").is_some() {
                 let (head, value) = split_assignment(m);
@@ -779,6 +822,18 @@ mod tests {
         let out = redact(&line);
         assert!(!out.contains("AbCdEfGh"), "{out}");
         assert!(out.contains("sk-ant-api03-…[redacted]"), "{out}");
+        // Glued to a letter, with an `sk-` inside it, whole or cut short by truncation:
+        // nothing of the key's body is shown.
+        for glued in [
+            "Ask-ant-api03-AbCdEfGhIjKlMn-sk-OpQrStUvWxYz0123456789",
+            "Ask-ant-api03-AbCdEfGhIjKlMn-sk-OpQrStUv…",
+        ] {
+            let out = redact(glued);
+            assert!(
+                !out.contains("AbCdEfGh") && !out.contains("OpQrSt"),
+                "{glued} -> {out}"
+            );
+        }
     }
 
     #[test]
