@@ -78,6 +78,12 @@ impl Reference {
         for (id, re) in &self.patterns {
             for h in cx.ws.hits(*id).iter().filter(|h| counts(cx, h, include_tests)) {
                 for caps in re.captures_iter(&h.text) {
+                    // `tf.keras.layers`: a module path, not a file.
+                    let end = caps.get(0).map_or(0, |m| m.end());
+                    let mut after = h.text[end..].chars();
+                    if after.next() == Some('.') && after.next().is_some_and(char::is_alphanumeric) {
+                        continue;
+                    }
                     let version = caps.name("version").and_then(|v| version_of(v.as_str()));
                     let named = match (caps.name("name"), caps.name("path")) {
                         (Some(n), _) => Some((n.as_str().to_string(), None)),
