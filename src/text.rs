@@ -8,13 +8,19 @@
 /// `data residency`). A boundary is an upper-case letter after a lower-case letter or a
 /// digit and before a lower-case letter, so acronyms stay whole (`OpenAI`, `TSCs`, `DPA`).
 pub fn norm_key(key: &str) -> String {
-    let chars: Vec<char> = key.chars().collect();
-    let mut out = String::with_capacity(key.len() + 4);
+    normalise(key, true)
+}
+
+/// Lower-case ASCII words of `text` joined by one space; with `camel`, a camelCase boundary
+/// also separates words.
+fn normalise(text: &str, camel: bool) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 4);
     let mut space = false;
     for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_alphanumeric() {
-            let camel = c.is_ascii_uppercase() && i > 0 && starts_word(&chars, i);
-            if (space || camel) && !out.is_empty() {
+            let boundary = camel && c.is_ascii_uppercase() && i > 0 && starts_word(&chars, i);
+            if (space || boundary) && !out.is_empty() {
                 out.push(' ');
             }
             space = false;
@@ -45,20 +51,7 @@ fn starts_word(chars: &[char], i: usize) -> bool {
 /// [`norm_key`] without the camelCase boundaries: the lower-case words of a text. What
 /// fingerprints are computed from (a line of code, a vendor's name), so they stay stable.
 pub fn norm_words(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut space = false;
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.push(c.to_ascii_lowercase());
-        } else {
-            space = true;
-        }
-    }
-    out
+    normalise(text, false)
 }
 
 /// True when the normalised `key` contains the normalised `wanted` as a run of whole words.
