@@ -239,24 +239,51 @@ fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
     })
 }
 
-pub fn resolve(args: &ScanArgs) -> Result<Settings> {
-    let paths = target_paths(args)?;
-    let as_of = resolve_as_of(args.as_of.as_deref())?;
-
-    let mut notes = Vec::new();
-    let (config_path, mut config, base, confined) = match &args.config {
+/// The config file: the one `--config` names (confined to nothing: the user chose it), or
+/// the one discovered in the first target (confined to it), with the directory its paths
+/// are relative to.
+#[allow(clippy::type_complexity)]
+fn config_file(
+    args: &ScanArgs,
+    first: &Path,
+    notes: &mut Vec<crate::report::NoteOut>,
+) -> Result<(Option<PathBuf>, ConfigFile, PathBuf, Option<Confined>)> {
+    match &args.config {
         Some(p) => {
             if !p.is_file() {
                 bail!("config file not found: {}", p.display());
             }
             let base = p.parent().map(Path::to_path_buf).unwrap_or_default();
-            (Some(p.clone()), read_config(p)?, base, None)
+            Ok((Some(p.clone()), read_config(p)?, base, None))
         }
-        None => match discover(&paths[0], &mut notes)? {
-            Some((path, config, confined)) => (Some(path), config, paths[0].clone(), Some(confined)),
+        None => Ok(match discover(first, notes)? {
+            Some((path, config, confined)) => (Some(path), config, first.to_path_buf(), Some(confined)),
             None => (None, ConfigFile::default(), PathBuf::new(), None),
-        },
+        }),
+    }
+}
+
+/// The controls selected: `--only` replaces the config's list; `--skip` adds to it.
+fn selection(
+    args: &ScanArgs,
+    config_only: Vec<String>,
+    config_skip: Vec<String>,
+) -> (Vec<String>, Vec<String>) {
+    let only = if args.only.is_empty() {
+        config_only
+    } else {
+        args.only.clone()
     };
+    let skip = args.skip.iter().cloned().chain(config_skip).collect();
+    (only, skip)
+}
+
+pub fn resolve(args: &ScanArgs) -> Result<Settings> {
+    let paths = target_paths(args)?;
+    let as_of = resolve_as_of(args.as_of.as_deref())?;
+
+    let mut notes = Vec::new();
+    let (config_path, mut config, base, confined) = config_file(args, &paths[0], &mut notes)?;
 
     let untrusted = args.untrusted || (!args.trusted && ci_pull_request(|k| std::env::var(k).ok()));
     if let (true, Some(c)) = (untrusted, &confined) {
@@ -297,13 +324,11 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
         check_builtin: false,
     };
 
-    // `--only` replaces the config's; `--skip` adds to it.
-    let only = if args.only.is_empty() {
-        config.only
-    } else {
-        args.only.clone()
-    };
-    let skip: Vec<String> = args.skip.iter().cloned().chain(config.skip).collect();
+    let (only, skip) = selection(
+        args,
+        std::mem::take(&mut config.only),
+        std::mem::take(&mut config.skip),
+    );
     let threads = args
         .threads
         .map_or_else(

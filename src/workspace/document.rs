@@ -542,6 +542,43 @@ fn read_table(lines: &[&str], i: usize, room: usize) -> (Table, usize) {
     }
 }
 
+/// The fields of a Markdown file's YAML front matter (lines are file lines), the index of
+/// the first line after it (0 without front matter) and a parse error, if any.
+fn front_matter_fields(lines: &[&str]) -> (Vec<Field>, usize, Option<String>) {
+    if lines.first().is_none_or(|l| l.trim() != "---") {
+        return (Vec::new(), 0, None);
+    }
+    let Some(end) = lines
+        .iter()
+        .skip(1)
+        .position(|l| l.trim() == "---" || l.trim() == "...")
+    else {
+        return (Vec::new(), 0, None);
+    };
+    let body = lines[1..=end].join("\n");
+    let mut tmp = Record {
+        kind: RecordKind::Document,
+        title: String::new(),
+        line: 1,
+        end_line: 1,
+        fields: Vec::new(),
+        container: false,
+    };
+    let err = match node::parse_yaml(&body) {
+        Ok(front) => {
+            if let Value::Map(entries) = &front.value {
+                flatten_fields(entries, "", &mut tmp, &mut Vec::new());
+            }
+            None
+        }
+        Err(e) => Some(format!("front matter YAML parse error: {e}")),
+    };
+    for f in &mut tmp.fields {
+        f.line += 1; // front matter starts on line 2
+    }
+    (tmp.fields, end + 2, err)
+}
+
 fn markdown_records(lines: &[&str]) -> (Vec<Record>, Option<String>) {
     let mut out: Vec<Record> = Vec::new();
     let n = u32::try_from(lines.len()).unwrap_or(u32::MAX);
@@ -553,41 +590,9 @@ fn markdown_records(lines: &[&str]) -> (Vec<Record>, Option<String>) {
         fields: Vec::new(),
         container: false,
     };
-    let mut err = None;
-    let mut i = 0usize;
-
-    // Front matter.
-    if lines.first().is_some_and(|l| l.trim() == "---") {
-        if let Some(end) = lines
-            .iter()
-            .skip(1)
-            .position(|l| l.trim() == "---" || l.trim() == "...")
-        {
-            let body = lines[1..=end].join("\n");
-            match node::parse_yaml(&body) {
-                Ok(front) => {
-                    if let Value::Map(entries) = &front.value {
-                        let mut tmp = Record {
-                            kind: RecordKind::Document,
-                            title: String::new(),
-                            line: 1,
-                            end_line: 1,
-                            fields: Vec::new(),
-                            container: false,
-                        };
-                        let mut children = Vec::new();
-                        flatten_fields(entries, "", &mut tmp, &mut children);
-                        for mut f in tmp.fields {
-                            f.line += 1; // front matter starts on line 2
-                            doc.fields.push(f);
-                        }
-                    }
-                }
-                Err(e) => err = Some(format!("front matter YAML parse error: {e}")),
-            }
-            i = end + 2;
-        }
-    }
+    // Front matter: its fields are the document's; reading goes on after it.
+    let (front, mut i, err) = front_matter_fields(lines);
+    doc.fields.extend(front);
 
     // Open heading records, innermost last: (index in out, level).
     let mut stack: Vec<(usize, u8)> = Vec::new();
