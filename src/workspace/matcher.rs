@@ -1,12 +1,15 @@
 //! All content patterns of all controls, run in one pass per file.
 //!
 //! Controls register their regexes at compile time and get a [`PatternId`] back, each with
-//! a file scope (`files`/`exclude` globs). At build time the prefix literals of every
-//! pattern are extracted (`regex-syntax`). Scanning a file then works like a grep with a
-//! literal prefilter: SIMD literal searchers (Teddy, from `aho-corasick`) built from the
-//! literals of the patterns that apply to this kind of file find candidate lines; one
-//! `RegexSet` run on each candidate line tells which patterns really match. Most lines of
-//! most files are only ever touched by the SIMD search.
+//! a file scope (`files`/`exclude` globs). On first use the literals locating every
+//! pattern are extracted (`regex-syntax`: a prefix, a suffix or a part every match
+//! needs). Scanning a file then works like a grep with a literal prefilter: SIMD literal
+//! searchers (Teddy, from `aho-corasick`) built from the literals of the patterns that
+//! apply to this kind of file find candidate lines; on each candidate line an overlapping
+//! literal search tells which patterns could match, and only their regexes run. Most
+//! lines of most files are only ever touched by the SIMD search, and no regex program is
+//! larger than one pattern (a set of hundreds made the lazy DFA rebuild its cache for
+//! every new line: 70% of a scan's CPU before this design).
 //!
 //! Regexes are compiled with ASCII word boundaries only (see `check_regex`): Unicode `\b`
 //! sends the `regex` crate to its slow engines on non-ASCII text.
@@ -16,7 +19,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use aho_corasick::AhoCorasick;
 use globset::{Candidate, Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-use regex::bytes::{Regex as BytesRegex, RegexSet};
+use regex::bytes::Regex as BytesRegex;
 use regex::Regex;
 
 /// Index of a registered content pattern.
@@ -265,6 +268,7 @@ impl MatcherBuilder {
                 owner,
                 enabled: true,
                 regex: OnceLock::new(),
+                whole: OnceLock::new(),
             }));
             scopes.push(Scope {
                 include,
@@ -300,48 +304,100 @@ const PREFIX_BYTES: usize = 8;
 /// `aho-corasick` crate falls back to slower searchers, so large sets are split.
 const TEDDY_GROUP: usize = 64;
 
-/// Literals locating a pattern's matches, or `None` when it could start and end with
-/// anything (such a pattern is searched on its own, whole file). Matching is per line, so
-/// any literal every match contains finds the line: the prefix literals are used, or the
-/// suffix literals when the prefix is unusable (`^[ \t]*import (?:evidently|whylogs)`
-/// starts with anything but ends with one of its package names).
+/// Literals locating a pattern's matches: every match contains one of them (cut to
+/// [`PREFIX_BYTES`]), or `None` when no set of at least two-byte literals is known (such a
+/// pattern is searched on its own, over the whole file). Matching is per line, so any
+/// literal every match contains finds the line. The candidates are the prefix literals,
+/// the suffix literals (`^[ \t]*import (?:evidently|whylogs)` starts with anything but
+/// ends with one of its package names) and the literals of a part every match needs
+/// (`(?:[A-Za-z0-9]+_)*(?i:cohere_api_key)…`); the most selective wins: the longest
+/// shortest literal, then the fewest literals.
 fn prefix_literals(src: &str) -> Result<Option<Vec<Vec<u8>>>, String> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    use regex_syntax::hir::literal::ExtractKind;
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(src)
         .map_err(|e| e.to_string())?;
-    let usable = |kind: ExtractKind| {
-        let mut extractor = Extractor::new();
-        extractor.kind(kind).limit_total(MAX_LITERALS_PER_PATTERN);
-        let seq = extractor.extract(&hir);
-        let lits = seq.literals()?;
-        let shortest = lits.iter().map(|l| l.as_bytes().len()).min()?;
-        (shortest >= 2).then(|| (shortest, lits.to_vec()))
-    };
-    let prefix = usable(ExtractKind::Prefix);
-    // A suffix is used only when it is clearly more selective than the prefix.
-    let pick = match (prefix, || usable(ExtractKind::Suffix)) {
-        (Some(p), _) if p.0 >= 3 => Some((p.1, ExtractKind::Prefix)),
-        (p, suffix) => match (p, suffix()) {
-            (Some(p), Some(s)) if s.0 > p.0 => Some((s.1, ExtractKind::Suffix)),
-            (Some(p), _) => Some((p.1, ExtractKind::Prefix)),
-            (None, Some(s)) if s.0 >= 3 => Some((s.1, ExtractKind::Suffix)),
-            _ => None,
-        },
-    };
-    Ok(pick.map(|(lits, kind)| {
-        lits.iter()
-            .map(|l| {
-                let b = l.as_bytes();
-                let n = b.len().min(PREFIX_BYTES);
-                match kind {
-                    ExtractKind::Suffix => b[b.len() - n..].to_vec(),
-                    _ => b[..n].to_vec(),
-                }
-            })
-            .collect()
-    }))
+    let candidates = [
+        required_literals(&hir),
+        extract(&hir, ExtractKind::Suffix),
+        extract(&hir, ExtractKind::Prefix),
+    ];
+    Ok(candidates
+        .into_iter()
+        .flatten()
+        .filter(|(shortest, _)| *shortest >= 2)
+        .max_by_key(|(shortest, lits)| (*shortest, std::cmp::Reverse(lits.len())))
+        .map(|(_, lits)| lits))
+}
+
+/// The literals (cut to [`PREFIX_BYTES`]) one end of every match of `hir` is among, and
+/// the length of the shortest; `None` when they are unknown or include the empty string.
+fn extract(
+    hir: &regex_syntax::hir::Hir,
+    kind: regex_syntax::hir::literal::ExtractKind,
+) -> Option<(usize, Vec<Vec<u8>>)> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let mut extractor = Extractor::new();
+    extractor.kind(kind.clone()).limit_total(MAX_LITERALS_PER_PATTERN);
+    let seq = extractor.extract(hir);
+    let lits = seq.literals()?;
+    let cut: Vec<Vec<u8>> = lits
+        .iter()
+        .map(|l| {
+            let b = l.as_bytes();
+            let n = b.len().min(PREFIX_BYTES);
+            match kind {
+                ExtractKind::Suffix => b[b.len() - n..].to_vec(),
+                _ => b[..n].to_vec(),
+            }
+        })
+        .collect();
+    let shortest = cut.iter().map(Vec::len).min()?;
+    (shortest > 0).then_some((shortest, cut))
+}
+
+/// Literals of a part every match of `hir` must contain: for a concatenation, the best
+/// of its parts (or its own prefix); for an alternation, the union over its branches.
+fn required_literals(hir: &regex_syntax::hir::Hir) -> Option<(usize, Vec<Vec<u8>>)> {
+    use regex_syntax::hir::literal::ExtractKind;
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => required_literals(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required_literals(&r.sub),
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for branch in branches {
+                all.extend(required_literals(branch)?.1);
+            }
+            shrink(all)
+        }
+        HirKind::Concat(parts) => parts
+            .iter()
+            .filter_map(required_literals)
+            .chain(extract(hir, ExtractKind::Prefix))
+            .max_by_key(|(shortest, lits)| (*shortest, std::cmp::Reverse(lits.len()))),
+        _ => extract(hir, ExtractKind::Prefix),
+    }
+}
+
+/// At most [`MAX_LITERALS_PER_PATTERN`] of `literals`, each a prefix of one of them
+/// (so still contained in every match): case-insensitive words multiply into many
+/// literals (`(?i:azure|…)`: 32 spellings of `azure`), and cutting them shorter merges
+/// them (16 of `azur`). `None` when even two bytes are too many.
+fn shrink(mut literals: Vec<Vec<u8>>) -> Option<(usize, Vec<Vec<u8>>)> {
+    for len in (2..=PREFIX_BYTES).rev() {
+        for lit in &mut literals {
+            lit.truncate(len);
+        }
+        literals.sort_unstable();
+        literals.dedup();
+        if literals.len() <= MAX_LITERALS_PER_PATTERN {
+            let shortest = literals.iter().map(Vec::len).min()?;
+            return Some((shortest, literals));
+        }
+    }
+    None
 }
 
 /// Sorted, deduplicated literals with every literal that starts with another removed (it
@@ -386,17 +442,30 @@ impl Literals {
     }
 }
 
-/// The prefilter and regex set for one combination of applicable scopes.
+/// The prefilter for one combination of applicable scopes.
+///
+/// Two literal searches, each used for what it is good at: SIMD `groups` of the minimal
+/// literals find candidate lines (most lines of most files are only touched there), and
+/// on a candidate line an overlapping Aho-Corasick search of every literal tells which
+/// patterns could match it. Only those patterns' regexes run, each on its own small
+/// program: no large regex set whose lazy DFA is rebuilt for every new combination.
 #[derive(Debug)]
 struct Prefilter {
     groups: Vec<Literals>,
-    /// Patterns (indexes into `Matchers::patterns`) with no usable literal: searched on
-    /// their own over the whole file.
-    unfiltered: Vec<usize>,
-    /// Every applicable pattern, ascending; `set`'s pattern `i` is `patterns[i]`.
+    /// Every literal of every applicable pattern (not only the minimal ones: `open` and
+    /// `openai` can belong to different patterns), searched with overlaps.
+    selector: Option<AhoCorasick>,
+    /// The patterns (local indexes, ascending) each literal of `selector` locates.
+    owners: Vec<Vec<u32>>,
+    /// Patterns (local indexes) with no usable literal: searched on their own over the
+    /// whole file, in multi-line mode.
+    unfiltered: Vec<u32>,
+    /// Every applicable pattern, ascending (indexes into `Matchers::patterns`).
     patterns: Vec<usize>,
-    set: RegexSet,
 }
+
+/// Literals that locate a pattern (see [`prefix_literals`]).
+type LiteralSet = Vec<Vec<u8>>;
 
 /// Which files a group of patterns applies to.
 #[derive(Debug)]
@@ -405,9 +474,9 @@ struct Scope {
     exclude: Option<Globs>,
     /// This scope's patterns (a range of `Matchers::patterns`).
     patterns: std::ops::Range<usize>,
-    /// The literals locating the scope's patterns, and the patterns without any; extracted
-    /// on first use.
-    literals: OnceLock<(Vec<Vec<u8>>, Vec<usize>)>,
+    /// The literals locating each enabled pattern of the scope (`None`: it has none),
+    /// extracted on first use.
+    literals: OnceLock<Vec<(usize, Option<LiteralSet>)>>,
 }
 
 impl Scope {
@@ -416,17 +485,13 @@ impl Scope {
             && !self.exclude.as_ref().is_some_and(|g| g.is_match_candidate(path))
     }
 
-    fn literals(&self, patterns: &[Pattern]) -> &(Vec<Vec<u8>>, Vec<usize>) {
+    fn literals(&self, patterns: &[Pattern]) -> &[(usize, Option<LiteralSet>)] {
         self.literals.get_or_init(|| {
-            let mut literals = Vec::new();
-            let mut unfiltered = Vec::new();
-            for idx in self.patterns.clone().filter(|&i| patterns[i].enabled) {
-                match prefix_literals(&patterns[idx].src) {
-                    Ok(Some(lits)) => literals.extend(lits),
-                    _ => unfiltered.push(idx),
-                }
-            }
-            (literals, unfiltered)
+            self.patterns
+                .clone()
+                .filter(|&i| patterns[i].enabled)
+                .map(|i| (i, prefix_literals(&patterns[i].src).ok().flatten()))
+                .collect()
         })
     }
 }
@@ -441,6 +506,9 @@ struct Pattern {
     /// False when no selected control reads it ([`Matchers::retain`]).
     enabled: bool,
     regex: OnceLock<Option<BytesRegex>>,
+    /// The regex in multi-line mode, for a pattern without literals searched over a
+    /// whole file (`^` must match at every line start).
+    whole: OnceLock<Option<BytesRegex>>,
 }
 
 impl Pattern {
@@ -448,6 +516,19 @@ impl Pattern {
     /// loader has already refused (see [`Matchers::check`]).
     fn regex(&self) -> Option<&BytesRegex> {
         self.regex.get_or_init(|| bytes_regex(&self.src).ok()).as_ref()
+    }
+
+    /// The regex for a whole-file search (see [`Pattern::whole`]).
+    fn whole_file_regex(&self) -> Option<&BytesRegex> {
+        self.whole
+            .get_or_init(|| {
+                regex::bytes::RegexBuilder::new(&self.src)
+                    .multi_line(true)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
     }
 }
 
@@ -521,8 +602,8 @@ impl Matchers {
         }
     }
 
-    /// Compiles everything now: every pattern, and all of them as one set (the largest
-    /// set a file can need). The loader calls it for packs other than the built-in one,
+    /// Compiles everything now: every pattern, and the prefilter of all of them (the
+    /// largest a file can need). The loader calls it for packs other than the built-in one,
     /// whose tests do the same, so a bad pattern is an error at load, never a silent miss.
     pub fn check(&self) -> Result<(), String> {
         for p in &self.patterns {
@@ -539,38 +620,60 @@ impl Matchers {
         if let Some(p) = self.prefilters.read().ok().and_then(|m| m.get(&mask).cloned()) {
             return Ok(p);
         }
-        let applicable = || {
-            self.scopes
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| mask & (1 << i) != 0)
-                .map(|(_, s)| s)
-        };
-        let literals = minimal(
-            applicable()
-                .flat_map(|s| s.literals(&self.patterns).0.iter().cloned())
-                .collect(),
-        );
-        let groups = literals
-            .chunks(TEDDY_GROUP)
-            .map(Literals::build)
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut unfiltered: Vec<usize> = applicable()
-            .flat_map(|s| s.literals(&self.patterns).1.iter().copied())
-            .collect();
-        unfiltered.sort_unstable();
         let patterns: Vec<usize> = (0..self.patterns.len())
             .filter(|&i| self.patterns[i].enabled && mask & (1 << self.patterns[i].scope) != 0)
             .collect();
-        let set = regex::bytes::RegexSetBuilder::new(patterns.iter().map(|&i| &self.patterns[i].src))
-            .size_limit(REGEX_SIZE_LIMIT * 8)
-            .build()
-            .map_err(|e| e.to_string())?;
+        let local = |idx: usize| u32::try_from(patterns.partition_point(|&p| p < idx)).unwrap_or(u32::MAX);
+        let mut by_literal: std::collections::BTreeMap<&[u8], Vec<u32>> = Default::default();
+        let mut unfiltered = Vec::new();
+        let applicable = self
+            .scopes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, s)| s);
+        for scope in applicable {
+            for (idx, literals) in scope.literals(&self.patterns) {
+                match literals {
+                    Some(literals) => {
+                        for lit in literals {
+                            by_literal.entry(lit).or_default().push(local(*idx));
+                        }
+                    }
+                    None => unfiltered.push(local(*idx)),
+                }
+            }
+        }
+        unfiltered.sort_unstable();
+        let minimal = minimal(by_literal.keys().map(|l| l.to_vec()).collect());
+        let groups = minimal
+            .chunks(TEDDY_GROUP)
+            .map(Literals::build)
+            .collect::<Result<Vec<_>, _>>()?;
+        let selector = if by_literal.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::Standard)
+                    .build(by_literal.keys())
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        let owners = by_literal
+            .into_values()
+            .map(|mut v| {
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
         let p = Arc::new(Prefilter {
             groups,
+            selector,
+            owners,
             unfiltered,
             patterns,
-            set,
         });
         if let Ok(mut m) = self.prefilters.write() {
             return Ok(m.entry(mask).or_insert(p).clone());
@@ -597,53 +700,44 @@ impl Matchers {
         let Ok(prefilter) = self.prefilter(mask) else {
             return;
         };
-        let line_of = |at: usize| {
-            let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
-            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-            (start, end)
-        };
-        // Candidate lines: where a literal occurs, plus the matches of patterns that could
-        // not be prefiltered.
-        let mut starts = Vec::new();
-        for group in &prefilter.groups {
-            group.starts(bytes, &mut starts);
-        }
-        for &idx in &prefilter.unfiltered {
-            let Some(re) = self.patterns[idx].regex() else {
-                continue;
-            };
-            starts.extend(
-                re.find_iter(bytes)
-                    .take(MAX_HITS_PER_PATTERN_PER_FILE)
-                    .map(|m| m.start()),
-            );
-        }
-        if prefilter.groups.len() > 1 || !prefilter.unfiltered.is_empty() {
-            starts.sort_unstable();
-        }
+        let mut lines = LineCounter::new(bytes);
         let mut counts = vec![0usize; prefilter.patterns.len()];
-        let mut next = 0;
-        // Line numbers are counted incrementally, so the cost stays linear in the file.
-        let (mut counted_to, mut line_no) = (0usize, 1u32);
-        for at in starts {
-            if at < next {
-                continue;
+        let mut candidates: Vec<u32> = Vec::new();
+        let events = self.candidate_lines(&prefilter, bytes);
+        let mut i = 0;
+        while i < events.len() {
+            let (start, end) = line_bounds(bytes, events[i].0);
+            candidates.clear();
+            let mut literal = false;
+            while i < events.len() && events[i].0 <= end {
+                match events[i].1 {
+                    LITERAL => literal = true,
+                    local => candidates.push(local),
+                }
+                i += 1;
             }
-            let (start, end) = line_of(at);
-            next = end + 1;
-            line_no +=
-                u32::try_from(memchr::memchr_iter(b'\n', &bytes[counted_to..start]).count()).unwrap_or(0);
-            counted_to = start;
             let line = &bytes[start..end];
+            if literal {
+                if let Some(selector) = &prefilter.selector {
+                    for m in selector.find_overlapping_iter(line) {
+                        candidates.extend_from_slice(&prefilter.owners[m.pattern().as_usize()]);
+                    }
+                }
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            let line_no = lines.line_of(start);
             let mut text: Option<Arc<str>> = None;
-            for local in prefilter.set.matches(line).iter() {
+            for &local in &candidates {
+                let local = local as usize;
                 if counts[local] >= MAX_HITS_PER_PATTERN_PER_FILE {
                     continue;
                 }
-                counts[local] += 1;
                 let pattern = &self.patterns[prefilter.patterns[local]];
-                let found = pattern.regex().and_then(|re| re.find(line));
-                let matched = found.map_or(&b""[..], |m| m.as_bytes());
+                let Some(found) = pattern.regex().and_then(|re| re.find(line)) else {
+                    continue;
+                };
+                counts[local] += 1;
                 let text = text
                     .get_or_insert_with(|| {
                         let t = String::from_utf8_lossy(line);
@@ -651,13 +745,8 @@ impl Matchers {
                     })
                     .clone();
                 // Offsets in the text as decoded (invalid bytes become U+FFFD).
-                let span = match found {
-                    None => (0, 0),
-                    Some(m) => {
-                        let start = String::from_utf8_lossy(&line[..m.start()]).len();
-                        (start, start + String::from_utf8_lossy(matched).len())
-                    }
-                };
+                let start = String::from_utf8_lossy(&line[..found.start()]).len();
+                let span = (start, start + String::from_utf8_lossy(found.as_bytes()).len());
                 out.push(RawHit {
                     pattern: pattern.id,
                     line: line_no,
@@ -666,6 +755,112 @@ impl Matchers {
                 });
             }
         }
+    }
+
+    /// Where candidate lines are, sorted: `(offset, LITERAL)` for each literal occurrence,
+    /// `(line start, local pattern)` for each line a pattern without literals matches.
+    fn candidate_lines(&self, prefilter: &Prefilter, bytes: &[u8]) -> Vec<(usize, u32)> {
+        let mut starts = Vec::new();
+        for group in &prefilter.groups {
+            group.starts(bytes, &mut starts);
+        }
+        let mut events: Vec<(usize, u32)> = starts.into_iter().map(|at| (at, LITERAL)).collect();
+        for &local in &prefilter.unfiltered {
+            let Some(re) = self.patterns[prefilter.patterns[local as usize]].whole_file_regex() else {
+                continue;
+            };
+            // After a match, search again from the next line: a match running over the
+            // line's end must not hide one starting on the next line.
+            let mut at = 0;
+            for _ in 0..MAX_HITS_PER_PATTERN_PER_FILE {
+                let Some(m) = (at <= bytes.len()).then(|| re.find_at(bytes, at)).flatten() else {
+                    break;
+                };
+                let (start, end) = line_bounds(bytes, m.start());
+                events.push((start, local));
+                at = end + 1;
+            }
+        }
+        if prefilter.groups.len() > 1 || !prefilter.unfiltered.is_empty() {
+            events.sort_unstable();
+        }
+        events
+    }
+}
+
+impl Matchers {
+    /// The reference for [`Matchers::scan`]: every applicable pattern's regex on every
+    /// line, no prefilter. Tests compare the two on real trees; a literal the prefilter
+    /// misses shows up as a hit only this finds.
+    #[doc(hidden)]
+    pub fn scan_exhaustive(&self, path: &str, bytes: &[u8], out: &mut Vec<RawHit>) {
+        let candidate = Candidate::new(path);
+        let applicable: Vec<&Pattern> = self
+            .patterns
+            .iter()
+            .filter(|p| p.enabled && self.scopes[p.scope].applies(&candidate))
+            .collect();
+        let mut counts = vec![0usize; applicable.len()];
+        let mut start = 0;
+        let mut line_no = 1u32;
+        while start <= bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let line = &bytes[start..end];
+            for (n, p) in applicable.iter().enumerate() {
+                let Some(found) = p.regex().and_then(|re| re.find(line)) else {
+                    continue;
+                };
+                if counts[n] >= MAX_HITS_PER_PATTERN_PER_FILE {
+                    continue;
+                }
+                counts[n] += 1;
+                let t = String::from_utf8_lossy(line);
+                let from = String::from_utf8_lossy(&line[..found.start()]).len();
+                out.push(RawHit {
+                    pattern: p.id,
+                    line: line_no,
+                    text: Arc::from(crate::text::truncate_chars(t.trim_end_matches('\r'), 400)),
+                    span: (from, from + String::from_utf8_lossy(found.as_bytes()).len()),
+                });
+            }
+            start = end + 1;
+            line_no += 1;
+        }
+    }
+}
+
+/// The event tag of a literal occurrence in [`Matchers::candidate_lines`].
+const LITERAL: u32 = u32::MAX;
+
+/// The line around byte `at`: its start and its end (the `\n` or the end of the text).
+fn line_bounds(bytes: &[u8], at: usize) -> (usize, usize) {
+    let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+    (start, end)
+}
+
+/// Line numbers of ascending offsets, counted incrementally so a file costs one pass.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    counted_to: usize,
+    line: u32,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            counted_to: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of `at`; `at` never decreases between calls.
+    fn line_of(&mut self, at: usize) -> u32 {
+        let newlines = memchr::memchr_iter(b'\n', &self.bytes[self.counted_to..at]).count();
+        self.line += u32::try_from(newlines).unwrap_or(0);
+        self.counted_to = at;
+        self.line
     }
 }
 
@@ -704,7 +899,7 @@ mod tests {
         m.scan("c.py", b"openai\n", &mut out);
         let sets = m.prefilters.read().unwrap();
         assert_eq!(sets.len(), 2);
-        assert_eq!(sets.values().map(|p| p.set.len()).sum::<usize>(), 3);
+        assert_eq!(sets.values().map(|p| p.patterns.len()).sum::<usize>(), 3);
         assert!(m.check().is_ok());
     }
 
@@ -734,6 +929,65 @@ mod tests {
             vec![(id, 2)]
         );
         assert!(prefix_literals(r"[a-z]+\.[a-z]+").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_pattern_without_literals_is_found_on_every_line() {
+        let mut b = MatcherBuilder::default();
+        let id = b.add(r"^[ \t]*(?:[0-9*/]+[ \t]+){5}[^ \t#]", &[], &[]);
+        let m = b.build().unwrap();
+        let mut out = Vec::new();
+        m.scan(
+            "crontab",
+            b"# jobs\nSHELL=/bin/sh\n0 3 * * * retrain\n*/5 * * * * probe\n",
+            &mut out,
+        );
+        assert_eq!(
+            out.iter().map(|h| (h.pattern, h.line)).collect::<Vec<_>>(),
+            vec![(id, 3), (id, 4)],
+            "`^` matches at every line start"
+        );
+    }
+
+    #[test]
+    fn a_required_part_locates_a_pattern_that_starts_and_ends_with_anything() {
+        let re = r#"(?-u:\b)(?:[A-Za-z0-9]+_)*(?i:azure[_-]?openai[_-]?key|azure[_-]?api[_-]?key)[ \t]*[:=][ \t]*(?:[0-9a-f]{32})(?:["'\s]|$)"#;
+        let lits = prefix_literals(re)
+            .unwrap()
+            .expect("literals of the case-insensitive part");
+        assert!(
+            lits.len() <= MAX_LITERALS_PER_PATTERN && lits.iter().all(|l| l.len() >= 4),
+            "{lits:?}"
+        );
+        let mut b = MatcherBuilder::default();
+        let id = b.add(re, &[], &[]);
+        let m = b.build().unwrap();
+        let mut out = Vec::new();
+        let key = "0123456789abcdef0123456789abcdef";
+        m.scan(
+            "a.env",
+            format!("x=1\nMY_AZURE_OPENAI_KEY={key}\n").as_bytes(),
+            &mut out,
+        );
+        assert_eq!(
+            out.iter().map(|h| (h.pattern, h.line)).collect::<Vec<_>>(),
+            vec![(id, 2)]
+        );
+    }
+
+    #[test]
+    fn overlapping_literals_of_different_patterns_both_select_their_pattern() {
+        let mut b = MatcherBuilder::default();
+        let short = b.add("open[a-z]+", &[], &[]);
+        let long = b.add("openai_key", &[], &[]);
+        let inner = b.add("ai_key=", &[], &[]);
+        let m = b.build().unwrap();
+        let mut out = Vec::new();
+        m.scan("a.txt", b"openai_key=1\n", &mut out);
+        assert_eq!(
+            out.iter().map(|h| h.pattern).collect::<Vec<_>>(),
+            vec![short, long, inner]
+        );
     }
 
     #[test]

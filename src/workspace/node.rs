@@ -216,6 +216,15 @@ pub fn yaml_documents(text: &str) -> Vec<std::ops::Range<usize>> {
     bounds.windows(2).map(|w| w[0]..w[1]).collect()
 }
 
+/// True for a Kubernetes CustomResourceDefinition document (`kind:` at the top level):
+/// a schema, read by no check.
+pub fn is_schema_definition(doc: &str) -> bool {
+    doc.lines().any(|l| {
+        l.strip_prefix("kind:")
+            .is_some_and(|k| k.trim() == "CustomResourceDefinition")
+    })
+}
+
 fn is_document_marker(line: &str) -> bool {
     (line.starts_with("---") || line.starts_with("..."))
         && line[3..].chars().next().is_none_or(char::is_whitespace)
@@ -431,6 +440,16 @@ impl<'de> Visitor<'de> for ValueVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_custom_resource_definition_is_a_schema() {
+        assert!(is_schema_definition(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        ));
+        assert!(!is_schema_definition(
+            "kind: Deployment\nspec:\n  names:\n    kind: CustomResourceDefinition\n"
+        ));
+    }
 
     #[test]
     fn only_kept_documents_are_parsed_and_lines_stay() {

@@ -116,6 +116,7 @@ impl Query {
 
     fn may_match_at(&self, text: &str, top: Option<usize>) -> bool {
         self.literals().iter().all(|l| text.contains(l))
+            && self.keys().all(|k| written_as_key(text, k))
             && self.conditions.iter().all(|(path, e)| {
                 if matches!(path.as_slice(), [Step::Key(k)] if k == AT_PATH) {
                     return true;
@@ -131,6 +132,49 @@ impl Query {
                 }
             })
     }
+}
+
+impl Query {
+    /// The keys every matching document has: those of the scope and of the conditions
+    /// that need a value (not `absent`, not `unless`).
+    fn keys(&self) -> impl Iterator<Item = &str> {
+        let conditions = self
+            .conditions
+            .iter()
+            .filter(|(path, e)| {
+                !matches!(e, Expect::Absent | Expect::NotRegex(_))
+                    && !matches!(path.as_slice(), [Step::Key(k)] if k == AT_PATH)
+            })
+            .flat_map(|(path, _)| path.iter());
+        self.scope
+            .iter()
+            .flatten()
+            .chain(conditions)
+            .filter_map(|step| match step {
+                Step::Key(k) => Some(k.as_str()),
+                _ => None,
+            })
+    }
+}
+
+/// True when `key` is written as a mapping key somewhere in `text`: `key:`, `"key":` or
+/// `'key' :`, not inside a longer name (`oauth:` is not `auth`, `author:` neither). A
+/// schema or a vocabulary that merely mentions the word is not parsed for it.
+fn written_as_key(text: &str, key: &str) -> bool {
+    let bytes = text.as_bytes();
+    let name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+    memchr::memmem::find_iter(bytes, key.as_bytes()).any(|pos| {
+        let end = pos + key.len();
+        if pos > 0 && name(bytes[pos - 1]) || bytes.get(end).is_some_and(|&b| name(b)) {
+            return false;
+        }
+        let rest = &bytes[end..];
+        let rest = rest
+            .strip_prefix(b"\"")
+            .or_else(|| rest.strip_prefix(b"'"))
+            .unwrap_or(rest);
+        rest.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b':')
+    })
 }
 
 fn anchored(re: &LazyRegex) -> bool {
@@ -436,6 +480,17 @@ impl Query {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_is_written_as_a_key() {
+        assert!(written_as_key("auth:\n  enabled: false\n", "auth"));
+        assert!(written_as_key("{\"auth\" : {}}", "auth"));
+        assert!(written_as_key("server: {auth: x}", "auth"));
+        assert!(written_as_key("- 'auth': x", "auth"));
+        assert!(!written_as_key("oauth: x\nauthor: me\n", "auth"));
+        assert!(!written_as_key("# auth is off\nname: auth\n", "auth"));
+        assert!(!written_as_key("x.auth: 1\nauth-mode: 2", "auth"));
+    }
     use crate::workspace::node::parse_yaml_stream;
 
     #[test]

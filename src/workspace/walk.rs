@@ -669,16 +669,18 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
         return;
     }
     // Of a YAML stream, only the documents a query, a policy, a template or a workload
-    // may be in.
+    // may be in; never a CustomResourceDefinition (a schema whose property names are
+    // every key a query looks for, 1–3 MB each in serving platforms' manifests).
     let relevant = |doc: &str| {
-        wanted.iter().any(|&qi| plan.queries[qi].may_match_document(doc))
-            || ((policy_doc || cfn) && doc.contains("Resources"))
-            || (policy_doc && holds_policy(doc))
-            || (teleport && super::iam::may_be_teleport_role(doc))
-            || (lifecycle && super::storage::may_be_lifecycle_export(doc))
-            || (k8s
-                && super::workload::may_hold(doc)
-                && plan.workloads.as_ref().is_some_and(|f| f.may_be_model(doc)))
+        !node::is_schema_definition(doc)
+            && (wanted.iter().any(|&qi| plan.queries[qi].may_match_document(doc))
+                || ((policy_doc || cfn) && doc.contains("Resources"))
+                || (policy_doc && holds_policy(doc))
+                || (teleport && super::iam::may_be_teleport_role(doc))
+                || (lifecycle && super::storage::may_be_lifecycle_export(doc))
+                || (k8s
+                    && super::workload::may_hold(doc)
+                    && plan.workloads.as_ref().is_some_and(|f| f.may_be_model(doc))))
     };
     let docs: Vec<Node> = if json {
         match Node::from_json(text) {
