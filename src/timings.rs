@@ -5,11 +5,12 @@
 //! stderr when the run ends. Recording is a no-op unless the variable is set, so the
 //! library stays silent and deterministic.
 
+use std::borrow::Cow;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 static ENABLED: OnceLock<bool> = OnceLock::new();
-static PHASES: Mutex<Vec<(&'static str, Duration)>> = Mutex::new(Vec::new());
+static PHASES: Mutex<Vec<(Cow<'static, str>, Duration)>> = Mutex::new(Vec::new());
 
 /// True when `REDFLAG_TIMINGS` is set to a non-empty value other than `0`.
 pub fn enabled() -> bool {
@@ -19,15 +20,28 @@ pub fn enabled() -> bool {
 /// Times a phase from creation to drop.
 #[must_use = "a phase is timed until the guard is dropped"]
 pub struct Phase {
-    name: &'static str,
+    name: Cow<'static, str>,
     start: Option<Instant>,
 }
 
 impl Phase {
     pub fn start(name: &'static str) -> Self {
         Self {
-            name,
+            name: Cow::Borrowed(name),
             start: enabled().then(Instant::now),
+        }
+    }
+
+    /// A phase whose name is made only when timings are on (`evaluate RF3-…`).
+    pub fn named(name: impl FnOnce() -> String) -> Self {
+        let start = enabled().then(Instant::now);
+        Self {
+            name: if start.is_some() {
+                Cow::Owned(name())
+            } else {
+                Cow::Borrowed("")
+            },
+            start,
         }
     }
 }
@@ -36,7 +50,7 @@ impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(start) = self.start {
             if let Ok(mut p) = PHASES.lock() {
-                p.push((self.name, start.elapsed()));
+                p.push((std::mem::take(&mut self.name), start.elapsed()));
             }
         }
     }

@@ -12,6 +12,7 @@
 //! no call site and the code serves the item's API). Packages and environment variables
 //! follow the call sites; `vendors:` in the config overrides the inference.
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Deserialize;
@@ -234,7 +235,7 @@ impl Inventory {
         if sites.is_empty() {
             return None;
         }
-        let (role, declared, why) = classify(cx, catalog, item, &sites);
+        let (role, declared, why) = classify(cx, self.catalog, item, &sites);
         if !self.roles.contains(&role) {
             return None;
         }
@@ -361,8 +362,15 @@ impl Inventory {
         // Items whose inferred role is not declared, by role: one finding per role (one
         // `vendors:` entry in the config fixes all of them).
         let mut undeclared_roles: BTreeMap<Role, Vec<(&CatalogItem, Vec<Pointer>)>> = BTreeMap::new();
-        for (i, item) in catalog.items.iter().enumerate() {
-            let Some(usage) = self.usage(cx, item) else {
+        // Each item's use is independent of the others' and the largest cost of evaluation
+        // (every hit of every pattern): computed on all cores, read in catalogue order.
+        let usages: Vec<Option<Usage>> = catalog
+            .items
+            .par_iter()
+            .map(|item| self.usage(cx, item))
+            .collect();
+        for ((i, item), usage) in catalog.items.iter().enumerate().zip(usages) {
+            let Some(usage) = usage else {
                 continue;
             };
             let (role, declared_role, why, sites) = (usage.role, usage.declared, usage.why, usage.sites);
@@ -517,7 +525,7 @@ fn dir_of(path: &str) -> &str {
 /// bring-your-own-key and compatible-API markers around its call sites (imports, hosts).
 fn classify(
     cx: &Context<'_>,
-    catalog: &Catalog,
+    catalog_index: usize,
     item: &CatalogItem,
     sites: &[(SignalKind, FileId, Pointer)],
 ) -> (Role, bool, Option<Pointer>) {
@@ -525,47 +533,16 @@ fn classify(
         return (role, true, None);
     }
     let ws = cx.ws;
-    let production = |file: FileId| {
-        let f = ws.file(file);
-        f.flags.production()
-            && !f.evidence_doc
-            && !ws.targets[f.target as usize].evidence_only
-            && !catalog.usage.excludes(&f.path, SignalKind::Import, None)
-    };
-    // Directories holding a bring-your-own-key marker, with the first marker, and the
-    // first marker of each file (shown as the reason when the call is in that file).
-    let mut byok: BTreeMap<(TargetId, &str), Pointer> = BTreeMap::new();
-    let mut byok_files: BTreeMap<FileId, Pointer> = BTreeMap::new();
+    let catalog = &cx.catalogs[catalog_index];
+    let production = |file: FileId| production(cx, catalog, file);
+    let markers = cx.byok_cache[catalog_index].get_or_init(|| ByokMarkers::find(cx, catalog));
+    let (byok, byok_files) = (&markers.dirs, &markers.files);
     // The first marker naming the item's own key (`profile.azure_openai_api_key`).
-    let mut byok_named: Option<Pointer> = None;
-    for pattern in &catalog.usage.byok {
-        for h in ws.hits(*pattern) {
-            if h.comment || !production(h.file) {
-                continue;
-            }
-            let f = ws.file(h.file);
-            let p = ws.pointer(h.file, h.line, &h.text);
-            if byok_named
-                .as_ref()
-                .is_none_or(|q| (&p.path, p.line) < (&q.path, q.line))
-            {
-                let text = crate::text::alnum_lower(&h.text);
-                if item.key_names.iter().any(|k| text.contains(k.as_str())) {
-                    byok_named = Some(p.clone());
-                }
-            }
-            byok.entry((f.target, dir_of(&f.path)))
-                .or_insert_with(|| p.clone());
-            byok_files
-                .entry(h.file)
-                .and_modify(|q| {
-                    if p.line < q.line {
-                        *q = p.clone();
-                    }
-                })
-                .or_insert(p);
-        }
-    }
+    let byok_named = markers
+        .named
+        .iter()
+        .find(|(text, _)| item.key_names.iter().any(|k| text.contains(k.as_str())))
+        .map(|(_, p)| p.clone());
     // Files offering the item's API, with the first marker.
     let mut offers: BTreeMap<FileId, Pointer> = BTreeMap::new();
     for pattern in &item.offers {
@@ -600,7 +577,7 @@ fn classify(
     }
     let in_byok = |file: FileId| {
         let f = ws.file(file);
-        byok.get(&(f.target, dir_of(&f.path)))
+        byok.get(&(f.target, dir_of(&f.path).to_string()))
     };
     if code
         .iter()
@@ -617,6 +594,61 @@ fn classify(
     }
     let p = code.iter().find_map(|(_, file, _)| offers.get(file)).cloned();
     (Role::CompatibleApi, false, p)
+}
+
+/// A catalogue's bring-your-own-key markers in production code, the same for each of its
+/// items (found once per scan, not once per item: a tree has thousands).
+#[derive(Debug, Default)]
+pub struct ByokMarkers {
+    /// Directories holding a marker, with the first marker.
+    dirs: BTreeMap<(TargetId, String), Pointer>,
+    /// The first marker of each file (shown as the reason when the call is in that file).
+    files: BTreeMap<FileId, Pointer>,
+    /// Every marker's text (letters and digits, lower case) in path and line order, to
+    /// find the first that names an item's own key.
+    named: Vec<(String, Pointer)>,
+}
+
+impl ByokMarkers {
+    fn find(cx: &Context<'_>, catalog: &Catalog) -> Self {
+        let ws = cx.ws;
+        let mut out = Self::default();
+        for pattern in &catalog.usage.byok {
+            for h in ws.hits(*pattern) {
+                if h.comment || !production(cx, catalog, h.file) {
+                    continue;
+                }
+                let f = ws.file(h.file);
+                let p = ws.pointer(h.file, h.line, &h.text);
+                out.named.push((crate::text::alnum_lower(&h.text), p.clone()));
+                out.dirs
+                    .entry((f.target, dir_of(&f.path).to_string()))
+                    .or_insert_with(|| p.clone());
+                out.files
+                    .entry(h.file)
+                    .and_modify(|q| {
+                        if p.line < q.line {
+                            *q = p.clone();
+                        }
+                    })
+                    .or_insert(p);
+            }
+        }
+        // Stable: of markers on the same path and line, the first met stays first.
+        out.named
+            .sort_by(|a, b| (&a.1.path, a.1.line).cmp(&(&b.1.path, b.1.line)));
+        out
+    }
+}
+
+/// Production code of the tree, not an evidence document, not excluded for calls.
+fn production(cx: &Context<'_>, catalog: &Catalog, file: FileId) -> bool {
+    let ws = cx.ws;
+    let f = ws.file(file);
+    f.flags.production()
+        && !f.evidence_doc
+        && !ws.targets[f.target as usize].evidence_only
+        && !catalog.usage.excludes(&f.path, SignalKind::Import, None)
 }
 
 /// `vendors:` in the config: the role of AI providers, overriding what redflag infers from

@@ -138,6 +138,8 @@ pub struct Context<'a> {
     /// Roles of AI providers declared in the config (`vendors:`).
     pub vendor_roles: inventory::VendorRoles,
     signal_cache: Vec<OnceLock<Outcome>>,
+    /// Each catalogue's bring-your-own-key markers, found once for all its items.
+    byok_cache: Vec<OnceLock<inventory::ByokMarkers>>,
     /// Evidence documents the checks read, as (file, kind): the report names them.
     used_docs: Mutex<BTreeSet<(crate::workspace::FileId, String)>>,
 }
@@ -151,6 +153,7 @@ impl<'a> Context<'a> {
         doc_kinds: &'a [DocKindInfo],
     ) -> Self {
         let signal_cache = signals.iter().map(|_| OnceLock::new()).collect();
+        let byok_cache = catalogs.iter().map(|_| OnceLock::new()).collect();
         Self {
             ws,
             as_of,
@@ -159,6 +162,7 @@ impl<'a> Context<'a> {
             doc_kinds,
             vendor_roles: Default::default(),
             signal_cache,
+            byok_cache,
             used_docs: Mutex::default(),
         }
     }

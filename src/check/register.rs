@@ -5,6 +5,7 @@
 //! entry's line. Without a catalogue, every record of the documents is checked for the
 //! fields (lineage records, review records).
 
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -401,8 +402,13 @@ impl Register {
         let index = RegisterIndex::new(docs, catalog);
         // Entries naming items in use, with those items, in the order first met.
         let mut used: Vec<(usize, Vec<&CatalogItem>)> = Vec::new();
-        for (i, item) in catalog.items.iter().enumerate() {
-            let sites = inventory.sites(cx, item);
+        // Each item's sites on all cores (see `Inventory::evaluate`), read in order.
+        let all_sites: Vec<_> = catalog
+            .items
+            .par_iter()
+            .map(|item| inventory.sites(cx, item))
+            .collect();
+        for ((i, item), sites) in catalog.items.iter().enumerate().zip(all_sites) {
             if sites.is_empty() {
                 continue;
             }

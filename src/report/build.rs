@@ -10,6 +10,7 @@
 //! may forget. Fingerprints are computed from the checks' keys, never from the shown text,
 //! so redaction does not change them and existing baselines and waivers keep matching.
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
@@ -69,6 +70,7 @@ struct Evaluator<'a, 'c> {
 
 /// What later controls need of an evaluated one: its status, and the lines its findings
 /// point at first (for `defers_to`).
+#[derive(Clone)]
 struct Done {
     status: Status,
     lines: HashSet<Line>,
@@ -369,6 +371,35 @@ fn expected_location(control: &Control, cx: &Context<'_>) -> Pointer {
     Pointer::file(target, ".").labelled("the repository (nothing to point at)")
 }
 
+/// Evaluates `controls` on all cores, in their order. What they `require` or defer to is
+/// evaluated first, once; then each control on its own with a copy of those verdicts
+/// (evaluation is a pure function of the scan, so the order does not change a verdict).
+fn evaluate_all(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>) -> Vec<Evaluated> {
+    let mut first = Evaluator {
+        cx,
+        pack,
+        done: HashMap::new(),
+    };
+    for control in controls {
+        for id in control.requires.iter().chain(&control.defers_to) {
+            first.done(id, 0);
+        }
+    }
+    let done = first.done;
+    controls
+        .par_iter()
+        .map(|control| {
+            let _phase = crate::timings::Phase::named(|| format!("  evaluate {}", control.id));
+            Evaluator {
+                cx,
+                pack,
+                done: done.clone(),
+            }
+            .evaluate(control, 0)
+        })
+        .collect()
+}
+
 pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>, redactor: &Redactor) -> Report {
     let ws = cx.ws;
     let pointer = |p: &Pointer| PointerOut {
@@ -378,16 +409,13 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>, redacto
         snippet: p.snippet.clone(),
         label: p.label.clone(),
     };
-    let mut evaluator = Evaluator {
-        cx,
-        pack,
-        done: HashMap::new(),
-    };
     let mut out_controls = Vec::new();
     let mut findings: Vec<FindingOut> = Vec::new();
-    for control in controls {
-        let e = evaluator.evaluate(control, 0);
-        evaluator.done.insert(control.id.clone(), Done::of(&e));
+    let phase = crate::timings::Phase::start("  evaluate: controls");
+    let evaluated = evaluate_all(controls, pack, cx);
+    drop(phase);
+    let _phase = crate::timings::Phase::start("  evaluate: findings and evidence");
+    for (control, e) in controls.iter().zip(evaluated) {
         let context: Vec<PointerOut> = e.subject.iter().map(pointer).collect();
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut n = 0;
