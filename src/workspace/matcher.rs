@@ -624,7 +624,10 @@ impl Matchers {
             .filter(|&i| self.patterns[i].enabled && mask & (1 << self.patterns[i].scope) != 0)
             .collect();
         let local = |idx: usize| u32::try_from(patterns.partition_point(|&p| p < idx)).unwrap_or(u32::MAX);
-        let mut by_literal: std::collections::BTreeMap<&[u8], Vec<u32>> = Default::default();
+        // Literals are searched in ASCII lower case, in a lower-cased copy of the file: a
+        // case-insensitive word is one literal instead of 2^n spellings (`(?i:azure…)`),
+        // which keeps the SIMD passes per file few.
+        let mut by_literal: std::collections::BTreeMap<Vec<u8>, Vec<u32>> = Default::default();
         let mut unfiltered = Vec::new();
         let applicable = self
             .scopes
@@ -637,7 +640,10 @@ impl Matchers {
                 match literals {
                     Some(literals) => {
                         for lit in literals {
-                            by_literal.entry(lit).or_default().push(local(*idx));
+                            by_literal
+                                .entry(lit.to_ascii_lowercase())
+                                .or_default()
+                                .push(local(*idx));
                         }
                     }
                     None => unfiltered.push(local(*idx)),
@@ -645,7 +651,7 @@ impl Matchers {
             }
         }
         unfiltered.sort_unstable();
-        let minimal = minimal(by_literal.keys().map(|l| l.to_vec()).collect());
+        let minimal = minimal(by_literal.keys().cloned().collect());
         let groups = minimal
             .chunks(TEDDY_GROUP)
             .map(Literals::build)
@@ -700,10 +706,19 @@ impl Matchers {
         let Ok(prefilter) = self.prefilter(mask) else {
             return;
         };
+        LOWER.with_borrow_mut(|lower| {
+            lower.clear();
+            lower.extend(bytes.iter().map(u8::to_ascii_lowercase));
+            self.scan_lines(&prefilter, bytes, lower, out);
+        });
+    }
+
+    /// [`Matchers::scan`] of a file and its lower-cased copy (where literals are found).
+    fn scan_lines(&self, prefilter: &Prefilter, bytes: &[u8], lower: &[u8], out: &mut Vec<RawHit>) {
         let mut lines = LineCounter::new(bytes);
         let mut counts = vec![0usize; prefilter.patterns.len()];
         let mut candidates: Vec<u32> = Vec::new();
-        let events = self.candidate_lines(&prefilter, bytes);
+        let events = self.candidate_lines(prefilter, bytes, lower);
         let mut i = 0;
         while i < events.len() {
             let (start, end) = line_bounds(bytes, events[i].0);
@@ -719,7 +734,7 @@ impl Matchers {
             let line = &bytes[start..end];
             if literal {
                 if let Some(selector) = &prefilter.selector {
-                    for m in selector.find_overlapping_iter(line) {
+                    for m in selector.find_overlapping_iter(&lower[start..end]) {
                         candidates.extend_from_slice(&prefilter.owners[m.pattern().as_usize()]);
                     }
                 }
@@ -759,10 +774,10 @@ impl Matchers {
 
     /// Where candidate lines are, sorted: `(offset, LITERAL)` for each literal occurrence,
     /// `(line start, local pattern)` for each line a pattern without literals matches.
-    fn candidate_lines(&self, prefilter: &Prefilter, bytes: &[u8]) -> Vec<(usize, u32)> {
+    fn candidate_lines(&self, prefilter: &Prefilter, bytes: &[u8], lower: &[u8]) -> Vec<(usize, u32)> {
         let mut starts = Vec::new();
         for group in &prefilter.groups {
-            group.starts(bytes, &mut starts);
+            group.starts(lower, &mut starts);
         }
         let mut events: Vec<(usize, u32)> = starts.into_iter().map(|at| (at, LITERAL)).collect();
         for &local in &prefilter.unfiltered {
@@ -827,6 +842,11 @@ impl Matchers {
             line_no += 1;
         }
     }
+}
+
+thread_local! {
+    /// The lower-cased copy of the file being scanned, reused from file to file.
+    static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The event tag of a literal occurrence in [`Matchers::candidate_lines`].
