@@ -149,7 +149,12 @@ pub fn run(mut cmd: Command, limit: Duration) -> Run {
         let _ = err.read_to_end(&mut b);
         b
     });
+    // The child's own peak, read from /proc while it runs: `ru_maxrss` also counts the
+    // memory of this test process when the child is forked from it (the child's copy of
+    // the parent before `exec`), so a test process grown by earlier tests inflates it.
+    let mut hwm_kib = 0u64;
     let (status, rusage) = loop {
+        hwm_kib = hwm_kib.max(child_hwm_kib(pid).unwrap_or(0));
         let mut status = 0;
         // SAFETY: rusage is plain old data, written by the kernel.
         let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
@@ -188,8 +193,24 @@ pub fn run(mut cmd: Command, limit: Duration) -> Run {
         stdout,
         stderr,
         elapsed,
-        max_rss_kib: u64::try_from(rusage.ru_maxrss).unwrap_or(0),
+        max_rss_kib: if hwm_kib > 0 {
+            hwm_kib
+        } else {
+            u64::try_from(rusage.ru_maxrss).unwrap_or(0)
+        },
     }
+}
+
+/// The peak resident memory (`VmHWM`) of process `pid` once it runs redflag (before its
+/// `exec` it is a copy of this test process, whose memory is not redflag's).
+fn child_hwm_kib(pid: libc::pid_t) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let name = status.lines().find_map(|l| l.strip_prefix("Name:"))?.trim();
+    if name != "redflag" {
+        return None;
+    }
+    let hwm = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+    hwm.trim().trim_end_matches("kB").trim().parse().ok()
 }
 
 /// The command `redflag scan --format FORMAT --as-of AS_OF -q --fail-on none <extra>
