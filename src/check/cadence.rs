@@ -338,139 +338,173 @@ impl Cadence {
             .filter(|r| r.date <= cx.as_of && r.quarter <= current)
             .collect();
         records.sort_by_key(|r| (r.quarter, r.date, r.doc.file, r.line));
-        let pointer = |r: &Dated<'_>| {
-            cx.ws
-                .doc_pointer(r.doc, r.line)
-                .labelled(format!("{} {}", self.label, r.stamp()))
-        };
         let mut passed = Vec::new();
         let mut failed = Vec::new();
         let counted: Vec<&Dated<'_>> = match self.rule {
-            Rule::Quarters(k) => {
-                let mut used = Vec::new();
-                let mut missing = Vec::new();
-                let mut found = Vec::new();
-                // Records by quarter, in date order: one pass, whatever `k` is.
-                let mut by_quarter: std::collections::BTreeMap<Quarter, Vec<&Dated<'_>>> =
-                    std::collections::BTreeMap::new();
-                for r in &records {
-                    by_quarter.entry(r.quarter).or_default().push(r);
-                }
-                let counted_in = |q: Quarter| {
-                    by_quarter
-                        .get(&q)
-                        .and_then(|rs| rs.iter().copied().find(|r| self.counts(r)))
-                };
-                // The current quarter is not over, so it is never missing; once it holds a
-                // record, that record counts and the window ends with it (what an auditor
-                // sampling "the last K quarters" on the as-of date would accept).
-                let last = if counted_in(current).is_some() {
-                    current
-                } else {
-                    current.prev()
-                };
-                for q in Quarter::ending(last, k) {
-                    let in_q = by_quarter.get(&q).map_or(&[][..], Vec::as_slice);
-                    match (counted_in(q), in_q.first()) {
-                        (Some(r), _) => {
-                            passed.push(Item::new(
-                                format!(
-                                    "{} for {q}: {}",
-                                    self.label,
-                                    if r.dated {
-                                        r.date.to_string()
-                                    } else {
-                                        "period stated, no date".to_string()
-                                    }
-                                ),
-                                format!("quarter:{q}"),
-                                vec![pointer(r)],
-                            ));
-                            used.push(r);
-                            found.push(q);
-                        }
-                        (None, Some(r)) => failed.push(Item::new(
-                            format!(
-                                "The {} record for {q} does not cover {}",
-                                self.label, self.must_match_label
-                            ),
-                            format!("off-topic:{q}"),
-                            vec![pointer(r)],
-                        )),
-                        (None, None) => missing.push(q),
-                    }
-                }
-                if !missing.is_empty() {
-                    // The latest record that counts (an off-topic one is not a record of
-                    // the activity: the roadmap reads this pointer as a covered quarter).
-                    let latest = records.iter().rev().find(|r| self.counts(r));
-                    let pointers = latest
-                        .map(|r| vec![pointer(r).labelled(format!("latest {} {}", self.label, r.stamp()))])
-                        .unwrap_or_default();
-                    found.reverse();
-                    let context = match (found.as_slice(), latest) {
-                        ([], Some(r)) => format!(" (latest record: {})", r.quarter),
-                        ([], None) => " (no dated record found)".to_string(),
-                        ([one], _) => format!(" (record found for {one})"),
-                        (many, _) => format!(
-                            " (records found for {})",
-                            many.iter()
-                                .map(ToString::to_string)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    };
-                    failed.insert(
-                        0,
-                        Item::new(
-                            format!("No {} record for {}{context}", self.label, quarter_list(&missing)),
-                            // The fingerprint names the missing quarters: a quarter missed
-                            // since a baseline was taken makes a new gap, not a known one.
-                            format!(
-                                "missing-quarters:{}",
-                                missing
-                                    .iter()
-                                    .map(ToString::to_string)
-                                    .collect::<Vec<_>>()
-                                    .join(",")
-                            ),
-                            pointers,
-                        ),
-                    );
-                }
-                used
-            }
-            Rule::WithinDays(n) => match records.iter().rev().find(|r| self.counts(r)) {
-                Some(r) if days_between(r.date, cx.as_of) <= i64::from(n) => {
-                    passed.push(Item::new(
-                        format!("latest {}: {}", self.label, r.date),
-                        "latest".to_string(),
-                        vec![pointer(r)],
-                    ));
-                    vec![r]
-                }
-                Some(r) => {
-                    let age = days_between(r.date, cx.as_of);
-                    failed.push(Item::new(
-                        format!(
-                            "The latest {} is from {} ({age} days before {}; limit {n} days)",
-                            self.label, r.date, cx.as_of
-                        ),
-                        "stale".to_string(),
-                        vec![pointer(r)],
-                    ));
-                    vec![]
-                }
-                None => {
-                    failed.push(Item::new(
-                        format!("No dated {} record found", self.label),
-                        "none".to_string(),
-                        Vec::new(),
-                    ));
-                    vec![]
-                }
-            },
+            Rule::Quarters(k) => self.quarters(cx, k, &records, &mut passed, &mut failed),
+            Rule::WithinDays(n) => self.within_days(cx, n, &records, &mut passed, &mut failed),
         };
+        self.incomplete(cx, &counted, &mut failed);
+        Outcome::complete(passed, failed)
+    }
+
+    /// A record's pointer, labelled with what it is and when.
+    fn pointer(&self, cx: &Context<'_>, r: &Dated<'_>) -> crate::evidence::Pointer {
+        cx.ws
+            .doc_pointer(r.doc, r.line)
+            .labelled(format!("{} {}", self.label, r.stamp()))
+    }
+
+    /// `quarters: K`: a record that counts in each of the last K quarters; returns the
+    /// records counted.
+    fn quarters<'r>(
+        &self,
+        cx: &Context<'_>,
+        k: u32,
+        records: &'r [Dated<'r>],
+        passed: &mut Vec<Item>,
+        failed: &mut Vec<Item>,
+    ) -> Vec<&'r Dated<'r>> {
+        let current = Quarter::of(cx.as_of);
+        let pointer = |r: &Dated<'_>| self.pointer(cx, r);
+        let mut used = Vec::new();
+        let mut missing = Vec::new();
+        let mut found = Vec::new();
+        // Records by quarter, in date order: one pass, whatever `k` is.
+        let mut by_quarter: std::collections::BTreeMap<Quarter, Vec<&Dated<'_>>> =
+            std::collections::BTreeMap::new();
+        for r in records {
+            by_quarter.entry(r.quarter).or_default().push(r);
+        }
+        let counted_in = |q: Quarter| {
+            by_quarter
+                .get(&q)
+                .and_then(|rs| rs.iter().copied().find(|r| self.counts(r)))
+        };
+        // The current quarter is not over, so it is never missing; once it holds a
+        // record, that record counts and the window ends with it (what an auditor
+        // sampling "the last K quarters" on the as-of date would accept).
+        let last = if counted_in(current).is_some() {
+            current
+        } else {
+            current.prev()
+        };
+        for q in Quarter::ending(last, k) {
+            let in_q = by_quarter.get(&q).map_or(&[][..], Vec::as_slice);
+            match (counted_in(q), in_q.first()) {
+                (Some(r), _) => {
+                    passed.push(Item::new(
+                        format!(
+                            "{} for {q}: {}",
+                            self.label,
+                            if r.dated {
+                                r.date.to_string()
+                            } else {
+                                "period stated, no date".to_string()
+                            }
+                        ),
+                        format!("quarter:{q}"),
+                        vec![pointer(r)],
+                    ));
+                    used.push(r);
+                    found.push(q);
+                }
+                (None, Some(r)) => failed.push(Item::new(
+                    format!(
+                        "The {} record for {q} does not cover {}",
+                        self.label, self.must_match_label
+                    ),
+                    format!("off-topic:{q}"),
+                    vec![pointer(r)],
+                )),
+                (None, None) => missing.push(q),
+            }
+        }
+        if !missing.is_empty() {
+            // The latest record that counts (an off-topic one is not a record of
+            // the activity: the roadmap reads this pointer as a covered quarter).
+            let latest = records.iter().rev().find(|r| self.counts(r));
+            let pointers = latest
+                .map(|r| vec![pointer(r).labelled(format!("latest {} {}", self.label, r.stamp()))])
+                .unwrap_or_default();
+            found.reverse();
+            let context = match (found.as_slice(), latest) {
+                ([], Some(r)) => format!(" (latest record: {})", r.quarter),
+                ([], None) => " (no dated record found)".to_string(),
+                ([one], _) => format!(" (record found for {one})"),
+                (many, _) => format!(
+                    " (records found for {})",
+                    many.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            failed.insert(
+                0,
+                Item::new(
+                    format!("No {} record for {}{context}", self.label, quarter_list(&missing)),
+                    // The fingerprint names the missing quarters: a quarter missed
+                    // since a baseline was taken makes a new gap, not a known one.
+                    format!(
+                        "missing-quarters:{}",
+                        missing
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ),
+                    pointers,
+                ),
+            );
+        }
+        used
+    }
+
+    /// `within_days: N`: the latest record that counts is at most N days old.
+    fn within_days<'r>(
+        &self,
+        cx: &Context<'_>,
+        n: u32,
+        records: &'r [Dated<'r>],
+        passed: &mut Vec<Item>,
+        failed: &mut Vec<Item>,
+    ) -> Vec<&'r Dated<'r>> {
+        let pointer = |r: &Dated<'_>| self.pointer(cx, r);
+        match records.iter().rev().find(|r| self.counts(r)) {
+            Some(r) if days_between(r.date, cx.as_of) <= i64::from(n) => {
+                passed.push(Item::new(
+                    format!("latest {}: {}", self.label, r.date),
+                    "latest".to_string(),
+                    vec![pointer(r)],
+                ));
+                vec![r]
+            }
+            Some(r) => {
+                let age = days_between(r.date, cx.as_of);
+                failed.push(Item::new(
+                    format!(
+                        "The latest {} is from {} ({age} days before {}; limit {n} days)",
+                        self.label, r.date, cx.as_of
+                    ),
+                    "stale".to_string(),
+                    vec![pointer(r)],
+                ));
+                vec![]
+            }
+            None => {
+                failed.push(Item::new(
+                    format!("No dated {} record found", self.label),
+                    "none".to_string(),
+                    Vec::new(),
+                ));
+                vec![]
+            }
+        }
+    }
+
+    /// The required fields of each counted record: one finding per missing or stale field.
+    fn incomplete(&self, cx: &Context<'_>, counted: &[&Dated<'_>], failed: &mut Vec<Item>) {
         for r in counted {
             for rule in &self.fields {
                 let record = r
@@ -504,6 +538,5 @@ impl Cadence {
                 }
             }
         }
-        Outcome::complete(passed, failed)
     }
 }

@@ -285,38 +285,7 @@ impl Covered {
             return self.evidence.evaluate(cx);
         }
         let comps = Components::new(ws, &self.components);
-        let mut units: BTreeMap<UnitKey, Unit> = BTreeMap::new();
-        // The unit of each site resource.
-        let mut unit_at: BTreeMap<ResourceAt, UnitKey> = BTreeMap::new();
-        let mut seen = BTreeSet::new();
-        for p in sites.passed.iter().flat_map(|i| i.pointers.iter()) {
-            if !seen.insert((p.target, p.path.clone(), p.line)) {
-                continue;
-            }
-            let Some(file) = file_id(ws, p) else { continue };
-            let comp = comps.of(p.target, &p.path);
-            let res = resource_at(ws, file, p.line);
-            let key = (comp, res.map(|r| r.address.clone()));
-            if let Some(r) = res {
-                unit_at.insert((file, r.line), key.clone());
-            }
-            let is_manifest = self.components.is_match(&p.path);
-            let unit = units.entry(key).or_insert_with(|| Unit {
-                names: res.map(identity).unwrap_or_default(),
-                sites: Vec::new(),
-                covered_by: None,
-            });
-            let mut p = p.clone();
-            if let Some(r) = res {
-                // The resource's first line is the site; the label says which it is.
-                if p.line != Some(r.line) {
-                    p = ws
-                        .pointer(file, r.line, &r.text)
-                        .labelled(p.label.clone().unwrap_or_default());
-                }
-            }
-            unit.sites.push((is_manifest, p));
-        }
+        let (mut units, unit_at) = self.units(ws, &comps, &sites);
 
         let evidence = self.evidence.evaluate(cx);
         let mut ev_seen = BTreeSet::new();
@@ -369,6 +338,54 @@ impl Covered {
             }
         }
 
+        self.verdicts(units)
+    }
+
+    /// The units of the sites: one per component, or per declared resource a site is in,
+    /// with the unit of each site resource (by its file and first line).
+    fn units(
+        &self,
+        ws: &Workspace,
+        comps: &Components,
+        sites: &Outcome,
+    ) -> (BTreeMap<UnitKey, Unit>, BTreeMap<ResourceAt, UnitKey>) {
+        let mut units: BTreeMap<UnitKey, Unit> = BTreeMap::new();
+        // The unit of each site resource.
+        let mut unit_at: BTreeMap<ResourceAt, UnitKey> = BTreeMap::new();
+        let mut seen = BTreeSet::new();
+        for p in sites.passed.iter().flat_map(|i| i.pointers.iter()) {
+            if !seen.insert((p.target, p.path.clone(), p.line)) {
+                continue;
+            }
+            let Some(file) = file_id(ws, p) else { continue };
+            let comp = comps.of(p.target, &p.path);
+            let res = resource_at(ws, file, p.line);
+            let key = (comp, res.map(|r| r.address.clone()));
+            if let Some(r) = res {
+                unit_at.insert((file, r.line), key.clone());
+            }
+            let is_manifest = self.components.is_match(&p.path);
+            let unit = units.entry(key).or_insert_with(|| Unit {
+                names: res.map(identity).unwrap_or_default(),
+                sites: Vec::new(),
+                covered_by: None,
+            });
+            let mut p = p.clone();
+            if let Some(r) = res {
+                // The resource's first line is the site; the label says which it is.
+                if p.line != Some(r.line) {
+                    p = ws
+                        .pointer(file, r.line, &r.text)
+                        .labelled(p.label.clone().unwrap_or_default());
+                }
+            }
+            unit.sites.push((is_manifest, p));
+        }
+        (units, unit_at)
+    }
+
+    /// One passed item per covered unit, one finding per uncovered unit at its sites.
+    fn verdicts(&self, units: BTreeMap<UnitKey, Unit>) -> Outcome {
         let mut passed = Vec::new();
         let mut failed = Vec::new();
         for ((comp, address), mut unit) in units {
