@@ -466,118 +466,19 @@ pub fn compile(
             continue;
         }
         let index = u32::try_from(out.len()).unwrap_or(u32::MAX);
-        let owner = |kind: Option<SignalKind>| Owner::Catalog(index, kind.map(|k| k as u8));
-        matchers.owner = owner(None);
+        matchers.owner = Owner::Catalog(index, None);
         let usage = compile_usage(&spec.usage, matchers, &mut problems, eager);
-        let mut items = Vec::new();
-        for item in spec.items {
-            let parent = parent_names(&spec.companies, &item, &mut problems);
-            let mut patterns = Vec::new();
-            let mut packages = Vec::new();
-            for (eco, names) in &item.packages {
-                match Ecosystem::parse(eco) {
-                    Some(e) => packages.extend(names.iter().map(|n| (e, e.normalize(n)))),
-                    None => problems.push(format!("{}: unknown ecosystem `{eco}`", item.id)),
-                }
-            }
-            matchers.owner = owner(Some(SignalKind::Import));
-            import_patterns(&item, matchers, &mut patterns, &mut problems, eager);
-            if !item.code_patterns.is_empty() {
-                let files: Vec<String> = CODE_FILES.iter().map(ToString::to_string).collect();
-                for re in &item.code_patterns {
-                    match LazyRegex::new(re, eager) {
-                        Ok(_) => {
-                            matchers.owner = owner(Some(SignalKind::Import));
-                            patterns.push((matchers.add(re, &files, &[]), SignalKind::Import));
-                        }
-                        Err(e) => problems.push(format!("{}: {e}", item.id)),
-                    }
-                }
-            }
-            let mut add =
-                |re: String,
-                 kind: SignalKind,
-                 patterns: &mut Vec<(PatternId, SignalKind)>,
-                 problems: &mut Vec<String>| match LazyRegex::new(&re, eager) {
-                    Ok(_) => {
-                        let exclude = if kind == SignalKind::Key {
-                            &key_exclude
-                        } else {
-                            &exclude
-                        };
-                        matchers.owner = owner(Some(kind));
-                        let id = matchers.add(&re, &[], exclude);
-                        patterns.push((id, kind));
-                        Some(id)
-                    }
-                    Err(e) => {
-                        problems.push(format!("{}: {e}", item.id));
-                        None
-                    }
-                };
-            if !item.hosts.is_empty() {
-                let re = item
-                    .hosts
-                    .iter()
-                    .map(|h| host_regex(h))
-                    .collect::<Vec<_>>()
-                    .join("|");
-                add(re, SignalKind::Host, &mut patterns, &mut problems);
-            }
-            if !item.env.is_empty() {
-                let names = item
-                    .env
-                    .iter()
-                    .map(|e| regex::escape(e))
-                    .collect::<Vec<_>>()
-                    .join("|");
-                add(
-                    format!(r"(?-u:\b)(?:{names})(?-u:\b)"),
-                    SignalKind::Env,
-                    &mut patterns,
-                    &mut problems,
-                );
-            }
-            let mut keys = Vec::new();
-            for rule in key_rules(&item) {
-                if let Some(id) = add(rule.regex.clone(), SignalKind::Key, &mut patterns, &mut problems) {
-                    keys.push((id, rule));
-                }
-            }
-            let mut names: Vec<String> = std::iter::once(&item.name)
-                .chain(item.aliases.iter())
-                .map(|n| n.to_lowercase())
-                .collect();
-            names.dedup();
-            let (offers, offer_paths) = {
-                matchers.owner = owner(None);
-                compile_offers(&spec.usage.compatible_api, &item, matchers, &mut problems, eager)
-            };
-            let key_names = item
-                .env
-                .iter()
-                .filter(|e| e.ends_with("KEY") || e.ends_with("TOKEN"))
-                .map(|e| crate::text::alnum_lower(e))
-                .collect();
-            items.push(CatalogItem {
-                products: item.products.iter().map(|n| n.to_lowercase()).collect(),
-                parent_names: parent.iter().map(|n| n.to_lowercase()).collect(),
-                parent,
-                aliases_shown: item.aliases,
-                products_shown: item.products,
-                key_names,
-                runs_models: item.runs_models,
-                id: item.id,
-                name: item.name,
-                names,
-                packages,
-                patterns,
-                keys,
-                offers,
-                offer_paths,
-                docs: item.docs,
-            });
-        }
+        let cx = ItemContext {
+            companies: &spec.companies,
+            compatible_api: &spec.usage.compatible_api,
+            key_exclude: &key_exclude,
+            exclude: &exclude,
+        };
+        let items: Vec<CatalogItem> = spec
+            .items
+            .into_iter()
+            .map(|item| compile_item(item, &cx, index, matchers, &mut problems, eager))
+            .collect();
         diags.extend(problems.into_iter().map(|message| Diag {
             file: file.clone(),
             line: None,
@@ -599,6 +500,133 @@ pub fn compile(
         });
     }
     out
+}
+
+/// What one catalogue item's patterns and names compile to, for the catalogue numbered
+/// `index` (its patterns' owner).
+fn compile_item(
+    item: ItemSpec,
+    spec: &ItemContext<'_>,
+    index: u32,
+    matchers: &mut MatcherBuilder,
+    problems: &mut Vec<String>,
+    eager: bool,
+) -> CatalogItem {
+    let owner = |kind: Option<SignalKind>| Owner::Catalog(index, kind.map(|k| k as u8));
+    let (key_exclude, exclude) = (spec.key_exclude, spec.exclude);
+    let parent = parent_names(spec.companies, &item, problems);
+    let mut patterns = Vec::new();
+    let mut packages = Vec::new();
+    for (eco, names) in &item.packages {
+        match Ecosystem::parse(eco) {
+            Some(e) => packages.extend(names.iter().map(|n| (e, e.normalize(n)))),
+            None => problems.push(format!("{}: unknown ecosystem `{eco}`", item.id)),
+        }
+    }
+    matchers.owner = owner(Some(SignalKind::Import));
+    import_patterns(&item, matchers, &mut patterns, problems, eager);
+    if !item.code_patterns.is_empty() {
+        let files: Vec<String> = CODE_FILES.iter().map(ToString::to_string).collect();
+        for re in &item.code_patterns {
+            match LazyRegex::new(re, eager) {
+                Ok(_) => {
+                    matchers.owner = owner(Some(SignalKind::Import));
+                    patterns.push((matchers.add(re, &files, &[]), SignalKind::Import));
+                }
+                Err(e) => problems.push(format!("{}: {e}", item.id)),
+            }
+        }
+    }
+    let mut add = |re: String,
+                   kind: SignalKind,
+                   patterns: &mut Vec<(PatternId, SignalKind)>,
+                   problems: &mut Vec<String>| match LazyRegex::new(&re, eager) {
+        Ok(_) => {
+            let exclude = if kind == SignalKind::Key {
+                &key_exclude
+            } else {
+                &exclude
+            };
+            matchers.owner = owner(Some(kind));
+            let id = matchers.add(&re, &[], exclude);
+            patterns.push((id, kind));
+            Some(id)
+        }
+        Err(e) => {
+            problems.push(format!("{}: {e}", item.id));
+            None
+        }
+    };
+    if !item.hosts.is_empty() {
+        let re = item
+            .hosts
+            .iter()
+            .map(|h| host_regex(h))
+            .collect::<Vec<_>>()
+            .join("|");
+        add(re, SignalKind::Host, &mut patterns, problems);
+    }
+    if !item.env.is_empty() {
+        let names = item
+            .env
+            .iter()
+            .map(|e| regex::escape(e))
+            .collect::<Vec<_>>()
+            .join("|");
+        add(
+            format!(r"(?-u:\b)(?:{names})(?-u:\b)"),
+            SignalKind::Env,
+            &mut patterns,
+            problems,
+        );
+    }
+    let mut keys = Vec::new();
+    for rule in key_rules(&item) {
+        if let Some(id) = add(rule.regex.clone(), SignalKind::Key, &mut patterns, problems) {
+            keys.push((id, rule));
+        }
+    }
+    let mut names: Vec<String> = std::iter::once(&item.name)
+        .chain(item.aliases.iter())
+        .map(|n| n.to_lowercase())
+        .collect();
+    names.dedup();
+    let (offers, offer_paths) = {
+        matchers.owner = owner(None);
+        compile_offers(spec.compatible_api, &item, matchers, problems, eager)
+    };
+    let key_names = item
+        .env
+        .iter()
+        .filter(|e| e.ends_with("KEY") || e.ends_with("TOKEN"))
+        .map(|e| crate::text::alnum_lower(e))
+        .collect();
+    CatalogItem {
+        products: item.products.iter().map(|n| n.to_lowercase()).collect(),
+        parent_names: parent.iter().map(|n| n.to_lowercase()).collect(),
+        parent,
+        aliases_shown: item.aliases,
+        products_shown: item.products,
+        key_names,
+        runs_models: item.runs_models,
+        id: item.id,
+        name: item.name,
+        names,
+        packages,
+        patterns,
+        keys,
+        offers,
+        offer_paths,
+        docs: item.docs,
+    }
+}
+
+/// What every item of one catalogue is compiled with.
+struct ItemContext<'a> {
+    companies: &'a [CompanySpec],
+    compatible_api: &'a MarkerSpec,
+    key_exclude: &'a [String],
+    exclude: &'a [String],
 }
 
 /// The import patterns of an item, one per language, registered in `matchers` under its

@@ -226,52 +226,12 @@ fn read(text: &str) -> Result<Report, String> {
     let controls = j
         .controls
         .into_iter()
-        .map(|c| {
-            Ok(ControlOut {
-                severity: severity(&c.severity)?,
-                status: status(&c.status)?,
-                id: c.id,
-                title: c.title,
-                red_flag: c.red_flag,
-                tsc: c.tsc,
-                findings: c.findings,
-                evidence: c.evidence.into_iter().map(pointer).collect(),
-                examined: c.examined,
-                reason: c.reason,
-                blocked_by: c.blocked_by,
-                remediation: c.remediation,
-            })
-        })
+        .map(control)
         .collect::<Result<Vec<_>, String>>()?;
     let findings = j
         .findings
         .into_iter()
-        .map(|f| {
-            Ok(FindingOut {
-                severity: severity(&f.severity)?,
-                baseline: match f.baseline.as_deref() {
-                    None => None,
-                    Some("new") => Some(BaselineState::New),
-                    Some("known") => Some(BaselineState::Known),
-                    Some(other) => return Err(format!("unknown baseline state `{other}`")),
-                },
-                waiver: f.waiver.map(|w| WaiverRef {
-                    source: w.source,
-                    reason: w.reason,
-                    owner: w.owner,
-                    expires: w.expires,
-                }),
-                control_id: f.control_id,
-                red_flag: f.red_flag,
-                tsc: f.tsc,
-                title: f.title,
-                message: f.message,
-                fingerprint: f.fingerprint,
-                remediation: f.remediation,
-                evidence: f.evidence.into_iter().map(pointer).collect(),
-                context: f.context.into_iter().map(pointer).collect(),
-            })
-        })
+        .map(finding)
         .collect::<Result<Vec<_>, String>>()?;
     let gate = j.gate.map_or_else(Gate::default, |g| Gate {
         fail_on: g.fail_on,
@@ -366,6 +326,148 @@ fn read(text: &str) -> Result<Report, String> {
     Ok(report)
 }
 
+/// A control of a report read back.
+fn control(c: JControl) -> Result<ControlOut, String> {
+    Ok(ControlOut {
+        severity: severity(&c.severity)?,
+        status: status(&c.status)?,
+        id: c.id,
+        title: c.title,
+        red_flag: c.red_flag,
+        tsc: c.tsc,
+        findings: c.findings,
+        evidence: c.evidence.into_iter().map(pointer).collect(),
+        examined: c.examined,
+        reason: c.reason,
+        blocked_by: c.blocked_by,
+        remediation: c.remediation,
+    })
+}
+
+/// A finding of a report read back.
+fn finding(f: JFinding) -> Result<FindingOut, String> {
+    Ok(FindingOut {
+        severity: severity(&f.severity)?,
+        baseline: match f.baseline.as_deref() {
+            None => None,
+            Some("new") => Some(BaselineState::New),
+            Some("known") => Some(BaselineState::Known),
+            Some(other) => return Err(format!("unknown baseline state `{other}`")),
+        },
+        waiver: f.waiver.map(|w| WaiverRef {
+            source: w.source,
+            reason: w.reason,
+            owner: w.owner,
+            expires: w.expires,
+        }),
+        control_id: f.control_id,
+        red_flag: f.red_flag,
+        tsc: f.tsc,
+        title: f.title,
+        message: f.message,
+        fingerprint: f.fingerprint,
+        remediation: f.remediation,
+        evidence: f.evidence.into_iter().map(pointer).collect(),
+        context: f.context.into_iter().map(pointer).collect(),
+    })
+}
+
+/// Renames the targets of report `r` (job `name`) that collide with targets already
+/// merged, in everything that names them. An evidence directory with the same path (a
+/// policies export given to every job) is the same directory: kept once.
+fn rename_targets(
+    r: &mut Report,
+    name: &str,
+    seen_targets: &BTreeSet<String>,
+    evidence_targets: &BTreeSet<String>,
+) {
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    for t in &r.targets {
+        let shared_evidence = t.role == "evidence" && evidence_targets.contains(&t.path);
+        if seen_targets.contains(&t.path) && !shared_evidence && !renames.contains_key(&t.path) {
+            let mut new = format!("{name}:{}", t.path);
+            let mut n = 2;
+            while seen_targets.contains(&new) {
+                new = format!("{name}#{n}:{}", t.path);
+                n += 1;
+            }
+            renames.insert(t.path.clone(), new);
+        }
+    }
+    let rename = |t: &mut String| {
+        if let Some(n) = renames.get(t.as_str()) {
+            t.clone_from(n);
+        }
+    };
+    for t in &mut r.targets {
+        rename(&mut t.path);
+    }
+    for p in r
+        .controls
+        .iter_mut()
+        .flat_map(|c| c.evidence.iter_mut())
+        .chain(r.findings.iter_mut().flat_map(|f| f.evidence.iter_mut()))
+    {
+        rename(&mut p.target);
+    }
+    for n in &mut r.notes {
+        rename(&mut n.target);
+    }
+    for d in &mut r.documents {
+        rename(&mut d.target);
+    }
+}
+
+/// Adds a job's waivers: the same waiver met by several jobs is one, with their matches.
+fn add_waivers(waivers: &mut Vec<WaiverOut>, new: Vec<WaiverOut>) {
+    for w in new {
+        match waivers.iter_mut().find(|x| {
+            x.source == w.source
+                && x.control == w.control
+                && x.path == w.path
+                && x.fingerprint == w.fingerprint
+                && x.location == w.location
+                && x.reason == w.reason
+        }) {
+            Some(x) => {
+                x.matched += w.matched;
+                if x.status == "unused" {
+                    x.status.clone_from(&w.status);
+                }
+            }
+            None => waivers.push(w),
+        }
+    }
+}
+
+/// Adds a job's baseline comparison to the merged one.
+fn add_baseline(baseline: &mut Option<BaselineOut>, b: BaselineOut) {
+    match baseline {
+        None => *baseline = Some(b),
+        Some(x) => {
+            if x.source != b.source {
+                x.source = format!("{}, {}", x.source, b.source);
+            }
+            x.new += b.new;
+            x.known += b.known;
+            x.fixed.extend(b.fixed);
+        }
+    }
+}
+
+/// The strictest gate settings of two jobs.
+fn stricter_gate(prev: &Gate, g: &Gate) -> Gate {
+    Gate {
+        fail_on: stricter(&prev.fail_on, &g.fail_on),
+        fail_on_score: match (prev.fail_on_score, g.fail_on_score) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        },
+        soft_fail: prev.soft_fail && g.soft_fail,
+        ..Gate::default()
+    }
+}
+
 fn tool() -> Tool {
     Tool {
         name: "redflag",
@@ -421,44 +523,7 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
     let mut gate_settings: Option<Gate> = None;
 
     for (name, mut r) in reports {
-        // Rename colliding targets in everything that names them.
-        // An evidence directory with the same path (a policies export given to every job)
-        // is the same directory: kept once, its findings deduplicated below.
-        let mut renames: BTreeMap<String, String> = BTreeMap::new();
-        for t in &r.targets {
-            let shared_evidence = t.role == "evidence" && evidence_targets.contains(&t.path);
-            if seen_targets.contains(&t.path) && !shared_evidence && !renames.contains_key(&t.path) {
-                let mut new = format!("{name}:{}", t.path);
-                let mut n = 2;
-                while seen_targets.contains(&new) {
-                    new = format!("{name}#{n}:{}", t.path);
-                    n += 1;
-                }
-                renames.insert(t.path.clone(), new);
-            }
-        }
-        let rename = |t: &mut String| {
-            if let Some(n) = renames.get(t.as_str()) {
-                t.clone_from(n);
-            }
-        };
-        for t in &mut r.targets {
-            rename(&mut t.path);
-        }
-        for p in r
-            .controls
-            .iter_mut()
-            .flat_map(|c| c.evidence.iter_mut())
-            .chain(r.findings.iter_mut().flat_map(|f| f.evidence.iter_mut()))
-        {
-            rename(&mut p.target);
-        }
-        for n in &mut r.notes {
-            rename(&mut n.target);
-        }
-        for d in &mut r.documents {
-            rename(&mut d.target);
-        }
+        rename_targets(&mut r, &name, &seen_targets, &evidence_targets);
         documents.append(&mut r.documents);
         for t in r.targets {
             if t.role == "evidence" {
@@ -499,50 +564,13 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
                 notes.push(n);
             }
         }
-        for w in r.waivers {
-            match waivers.iter_mut().find(|x| {
-                x.source == w.source
-                    && x.control == w.control
-                    && x.path == w.path
-                    && x.fingerprint == w.fingerprint
-                    && x.location == w.location
-                    && x.reason == w.reason
-            }) {
-                Some(x) => {
-                    x.matched += w.matched;
-                    if x.status == "unused" {
-                        x.status.clone_from(&w.status);
-                    }
-                }
-                None => waivers.push(w),
-            }
-        }
+        add_waivers(&mut waivers, r.waivers);
         if let Some(b) = r.baseline {
-            match &mut baseline {
-                None => baseline = Some(b),
-                Some(x) => {
-                    if x.source != b.source {
-                        x.source = format!("{}, {}", x.source, b.source);
-                    }
-                    x.new += b.new;
-                    x.known += b.known;
-                    x.fixed.extend(b.fixed);
-                }
-            }
+            add_baseline(&mut baseline, b);
         }
-        let g = r.gate;
         gate_settings = Some(match gate_settings {
-            None => g,
-            // The strictest settings of the jobs.
-            Some(prev) => Gate {
-                fail_on: stricter(&prev.fail_on, &g.fail_on),
-                fail_on_score: match (prev.fail_on_score, g.fail_on_score) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    (a, b) => a.or(b),
-                },
-                soft_fail: prev.soft_fail && g.soft_fail,
-                ..Gate::default()
-            },
+            None => r.gate,
+            Some(prev) => stricter_gate(&prev, &r.gate),
         });
     }
     for c in &mut controls {
