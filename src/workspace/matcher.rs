@@ -710,6 +710,10 @@ impl Matchers {
             lower.clear();
             lower.extend(bytes.iter().map(u8::to_ascii_lowercase));
             self.scan_lines(&prefilter, bytes, lower, out);
+            // A raised `max_file_size` must not leave each thread holding its largest file.
+            if lower.capacity() > KEPT_LOWER_BYTES {
+                *lower = Vec::new();
+            }
         });
     }
 
@@ -843,6 +847,9 @@ impl Matchers {
         }
     }
 }
+
+/// The largest lower-cased copy a thread keeps between files (the default file size cap).
+const KEPT_LOWER_BYTES: usize = 5 << 20;
 
 thread_local! {
     /// The lower-cased copy of the file being scanned, reused from file to file.
