@@ -8,11 +8,15 @@
 //!
 //! A case's `redflag.yaml`, if any, contributes only its `vendors:` declarations.
 //!
-//! `REDFLAG_BLESS=1 cargo test --test controls` rewrites the `.expect` files from the
-//! current results; review the diff before committing it.
+//! Each case is its own test, named `CONTROL-ID/case` (a `libtest-mimic` harness), so
+//! `cargo test --test controls RF1-JIT-ACCESS` runs one control's cases and a failure names
+//! its case. `REDFLAG_BLESS=1 cargo test --test controls` rewrites the `.expect` files from
+//! the current results; review the diff before committing it.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+use libtest_mimic::{Arguments, Failed, Trial};
 
 use redflag::report::{Report, Status};
 use redflag::settings::Settings;
@@ -64,71 +68,105 @@ fn cases(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-#[test]
-fn every_control_fixture_gives_its_expected_findings() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let bless = std::env::var_os("REDFLAG_BLESS").is_some();
-    // `REDFLAG_FIXTURES=RF2-` runs only the controls whose id starts so (while editing).
-    let only = std::env::var("REDFLAG_FIXTURES").unwrap_or_default();
-    let as_of = redflag::date::parse_iso(AS_OF).unwrap();
-    let mut failures = Vec::new();
-    let mut count = 0;
-    for control_dir in cases(&root) {
-        let id = control_dir.file_name().unwrap().to_string_lossy().to_string();
-        if !id.starts_with(&only) {
-            continue;
-        }
-        for case in cases(&control_dir) {
-            count += 1;
-            let name = case.file_name().unwrap().to_string_lossy().to_string();
-            let mut settings = Settings::for_paths(std::slice::from_ref(&case), as_of);
-            settings.only = vec![id.clone()];
-            // A case may declare vendor roles (`vendors:`) in its own redflag.yaml.
-            let config = case.join("redflag.yaml");
-            if config.is_file() {
-                settings.vendors = redflag::settings::read_config(&config)
-                    .unwrap_or_else(|e| panic!("{id}/{name}: {e:#}"))
-                    .vendors;
-            }
-            let report = redflag::app::assess(&settings).unwrap_or_else(|e| panic!("{id}/{name}: {e:#}"));
-            let got = render(&report, &id);
-            let expect_path = control_dir.join(format!("{name}.expect"));
-            if bless {
-                std::fs::write(&expect_path, &got).unwrap();
-            }
-            let want = std::fs::read_to_string(&expect_path).unwrap_or_default();
-            if got != want {
-                failures.push(format!("{id}/{name}:\n--- expected\n{want}--- got\n{got}"));
-            }
-            let prefix_status = if name.starts_with("pass") {
-                "status: pass"
-            } else if name.starts_with("gap") {
-                "status: gap"
-            } else if name.starts_with("na") {
-                "status: not_applicable"
-            } else if name.starts_with("blocked") {
-                "status: blocked"
-            } else {
-                "status: ?"
-            };
-            if !got.starts_with(prefix_status) {
-                failures.push(format!(
-                    "{id}/{name}: case name says `{prefix_status}` but got `{}`",
-                    got.lines().next().unwrap_or("")
-                ));
-            }
-        }
-    }
-    assert!(count > 0, "no fixtures found");
-    assert!(
-        failures.is_empty(),
-        "{} of {count} fixture cases differ:\n\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials = vec![
+        Trial::test(
+            "every_builtin_control_has_a_passing_and_a_gapping_fixture",
+            wrap(every_builtin_control_has_a_passing_and_a_gapping_fixture),
+        ),
+        Trial::test(
+            "builtin_table_matches_the_controls_directory",
+            wrap(builtin_table_matches_the_controls_directory),
+        ),
+        Trial::test(
+            "cadence_window_at_quarter_boundaries",
+            wrap(cadence_window_at_quarter_boundaries),
+        ),
+    ];
+    trials.extend(fixture_trials());
+    libtest_mimic::run(&args, trials).exit();
 }
 
-#[test]
+/// A plain test (asserting, panicking) as a trial.
+fn wrap(test: fn()) -> impl FnOnce() -> Result<(), Failed> + Send + 'static {
+    move || {
+        test();
+        Ok(())
+    }
+}
+
+/// One trial per fixture case, `CONTROL-ID/case`.
+fn fixture_trials() -> Vec<Trial> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut trials = Vec::new();
+    for control_dir in cases(&root) {
+        let id = control_dir.file_name().unwrap().to_string_lossy().to_string();
+        for case in cases(&control_dir) {
+            let name = case.file_name().unwrap().to_string_lossy().to_string();
+            let trial_id = id.clone();
+            trials.push(Trial::test(format!("{id}/{name}"), move || {
+                fixture_case(&trial_id, &control_dir_of(&case), &case)
+            }));
+        }
+    }
+    assert!(!trials.is_empty(), "no fixtures found");
+    trials
+}
+
+fn control_dir_of(case: &Path) -> PathBuf {
+    case.parent().unwrap().to_path_buf()
+}
+
+/// Evaluates control `id` alone on `case` and compares with `<case>.expect`.
+fn fixture_case(id: &str, control_dir: &Path, case: &Path) -> Result<(), Failed> {
+    let bless = std::env::var_os("REDFLAG_BLESS").is_some();
+    let as_of = redflag::date::parse_iso(AS_OF).unwrap();
+    let name = case.file_name().unwrap().to_string_lossy().to_string();
+    let mut settings = Settings::for_paths(&[case.to_path_buf()], as_of);
+    settings.only = vec![id.to_string()];
+    // A case may declare vendor roles (`vendors:`) in its own redflag.yaml.
+    let config = case.join("redflag.yaml");
+    if config.is_file() {
+        settings.vendors = redflag::settings::read_config(&config)
+            .map_err(|e| format!("{e:#}"))?
+            .vendors;
+    }
+    let report = redflag::app::assess(&settings).map_err(|e| format!("{e:#}"))?;
+    let got = render(&report, id);
+    let expect_path = control_dir.join(format!("{name}.expect"));
+    if bless {
+        std::fs::write(&expect_path, &got).unwrap();
+    }
+    let want = std::fs::read_to_string(&expect_path).unwrap_or_default();
+    let mut failures = Vec::new();
+    if got != want {
+        failures.push(format!("--- expected\n{want}--- got\n{got}"));
+    }
+    let prefix_status = if name.starts_with("pass") {
+        "status: pass"
+    } else if name.starts_with("gap") {
+        "status: gap"
+    } else if name.starts_with("na") {
+        "status: not_applicable"
+    } else if name.starts_with("blocked") {
+        "status: blocked"
+    } else {
+        "status: ?"
+    };
+    if !got.starts_with(prefix_status) {
+        failures.push(format!(
+            "the case name says `{prefix_status}` but got `{}`",
+            got.lines().next().unwrap_or("")
+        ));
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n").into())
+    }
+}
+
 fn every_builtin_control_has_a_passing_and_a_gapping_fixture() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let loaded = redflag::control::load(&redflag::control::LoadOptions::default());
@@ -159,7 +197,6 @@ fn every_builtin_control_has_a_passing_and_a_gapping_fixture() {
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
-#[test]
 fn builtin_table_matches_the_controls_directory() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("controls");
     let mut on_disk = Vec::new();
@@ -190,7 +227,6 @@ fn builtin_table_matches_the_controls_directory() {
 /// days: the window is the K complete quarters before the as-of date, or the K ending with
 /// the current quarter once that quarter holds a record; the current quarter is never
 /// missing, and a record dated after the as-of date does not exist yet.
-#[test]
 fn cadence_window_at_quarter_boundaries() {
     let id = "RF4-TABLETOP-CADENCE";
     let case = Path::new(env!("CARGO_MANIFEST_DIR"))
