@@ -712,46 +712,20 @@ fn list(format: ListFormat, dirs: Vec<std::path::PathBuf>) -> Result<u8> {
         dirs,
         ..LoadOptions::default()
     })?;
-    let mut out: Vec<u8> = Vec::new();
-    match format {
+    let set = &loaded.controls;
+    let out = match format {
         ListFormat::Json => {
-            let rows: Vec<serde_json::Value> = loaded
-                .controls
-                .controls
-                .iter()
-                .map(|c| {
-                    serde_json::json!({
-                        "id": c.id, "red_flag": c.red_flag, "severity": c.severity, "tsc": c.tsc,
-                        "title": c.title, "manual": c.check.is_none(), "params": c.params, "source": c.source.file,
-                    })
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut out, &rows)?;
-            out.push(b'\n');
+            let mut out = serde_json::to_string_pretty(&control::describe::list_json(set))?;
+            out.push('\n');
+            out
         }
         ListFormat::Table => {
-            let mut table = comfy_table::Table::new();
-            table
-                .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-            if !std::io::stdout().is_terminal() {
-                table.set_width(120);
-            }
-            table.set_header(vec!["Id", "Red flag", "Severity", "TSC", "Title"]);
-            for c in &loaded.controls.controls {
-                let rf = c.red_flag.map_or_else(|| "-".to_string(), |r| format!("RF{r}"));
-                table.add_row(vec![
-                    c.id.clone(),
-                    rf,
-                    c.severity.to_string(),
-                    c.tsc.join(" "),
-                    c.title.clone(),
-                ]);
-            }
-            writeln!(out, "{table}")?;
+            let width = (!std::io::stdout().is_terminal()).then_some(120);
+            control::describe::list_table(set, width)
         }
-    }
-    write_stdout(&out)?;
+        ListFormat::Markdown => control::describe::reference_markdown(set),
+    };
+    write_stdout(out.as_bytes())?;
     Ok(0)
 }
 
@@ -843,57 +817,6 @@ fn explain(id: &str, dirs: Vec<std::path::PathBuf>, config: Option<std::path::Pa
             crate::redact::shown(id)
         );
     };
-    let mut s = String::new();
-    use std::fmt::Write as _;
-    let rf = c.red_flag.map_or_else(
-        || "outside the five red flags".to_string(),
-        |r| format!("red flag {r}: {}", control::red_flag_title(c.red_flag)),
-    );
-    let _ = writeln!(s, "{} — {}\n", c.id, c.title);
-    let _ = writeln!(s, "Severity: {}    {rf}", c.severity);
-    let _ = writeln!(s, "Defined in: {}:{}\n", c.source.file, c.source.line);
-    let _ = writeln!(s, "WHY IT MATTERS TO AN AUDITOR\n{}\n", indent(&c.rationale));
-    let _ = writeln!(s, "WHAT REDFLAG CHECKS\n{}\n", indent(&describe_check(c)));
-    if !c.auditor_evidence.is_empty() {
-        let _ = writeln!(s, "EVIDENCE THE AUDITOR WILL ASK FOR");
-        for e in &c.auditor_evidence {
-            let _ = writeln!(s, "  - {e}");
-        }
-        let _ = writeln!(s);
-    }
-    let _ = writeln!(s, "HOW TO FIX IT\n{}\n", indent(&c.remediation));
-    let _ = writeln!(s, "TRUST SERVICES CRITERIA");
-    for t in &c.tsc {
-        let title = control::tsc::get(t).map_or("", |x| x.title.as_str());
-        let _ = writeln!(s, "  {t:<6} {title}");
-    }
-    if !c.params.is_empty() {
-        let _ = writeln!(s, "\nPARAMETERS (override under `params:` in redflag.yaml)");
-        for (k, v) in &c.params {
-            let _ = writeln!(s, "  {k}: {v}");
-        }
-    }
-    write_stdout(s.as_bytes())?;
+    write_stdout(control::describe::explain(c).as_bytes())?;
     Ok(0)
-}
-
-fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("  {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// A one-paragraph description of what is evaluated, from the compiled condition.
-fn describe_check(c: &control::Control) -> String {
-    let applies = if c.applies_when.is_some() {
-        "Applies when its condition holds (otherwise N/A); see the control file for the exact condition."
-    } else {
-        "Applies to every target."
-    };
-    let check = match &c.check {
-        None => "Cannot be verified from files: reported as MANUAL.".to_string(),
-        Some(cond) => format!("Checks: {}.", crate::check::describe(cond)),
-    };
-    format!("{check}\n{applies}")
 }

@@ -125,7 +125,8 @@ pub struct MergeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ControlsCommand {
-    /// Table of controls: id, red flag, severity, Trust Services Criteria, title.
+    /// Table of controls: id, red flag, severity, Trust Services Criteria, title
+    /// (`--format markdown`: the control reference, docs/controls.md for the built-in pack).
     List {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
@@ -162,6 +163,9 @@ pub enum ControlsCommand {
 pub enum ListFormat {
     Table,
     Json,
+    /// The control reference: an index, then each control's check, criteria, evidence and
+    /// fix (docs/controls.md is this, for the built-in pack).
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -200,3 +200,29 @@ fn completions_cover_every_command_and_parse() {
         );
     }
 }
+
+/// docs/controls.md is `redflag controls list --format markdown` of the built-in pack;
+/// `REDFLAG_BLESS=1 cargo test --test docs` rewrites it after a control changes.
+#[test]
+fn the_control_reference_is_current() {
+    let generated = redflag(&["controls", "list", "--format", "markdown"]);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/controls.md");
+    if std::env::var_os("REDFLAG_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        generated == on_disk,
+        "docs/controls.md is stale: run `REDFLAG_BLESS=1 cargo test --test docs` (or \
+         `redflag controls list --format markdown > docs/controls.md`)"
+    );
+    // Every built-in control has its section.
+    let loaded = redflag::control::load(&redflag::control::LoadOptions::default());
+    for c in &loaded.controls.controls {
+        assert!(
+            generated.contains(&format!("\n### {}\n", c.id)),
+            "{} has no section",
+            c.id
+        );
+    }
+}

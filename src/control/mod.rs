@@ -6,6 +6,7 @@
 
 pub mod builtin;
 pub mod compile;
+pub mod describe;
 pub mod spec;
 pub mod tsc;
 
