@@ -23,7 +23,8 @@ use std::io::Write;
 
 use chrono::{Datelike, Months};
 
-use super::consultant::{builtin_texts, first_sentence, ControlText};
+use super::consultant::{builtin_texts, ControlText};
+use super::prose::first_sentence;
 use super::{ControlOut, Report, Status};
 use crate::control::Severity;
 use crate::date::{find_dates, quarter_list, Date, Quarter};
