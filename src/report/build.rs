@@ -578,7 +578,6 @@ pub(crate) fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Sum
     let mut by_red_flag: BTreeMap<String, Counts> =
         (1..=5).map(|i| (i.to_string(), Counts::default())).collect();
     let mut total = Counts::default();
-    let (mut earned, mut possible) = (0.0, 0.0);
     for c in controls {
         let slot = c.red_flag.map(|r| by_red_flag.entry(r.to_string()).or_default());
         let bump = |counts: &mut Counts| match c.status {
@@ -592,17 +591,7 @@ pub(crate) fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Sum
         if let Some(s) = slot {
             bump(s);
         }
-        match c.status {
-            Status::Pass => {
-                earned += c.severity.weight();
-                possible += c.severity.weight();
-            }
-            Status::Gap => possible += c.severity.weight(),
-            _ => {}
-        }
     }
-    // Only controls that examined something count; with none there is no score.
-    let score = (possible > 0.0).then(|| (earned / possible * 1000.0).round() / 10.0);
     let mut by_severity: BTreeMap<&'static str, usize> = [
         Severity::Critical,
         Severity::High,
@@ -623,7 +612,8 @@ pub(crate) fn summarize(controls: &[ControlOut], findings: &[FindingOut]) -> Sum
         manual: total.manual,
         blocked: total.blocked,
         findings: findings.len(),
-        score,
+        // Only controls that examined something count; with none there is no score.
+        score: super::score(controls),
         by_red_flag,
         by_severity,
     }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::html::esc;
+use super::escape::html as esc;
 
 /// One horizontal bar.
 pub struct Bar<'a> {

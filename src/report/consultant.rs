@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::LazyLock;
 
-use super::{ControlOut, FindingOut, PointerOut, Report, Status};
+use super::{Report, Status};
 use crate::control::{tsc, ControlSet, Severity};
 use crate::date::Date;
 
@@ -159,66 +159,6 @@ pub const SEVERITIES: [Severity; 4] = [
     Severity::Low,
 ];
 
-/// `target/path:line` (the target only when the report has several).
-pub fn location(p: &PointerOut, multi_target: bool) -> String {
-    let mut s = String::new();
-    if multi_target {
-        s.push_str(&p.target);
-        s.push('/');
-    }
-    s.push_str(&p.path);
-    if let Some(l) = p.line {
-        s.push(':');
-        s.push_str(&l.to_string());
-    }
-    s
-}
-
-pub fn multi_target(report: &Report) -> bool {
-    report.targets.len() > 1
-}
-
-/// Text unwrapped (YAML block text is hard-wrapped).
-pub fn unwrap_text(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The first sentence of a text, unwrapped. A period inside parentheses or after an
-/// abbreviation (`e.g.`, `i.e.`, `etc.`) does not end it.
-pub fn first_sentence(text: &str) -> String {
-    let flat = unwrap_text(text);
-    let mut depth = 0i32;
-    let bytes = flat.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        match b {
-            b'(' => depth += 1,
-            b')' => depth -= 1,
-            b'.' if depth <= 0 && bytes.get(i + 1) == Some(&b' ') => {
-                let word = flat[..i].rsplit(' ').next().unwrap_or("");
-                if !matches!(word, "e.g" | "i.e" | "etc" | "vs" | "cf") {
-                    return flat[..=i].to_string();
-                }
-            }
-            _ => {}
-        }
-    }
-    flat
-}
-
-/// Control texts (remediation, rationale, evidence requests) mark code with backticks, as
-/// Markdown does. Splits such a text into `(is_code, text)` segments; with an odd number of
-/// backticks the whole text is plain.
-pub fn code_segments(s: &str) -> Vec<(bool, &str)> {
-    if s.matches('`').count() % 2 == 1 {
-        return vec![(false, s)];
-    }
-    s.split('`')
-        .enumerate()
-        .filter(|(_, part)| !part.is_empty())
-        .map(|(i, part)| (i % 2 == 1, part))
-        .collect()
-}
-
 /// The red flags present in the report, in report order (`None`: controls outside them).
 pub fn red_flags(report: &Report) -> Vec<Option<u8>> {
     let mut groups: Vec<Option<u8>> = Vec::new();
@@ -235,119 +175,6 @@ pub fn red_flag_heading(rf: Option<u8>) -> String {
         Some(n) => format!("Red flag {n} · {}", crate::control::red_flag_title(rf)),
         None => crate::control::red_flag_title(None).to_string(),
     }
-}
-
-/// The readiness score of the controls of one red flag, as the summary computes the
-/// overall score: the severity-weighted share of applicable, checkable controls that
-/// pass. `None` when none is applicable and checkable.
-pub fn score_of(controls: &[&ControlOut]) -> Option<f64> {
-    let (mut earned, mut possible) = (0.0, 0.0);
-    for c in controls {
-        match c.status {
-            Status::Pass => {
-                earned += c.severity.weight();
-                possible += c.severity.weight();
-            }
-            Status::Gap => possible += c.severity.weight(),
-            _ => {}
-        }
-    }
-    (possible > 0.0).then(|| (earned / possible * 1000.0).round() / 10.0)
-}
-
-/// Score per red flag, in report order.
-pub fn scores_by_red_flag(report: &Report) -> Vec<(Option<u8>, Option<f64>)> {
-    red_flags(report)
-        .into_iter()
-        .map(|rf| {
-            let cs: Vec<&ControlOut> = report.controls.iter().filter(|c| c.red_flag == rf).collect();
-            (rf, score_of(&cs))
-        })
-        .collect()
-}
-
-/// Findings of a control, in report order.
-pub fn findings_of<'a>(report: &'a Report, id: &str) -> Vec<&'a FindingOut> {
-    report.findings.iter().filter(|f| f.control_id == id).collect()
-}
-
-/// Open (not waived) findings per severity.
-pub fn open_by_severity(report: &Report) -> Vec<(Severity, usize, usize)> {
-    SEVERITIES
-        .iter()
-        .map(|s| {
-            let all: Vec<&FindingOut> = report.findings.iter().filter(|f| f.severity == *s).collect();
-            let waived = all.iter().filter(|f| f.waiver.is_some()).count();
-            (*s, all.len() - waived, waived)
-        })
-        .collect()
-}
-
-/// One of the top risks: a gap control, what it means in plain words and where.
-#[derive(Debug, Clone)]
-pub struct Risk<'a> {
-    pub control: &'a ControlOut,
-    /// What the gap means to the business and the audit, in plain language.
-    pub headline: String,
-    /// What was found (finding messages, the first few).
-    pub found: Vec<&'a str>,
-    /// How many more findings there are.
-    pub more: usize,
-    /// Where, for the first finding.
-    pub pointer: Option<&'a PointerOut>,
-    /// The fix, first sentence.
-    pub fix: String,
-}
-
-/// Up to `n` risks: gap controls with open findings, most severe first.
-pub fn top_risks<'a>(report: &'a Report, meta: &ReportMeta, n: usize) -> Vec<Risk<'a>> {
-    let mut gaps: Vec<(&ControlOut, Vec<&FindingOut>)> = report
-        .controls
-        .iter()
-        .filter(|c| c.status == Status::Gap)
-        .map(|c| {
-            let open: Vec<&FindingOut> = findings_of(report, &c.id)
-                .into_iter()
-                .filter(|f| f.waiver.is_none())
-                .collect();
-            (c, open)
-        })
-        .filter(|(_, open)| !open.is_empty())
-        .collect();
-    gaps.sort_by(|(a, fa), (b, fb)| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.red_flag.unwrap_or(99).cmp(&b.red_flag.unwrap_or(99)))
-            .then_with(|| fb.len().cmp(&fa.len()))
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    gaps.into_iter()
-        .take(n)
-        .map(|(c, open)| {
-            let headline = meta.text(&c.id).and_then(|t| t.risk.as_deref()).map_or_else(
-                || {
-                    let why = meta
-                        .text(&c.id)
-                        .map(|t| first_sentence(&t.rationale))
-                        .filter(|s| !s.is_empty());
-                    match why {
-                        Some(w) => format!("Not met: {}. {w}", c.title.trim_end_matches('.')),
-                        None => format!("Not met: {}.", c.title.trim_end_matches('.')),
-                    }
-                },
-                ToString::to_string,
-            );
-            let found: Vec<&str> = open.iter().take(3).map(|f| f.message.as_str()).collect();
-            Risk {
-                control: c,
-                headline,
-                more: open.len().saturating_sub(found.len()),
-                found,
-                pointer: open.iter().find_map(|f| f.evidence.first()),
-                fix: first_sentence(&c.remediation),
-            }
-        })
-        .collect()
 }
 
 /// A criterion touched by at least one control, with the combined status.
@@ -425,22 +252,6 @@ pub fn tsc_coverage(report: &Report, meta: &ReportMeta) -> (Vec<TscRow>, Vec<&'s
     (rows, uncovered)
 }
 
-/// Every pointer of a control: its evidence, then its findings' evidence, deduplicated.
-pub fn all_evidence<'a>(report: &'a Report, c: &'a ControlOut) -> Vec<&'a PointerOut> {
-    let mut seen: BTreeSet<&PointerOut> = BTreeSet::new();
-    let mut out = Vec::new();
-    for p in c.evidence.iter().chain(
-        findings_of(report, &c.id)
-            .into_iter()
-            .flat_map(|f| f.evidence.iter()),
-    ) {
-        if seen.insert(p) {
-            out.push(p);
-        }
-    }
-    out
-}
-
 /// `1.2 MiB`-style sizes.
 pub fn human_size(bytes: u64) -> String {
     crate::check::artifact::human_size(bytes)
@@ -457,27 +268,5 @@ mod tests {
             ["availability", "processing_integrity", "privacy"]
         );
         assert!(parse_scope(&["integrity-ish"]).is_err());
-    }
-
-    #[test]
-    fn code_segments_split_on_backtick_pairs() {
-        assert_eq!(
-            code_segments("use `a` or `b`."),
-            [
-                (false, "use "),
-                (true, "a"),
-                (false, " or "),
-                (true, "b"),
-                (false, ".")
-            ]
-        );
-        assert_eq!(code_segments("odd ` one"), [(false, "odd ` one")]);
-    }
-
-    #[test]
-    fn first_sentences_skip_abbreviations() {
-        assert_eq!(first_sentence("Do it (e.g. a. b). Then"), "Do it (e.g. a. b).");
-        assert_eq!(first_sentence("Use X, e.g. Y. More"), "Use X, e.g. Y.");
-        assert_eq!(first_sentence("One\n  line"), "One line");
     }
 }

@@ -17,7 +17,7 @@
 
 use std::io::Write;
 
-use super::{PointerOut, Report};
+use super::Report;
 
 const HEADER: [&str; 12] = [
     "control_id",
@@ -43,7 +43,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let multi = report.targets.len() > 1;
     for f in &report.findings {
         let target = f.evidence.first().map_or("", |p| p.target.as_str());
-        let evidence: Vec<String> = f.evidence.iter().map(|p| location(p, multi)).collect();
+        let evidence: Vec<String> = f.evidence.iter().map(|p| p.location(multi)).collect();
         let row = [
             f.control_id.clone(),
             f.red_flag.map_or_else(String::new, |r| r.to_string()),
@@ -55,24 +55,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             f.message.clone(),
             target.to_string(),
             evidence.join("; "),
-            f.remediation.split_whitespace().collect::<Vec<_>>().join(" "),
+            super::prose::unwrap_text(&f.remediation),
             f.fingerprint.clone(),
         ];
         w.write_record(row.iter().map(|c| cell(c)))?;
     }
     w.flush()
-}
-
-fn location(p: &PointerOut, multi: bool) -> String {
-    let mut s = if multi {
-        format!("{}/{}", p.target, p.path)
-    } else {
-        p.path.clone()
-    };
-    if let Some(l) = p.line {
-        s.push_str(&format!(":{l}"));
-    }
-    s
 }
 
 /// A cell as a spreadsheet may read it: control characters escaped (a target's file names

@@ -9,49 +9,30 @@
 //!   findings and evidence in the test case's `<system-out>` (reported, not failed);
 //! - `not_applicable` and `manual` are `<skipped>`; a pass is a plain `<testcase>`.
 //!
-//! Written by hand (the format is small): every text and attribute is escaped and stripped
-//! of characters XML 1.0 forbids. Deterministic: no timestamps, hostnames or durations.
+//! Written with `quick-junit` (nextest's serializer), which escapes every text and attribute;
+//! characters XML 1.0 forbids are dropped first ([`xml`]). Deterministic: no timestamps,
+//! hostnames or durations.
 
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::{BaselineState, ControlOut, FindingOut, PointerOut, Report, Status};
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+
+use super::{BaselineState, ControlOut, FindingOut, Report, Status};
 use crate::control::red_flag_title;
 use crate::text::plural;
 
 /// Evidence lines listed per finding in a failure's text.
 const MAX_POINTERS_PER_FINDING: usize = 20;
 
-/// Escapes text for XML 1.0: `&`, `<`, `>` everywhere, `"` and `'` in attributes; drops
-/// characters XML 1.0 does not allow (C0 controls other than tab, newline and carriage
-/// return, and U+FFFE/U+FFFF) and, in attributes, writes tab and line breaks as character
-/// references so attribute-value normalisation keeps them.
-fn escape(s: &str, attribute: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\'' if attribute => out.push_str("&apos;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            '\n' if attribute => out.push_str("&#10;"),
-            '\r' if attribute => out.push_str("&#13;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn attr(s: &str) -> String {
-    escape(s, true)
-}
-
-fn text(s: &str) -> String {
-    escape(s, false)
+/// Text as XML 1.0 allows it: C0 controls other than tab, newline and carriage return, and
+/// U+FFFE/U+FFFF, dropped (an escape sequence loses its ESC and stays visible as text).
+fn xml(s: &str) -> String {
+    s.chars()
+        .filter(|&c| {
+            !(((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}')
+        })
+        .collect()
 }
 
 fn suite_key(rf: Option<u8>) -> String {
@@ -68,23 +49,6 @@ fn suite_name(rf: Option<u8>) -> String {
     }
 }
 
-fn location(p: &PointerOut, multi: bool) -> String {
-    let mut s = String::new();
-    if multi {
-        let _ = write!(s, "{}/", p.target);
-    }
-    s.push_str(&p.path);
-    if let Some(l) = p.line {
-        let _ = write!(s, ":{l}");
-    }
-    s
-}
-
-/// A finding the exit decision does not fail on: waived, or known in the baseline.
-fn accepted(f: &FindingOut) -> bool {
-    f.waiver.is_some() || f.baseline == Some(BaselineState::Known)
-}
-
 /// The failure text: each finding, its evidence as `path:line  snippet`, then the fix.
 fn failure_body(c: &ControlOut, findings: &[&FindingOut], multi: bool) -> String {
     let mut s = String::new();
@@ -98,7 +62,7 @@ fn failure_body(c: &ControlOut, findings: &[&FindingOut], multi: bool) -> String
         }
         let _ = writeln!(s, "✗ {}{state}", f.message);
         for p in f.evidence.iter().take(MAX_POINTERS_PER_FINDING) {
-            let _ = write!(s, "    {}", location(p, multi));
+            let _ = write!(s, "    {}", p.location(multi));
             if let Some(snippet) = &p.snippet {
                 let _ = write!(s, "  {snippet}");
             }
@@ -115,7 +79,7 @@ fn failure_body(c: &ControlOut, findings: &[&FindingOut], multi: bool) -> String
             );
         }
     }
-    let fix = c.remediation.split_whitespace().collect::<Vec<_>>().join(" ");
+    let fix = super::prose::unwrap_text(&c.remediation);
     if !fix.is_empty() {
         let _ = writeln!(s, "fix: {fix}");
     }
@@ -126,7 +90,7 @@ fn failure_body(c: &ControlOut, findings: &[&FindingOut], multi: bool) -> String
 /// "2 waived", "1 known in the baseline": the accepted findings, by why.
 fn accepted_parts(findings: &[&FindingOut]) -> Vec<String> {
     let waived = findings.iter().filter(|f| f.waiver.is_some()).count();
-    let known = findings.iter().filter(|f| accepted(f)).count() - waived;
+    let known = findings.iter().filter(|f| !f.is_open()).count() - waived;
     let mut parts = Vec::new();
     if waived > 0 {
         parts.push(format!("{waived} waived"));
@@ -160,7 +124,7 @@ fn outcome(c: &ControlOut, report: &Report, multi: bool) -> Outcome {
         Status::Gap => {
             let findings: Vec<&FindingOut> =
                 report.findings.iter().filter(|f| f.control_id == c.id).collect();
-            if !findings.is_empty() && findings.iter().all(|f| accepted(f)) {
+            if !findings.is_empty() && findings.iter().all(|f| !f.is_open()) {
                 return Outcome::Skipped(
                     format!(
                         "gap accepted: {} ({})",
@@ -173,7 +137,7 @@ fn outcome(c: &ControlOut, report: &Report, multi: bool) -> Outcome {
             if !findings.is_empty() && !findings.iter().any(|f| report.gate.fails(f)) {
                 // Reported, not failed: the test view agrees with the exit decision.
                 let mut parts = accepted_parts(&findings);
-                let below = findings.iter().filter(|f| !accepted(f)).count();
+                let below = findings.iter().filter(|f| f.is_open()).count();
                 parts.push(match report.gate.threshold() {
                     Some(t) => format!("{below} below --fail-on {t}"),
                     None => format!("{below} reported with --fail-on none"),
@@ -199,69 +163,37 @@ fn outcome(c: &ControlOut, report: &Report, multi: bool) -> Outcome {
 
 pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let multi = report.targets.len() > 1;
+    let mut junit = quick_junit::Report::new("redflag");
     // Suites in the order their red flag first appears (controls are sorted by red flag).
-    let mut groups: Vec<Option<u8>> = Vec::new();
-    for c in &report.controls {
-        if !groups.contains(&c.red_flag) {
-            groups.push(c.red_flag);
-        }
-    }
-    let mut suites = Vec::new();
-    let (mut all_tests, mut all_failures, mut all_skipped) = (0, 0, 0);
-    for rf in groups {
-        let mut cases = String::new();
-        let (mut tests, mut failures, mut skipped) = (0, 0, 0);
+    for rf in super::consultant::red_flags(report) {
+        let mut suite = TestSuite::new(xml(&suite_name(rf)));
         for c in report.controls.iter().filter(|c| c.red_flag == rf) {
-            tests += 1;
-            let _ = write!(
-                cases,
-                "    <testcase classname=\"redflag.{}\" name=\"{}\"",
-                attr(&suite_key(rf)),
-                attr(&format!("{}: {}", c.id, c.title))
-            );
-            match outcome(c, report, multi) {
-                Outcome::Pass => cases.push_str("/>\n"),
+            let (status, system_out) = match outcome(c, report, multi) {
+                Outcome::Pass => (TestCaseStatus::success(), None),
                 Outcome::Skipped(message, body) => {
-                    skipped += 1;
-                    let out = body
-                        .map(|b| format!("\n      <system-out>{}</system-out>", text(&b)))
-                        .unwrap_or_default();
-                    let _ = write!(
-                        cases,
-                        ">\n      <skipped message=\"{}\"/>{out}\n    </testcase>\n",
-                        attr(&message)
-                    );
+                    let mut status = TestCaseStatus::skipped();
+                    status.set_message(xml(&message));
+                    (status, body)
                 }
                 Outcome::Failure { message, kind, body } => {
-                    failures += 1;
-                    let _ = write!(
-                        cases,
-                        ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-                        attr(&message),
-                        attr(&kind),
-                        text(&body)
-                    );
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    status
+                        .set_message(xml(&message))
+                        .set_type(xml(&kind))
+                        .set_description(xml(&body));
+                    (status, None)
                 }
+            };
+            let mut case = TestCase::new(xml(&format!("{}: {}", c.id, c.title)), status);
+            case.set_classname(format!("redflag.{}", suite_key(rf)));
+            if let Some(body) = system_out {
+                case.set_system_out(xml(&body));
             }
+            suite.add_test_case(case);
         }
-        all_tests += tests;
-        all_failures += failures;
-        all_skipped += skipped;
-        suites.push(format!(
-            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n",
-            attr(&suite_name(rf))
-        ));
+        junit.add_test_suite(suite);
     }
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        s,
-        "<testsuites name=\"redflag\" tests=\"{all_tests}\" failures=\"{all_failures}\" errors=\"0\" skipped=\"{all_skipped}\">"
-    );
-    for suite in suites {
-        s.push_str(&suite);
-    }
-    s.push_str("</testsuites>\n");
-    out.write_all(s.as_bytes())
+    junit.serialize(out).map_err(std::io::Error::other)
 }
 
 #[cfg(test)]
@@ -269,19 +201,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_and_strips() {
-        assert_eq!(
-            escape("a & b < c > d \" e ' f", true),
-            "a &amp; b &lt; c &gt; d &quot; e &apos; f"
-        );
-        assert_eq!(
-            escape("a & b < c > d \" e ' f", false),
-            "a &amp; b &lt; c &gt; d \" e ' f"
-        );
-        assert_eq!(escape("x\u{1b}[31my\u{0}\u{FFFF}", false), "x[31my");
-        assert_eq!(escape("l1\nl2\tz", true), "l1&#10;l2&#9;z");
-        assert_eq!(escape("l1\nl2", false), "l1\nl2");
-        assert_eq!(escape("ü ✗ 😀", false), "ü ✗ 😀");
+    fn forbidden_characters_are_dropped() {
+        assert_eq!(xml("x\u{1b}[31my\u{0}\u{FFFF}"), "x[31my");
+        assert_eq!(xml("l1\nl2\tz\r"), "l1\nl2\tz\r");
+        assert_eq!(xml("ü ✗ 😀 <&>"), "ü ✗ 😀 <&>");
     }
 
     #[test]

@@ -631,14 +631,7 @@ fn gate_of(report: &Report, settings: &Gate) -> Gate {
         .is_some_and(|min| report.summary.score.is_some_and(|s| s < min));
     let mut by_state: BTreeMap<&'static str, usize> = BTreeMap::new();
     for f in &report.findings {
-        let state = if f.waiver.is_some() {
-            "waived"
-        } else if f.baseline == Some(BaselineState::Known) {
-            "known"
-        } else {
-            "open"
-        };
-        *by_state.entry(state).or_default() += 1;
+        *by_state.entry(f.state()).or_default() += 1;
     }
     Gate {
         fail_on: if fail_on.is_some() {

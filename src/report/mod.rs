@@ -7,16 +7,20 @@ pub mod build;
 pub mod charts;
 pub mod consultant;
 pub mod csv;
+pub mod escape;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod merge;
 pub mod oscal;
+pub mod prose;
 pub mod roadmap;
 pub mod sarif;
 pub mod seal;
 pub mod table;
+pub mod templates;
+pub mod view;
 
 use std::collections::BTreeMap;
 
@@ -138,6 +142,40 @@ impl Status {
     }
 }
 
+/// `target/path:line` — how every renderer writes where something is: the target only
+/// when the report has several, the line only when there is one.
+pub fn location(target: &str, path: &str, line: Option<u32>, multi_target: bool) -> String {
+    let mut s = String::new();
+    if multi_target {
+        s.push_str(target);
+        s.push('/');
+    }
+    s.push_str(path);
+    if let Some(l) = line {
+        s.push(':');
+        s.push_str(&l.to_string());
+    }
+    s
+}
+
+/// The readiness score of some controls (the summary's over all of them, a red flag's over
+/// its own): the severity-weighted share of the controls that examined something (pass and
+/// gap) that pass, 0..100 to one decimal; `None` when none examined anything.
+pub fn score<'a>(controls: impl IntoIterator<Item = &'a ControlOut>) -> Option<f64> {
+    let (mut earned, mut possible) = (0.0, 0.0);
+    for c in controls {
+        match c.status {
+            Status::Pass => {
+                earned += c.severity.weight();
+                possible += c.severity.weight();
+            }
+            Status::Gap => possible += c.severity.weight(),
+            _ => {}
+        }
+    }
+    (possible > 0.0).then(|| (earned / possible * 1000.0).round() / 10.0)
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PointerOut {
     pub target: String,
@@ -146,6 +184,13 @@ pub struct PointerOut {
     pub snippet: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+}
+
+impl PointerOut {
+    /// Where this pointer points, as [`location`] writes it.
+    pub fn location(&self, multi_target: bool) -> String {
+        location(&self.target, &self.path, self.line, multi_target)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -209,12 +254,15 @@ pub struct FindingOut {
 }
 
 impl FindingOut {
-    /// Counts toward the gate (the one definition of an "open" finding): at or above
-    /// the `--fail-on` threshold, not waived, not already known from a baseline.
+    /// Open (the one definition every renderer and the gate use): not waived, not already
+    /// known from a baseline.
+    pub fn is_open(&self) -> bool {
+        self.waiver.is_none() && self.baseline != Some(BaselineState::Known)
+    }
+
+    /// Counts toward the gate: open, and at or above the `--fail-on` threshold.
     pub fn counts(&self, fail_on: Option<Severity>) -> bool {
-        fail_on.is_some_and(|t| self.severity >= t)
-            && self.waiver.is_none()
-            && self.baseline != Some(BaselineState::Known)
+        fail_on.is_some_and(|t| self.severity >= t) && self.is_open()
     }
 
     /// `waived` (a waiver accepts it), `known` (in the baseline) or `open`: the states

@@ -21,7 +21,7 @@ use std::io::Write;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::markdown::text as md;
+use super::escape::markdown as md;
 use super::{ControlOut, FindingOut, PointerOut, Report, Status};
 
 pub const OSCAL_VERSION: &str = "1.1.2";

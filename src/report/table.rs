@@ -10,7 +10,7 @@ use anstyle::{AnsiColor, Style};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
 use super::{ControlOut, FindingOut, PointerOut, Report, Status};
-use crate::control::{red_flag_title, Severity};
+use crate::control::Severity;
 use crate::text::plural;
 
 const PASS_EVIDENCE_LINES: usize = 6;
@@ -39,20 +39,8 @@ fn severity_style(s: Severity) -> Style {
     }
 }
 
-fn location(p: &PointerOut, multi_target: bool) -> String {
-    let mut s = String::new();
-    if multi_target {
-        let _ = write!(s, "{}/", p.target);
-    }
-    s.push_str(&p.path);
-    if let Some(l) = p.line {
-        let _ = write!(s, ":{l}");
-    }
-    s
-}
-
 fn pointer_line(p: &PointerOut, multi_target: bool) -> String {
-    let loc = paint(&location(p, multi_target), Style::new().bold());
+    let loc = paint(&p.location(multi_target), Style::new().bold());
     let mut line = format!("      {loc}");
     if let Some(snippet) = &p.snippet {
         let _ = write!(line, "  {}", paint(snippet, Style::new().dimmed()));
@@ -106,11 +94,7 @@ pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Writ
     if !report.documents.is_empty() {
         let _ = writeln!(s, "\n{}", paint("Evidence documents", Style::new().bold()));
         for d in &report.documents {
-            let loc = if multi {
-                format!("{}/{}", d.target, d.path)
-            } else {
-                d.path.clone()
-            };
+            let loc = super::location(&d.target, &d.path, None, multi);
             let _ = writeln!(
                 s,
                 "  {}: {} {}",
@@ -163,11 +147,7 @@ fn summary(s: &mut String, report: &Report, multi: bool) {
             plural(report.notes.len(), "note")
         );
         for n in report.notes.iter().take(10) {
-            let loc = if multi {
-                format!("{}/{}", n.target, n.path)
-            } else {
-                n.path.clone()
-            };
+            let loc = super::location(&n.target, &n.path, None, multi);
             let _ = writeln!(s, "    {}  {}", loc, paint(&n.message, Style::new().dimmed()));
         }
         if report.notes.len() > 10 {
@@ -283,10 +263,7 @@ fn red_flag_section(
         .copied()
         .filter(|c| all || matches!(c.status, Status::Gap | Status::Manual | Status::Blocked))
         .collect();
-    let heading = match rf {
-        Some(n) => format!("Red flag {n} · {}", red_flag_title(rf)),
-        None => red_flag_title(None).to_string(),
-    };
+    let heading = super::consultant::red_flag_heading(rf);
     let _ = writeln!(s, "\n{}", paint(&format!("━━ {heading} ━━"), Style::new().bold()));
     if controls.is_empty() {
         let _ = writeln!(
@@ -346,11 +323,7 @@ fn findings_of<'a>(report: &'a Report, id: &'a str) -> impl Iterator<Item = &'a 
 /// "Fix these first": the open gaps that matter most, by severity then red flag, one line
 /// each; a control with several findings is one line (its root cause), with a count.
 fn fix_first(s: &mut String, report: &Report, multi: bool) {
-    let mut open: Vec<&FindingOut> = report
-        .findings
-        .iter()
-        .filter(|f| f.waiver.is_none() && f.baseline != Some(super::BaselineState::Known))
-        .collect();
+    let mut open: Vec<&FindingOut> = report.findings.iter().filter(|f| f.is_open()).collect();
     if open.is_empty() {
         return;
     }
@@ -379,7 +352,7 @@ fn fix_first(s: &mut String, report: &Report, multi: bool) {
         let at = f
             .evidence
             .first()
-            .map(|p| location(p, multi))
+            .map(|p| p.location(multi))
             .filter(|at| !f.message.contains(at.as_str()))
             .map(|at| format!("  {}", paint(&at, Style::new().dimmed())))
             .unwrap_or_default();
@@ -391,27 +364,6 @@ fn fix_first(s: &mut String, report: &Report, multi: bool) {
             f.message,
         );
     }
-}
-
-/// The remediation's first sentence, unwrapped (YAML block text is hard-wrapped).
-fn first_sentence(text: &str) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    // The first ". " outside parentheses ("(e.g. …)" does not end a sentence).
-    let mut depth = 0i32;
-    let mut end = flat.len();
-    let bytes = flat.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        match b {
-            b'(' => depth += 1,
-            b')' => depth -= 1,
-            b'.' if depth <= 0 && bytes.get(i + 1) == Some(&b' ') => {
-                end = i + 1;
-                break;
-            }
-            _ => {}
-        }
-    }
-    crate::text::truncate_chars(&flat[..end], 220)
 }
 
 fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) {
@@ -467,8 +419,8 @@ fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) 
                     .context
                     .iter()
                     .map(|p| match &p.label {
-                        Some(l) => format!("{l} at {}", location(p, multi)),
-                        None => location(p, multi),
+                        Some(l) => format!("{l} at {}", p.location(multi)),
+                        None => p.location(multi),
                     })
                     .collect();
                 let _ = writeln!(
@@ -478,7 +430,7 @@ fn render_control(s: &mut String, c: &ControlOut, report: &Report, multi: bool) 
                     paint(&why.join("; "), Style::new().dimmed())
                 );
             }
-            let fix = first_sentence(&c.remediation);
+            let fix = super::prose::shorten(&super::prose::first_sentence(&c.remediation), 220);
             let _ = writeln!(
                 s,
                 "  {} {fix} (redflag explain {})",

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{add_months, pred, Month, Phase, PhaseKind, Task, TaskKind, Window};
 use crate::control::Severity;
 use crate::date::Date;
-use crate::report::consultant::{builtin_texts, first_sentence, ControlText};
+use crate::report::consultant::{builtin_texts, ControlText};
+use crate::report::prose::first_sentence;
 use crate::report::{ControlOut, Report, Status};
 
 /// The months of the work before the window, counted from 1 (the month starting `as_of`):
