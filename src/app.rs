@@ -1,5 +1,8 @@
 //! Orchestration only: settings → controls → workspace → checks → report → renderer.
 //! Each subcommand is a short sequence of calls into the stages; no stage reaches back.
+//! This is the binary's edge: the only library module that prints (the `[lints]` table
+//! denies printing everywhere else).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{IsTerminal, Write};
 
@@ -192,8 +195,7 @@ fn render(
         Format::Markdown => report::markdown::render(report, meta, &mut buf)?,
         Format::Html => report::html::render(report, meta, &mut buf)?,
         Format::Roadmap => {
-            let as_of = crate::date::parse_iso(&report.as_of).unwrap_or_default();
-            let plan = report::roadmap::plan_with(report, as_of, meta.window_start, &meta.controls);
+            let plan = report::roadmap::plan_with(report, report.as_of, meta.window_start, &meta.controls);
             report::roadmap::render_text(&plan, &mut buf)?;
         }
         Format::Json => report::json::render(report, &mut buf)?,

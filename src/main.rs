@@ -1,4 +1,5 @@
 //! The `redflag` binary: parse the command line, run, map the outcome to an exit code.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
 

@@ -192,7 +192,7 @@ fn parse_config(path: &Path, text: &str) -> Result<ConfigFile> {
         return Ok(ConfigFile::default());
     }
     serde_saphyr::from_str::<ConfigFile>(text).map_err(|e| {
-        let line = e.location().map(|l| l.line()).unwrap_or(0);
+        let line = e.location().map_or(0, |l| l.line());
         let msg = e.to_string();
         let first = crate::control::compile::clean_yaml_error(
             msg.lines()

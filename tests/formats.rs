@@ -1,6 +1,8 @@
 //! The SARIF and JUnit renderers on real reports of the bundled examples: SARIF validates
 //! against the official 2.1.0 schema and carries what GitHub code scanning requires, JUnit is
 //! well-formed with one testcase per control, and both are byte-for-byte deterministic.
+// Tests say what they measured or skipped on stderr.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -788,7 +790,7 @@ fn csv_cells_are_never_formulas_and_follow_the_gate() {
         expires: Some("2027-03-31".into()),
     });
     // Gaps below --fail-on are reported but do not fail.
-    report.gate.fail_on = "critical".into();
+    report.gate.fail_on = redflag::report::FailOn::parse("critical");
     let rows = csv_rows(&report);
     let r = &rows[1];
     assert!(r[7].starts_with("'=HYPERLINK"), "{}", r[7]);
@@ -808,7 +810,7 @@ fn csv_cells_are_never_formulas_and_follow_the_gate() {
 #[test]
 fn junit_fails_only_what_the_gate_fails() {
     let mut report = acme().clone();
-    report.gate.fail_on = "critical".into();
+    report.gate.fail_on = redflag::report::FailOn::parse("critical");
     let failing: std::collections::BTreeSet<&str> = report
         .findings
         .iter()
@@ -850,7 +852,7 @@ fn junit_fails_only_what_the_gate_fails() {
     assert_eq!(outs, below);
     assert!(xml.contains("app/config.py:12") && xml.contains("compliance/access-reviews/"));
     // --fail-on none: every gap is reported, none fails.
-    report.gate.fail_on = "none".into();
+    report.gate.fail_on = redflag::report::FailOn(None);
     let (_, totals) = parse_junit(&junit_bytes(&report));
     assert_eq!(totals[1], 0);
 }

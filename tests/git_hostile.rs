@@ -4,6 +4,8 @@
 //! command, configs included from outside, a `.git` file, `commondir` and alternates
 //! pointing at another repository, FIFOs where git and redflag read files, a blob over the
 //! size cap and a tree bomb.
+// Tests say what they measured or skipped on stderr.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
 
 mod support;
 

@@ -4,6 +4,8 @@
 //! hostile ignore files, and files changing under the scan. For each, the scan must finish
 //! in seconds, keep its peak memory bounded, say in the report what it skipped and why, and
 //! still report the real gap planted beside the traps.
+// Tests say what they measured or skipped on stderr.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
 
 mod support;
 
@@ -441,10 +443,10 @@ fn every_format_renders_hostile_names_and_content_safely() {
                             assert!(
                                 !h.contains("alert") && !h.contains("onerror"),
                                 "markdown: raw HTML {h}"
-                            )
+                            );
                         }
                         Event::Start(Tag::Link { dest_url, .. }) => {
-                            assert!(!dest_url.starts_with("javascript:"), "markdown: link {dest_url}")
+                            assert!(!dest_url.starts_with("javascript:"), "markdown: link {dest_url}");
                         }
                         _ => {}
                     }
@@ -664,7 +666,7 @@ fn a_hostile_config_file_in_the_target_is_contained() {
                     r,
                     "redflag.yaml",
                     "controls: [\"/etc\", \"../outside-pack\"]\n",
-                ))
+                ));
             },
             &[
                 "`controls: /etc` not used",
@@ -694,7 +696,7 @@ fn a_hostile_config_file_in_the_target_is_contained() {
                     r,
                     "redflag.yaml",
                     "params:\n  tabletop_quarters: 4000000000\n",
-                ))
+                ));
             },
             &["`params: tabletop_quarters: 4000000000` not used"],
         ),

@@ -2,6 +2,8 @@
 //! large, takes about twice as long. Time is this process's CPU time (not wall time, so
 //! other processes on the machine do not skew it; the tests here run one at a time), the
 //! best of three runs; a quadratic step would show a ratio near 4, and the bound is 3.
+// Tests say what they measured or skipped on stderr.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
 
 mod support;
 

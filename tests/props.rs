@@ -3,6 +3,8 @@
 //! built from the tokens of its format, each run on a watchdog thread that fails the test
 //! if it takes more than a few seconds. The crash inputs the fuzzers found are replayed
 //! here too (fuzz/regressions/TARGET/*), through the same calls as the fuzz targets.
+// Tests say what they measured or skipped on stderr.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
 
 mod support;
 

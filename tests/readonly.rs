@@ -3,6 +3,8 @@
 //! anything from it — no hooks, no package managers, no shell. `--new-since` runs git, and
 //! only the plumbing commands that read objects, with the repository's hooks and configured
 //! commands disabled.
+// Tests say what they measured or skipped on stderr.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
 
 mod support;
 

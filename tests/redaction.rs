@@ -2,6 +2,8 @@
 //! line as evidence — beside an AI vendor call, in a vendor-register row, on a Kubernetes
 //! RBAC line, in a CI workflow — and every output format (all `--format` values, the extra
 //! `FORMAT=FILE` outputs, standard error and the baseline file) is searched for it.
+// Tests say what they measured or skipped on stderr.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
 
 mod support;
 
@@ -171,7 +173,7 @@ fn assert_clean(what: &str, text: &str) {
 fn formats() -> Vec<String> {
     redflag::cli::Format::value_variants()
         .iter()
-        .filter_map(|f| f.to_possible_value())
+        .filter_map(clap::ValueEnum::to_possible_value)
         .map(|v| v.get_name().to_string())
         .collect()
 }

@@ -5,6 +5,8 @@
 //!
 //! The Chromium tests need `chromium` on PATH (Debian package `chromium`; `.ci/run`
 //! installs it). Without it they print a note and pass, so `cargo test` works anywhere.
+// Tests say what they measured or skipped on stderr.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -231,7 +233,7 @@ fn html_is_self_contained_and_escaped() {
         let name: String = rest
             .trim_start_matches('/')
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
+            .take_while(char::is_ascii_alphanumeric)
             .collect();
         assert!(
             ALLOWED.contains(&name.as_str()),
@@ -617,7 +619,7 @@ fn merging_the_same_scan_twice_keeps_both_targets_apart() {
         .any(|p| p.target == "worker.json:examples/acme-ai"));
     assert!(report::merge::check_compatible(&[acme().clone(), acme().clone()]).is_empty());
     let mut other = acme().clone();
-    other.as_of = "2026-11-01".into();
+    other.as_of = redflag::date::parse_iso("2026-11-01").unwrap();
     assert_eq!(report::merge::check_compatible(&[acme().clone(), other]).len(), 1);
 }
 
@@ -906,7 +908,7 @@ fn risk_acceptances_are_reported_as_such() {
         reason: "CI deployer needs cluster-admin until the Helm migration".into(),
         owner: Some("platform@acme.ai".into()),
         expires: Some("2027-03-31".into()),
-        status: "active".into(),
+        status: redflag::report::WaiverStatus::Active,
         matched: 1,
         location: None,
     });

@@ -287,6 +287,17 @@ impl Condition {
         out
     }
 
+    /// True when a `cadence` check (one record per quarter) is part of this condition: the
+    /// control is recurring and its roadmap must say how (`roadmap.cadence`).
+    pub fn has_cadence(&self) -> bool {
+        match self {
+            Condition::All(v) | Condition::Any(v) => v.iter().any(Condition::has_cadence),
+            Condition::Not(c) => c.has_cadence(),
+            Condition::Signal(_) => false,
+            Condition::Check(check) => matches!(check, Check::Cadence(_)),
+        }
+    }
+
     fn collect_kinds<'a>(&'a self, out: &mut Vec<&'a str>) {
         match self {
             Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.collect_kinds(out)),

@@ -7,6 +7,7 @@
 pub mod builtin;
 pub mod compile;
 pub mod describe;
+pub mod red_flags;
 pub mod spec;
 pub mod tsc;
 
@@ -70,16 +71,10 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The five red flags of the source, with their short names.
+/// The title of a red flag (`controls/red_flags.yaml`), or the heading of controls
+/// outside them.
 pub fn red_flag_title(rf: Option<u8>) -> &'static str {
-    match rf {
-        Some(1) => "Access to models, data and endpoints is trusted, not verified",
-        Some(2) => "Model drift is not monitored as a processing-integrity control",
-        Some(3) => "Third-party AI providers are black boxes",
-        Some(4) => "Incident response ignores AI failures",
-        Some(5) => "Training data has no lineage, consent or deletion",
-        _ => "Other controls",
-    }
+    red_flags::title(rf)
 }
 
 /// Where a control was defined, for `explain` and validation messages.
@@ -162,4 +157,16 @@ pub struct RoadmapText {
     pub record: Option<String>,
     pub record_holds: Option<String>,
     pub first: bool,
+    /// `roadmap.cadence`: the parameter names of a recurring control.
+    pub cadence: Option<CadenceParams>,
+}
+
+/// The parameters a recurring control's roadmap reads, by name (validated against the
+/// control's `params` at load).
+#[derive(Debug, Clone, Default)]
+pub struct CadenceParams {
+    /// Consecutive quarters sampled by the end of the window.
+    pub quarters: String,
+    /// Complete quarters before the window that must hold a record (1 when absent).
+    pub before_window: Option<String>,
 }

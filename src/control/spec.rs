@@ -85,6 +85,22 @@ pub struct RoadmapSpec {
     /// Schedule the fix in the first month whatever its severity (work the rest builds on).
     #[serde(default)]
     pub first: bool,
+    /// A recurring control (one record per quarter): the parameters that say how many.
+    #[serde(default)]
+    pub cadence: Option<CadenceSpec>,
+}
+
+/// `roadmap.cadence:` — which parameters of a recurring control the roadmap plans with.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CadenceSpec {
+    /// The parameter holding the consecutive quarters the auditor samples
+    /// (`tabletop_quarters`).
+    pub quarters: Spanned<String>,
+    /// The parameter holding the complete quarters before the window that must hold a
+    /// record (`window_prior_quarters`); 1 without it.
+    #[serde(default)]
+    pub before_window: Option<Spanned<String>>,
 }
 
 /// `examines:` — the subjects a passing check looked at.

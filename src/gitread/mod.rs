@@ -456,13 +456,11 @@ fn write_private_git_dir(git_dir: &Path, dirs: &GitDirs, refs: &refs::Refs) -> s
             RefValue::Symbolic(to) => {
                 // Names are checked (`refs/…`, no `..`, no leading dot): inside git_dir.
                 let path = git_dir.join(name);
-                let written = path
+                // A name clash among hostile refs fails the write: that ref is left out.
+                let _ = path
                     .parent()
                     .map_or(Ok(()), std::fs::create_dir_all)
                     .and_then(|()| std::fs::write(&path, format!("ref: {to}\n")));
-                if written.is_err() {
-                    continue; // a name clash among hostile refs: that ref is left out
-                }
             }
         }
     }
@@ -576,7 +574,7 @@ impl Guarded {
     }
 
     fn timed_out(&self) -> bool {
-        self.state.0.lock().map(|s| s.timed_out).unwrap_or(false)
+        self.state.0.lock().is_ok_and(|s| s.timed_out)
     }
 
     fn timeout_error(&self) -> anyhow::Error {

@@ -32,9 +32,11 @@ impl Baseline {
     /// Reads a baseline named on the command line or by a trusted config file. A baseline
     /// found through a target's config is read by `settings` (no link, no special file, a
     /// size cap) and handed to [`Baseline::parse`].
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+    pub fn read(path: &Path) -> Result<Self, super::Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| super::Error::ReadBaseline {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::parse(&path.display().to_string(), &text)
     }
 
@@ -43,14 +45,17 @@ impl Baseline {
     /// repository, so every text is made safe to show ([`crate::redact::shown`]: redacted,
     /// control characters escaped), as is the parser's message, which may quote the file.
     /// Entries written by redflag are unchanged by this (redaction is idempotent).
-    pub fn parse(source: &str, text: &str) -> Result<Self, String> {
-        let file: File = serde_json::from_str(text)
-            .map_err(|e| crate::redact::shown(&format!("{source}:{}: invalid baseline: {e}", e.line())))?;
+    pub fn parse(source: &str, text: &str) -> Result<Self, super::Error> {
+        let file: File = serde_json::from_str(text).map_err(|e| super::Error::InvalidBaseline {
+            file: crate::redact::shown(source),
+            line: e.line(),
+            message: crate::redact::shown(&e.to_string()),
+        })?;
         if file.redflag_baseline != 1 {
-            return Err(format!(
-                "{source}: unsupported baseline version {}",
-                file.redflag_baseline
-            ));
+            return Err(super::Error::BaselineVersion {
+                file: source.to_string(),
+                version: file.redflag_baseline.into(),
+            });
         }
         let shown = |s: &str| crate::redact::shown(s);
         let entries = file

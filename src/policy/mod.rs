@@ -16,6 +16,28 @@ use crate::report::{BaselineOut, BaselineState, FindingOut, Gate, Report, Waiver
 pub use baseline::Baseline;
 pub use waiver::{InlineSuppression, Waiver};
 
+/// Why a baseline or a waiver of the config cannot be used. Texts quoted from a file are
+/// shown as any other text from it (escaped, secrets masked).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read baseline {path}: {source}")]
+    ReadBaseline { path: String, source: std::io::Error },
+    #[error("{file}:{line}: invalid baseline: {message}")]
+    InvalidBaseline {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{file}: unsupported baseline version {version}")]
+    BaselineVersion { file: String, version: u64 },
+    #[error("{waiver}: `{field}` is required (auditors read waivers as risk acceptances)")]
+    WaiverMissing { waiver: String, field: &'static str },
+    #[error("{waiver}: `expires` must be YYYY-MM-DD, found `{found}`")]
+    WaiverExpiry { waiver: String, found: String },
+    #[error("{waiver}: {message}")]
+    WaiverPath { waiver: String, message: String },
+}
+
 /// Everything that turns findings into an exit code.
 #[derive(Debug, Default, Clone)]
 pub struct Policy {
@@ -105,7 +127,7 @@ fn gate(findings: &[FindingOut], score: Option<f64>, policy: &Policy) -> Gate {
     }
     let fails = failing > 0 || score_below;
     Gate {
-        fail_on: policy.fail_on.map_or("none", Severity::as_str).to_string(),
+        fail_on: crate::report::FailOn(policy.fail_on),
         fail_on_score: policy.fail_on_score,
         soft_fail: policy.soft_fail,
         failing_findings: failing,

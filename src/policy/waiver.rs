@@ -14,7 +14,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::date::{parse_iso, Date};
-use crate::report::{FindingOut, WaiverOut, WaiverRef};
+use crate::report::{FindingOut, WaiverOut, WaiverRef, WaiverStatus};
 
 /// A waiver as written in `redflag.yaml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -40,24 +40,30 @@ pub struct Waiver {
 
 impl WaiverSpec {
     /// Validates a waiver: reason, owner and expiry are required; the expiry is a date.
-    pub fn compile(&self, index: usize) -> Result<Waiver, String> {
+    pub fn compile(&self, index: usize) -> Result<Waiver, super::Error> {
         let which = format!("waiver #{} ({})", index + 1, self.control);
-        let required = |v: &Option<String>, name: &str| match v.as_deref().map(str::trim) {
+        let required = |v: &Option<String>, field: &'static str| match v.as_deref().map(str::trim) {
             Some(s) if !s.is_empty() => Ok(s.to_string()),
-            _ => Err(format!(
-                "{which}: `{name}` is required (auditors read waivers as risk acceptances)"
-            )),
+            _ => Err(super::Error::WaiverMissing {
+                waiver: which.clone(),
+                field,
+            }),
         };
         let reason = required(&self.reason, "reason")?;
         let owner = required(&self.owner, "owner")?;
         let expires_text = required(&self.expires, "expires")?;
-        let expires = parse_iso(&expires_text)
-            .ok_or_else(|| format!("{which}: `expires` must be YYYY-MM-DD, found `{expires_text}`"))?;
+        let expires = parse_iso(&expires_text).ok_or_else(|| super::Error::WaiverExpiry {
+            waiver: which.clone(),
+            found: expires_text.clone(),
+        })?;
         let path = match &self.path {
             Some(g) => Some((
                 g.clone(),
                 crate::workspace::matcher::glob(g)
-                    .map_err(|e| format!("{which}: {e}"))?
+                    .map_err(|message| super::Error::WaiverPath {
+                        waiver: which.clone(),
+                        message,
+                    })?
                     .compile_matcher(),
             )),
             None => None,
@@ -106,11 +112,11 @@ impl Waiver {
 
     pub fn out(&self, matched: usize, as_of: Date, matched_expired: bool) -> WaiverOut {
         let status = if self.expired(as_of) {
-            "expired"
+            WaiverStatus::Expired
         } else if matched == 0 {
-            "unused"
+            WaiverStatus::Unused
         } else {
-            "active"
+            WaiverStatus::Active
         };
         let _ = matched_expired;
         WaiverOut {
@@ -121,7 +127,7 @@ impl Waiver {
             reason: self.reason.clone(),
             owner: Some(self.owner.clone()),
             expires: Some(self.expires.to_string()),
-            status: status.into(),
+            status,
             matched,
             location: None,
         }
@@ -233,10 +239,10 @@ impl InlineSuppression {
 
     pub fn out(&self, matched: usize, as_of: Date) -> WaiverOut {
         let status = match &self.problem {
-            Some(p) => format!("invalid: {p}"),
-            None if !self.applies(as_of) => "expired".to_string(),
-            None if matched == 0 => "unused".to_string(),
-            None => "active".to_string(),
+            Some(p) => WaiverStatus::Invalid(p.clone()),
+            None if !self.applies(as_of) => WaiverStatus::Expired,
+            None if matched == 0 => WaiverStatus::Unused,
+            None => WaiverStatus::Active,
         };
         WaiverOut {
             source: "inline".into(),
@@ -272,13 +278,13 @@ mod tests {
         assert_eq!(s.owner.as_deref(), Some("sec-team"));
         assert_eq!(s.expires.as_deref(), Some("2027-03-31"));
         assert!(s.applies(day("2027-03-31")) && !s.applies(day("2027-04-01")));
-        assert_eq!(s.out(1, day("2027-04-01")).status, "expired");
-        assert_eq!(s.out(1, day("2026-12-01")).status, "active");
-        assert_eq!(s.out(0, day("2026-12-01")).status, "unused");
+        assert_eq!(s.out(1, day("2027-04-01")).status.to_string(), "expired");
+        assert_eq!(s.out(1, day("2026-12-01")).status.to_string(), "active");
+        assert_eq!(s.out(0, day("2026-12-01")).status.to_string(), "unused");
         let s = InlineSuppression::parse("t", "a.ts", 3, "// redflag:ignore RF3-AI-INVENTORY").unwrap();
         assert!(s.reason.is_none() && !s.applies(day("2026-12-01")));
         assert_eq!(
-            s.out(0, day("2026-12-01")).status,
+            s.out(0, day("2026-12-01")).status.to_string(),
             "invalid: needs a reason, owner=NAME and expires=YYYY-MM-DD"
         );
         let s = InlineSuppression::parse(
@@ -318,6 +324,10 @@ mod tests {
             owner: None,
             expires: Some("2027-01-01".into()),
         };
-        assert!(spec.compile(0).unwrap_err().contains("`owner` is required"));
+        assert!(spec
+            .compile(0)
+            .unwrap_err()
+            .to_string()
+            .contains("`owner` is required"));
     }
 }

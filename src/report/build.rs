@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::{
     ControlOut, Counts, DocumentOut, FindingOut, Gate, NoteOut, PointerOut, Report, Status, Summary,
-    TargetOut, Tool,
+    TargetOut, TargetRole, Tool,
 };
 use crate::check::Context;
 use crate::control::{Control, ControlSet, Severity};
@@ -479,7 +479,7 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>, redacto
             name: "redflag",
             version: env!("CARGO_PKG_VERSION"),
         },
-        as_of: cx.as_of.format("%Y-%m-%d").to_string(),
+        as_of: cx.as_of,
         targets: targets(ws),
         summary,
         controls: out_controls,
@@ -545,7 +545,11 @@ fn targets(ws: &Workspace) -> Vec<TargetOut> {
             path: t.display.clone(),
             files_scanned: s.files_scanned,
             bytes_scanned: s.bytes_scanned,
-            role: if t.evidence_only { "evidence" } else { "scan" },
+            role: if t.evidence_only {
+                TargetRole::Evidence
+            } else {
+                TargetRole::Scan
+            },
         })
         .collect()
 }

@@ -14,10 +14,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::{
-    BaselineOut, BaselineState, ControlOut, DocumentOut, FindingOut, Gate, NoteOut, PointerOut, Report,
-    Status, TargetOut, Tool, WaiverOut, WaiverRef,
+    BaselineOut, BaselineState, ControlOut, DocumentOut, FailOn, FindingOut, Gate, NoteOut, PointerOut,
+    Report, Status, TargetOut, TargetRole, Tool, WaiverOut, WaiverRef, WaiverStatus,
 };
 use crate::control::Severity;
+use crate::date::Date;
 
 // Owned mirrors of the JSON contract, read back into the model.
 
@@ -178,18 +179,43 @@ struct JGate {
     soft_fail: bool,
 }
 
-fn severity(s: &str) -> Result<Severity, String> {
-    Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}`"))
+/// Why a JSON report cannot be read back. Every text quoted from the input is shown as any
+/// other text from it (escaped, secrets masked).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("line {line}: not a redflag JSON report: {message}")]
+    NotAReport { line: usize, message: String },
+    #[error(
+        "unsupported schema_version `{found}` (this redflag reads `{}`)",
+        super::SCHEMA_VERSION
+    )]
+    SchemaVersion { found: String },
+    #[error("invalid as_of `{0}`")]
+    AsOf(String),
+    #[error("unknown severity `{0}`")]
+    Severity(String),
+    #[error("unknown status `{0}`")]
+    Status(String),
+    #[error("unknown baseline state `{0}`")]
+    BaselineState(String),
 }
 
-fn status(s: &str) -> Result<Status, String> {
+fn quoted(s: &str) -> String {
+    crate::redact::shown(s)
+}
+
+fn severity(s: &str) -> Result<Severity, ReadError> {
+    Severity::parse(s).ok_or_else(|| ReadError::Severity(quoted(s)))
+}
+
+fn status(s: &str) -> Result<Status, ReadError> {
     Ok(match s {
         "pass" => Status::Pass,
         "gap" => Status::Gap,
         "not_applicable" => Status::NotApplicable,
         "manual" => Status::Manual,
         "blocked" => Status::Blocked,
-        other => return Err(format!("unknown status `{other}`")),
+        other => return Err(ReadError::Status(quoted(other))),
     })
 }
 
@@ -205,36 +231,31 @@ fn pointer(p: JPointer) -> PointerOut {
 
 /// Reads a JSON report (`--format json`, schema_version 2) back into the model. The gate's
 /// settings are kept; its counts are recomputed by [`merge`].
-pub fn read_json(text: &str) -> Result<Report, String> {
-    // Error messages quote the input: shown like any other text from it.
-    read(text).map_err(|e| crate::redact::shown(&e))
-}
-
-fn read(text: &str) -> Result<Report, String> {
-    let j: JReport = serde_json::from_str(text)
-        .map_err(|e| format!("line {}: not a redflag JSON report: {e}", e.line()))?;
+pub fn read_json(text: &str) -> Result<Report, ReadError> {
+    let j: JReport = serde_json::from_str(text).map_err(|e| ReadError::NotAReport {
+        line: e.line(),
+        message: quoted(&e.to_string()),
+    })?;
     if j.schema_version != super::SCHEMA_VERSION {
-        return Err(format!(
-            "unsupported schema_version `{}` (this redflag reads `{}`)",
-            j.schema_version,
-            super::SCHEMA_VERSION
-        ));
+        return Err(ReadError::SchemaVersion {
+            found: quoted(&j.schema_version),
+        });
     }
-    if crate::date::parse_iso(&j.as_of).is_none() {
-        return Err(format!("invalid as_of `{}`", j.as_of));
-    }
+    let Some(as_of) = crate::date::parse_iso(&j.as_of) else {
+        return Err(ReadError::AsOf(quoted(&j.as_of)));
+    };
     let controls = j
         .controls
         .into_iter()
         .map(control)
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, ReadError>>()?;
     let findings = j
         .findings
         .into_iter()
         .map(finding)
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, ReadError>>()?;
     let gate = j.gate.map_or_else(Gate::default, |g| Gate {
-        fail_on: g.fail_on,
+        fail_on: FailOn::parse(&g.fail_on),
         fail_on_score: g.fail_on_score,
         soft_fail: g.soft_fail,
         ..Gate::default()
@@ -242,7 +263,7 @@ fn read(text: &str) -> Result<Report, String> {
     let mut report = Report {
         schema_version: super::SCHEMA_VERSION,
         tool: tool(),
-        as_of: j.as_of,
+        as_of,
         targets: j
             .targets
             .into_iter()
@@ -251,9 +272,9 @@ fn read(text: &str) -> Result<Report, String> {
                 files_scanned: t.files_scanned,
                 bytes_scanned: t.bytes_scanned,
                 role: if t.role.as_deref() == Some("evidence") {
-                    "evidence"
+                    TargetRole::Evidence
                 } else {
-                    "scan"
+                    TargetRole::Scan
                 },
             })
             .collect(),
@@ -272,7 +293,7 @@ fn read(text: &str) -> Result<Report, String> {
                     reason: o.reason,
                 })
             })
-            .collect::<Result<Vec<_>, String>>()?,
+            .collect::<Result<Vec<_>, ReadError>>()?,
         findings,
         notes: j
             .notes
@@ -305,7 +326,7 @@ fn read(text: &str) -> Result<Report, String> {
                 reason: w.reason,
                 owner: w.owner,
                 expires: w.expires,
-                status: w.status,
+                status: WaiverStatus::parse(&w.status),
                 matched: w.matched,
                 location: w.location,
             })
@@ -327,7 +348,7 @@ fn read(text: &str) -> Result<Report, String> {
 }
 
 /// A control of a report read back.
-fn control(c: JControl) -> Result<ControlOut, String> {
+fn control(c: JControl) -> Result<ControlOut, ReadError> {
     Ok(ControlOut {
         severity: severity(&c.severity)?,
         status: status(&c.status)?,
@@ -345,14 +366,14 @@ fn control(c: JControl) -> Result<ControlOut, String> {
 }
 
 /// A finding of a report read back.
-fn finding(f: JFinding) -> Result<FindingOut, String> {
+fn finding(f: JFinding) -> Result<FindingOut, ReadError> {
     Ok(FindingOut {
         severity: severity(&f.severity)?,
         baseline: match f.baseline.as_deref() {
             None => None,
             Some("new") => Some(BaselineState::New),
             Some("known") => Some(BaselineState::Known),
-            Some(other) => return Err(format!("unknown baseline state `{other}`")),
+            Some(other) => return Err(ReadError::BaselineState(quoted(other))),
         },
         waiver: f.waiver.map(|w| WaiverRef {
             source: w.source,
@@ -383,7 +404,7 @@ fn rename_targets(
 ) {
     let mut renames: BTreeMap<String, String> = BTreeMap::new();
     for t in &r.targets {
-        let shared_evidence = t.role == "evidence" && evidence_targets.contains(&t.path);
+        let shared_evidence = t.role == TargetRole::Evidence && evidence_targets.contains(&t.path);
         if seen_targets.contains(&t.path) && !shared_evidence && !renames.contains_key(&t.path) {
             let mut new = format!("{name}:{}", t.path);
             let mut n = 2;
@@ -431,7 +452,7 @@ fn add_waivers(waivers: &mut Vec<WaiverOut>, new: Vec<WaiverOut>) {
         }) {
             Some(x) => {
                 x.matched += w.matched;
-                if x.status == "unused" {
+                if x.status == WaiverStatus::Unused {
                     x.status.clone_from(&w.status);
                 }
             }
@@ -458,7 +479,7 @@ fn add_baseline(baseline: &mut Option<BaselineOut>, b: BaselineOut) {
 /// The strictest gate settings of two jobs.
 fn stricter_gate(prev: &Gate, g: &Gate) -> Gate {
     Gate {
-        fail_on: stricter(&prev.fail_on, &g.fail_on),
+        fail_on: prev.fail_on.stricter(g.fail_on),
         fail_on_score: match (prev.fail_on_score, g.fail_on_score) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
@@ -478,11 +499,11 @@ fn tool() -> Tool {
 /// Problems that make a merge questionable: reports assessed on different dates (each
 /// judged freshness and cadence on its own date). The caller decides whether to refuse.
 pub fn check_compatible(reports: &[Report]) -> Vec<String> {
-    let dates: BTreeSet<&str> = reports.iter().map(|r| r.as_of.as_str()).collect();
+    let dates: BTreeSet<Date> = reports.iter().map(|r| r.as_of).collect();
     if dates.len() > 1 {
         vec![format!(
             "the reports were assessed as of different dates ({}); use the same --as-of on every job",
-            dates.into_iter().collect::<Vec<_>>().join(", ")
+            dates.into_iter().map(super::iso).collect::<Vec<_>>().join(", ")
         )]
     } else {
         Vec::new()
@@ -504,11 +525,7 @@ pub fn merge(reports: Vec<Report>) -> Report {
 /// target only when its path collides with an earlier report's target (every job scanned
 /// `.`). Evidence directories with the same path are the same directory.
 pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
-    let as_of = reports
-        .iter()
-        .map(|(_, r)| r.as_of.clone())
-        .max()
-        .unwrap_or_default();
+    let as_of = reports.iter().map(|(_, r)| r.as_of).max().unwrap_or_default();
     let mut seen_targets: BTreeSet<String> = BTreeSet::new();
     let mut evidence_targets: BTreeSet<String> = BTreeSet::new();
     let mut targets: Vec<TargetOut> = Vec::new();
@@ -526,7 +543,7 @@ pub fn merge_named(reports: Vec<(String, Report)>) -> Report {
         rename_targets(&mut r, &name, &seen_targets, &evidence_targets);
         documents.append(&mut r.documents);
         for t in r.targets {
-            if t.role == "evidence" {
+            if t.role == TargetRole::Evidence {
                 evidence_targets.insert(t.path.clone());
             }
             if seen_targets.insert(t.path.clone()) {
@@ -617,14 +634,9 @@ fn combine(a: Status, b: Status) -> Status {
     }
 }
 
-fn stricter(a: &str, b: &str) -> String {
-    let rank = |s: &str| Severity::parse(s).map_or(u8::MAX, |s| s as u8);
-    if rank(a) <= rank(b) { a } else { b }.to_string()
-}
-
 /// The gate recomputed on the merged findings, with the given settings.
 fn gate_of(report: &Report, settings: &Gate) -> Gate {
-    let fail_on = Severity::parse(&settings.fail_on);
+    let fail_on = settings.fail_on.0;
     let failing = report.findings.iter().filter(|f| f.counts(fail_on)).count();
     let score_below = settings
         .fail_on_score
@@ -634,11 +646,7 @@ fn gate_of(report: &Report, settings: &Gate) -> Gate {
         *by_state.entry(f.state()).or_default() += 1;
     }
     Gate {
-        fail_on: if fail_on.is_some() {
-            settings.fail_on.clone()
-        } else {
-            "none".into()
-        },
+        fail_on: settings.fail_on,
         fail_on_score: settings.fail_on_score,
         soft_fail: settings.soft_fail,
         failing_findings: failing,

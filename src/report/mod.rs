@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::control::Severity;
+use crate::date::Date;
 
 pub use build::build;
 
@@ -38,7 +39,9 @@ pub const SCHEMA_VERSION: &str = "2";
 pub struct Report {
     pub schema_version: &'static str,
     pub tool: Tool,
-    pub as_of: String,
+    /// The assessment date, `YYYY-MM-DD` in JSON.
+    #[serde(serialize_with = "iso_date")]
+    pub as_of: Date,
     pub targets: Vec<TargetOut>,
     pub summary: Summary,
     pub controls: Vec<ControlOut>,
@@ -73,7 +76,18 @@ pub struct TargetOut {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     /// `scan` for a scanned target, `evidence` for an `--evidence` directory.
-    pub role: &'static str,
+    pub role: TargetRole,
+}
+
+/// What a target is to the scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetRole {
+    /// Code and configuration, scanned for everything.
+    #[default]
+    Scan,
+    /// An `--evidence` directory: documents only.
+    Evidence,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
@@ -308,11 +322,63 @@ pub struct WaiverOut {
     pub owner: Option<String>,
     pub expires: Option<String>,
     /// `active`, `expired`, `unused`, or `invalid: …`.
-    pub status: String,
+    pub status: WaiverStatus,
     /// Findings it waived.
     pub matched: usize,
     /// For an inline waiver, where the comment is.
     pub location: Option<String>,
+}
+
+/// A date as the report writes it: `2026-12-01`.
+pub fn iso(d: Date) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn iso_date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&d.format("%Y-%m-%d"))
+}
+
+/// What became of a waiver in a run; in JSON a string: `active`, `expired`, `unused` or
+/// `invalid: <why>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaiverStatus {
+    /// It accepted at least one finding.
+    Active,
+    /// Its expiry date has passed: it accepts nothing.
+    Expired,
+    /// Valid, but no finding matched it.
+    Unused,
+    /// Malformed (an inline waiver without owner or expiry): it accepts nothing.
+    Invalid(String),
+}
+
+impl WaiverStatus {
+    /// Reads the JSON form back (`merge`); anything else is kept as an invalid status.
+    pub fn parse(s: &str) -> WaiverStatus {
+        match s {
+            "active" => WaiverStatus::Active,
+            "expired" => WaiverStatus::Expired,
+            "unused" => WaiverStatus::Unused,
+            _ => WaiverStatus::Invalid(s.strip_prefix("invalid: ").unwrap_or(s).to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for WaiverStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WaiverStatus::Active => f.write_str("active"),
+            WaiverStatus::Expired => f.write_str("expired"),
+            WaiverStatus::Unused => f.write_str("unused"),
+            WaiverStatus::Invalid(why) => write!(f, "invalid: {why}"),
+        }
+    }
+}
+
+impl Serialize for WaiverStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The baseline comparison (added field).
@@ -363,7 +429,7 @@ pub struct NoteOut {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Gate {
     /// The lowest failing severity, or `none`.
-    pub fail_on: String,
+    pub fail_on: FailOn,
     pub fail_on_score: Option<f64>,
     pub soft_fail: bool,
     /// Findings that fail the run: at or above `fail_on`, not waived, not known.
@@ -375,10 +441,43 @@ pub struct Gate {
     pub exit_code: u8,
 }
 
+/// `--fail-on`: the lowest severity that fails the run; `none` (nothing fails) when empty.
+/// In JSON the severity's name or `none`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FailOn(pub Option<Severity>);
+
+impl FailOn {
+    /// `high`, …, or anything else for nothing (`none`).
+    pub fn parse(s: &str) -> FailOn {
+        FailOn(Severity::parse(s))
+    }
+
+    /// The stricter of two thresholds: the lower severity fails more.
+    #[must_use]
+    pub fn stricter(self, other: FailOn) -> FailOn {
+        match (self.0, other.0) {
+            (Some(a), Some(b)) => FailOn(Some(a.min(b))),
+            (a, b) => FailOn(a.or(b)),
+        }
+    }
+}
+
+impl std::fmt::Display for FailOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.map_or("none", Severity::as_str))
+    }
+}
+
+impl Serialize for FailOn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl Gate {
     /// The `--fail-on` threshold this gate was decided with (`None`: nothing fails).
     pub fn threshold(&self) -> Option<Severity> {
-        Severity::parse(&self.fail_on)
+        self.fail_on.0
     }
 
     /// Whether a finding fails this run: [`FindingOut::counts`] at the gate's threshold.

@@ -225,7 +225,7 @@ fn result(report: &Report, seed: &str, collected: &str) -> Value {
     let targets: Vec<&str> = report.targets.iter().map(|t| t.path.as_str()).collect();
     let g = &report.gate;
     let mut props = vec![
-        prop("fail-on", &g.fail_on),
+        prop("fail-on", &g.fail_on.to_string()),
         prop("failing-findings", &g.failing_findings.to_string()),
         prop("exit-code", &g.exit_code.to_string()),
     ];
@@ -234,7 +234,7 @@ fn result(report: &Report, seed: &str, collected: &str) -> Value {
     }
     let mut r = json!({
         "uuid": uuid(seed, "result"),
-        "title": md(&format!("redflag SOC 2 Type II readiness scan as of {}", report.as_of)),
+        "title": md(&format!("redflag SOC 2 Type II readiness scan as of {}", super::iso(report.as_of))),
         "description": md(&format!(
             "Automated scan of {} by redflag {}: {}.",
             targets.join(", "),
@@ -257,8 +257,9 @@ fn result(report: &Report, seed: &str, collected: &str) -> Value {
 /// The whole document.
 pub fn document(report: &Report) -> Value {
     let targets: Vec<&str> = report.targets.iter().map(|t| t.path.as_str()).collect();
-    let seed = format!("redflag:{}:{}", report.as_of, targets.join("\u{0}"));
-    let collected = format!("{}T00:00:00Z", report.as_of);
+    let as_of = super::iso(report.as_of);
+    let seed = format!("redflag:{as_of}:{}", targets.join("\u{0}"));
+    let collected = format!("{as_of}T00:00:00Z");
     let plan = uuid(&seed, "assessment-plan");
     json!({
         "assessment-results": {

@@ -19,7 +19,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{BaselineState, ControlOut, FindingOut, PointerOut, Report};
+use super::{BaselineState, ControlOut, FindingOut, PointerOut, Report, TargetRole};
 use crate::control::Severity;
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -649,7 +649,7 @@ impl Locator<'_> {
                 let target = report
                     .targets
                     .iter()
-                    .find(|t| t.role != "evidence")
+                    .find(|t| t.role != TargetRole::Evidence)
                     .or(report.targets.first())
                     .map_or("", |t| t.path.as_str());
                 let placeholder = PointerOut {

@@ -8,7 +8,7 @@
 //! Redaction is idempotent, so sealing a sealed report changes nothing. Fingerprints are
 //! hex digests of the checks' keys; they are never rewritten.
 
-use super::{PointerOut, Report};
+use super::{PointerOut, Report, WaiverStatus};
 use crate::redact::Redactor;
 use crate::text::truncate_chars;
 
@@ -68,7 +68,9 @@ pub fn seal(report: &mut Report, r: &Redactor) {
         text(&mut w.reason);
         w.owner.iter_mut().for_each(text);
         w.expires.iter_mut().for_each(text);
-        text(&mut w.status);
+        if let WaiverStatus::Invalid(why) = &mut w.status {
+            text(why);
+        }
         w.location.iter_mut().for_each(path);
     }
     if let Some(b) = &mut report.baseline {
@@ -82,8 +84,6 @@ pub fn seal(report: &mut Report, r: &Redactor) {
             e.expires.iter_mut().for_each(text);
         }
     }
-    text(&mut report.as_of);
-    text(&mut report.gate.fail_on);
 }
 
 /// [`seal`], and the control pack's texts too: for a report read from elsewhere (`merge`),

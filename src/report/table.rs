@@ -9,7 +9,7 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
-use super::{ControlOut, FindingOut, PointerOut, Report, Status};
+use super::{ControlOut, FindingOut, PointerOut, Report, Status, TargetRole, WaiverStatus};
 use crate::control::Severity;
 use crate::text::plural;
 
@@ -67,10 +67,10 @@ pub fn render(report: &Report, width: Option<u16>, all: bool, out: &mut dyn Writ
         s,
         "{} · SOC 2 Type II readiness · as of {}",
         paint(&format!("redflag {}", report.tool.version), Style::new().bold()),
-        report.as_of
+        super::iso(report.as_of)
     );
     for t in &report.targets {
-        let role = if t.role == "evidence" {
+        let role = if t.role == TargetRole::Evidence {
             " (evidence only)"
         } else {
             ""
@@ -198,7 +198,7 @@ fn summary(s: &mut String, report: &Report, multi: bool) {
                 .as_deref()
                 .map(|e| format!(", expires {e}"))
                 .unwrap_or_default();
-            let style = if w.status == "active" {
+            let style = if w.status == WaiverStatus::Active {
                 Style::new()
             } else {
                 AnsiColor::Yellow.on_default().bold()

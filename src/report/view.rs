@@ -14,7 +14,7 @@ use super::consultant::{
 };
 use super::prose::{first_sentence, unwrap_text};
 use super::roadmap::{self, PhaseKind, Roadmap};
-use super::{location, BaselineState, ControlOut, FindingOut, PointerOut, Report, Status};
+use super::{location, BaselineState, ControlOut, FindingOut, PointerOut, Report, Status, TargetRole};
 use crate::control::Severity;
 use crate::text::plural;
 
@@ -354,12 +354,11 @@ pub struct NoteRow {
 
 /// Computes the document.
 pub fn build(report: &Report, meta: &ReportMeta) -> Document {
-    let as_of = crate::date::parse_iso(&report.as_of).unwrap_or_default();
-    let plan = roadmap::plan_with(report, as_of, meta.window_start, &meta.controls);
+    let plan = roadmap::plan_with(report, report.as_of, meta.window_start, &meta.controls);
     let multi = report.targets.len() > 1;
     Document {
         version: report.tool.version,
-        as_of: report.as_of.clone(),
+        as_of: super::iso(report.as_of),
         cover: cover(report, meta),
         summary: summary(report, meta, multi),
         red_flags: cx::red_flags(report)
@@ -387,7 +386,7 @@ fn cover(report: &Report, meta: &ReportMeta) -> Cover {
         .iter()
         .map(|t| TargetRow {
             path: t.path.clone(),
-            role: if t.role == "evidence" {
+            role: if t.role == TargetRole::Evidence {
                 "evidence documents"
             } else {
                 "code and configuration"
@@ -458,14 +457,7 @@ fn summary(report: &Report, meta: &ReportMeta, multi: bool) -> SummaryView {
 
 /// The chart name of a red flag (its title is too long for a bar label).
 fn short_title(n: u8) -> &'static str {
-    match n {
-        1 => "Access",
-        2 => "Drift monitoring",
-        3 => "AI vendors",
-        4 => "AI incident response",
-        5 => "Training data",
-        _ => "",
-    }
+    crate::control::red_flags::short(n)
 }
 
 fn red_flag_scores(report: &Report) -> Vec<RedFlagScore> {
@@ -735,7 +727,7 @@ fn waivers(report: &Report) -> Vec<WaiverRow> {
             reason: w.reason.clone(),
             owner: w.owner.clone().unwrap_or_else(|| "—".into()),
             expires: w.expires.clone().unwrap_or_else(|| "never".into()),
-            status: w.status.clone(),
+            status: w.status.to_string(),
             matched: w.matched,
         })
         .collect()

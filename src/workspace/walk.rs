@@ -410,7 +410,7 @@ fn visit(
     };
     if classify::is_binary_name(&path) {
         // Indexed by path and size, never opened: a 10 GB model costs one stat.
-        entry.size = e.metadata().map(|m| m.len()).unwrap_or(0);
+        entry.size = e.metadata().map_or(0, |m| m.len());
         entry.class = FileClass::Binary;
         r.entry = Some(entry);
         return Some(r);

@@ -10,7 +10,7 @@ use super::{builtin_len, Builder, CONTROL_UNITS};
 use crate::check::compile::Diag;
 use crate::check::CompileCx;
 use crate::control::spec::{ControlSpec, RoadmapSpec};
-use crate::control::{tsc, Control, RoadmapText, Severity, Source};
+use crate::control::{tsc, CadenceParams, Control, RoadmapText, Severity, Source};
 use crate::text::printable;
 use crate::workspace::matcher::{glob_set, Owner};
 
@@ -117,6 +117,7 @@ impl Builder<'_> {
             || matches!(examines, Some(None)));
         if compiled {
             check_references(&id, spec, known_ids, &mut cx);
+            check_cadence(spec, &params, &mut cx);
         }
         let uses = std::mem::take(&mut cx.uses);
         self.owners.units.insert(unit, uses);
@@ -183,7 +184,7 @@ impl Builder<'_> {
             self.error(i, line_of(&spec.severity), message);
         }
         if let Some(r) = &spec.red_flag {
-            if !(1..=5).contains(&r.value) {
+            if crate::control::red_flags::get(r.value).is_none() {
                 self.error(
                     i,
                     line_of(r),
@@ -299,6 +300,22 @@ fn check_references(id: &str, spec: &ControlSpec, known_ids: &BTreeSet<String>, 
     }
 }
 
+/// `roadmap.cadence` names parameters the control declares, counting quarters.
+fn check_cadence(spec: &ControlSpec, params: &BTreeMap<String, u32>, cx: &mut CompileCx<'_>) {
+    let Some(c) = &spec.roadmap.cadence else { return };
+    for name in std::iter::once(&c.quarters).chain(c.before_window.as_ref()) {
+        if !params.contains_key(&name.value) {
+            cx.error(
+                line_of(name),
+                format!(
+                    "`roadmap.cadence` names `{}`, which is not one of the control's `params`",
+                    name.value
+                ),
+            );
+        }
+    }
+}
+
 fn trimmed(s: &str) -> String {
     printable(s.trim()).into_owned()
 }
@@ -311,6 +328,10 @@ fn roadmap_text(spec: &RoadmapSpec) -> RoadmapText {
         record: spec.record.as_deref().map(trimmed),
         record_holds: spec.record_holds.as_deref().map(trimmed),
         first: spec.first,
+        cadence: spec.cadence.as_ref().map(|c| CadenceParams {
+            quarters: c.quarters.value.clone(),
+            before_window: c.before_window.as_ref().map(|b| b.value.clone()),
+        }),
     }
 }
 

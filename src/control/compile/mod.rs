@@ -358,6 +358,49 @@ mod tests {
             .map(|c| c.id.as_str())
             .collect();
         assert!(missing.is_empty(), "no `risk:` or `roadmap.action`: {missing:?}");
+        // A recurring control (a `cadence` check) says which parameters its roadmap plans
+        // with, and only a recurring control does.
+        let recurring: Vec<(&str, bool, bool)> = loaded
+            .controls
+            .controls
+            .iter()
+            .map(|c| {
+                let checked = c.check.as_ref().is_some_and(crate::check::Condition::has_cadence);
+                (c.id.as_str(), checked, c.roadmap.cadence.is_some())
+            })
+            .filter(|(_, checked, planned)| checked != planned)
+            .collect();
+        assert!(
+            recurring.is_empty(),
+            "`cadence` check without `roadmap.cadence` or the reverse: {recurring:?}"
+        );
+        assert!(loaded
+            .controls
+            .controls
+            .iter()
+            .any(|c| c.roadmap.cadence.is_some()));
+    }
+
+    #[test]
+    fn roadmap_cadence_names_declared_parameters() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("X-REC.yaml"),
+            "id: X-REC\ntitle: t\nseverity: low\ntsc: [CC7.4]\nrationale: r\nremediation: f\n\
+             params:\n  drill_quarters: 2\nroadmap:\n  cadence: {quarters: drill_quarters, before_window: nope_quarters}\n",
+        )
+        .unwrap();
+        let loaded = load(&LoadOptions {
+            dirs: vec![dir.path().to_path_buf()],
+            ..LoadOptions::default()
+        });
+        let m = messages(&loaded);
+        assert_eq!(
+            m.iter().filter(|d| d.contains("`roadmap.cadence` names")).count(),
+            1,
+            "{m:#?}"
+        );
+        assert!(m.iter().any(|d| d.contains("`nope_quarters`")), "{m:#?}");
     }
 
     #[test]

@@ -226,7 +226,7 @@ pub(super) fn role_of(rel: &str) -> Role {
         Role::Signals
     } else if name == "documents.yaml" {
         Role::Documents
-    } else if name == "tsc.yaml" {
+    } else if name == "tsc.yaml" || name == "red_flags.yaml" {
         Role::Ignore
     } else {
         Role::Control

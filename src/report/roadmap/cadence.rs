@@ -11,10 +11,6 @@ use crate::date::{find_dates, quarter_list, Date, Quarter};
 use crate::report::consultant::ControlText;
 use crate::report::ControlOut;
 
-/// The parameter saying how many quarters of records each recurring control needs before
-/// the window may start (default 1: it has operated at least once).
-pub const WINDOW_PRIOR_PARAM: &str = "window_prior_quarters";
-
 /// A cadence control: one record per quarter; `prior` quarters of them before the window
 /// starts, and `quarters` consecutive ones on record by the end of the window.
 pub(super) struct Cadence<'a> {
@@ -23,6 +19,8 @@ pub(super) struct Cadence<'a> {
     pub(super) quarters: u32,
     /// Complete quarters before the window that must hold a record (`window_prior_quarters`).
     pub(super) prior: u32,
+    /// The parameter `prior` comes from, for the explanations.
+    pub(super) prior_param: String,
     /// Quarters already holding a counted record.
     pub(super) covered: BTreeSet<Quarter>,
     /// The first quarter a new record is planned in; every later one gets one too.
@@ -141,20 +139,29 @@ impl Cadence<'_> {
     }
 }
 
-/// The cadence parameter (`*_quarters`, other than `window_prior_quarters`) of a control.
+/// The consecutive quarters of a recurring control (the parameter `roadmap.cadence.quarters`
+/// names); `None` for a control that is not recurring.
 pub(super) fn cadence_quarters(text: Option<&ControlText>) -> Option<u32> {
-    text?
-        .params
-        .iter()
-        .find(|(k, _)| k.ends_with("_quarters") && k.as_str() != WINDOW_PRIOR_PARAM)
-        .map(|(_, v)| (*v).clamp(1, crate::date::MAX_QUARTERS))
+    let text = text?;
+    let name = &text.roadmap.cadence.as_ref()?.quarters;
+    text.params
+        .get(name)
+        .map(|v| (*v).clamp(1, crate::date::MAX_QUARTERS))
 }
 
-/// `window_prior_quarters` of a control: 1 unless it says otherwise (0 lets the window
-/// start before the first record; the quarter it starts in then needs one like any other).
-fn prior_quarters(text: Option<&ControlText>) -> u32 {
-    text.and_then(|t| t.params.get(WINDOW_PRIOR_PARAM))
-        .map_or(1, |v| (*v).min(crate::date::MAX_QUARTERS))
+/// The complete quarters before the window that must hold a record (the parameter
+/// `roadmap.cadence.before_window` names) and that parameter's name: 1 unless it says
+/// otherwise (0 lets the window start before the first record; the quarter it starts in
+/// then needs one like any other).
+fn prior_quarters(text: Option<&ControlText>) -> (u32, String) {
+    let name = text
+        .and_then(|t| t.roadmap.cadence.as_ref())
+        .and_then(|c| c.before_window.clone())
+        .unwrap_or_default();
+    let value = text
+        .and_then(|t| t.params.get(&name))
+        .map_or(1, |v| (*v).min(crate::date::MAX_QUARTERS));
+    (value, name)
 }
 
 /// The cadence controls' plans: quarters on record (from the record labels of its evidence
@@ -205,10 +212,12 @@ pub(super) fn cadences<'a>(
             while covered.contains(&first_new) {
                 first_new = first_new.next();
             }
+            let (prior, prior_param) = prior_quarters(text);
             Some(Cadence {
                 control: c,
                 quarters,
-                prior: prior_quarters(text),
+                prior,
+                prior_param,
                 covered,
                 first_new,
                 ready,

@@ -31,7 +31,6 @@ use super::Report;
 use crate::control::Severity;
 use crate::date::{Date, Quarter};
 
-pub use cadence::WINDOW_PRIOR_PARAM;
 pub use text::{headline, month_blocks, month_name, month_title, render_text, task_line, MonthBlock};
 
 /// The phases of the source's readiness timeline.

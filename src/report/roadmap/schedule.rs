@@ -30,13 +30,7 @@ pub(super) struct Timeline {
 impl Timeline {
     fn new(as_of: Date, gaps: &[&ControlOut]) -> Timeline {
         let any_high = gaps.iter().any(|c| c.severity >= Severity::High);
-        let impl_months: u32 = if any_high {
-            2
-        } else if gaps.is_empty() {
-            0
-        } else {
-            1
-        };
+        let impl_months: u32 = if any_high { 2 } else { u32::from(!gaps.is_empty()) };
         let remediation_months = u32::from(!gaps.is_empty());
         let impl_last = 1 + impl_months;
         let assess_month = impl_last + 1;
@@ -181,7 +175,7 @@ impl<'a> Planner<'a> {
             };
             month_of.insert(c.id.clone(), m);
         }
-        for _ in 0..month_of.len() + 1 {
+        for _ in 0..=month_of.len() {
             let snapshot = month_of.clone();
             for (id, m) in &mut month_of {
                 for p in self.after(id) {

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::cadence::{Cadence, WINDOW_PRIOR_PARAM};
+use super::cadence::Cadence;
 use super::schedule::{is_open, Planner};
 use super::{indefinite, pred, Constraint, Requested, Window};
 use crate::date::{quarter_list, Date, Quarter};
@@ -46,8 +46,8 @@ fn cadence_constraint(as_of: Date, cad: &Cadence<'_>) -> Constraint {
     let name = &cad.record;
     let mut e = match cad.prior {
         0 => format!(
-            "{} needs no record before the window starts ({WINDOW_PRIOR_PARAM}: 0)",
-            cad.control.id
+            "{} needs no record before the window starts ({}: 0)",
+            cad.control.id, cad.prior_param
         ),
         1 => format!(
             "{} must have operated at least once before the window starts: {} on record in the complete quarter before it",
@@ -55,9 +55,10 @@ fn cadence_constraint(as_of: Date, cad: &Cadence<'_>) -> Constraint {
             indefinite(name)
         ),
         p => format!(
-            "{} needs {} in each of the {p} complete quarters before the window starts ({WINDOW_PRIOR_PARAM}: {p})",
+            "{} needs {} in each of the {p} complete quarters before the window starts ({}: {p})",
             cad.control.id,
-            indefinite(name)
+            indefinite(name),
+            cad.prior_param
         ),
     };
     let mut needed: std::collections::BTreeSet<Quarter> = cad.prior_quarters(date).into_iter().collect();
