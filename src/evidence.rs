@@ -54,6 +54,9 @@ pub struct Item {
     pub pointers: Vec<Pointer>,
 }
 
+/// The key prefix of an item that records something missing.
+const ABSENT: &str = "absent:";
+
 impl Item {
     pub fn new(message: impl Into<String>, key: impl Into<String>, pointers: Vec<Pointer>) -> Self {
         Self {
@@ -61,5 +64,17 @@ impl Item {
             key: key.into(),
             pointers,
         }
+    }
+
+    /// Something missing (no record, no file, no grant), identified by `what` (the document
+    /// kind, the pattern): the report points it at where it should be, and a control's
+    /// `message:` replaces its text.
+    pub fn absent(message: impl Into<String>, what: &str, pointers: Vec<Pointer>) -> Self {
+        Self::new(message, format!("{ABSENT}{what}"), pointers)
+    }
+
+    /// True for an item made by [`Item::absent`].
+    pub fn is_absent(&self) -> bool {
+        self.key.starts_with(ABSENT)
     }
 }

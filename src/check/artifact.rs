@@ -73,7 +73,7 @@ impl Artifact {
             })
             .collect();
         Outcome::found(items, || {
-            Item::new(format!("No {} found", self.label), "absent:artifact", Vec::new())
+            Item::absent(format!("No {} found", self.label), "artifact", Vec::new())
         })
     }
 }

@@ -187,7 +187,7 @@ impl Bucket {
                     )
                 })
                 .collect();
-            return Outcome::found(items, || Item::new("No such bucket", "absent:bucket", Vec::new()));
+            return Outcome::found(items, || Item::absent("No such bucket", "bucket", Vec::new()));
         }
         // The names each bucket is known by: its Terraform address and its literal name.
         let wanted: Vec<Vec<&str>> = candidates
@@ -237,7 +237,7 @@ impl Bucket {
         // purged buckets are its failures, which `not` turns into passing evidence.
         if kept.is_empty() {
             let failed = if purged.is_empty() {
-                vec![Item::new("No such bucket", "absent:bucket", Vec::new())]
+                vec![Item::absent("No such bucket", "bucket", Vec::new())]
             } else {
                 purged
             };

@@ -95,9 +95,9 @@ impl DependencyCheck {
             .collect();
         let wanted: Vec<&str> = self.packages.iter().map(|(_, n)| n.as_str()).collect();
         Outcome::found(items, || {
-            Item::new(
+            Item::absent(
                 format!("No manifest declares any of: {}", wanted.join(", ")),
-                "absent:dependency",
+                "dependency",
                 Vec::new(),
             )
         })

@@ -76,9 +76,9 @@ impl Document {
             };
         }
         Outcome::found(found, || {
-            Item::new(
+            Item::absent(
                 format!("No {} found", cx.describe_kind(&self.kind)),
-                format!("absent:{}", self.kind),
+                &self.kind,
                 Vec::new(),
             )
         })

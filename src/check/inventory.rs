@@ -459,9 +459,9 @@ impl Inventory {
             return Outcome::complete(items, undeclared);
         }
         Outcome::found(items, || {
-            Item::new(
+            Item::absent(
                 format!("No use of any of the {} found", catalog.title.to_lowercase()),
-                format!("absent:{}", catalog.id),
+                &catalog.id,
                 Vec::new(),
             )
         })

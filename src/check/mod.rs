@@ -323,7 +323,7 @@ impl Condition {
 /// for lack of something, one gap says so (not one per part): "No schedule or crontab
 /// found" for alternatives, "No schedule found; no alert route found" for parts.
 fn merge_absent(failed: Vec<Item>, alternatives: bool) -> Vec<Item> {
-    if failed.len() < 2 || !failed.iter().all(|i| i.key.starts_with("absent:")) {
+    if failed.len() < 2 || !failed.iter().all(Item::is_absent) {
         return failed;
     }
     let mut messages: Vec<&str> = Vec::new();

@@ -220,13 +220,13 @@ impl Owners {
             // One finding: the file is missing, not each directory's rule.
             let dirs = unowned.len();
             let pointers: Vec<_> = unowned.into_values().map(|mut v| v.swap_remove(0)).collect();
-            failed.push(Item::new(
+            failed.push(Item::absent(
                 format!(
                     "No CODEOWNERS file: model, training or serving files in {dirs} director{} have no \
                      required reviewer (branch protection may live outside the repository; export it as evidence)",
                     if dirs == 1 { "y" } else { "ies" }
                 ),
-                "absent:codeowners",
+                "codeowners",
                 pointers,
             ));
             return Outcome::complete(passed, failed);

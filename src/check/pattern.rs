@@ -190,7 +190,7 @@ impl Pattern {
             } else {
                 format!("No {} found", self.label)
             };
-            Item::new(message, format!("absent:{}", self.describe), Vec::new())
+            Item::absent(message, &self.describe, Vec::new())
         })
     }
 }

@@ -199,7 +199,7 @@ impl QueryCheck {
             })
             .collect();
         Outcome::found(items, || {
-            Item::new("No document matches the query", "absent:query", Vec::new())
+            Item::absent("No document matches the query", "query", Vec::new())
         })
     }
 
@@ -247,8 +247,6 @@ impl QueryCheck {
                 .replace("{count}", &names.len().to_string());
             items.push(Item::new(message, format!("shared|{group}"), pointers));
         }
-        Outcome::found(items, || {
-            Item::new("Nothing is shared", "absent:query", Vec::new())
-        })
+        Outcome::found(items, || Item::absent("Nothing is shared", "query", Vec::new()))
     }
 }

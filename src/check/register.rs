@@ -367,9 +367,9 @@ impl Register {
                     }
                 }
                 if docs.is_empty() {
-                    failed.push(Item::new(
+                    failed.push(Item::absent(
                         format!("No {} found", cx.describe_kind(&self.kind)),
-                        format!("absent:{}", self.kind),
+                        &self.kind,
                         Vec::new(),
                     ));
                 }

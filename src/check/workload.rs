@@ -372,7 +372,7 @@ impl WorkloadCheck {
             } else {
                 "No model workload on a default or shared service account"
             };
-            Item::new(what, "absent:workload", Vec::new())
+            Item::absent(what, "workload", Vec::new())
         })
     }
 

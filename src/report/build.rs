@@ -420,7 +420,7 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>, redacto
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut n = 0;
         for item in e.failed {
-            let absent = item.key.starts_with("absent:");
+            let absent = item.is_absent();
             let message = match (&control.message, absent) {
                 (Some(m), true) => m.clone(),
                 _ => item.message.clone(),

@@ -150,10 +150,6 @@ pub(super) fn evaluate(iam: &Iam, cx: &Context<'_>) -> Outcome {
         ));
     }
     Outcome::found(items, || {
-        Item::new(
-            "No identity can raise its own privileges",
-            "absent:iam",
-            Vec::new(),
-        )
+        Item::absent("No identity can raise its own privileges", "iam", Vec::new())
     })
 }

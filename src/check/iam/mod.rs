@@ -495,7 +495,7 @@ impl Iam {
                 items.push(Item::new(format!("{} {why}", g.address), key, vec![pointer]));
             }
         }
-        Outcome::found(items, || Item::new("No matching grant", "absent:iam", Vec::new()))
+        Outcome::found(items, || Item::absent("No matching grant", "iam", Vec::new()))
     }
 }
 
@@ -579,7 +579,7 @@ impl Iam {
             ));
         }
         Outcome::found(items, || {
-            Item::new("No identity holds every capability", "absent:iam", Vec::new())
+            Item::absent("No identity holds every capability", "iam", Vec::new())
         })
     }
 }

@@ -236,7 +236,7 @@ pub(super) fn evaluate(iam: &Iam, cx: &Context<'_>) -> Outcome {
         }));
     }
     if evidence.is_empty() {
-        evidence.push(Item::new("No matching grant", "absent:iam", Vec::new()));
+        evidence.push(Item::absent("No matching grant", "iam", Vec::new()));
     }
     Outcome {
         holds: false,
@@ -261,7 +261,7 @@ pub(super) fn mechanisms(cx: &Context<'_>) -> Outcome {
         })
         .collect();
     Outcome::found(items, || {
-        Item::new("No just-in-time access mechanism", "absent:jit", Vec::new())
+        Item::absent("No just-in-time access mechanism", "jit", Vec::new())
     })
 }
 

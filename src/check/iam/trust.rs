@@ -191,7 +191,7 @@ pub(super) fn evaluate(iam: &Iam, cx: &Context<'_>) -> Outcome {
                 )
             })
             .collect();
-        return Outcome::found(items, || Item::new("No trust policy", "absent:trust", Vec::new()));
+        return Outcome::found(items, || Item::absent("No trust policy", "trust", Vec::new()));
     }
     // (scope, role) → the trust statements naming it.
     let mut roles: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
@@ -216,11 +216,7 @@ pub(super) fn evaluate(iam: &Iam, cx: &Context<'_>) -> Outcome {
         }
     }
     Outcome::found(items, || {
-        Item::new(
-            "No role is assumed by unrelated callers",
-            "absent:trust",
-            Vec::new(),
-        )
+        Item::absent("No role is assumed by unrelated callers", "trust", Vec::new())
     })
 }
 
