@@ -17,7 +17,6 @@
 //! The root itself is named by the person running redflag and is trusted.
 
 use std::ffi::{OsStr, OsString};
-use std::fmt;
 use std::os::fd::OwnedFd;
 use std::path::{Component, Path};
 
@@ -43,32 +42,17 @@ pub enum Written {
 }
 
 /// Why a write was refused or failed, naming the path at fault.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// The path has a component that is not a plain name (`..`, `/`, `.`).
+    #[error("{0}: not a relative path inside the target")]
     NotRelative(String),
     /// A component is a symbolic link (never followed) or not what it should be.
-    Refused {
-        path: String,
-        what: &'static str,
-    },
-    Io {
-        path: String,
-        error: std::io::Error,
-    },
+    #[error("{path}: {what}; not written")]
+    Refused { path: String, what: &'static str },
+    #[error("cannot write {path}: {error}")]
+    Io { path: String, error: std::io::Error },
 }
-
-impl fmt::Display for WriteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WriteError::NotRelative(p) => write!(f, "{p}: not a relative path inside the target"),
-            WriteError::Refused { path, what } => write!(f, "{path}: {what}; not written"),
-            WriteError::Io { path, error } => write!(f, "cannot write {path}: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for WriteError {}
 
 fn shown(p: &Path) -> String {
     crate::text::printable(&p.display().to_string()).into_owned()

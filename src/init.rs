@@ -28,8 +28,6 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use anyhow::Result;
-
 use crate::control::ControlSet;
 use crate::report::{PointerOut, Report, Status};
 
@@ -431,7 +429,12 @@ pub fn plan(report: &Report, controls: &ControlSet) -> (Vec<Template>, Vec<NotNe
 }
 
 /// Writes the starter files under `root`. Never overwrites an existing file unless `force`.
-pub fn init(root: &Path, report: &Report, controls: &ControlSet, force: bool) -> Result<InitOutcome> {
+pub fn init(
+    root: &Path,
+    report: &Report,
+    controls: &ControlSet,
+    force: bool,
+) -> Result<InitOutcome, crate::fswrite::WriteError> {
     let (templates, not_needed) = plan(report, controls);
     let mut files = Vec::new();
     for t in templates {
@@ -447,7 +450,12 @@ pub fn init(root: &Path, report: &Report, controls: &ControlSet, force: bool) ->
 
 /// Writes one starter file through [`crate::fswrite`]: no link is followed at any
 /// component of its path, so a linked `compliance/` cannot send it outside the target.
-fn write_one(root: &Path, rel: &Path, content: &str, force: bool) -> Result<Action> {
+fn write_one(
+    root: &Path,
+    rel: &Path,
+    content: &str,
+    force: bool,
+) -> Result<Action, crate::fswrite::WriteError> {
     use crate::fswrite::{write_inside, Mode, WriteError, Written};
     if let Ok(m) = std::fs::symlink_metadata(root.join(rel)) {
         if m.file_type().is_symlink() {
@@ -460,7 +468,7 @@ fn write_one(root: &Path, rel: &Path, content: &str, force: bool) -> Result<Acti
         Ok(Written::Replaced) => Ok(Action::Overwritten),
         Ok(Written::Exists) => Ok(Action::Kept),
         Err(e @ WriteError::Refused { .. }) => Ok(Action::Refused(e.to_string())),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 

@@ -62,7 +62,7 @@ impl WaiverSpec {
                 crate::workspace::matcher::glob(g)
                     .map_err(|message| super::Error::WaiverPath {
                         waiver: which.clone(),
-                        message,
+                        message: message.to_string(),
                     })?
                     .compile_matcher(),
             )),

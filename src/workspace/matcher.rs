@@ -55,15 +55,42 @@ pub struct MatcherBuilder {
     pub owner: Owner,
 }
 
+/// Why a pattern or glob of a control pack cannot be used. Converts into the loader's
+/// message text (`String`), which is where every one of them ends up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    /// It compiles, but uses a Unicode word boundary.
+    #[error("regex `{src}` {WORD_BOUNDARY}")]
+    WordBoundary { src: String },
+    /// It does not compile (and may also use a Unicode word boundary).
+    #[error("invalid regex `{src}`: {message}{}", if *.word_boundary { format!("; it also {WORD_BOUNDARY}") } else { String::new() })]
+    Regex {
+        src: String,
+        message: String,
+        word_boundary: bool,
+    },
+    #[error("invalid glob `{glob}`: {message}")]
+    Glob { glob: String, message: String },
+    /// The patterns do not compile together (the literal prefilter, size limits).
+    #[error("{0}")]
+    Together(String),
+}
+
+impl From<PatternError> for String {
+    fn from(e: PatternError) -> String {
+        e.to_string()
+    }
+}
+
+const WORD_BOUNDARY: &str =
+    "uses a Unicode word boundary; write `(?-u:\\b)` instead (Unicode \\b is very slow on non-ASCII text)";
+
 /// Validates a pattern for use on untrusted text: it must compile and must not use Unicode
 /// word boundaries, whose cost on non-ASCII files is orders of magnitude higher.
-pub fn check_regex(src: &str) -> Result<Regex, String> {
+pub fn check_regex(src: &str) -> Result<Regex, PatternError> {
     // Both problems of a regex are reported at once: a Unicode word boundary and a syntax
     // error (fixing one must not reveal the other).
-    let boundary = uses_unicode_word_boundary(src).then(|| {
-        "uses a Unicode word boundary; write `(?-u:\\b)` instead (Unicode \\b is very slow on non-ASCII text)"
-            .to_string()
-    });
+    let word_boundary = uses_unicode_word_boundary(src);
     let built = regex::RegexBuilder::new(src)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
@@ -72,11 +99,14 @@ pub fn check_regex(src: &str) -> Result<Regex, String> {
             let last = text.lines().last().unwrap_or(&text).trim();
             last.strip_prefix("error: ").unwrap_or(last).to_string()
         });
-    match (built, boundary) {
-        (Ok(re), None) => Ok(re),
-        (Ok(_), Some(b)) => Err(format!("regex `{src}` {b}")),
-        (Err(e), None) => Err(format!("invalid regex `{src}`: {e}")),
-        (Err(e), Some(b)) => Err(format!("invalid regex `{src}`: {e}; it also {b}")),
+    match built {
+        Ok(re) if !word_boundary => Ok(re),
+        Ok(_) => Err(PatternError::WordBoundary { src: src.to_string() }),
+        Err(message) => Err(PatternError::Regex {
+            src: src.to_string(),
+            message,
+            word_boundary,
+        }),
     }
 }
 
@@ -95,7 +125,7 @@ pub struct LazyRegex {
 impl LazyRegex {
     /// Validates and compiles `src` now when `eager`; otherwise checks only what is cheap
     /// (no Unicode word boundary) and compiles on first use.
-    pub fn new(src: &str, eager: bool) -> Result<Self, String> {
+    pub fn new(src: &str, eager: bool) -> Result<Self, PatternError> {
         let re = OnceLock::new();
         if eager {
             let _ = re.set(check_regex(src)?);
@@ -165,7 +195,7 @@ fn uses_unicode_word_boundary(src: &str) -> bool {
 /// case-insensitive, `*` may cross directories): each glob is parsed (validated) now, the
 /// set is compiled on first use, like [`LazyRegex`] (a pack has hundreds of file globs; a
 /// scan meets the kinds of file a few of them name).
-pub fn glob_set(globs: &[String]) -> Result<Globs, String> {
+pub fn glob_set(globs: &[String]) -> Result<Globs, PatternError> {
     let globs = globs.iter().map(|g| glob(g)).collect::<Result<Vec<_>, _>>()?;
     Ok(Globs {
         globs,
@@ -208,7 +238,7 @@ impl std::ops::Deref for Globs {
 ///
 /// As in `.gitignore`, a glob without `/` matches the file name in any directory
 /// (`MLmodel`, `*.py`); a glob with `/` matches the path from the target root.
-pub fn glob(g: &str) -> Result<Glob, String> {
+pub fn glob(g: &str) -> Result<Glob, PatternError> {
     let anchored = if g.contains('/') {
         g.to_string()
     } else {
@@ -218,7 +248,10 @@ pub fn glob(g: &str) -> Result<Glob, String> {
         .case_insensitive(true)
         .literal_separator(false)
         .build()
-        .map_err(|e| format!("invalid glob `{g}`: {}", e.kind()))
+        .map_err(|e| PatternError::Glob {
+            glob: g.to_string(),
+            message: e.kind().to_string(),
+        })
 }
 
 impl MatcherBuilder {
@@ -245,7 +278,7 @@ impl MatcherBuilder {
 
     /// Compiles the file scopes. Regexes, their literals and the regex sets are compiled
     /// on first use (see [`Matchers`]): a run pays only for the kinds of file it meets.
-    pub fn build(self) -> Result<Matchers, String> {
+    pub fn build(self) -> Result<Matchers, PatternError> {
         let mut scopes = Vec::with_capacity(self.scopes.len());
         let mut patterns = Vec::new();
         for (files, exclude, list) in self.scopes {
@@ -278,10 +311,10 @@ impl MatcherBuilder {
             });
         }
         if scopes.len() > 64 {
-            return Err(format!(
+            return Err(PatternError::Together(format!(
                 "{} distinct file scopes; at most 64 are supported",
                 scopes.len()
-            ));
+            )));
         }
         Ok(Matchers {
             scopes,
@@ -605,13 +638,14 @@ impl Matchers {
     /// Compiles everything now: every pattern, and the prefilter of all of them (the
     /// largest a file can need). The loader calls it for packs other than the built-in one,
     /// whose tests do the same, so a bad pattern is an error at load, never a silent miss.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), PatternError> {
         for p in &self.patterns {
-            bytes_regex(&p.src)?;
+            bytes_regex(&p.src).map_err(PatternError::Together)?;
         }
         if !self.scopes.is_empty() {
             // Every scope's bit (1 to 64 scopes, checked by `build`).
-            self.prefilter(u64::MAX >> (64 - self.scopes.len().min(64)))?;
+            self.prefilter(u64::MAX >> (64 - self.scopes.len().min(64)))
+                .map_err(PatternError::Together)?;
         }
         Ok(())
     }
