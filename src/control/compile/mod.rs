@@ -106,9 +106,22 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     };
     let inline_suppressions = b.matchers.add(super::INLINE_WAIVER_PATTERN, &[], &[]);
     b.catalogs = catalog::compile(parsed.catalogs, &mut b.matchers, &mut b.diags);
-    let redactor = b.redactor();
-    let signals = b.signals(&parsed.signals);
-    let controls = b.controls(parsed.controls);
+    // The redactor needs only the catalogues' key rules: it compiles on the other core
+    // while signals and controls compile.
+    let key_rules = b.key_rules();
+    let (redactor, (signals, controls)) = rayon::join(
+        || redactor(&key_rules),
+        || (b.signals(&parsed.signals), b.controls(parsed.controls)),
+    );
+    let redactor = redactor.unwrap_or_else(|message| {
+        b.diags.push(Diag {
+            file: "catalog".into(),
+            line: None,
+            column: None,
+            message,
+        });
+        Redactor::default()
+    });
     drop(compile_phase);
 
     let matchers = b.build_matchers();
@@ -169,24 +182,13 @@ impl Builder<'_> {
         }
     }
 
-    /// The built-in secret shapes plus every key rule of the catalogues.
-    fn redactor(&mut self) -> Redactor {
-        let _phase = Phase::start("load: redactor");
-        let key_rules: Vec<_> = self
-            .catalogs
+    /// Every key rule of the catalogues.
+    fn key_rules(&self) -> Vec<crate::redact::KeyRule> {
+        self.catalogs
             .iter()
             .flat_map(|c| c.items.iter())
             .flat_map(|i| i.keys.iter().map(|(_, rule)| rule.clone()))
-            .collect();
-        Redactor::new(&key_rules).unwrap_or_else(|message| {
-            self.diags.push(Diag {
-                file: "catalog".into(),
-                line: None,
-                column: None,
-                message,
-            });
-            Redactor::default()
-        })
+            .collect()
     }
 
     /// Builds the matcher set; a pack other than the built-in one (or the built-in one
@@ -205,6 +207,12 @@ impl Builder<'_> {
         }
         matchers
     }
+}
+
+/// The built-in secret shapes plus the catalogues' key rules.
+fn redactor(key_rules: &[crate::redact::KeyRule]) -> Result<Redactor, String> {
+    let _phase = Phase::start("load: redactor");
+    Redactor::new(key_rules)
 }
 
 fn together(e: &dyn std::fmt::Display) -> Diag {

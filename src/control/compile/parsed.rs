@@ -11,6 +11,29 @@ use crate::check::compile::Diag;
 use crate::control::spec::{ControlSpec, DocKindSpec, DocumentsFile, SignalSpec, SignalsFile};
 use crate::workspace::content::NotEvidenceSpec;
 
+/// One file parsed by its role (`None`: ignored, or it did not parse).
+enum Spec {
+    Control(Box<ControlSpec>),
+    Catalog(Box<CatalogSpec>),
+    Signals(SignalsFile),
+    Documents(DocumentsFile),
+    None,
+}
+
+impl Spec {
+    fn parse(src: &SourceFile) -> (Spec, Vec<Diag>) {
+        let mut diags = Vec::new();
+        let spec = match role_of(&src.rel) {
+            Role::Control => parse::<ControlSpec>(src, &mut diags).map(|c| Spec::Control(Box::new(c))),
+            Role::Catalog => parse::<CatalogSpec>(src, &mut diags).map(|c| Spec::Catalog(Box::new(c))),
+            Role::Signals => parse::<SignalsFile>(src, &mut diags).map(Spec::Signals),
+            Role::Documents => parse::<DocumentsFile>(src, &mut diags).map(Spec::Documents),
+            Role::Ignore => None,
+        };
+        (spec.unwrap_or(Spec::None), diags)
+    }
+}
+
 /// The specs of a pack, before compiling.
 #[derive(Default)]
 pub(super) struct Parsed {
@@ -24,40 +47,32 @@ pub(super) struct Parsed {
 }
 
 impl Parsed {
+    /// Parses every file (in parallel: the pack's YAML is most of a scan's start-up), then
+    /// applies them in source order, so precedence and diagnostics do not depend on threads.
     pub(super) fn read(sources: &[SourceFile], opts: &LoadOptions, diags: &mut Vec<Diag>) -> Parsed {
+        use rayon::prelude::*;
+        let specs: Vec<(Spec, Vec<Diag>)> = sources.par_iter().map(Spec::parse).collect();
         let mut parsed = Parsed::default();
         let builtin = builtin_len(opts);
         let mut catalog_src: Vec<usize> = Vec::new();
-        for (i, src) in sources.iter().enumerate() {
+        for (i, (spec, mut problems)) in specs.into_iter().enumerate() {
+            diags.append(&mut problems);
+            let src = &sources[i];
             let trusted = i >= builtin && !src.untrusted;
-            match role_of(&src.rel) {
-                Role::Control => {
-                    if let Some(c) = parse::<ControlSpec>(src, diags) {
-                        parsed.controls.push((i, c));
-                    }
+            match spec {
+                Spec::Control(c) => parsed.controls.push((i, *c)),
+                Spec::Catalog(c) => {
+                    let entry = (src.display.clone(), *c, opts.check_builtin || i >= builtin);
+                    add_catalog(
+                        &mut parsed.catalogs,
+                        &mut catalog_src,
+                        entry,
+                        (i, builtin, trusted),
+                    );
                 }
-                Role::Catalog => {
-                    if let Some(c) = parse::<CatalogSpec>(src, diags) {
-                        let entry = (src.display.clone(), c, opts.check_builtin || i >= builtin);
-                        add_catalog(
-                            &mut parsed.catalogs,
-                            &mut catalog_src,
-                            entry,
-                            (i, builtin, trusted),
-                        );
-                    }
-                }
-                Role::Signals => {
-                    if let Some(s) = parse::<SignalsFile>(src, diags) {
-                        add_signals(&mut parsed.signals, s.signals, (i, builtin, trusted));
-                    }
-                }
-                Role::Documents => {
-                    if let Some(d) = parse::<DocumentsFile>(src, diags) {
-                        parsed.add_documents(d);
-                    }
-                }
-                Role::Ignore => {}
+                Spec::Signals(s) => add_signals(&mut parsed.signals, s.signals, (i, builtin, trusted)),
+                Spec::Documents(d) => parsed.add_documents(d),
+                Spec::None => {}
             }
         }
         parsed.override_documents(&opts.documents);
