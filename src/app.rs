@@ -129,7 +129,7 @@ fn report_meta(
     window_start: Option<&str>,
     settings: Option<&settings::Settings>,
 ) -> Result<report::consultant::ReportMeta> {
-    let scope = report::consultant::parse_scope(scope).map_err(anyhow::Error::msg)?;
+    let scope = report::consultant::parse_scope(scope)?;
     let window_start = match window_start {
         Some(s) => Some(
             crate::date::parse_iso(s)

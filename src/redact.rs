@@ -318,9 +318,15 @@ pub fn shown(text: &str) -> String {
     crate::text::printable(&redact(text)).into_owned()
 }
 
+/// Why the key rules do not compile into a redactor (a rule does not parse, or together
+/// they exceed the regex size limit).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RuleError(pub String);
+
 /// Removes capture groups (so rules from different files cannot clash by group name) and
 /// prints the pattern back.
-fn without_groups(pattern: &str) -> Result<String, String> {
+fn without_groups(pattern: &str) -> Result<String, RuleError> {
     use regex_syntax::hir::{Hir, HirKind, Repetition};
     fn strip(h: &Hir) -> Hir {
         match h.kind() {
@@ -340,14 +346,14 @@ fn without_groups(pattern: &str) -> Result<String, String> {
         .nest_limit(64)
         .build()
         .parse(pattern)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| RuleError(e.to_string()))?;
     Ok(strip(&hir).to_string())
 }
 
 impl Redactor {
     /// The built-in shapes plus `rules`. Fails when a rule does not parse or the rules
     /// together exceed the regex size limit.
-    pub fn new(rules: &[KeyRule]) -> Result<Self, String> {
+    pub fn new(rules: &[KeyRule]) -> Result<Self, RuleError> {
         let mut key = Vec::new();
         let mut assign = Vec::new();
         let mut prefixes: Vec<String> = Vec::new();
@@ -389,7 +395,7 @@ impl Redactor {
                 RegexBuilder::new(&key.join("|"))
                     .size_limit(32 << 20)
                     .build()
-                    .map_err(|e| format!("catalogue key patterns for redaction: {e}"))?,
+                    .map_err(|e| RuleError(format!("catalogue key patterns for redaction: {e}")))?,
             )
         };
         let keys = if alts.is_empty() {
@@ -399,7 +405,7 @@ impl Redactor {
                 RegexBuilder::new(&alts.join("|"))
                     .size_limit(32 << 20)
                     .build()
-                    .map_err(|e| format!("catalogue key patterns for redaction: {e}"))?,
+                    .map_err(|e| RuleError(format!("catalogue key patterns for redaction: {e}")))?,
             )
         };
         Ok(Self {

@@ -28,7 +28,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
 
 use clap::ValueEnum as _;
@@ -38,6 +37,41 @@ use crate::control::spec::DocKindSpec;
 use crate::control::{LoadOptions, Severity};
 use crate::date::{parse_iso, Date};
 use crate::workspace::TargetSpec;
+
+/// Why the command line and config file could not be resolved into [`Settings`]. Every
+/// message names the option, file or directory at fault; `app` prints it and exits 2.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or directory could not be read or resolved; the cause is the I/O error.
+    #[error("{what}")]
+    Io {
+        /// What was being done, naming the path (`cannot read config file …`).
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An invalid value or a path that is not there: the message says which and why.
+    #[error("{0}")]
+    Invalid(String),
+    /// A baseline or waiver that cannot be read.
+    #[error(transparent)]
+    Policy(#[from] crate::policy::Error),
+}
+
+/// The settings module's result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Returns an [`Error::Invalid`] with a formatted message.
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err(Error::Invalid(format!($($arg)*)))
+    };
+}
+
+/// An I/O error with what was being done.
+fn io(what: impl FnOnce() -> String) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Io { what: what(), source }
+}
 
 /// Default size cap: files over 5 MiB are indexed but never read.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
@@ -182,7 +216,7 @@ impl Settings {
 /// line (trusted); a file found in a target is read by [`resolve`] with the target's rules.
 pub fn read_config(path: &Path) -> Result<ConfigFile> {
     let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read config file {}", path.display()))?;
+        .map_err(io(|| format!("cannot read config file {}", path.display())))?;
     parse_config(path, &text)
 }
 
@@ -199,7 +233,7 @@ fn parse_config(path: &Path, text: &str) -> Result<ConfigFile> {
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("invalid YAML"),
         );
-        anyhow::anyhow!("{}:{line}: {first}", path.display())
+        Error::Invalid(format!("{}:{line}: {first}", path.display()))
     })
 }
 
@@ -207,7 +241,9 @@ fn parse_config(path: &Path, text: &str) -> Result<ConfigFile> {
 pub fn resolve_as_of(arg: Option<&str>) -> Result<Date> {
     match arg {
         Some(s) => parse_iso(s).ok_or_else(|| {
-            anyhow::anyhow!("invalid --as-of `{s}`: expected a date as YYYY-MM-DD, e.g. 2026-12-01")
+            Error::Invalid(format!(
+                "invalid --as-of `{s}`: expected a date as YYYY-MM-DD, e.g. 2026-12-01"
+            ))
         }),
         None => Ok(chrono::Local::now().date_naive()),
     }
@@ -235,7 +271,9 @@ fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
     }
     Severity::parse(s).map(Some).ok_or_else(|| {
         let s = crate::redact::shown(s);
-        anyhow::anyhow!("invalid fail_on `{s}` (critical, high, medium, low, none)")
+        Error::Invalid(format!(
+            "invalid fail_on `{s}` (critical, high, medium, low, none)"
+        ))
     })
 }
 
@@ -341,7 +379,10 @@ pub fn resolve(args: &ScanArgs) -> Result<Settings> {
     let scope = if args.report.scope.is_empty() {
         None
     } else {
-        Some(crate::report::consultant::parse_scope(&args.report.scope).map_err(anyhow::Error::msg)?)
+        Some(
+            crate::report::consultant::parse_scope(&args.report.scope)
+                .map_err(|e| Error::Invalid(e.to_string()))?,
+        )
     };
     let config_name = config_path
         .as_ref()
@@ -541,7 +582,7 @@ fn control_dirs(
                 Reach::Inside(real) => match crate::control::compile::check_pack_dir(&real) {
                     Ok(()) if untrusted => untrusted_dirs.push(real),
                     Ok(()) => dirs.push(real),
-                    Err(why) => notes.push(c.refused("controls", d, &why)),
+                    Err(why) => notes.push(c.refused("controls", d, &why.0)),
                 },
                 // The loader says the directory does not exist.
                 Reach::Missing => dirs.push(c.root.join(d)),
@@ -646,7 +687,10 @@ fn waivers(
     }
     let mut waivers = Vec::new();
     for (i, w) in specs.iter().enumerate() {
-        waivers.push(w.compile(i).map_err(|e| anyhow::anyhow!("{config_name}: {e}"))?);
+        waivers.push(
+            w.compile(i)
+                .map_err(|e| Error::Invalid(format!("{config_name}: {e}")))?,
+        );
     }
     Ok(waivers)
 }
@@ -664,10 +708,10 @@ fn baseline(
         (None, Some(p), None) => Some(read_baseline(&base.join(p))?),
         (None, Some(p), Some(c)) => match c.reach(p) {
             Reach::Inside(real) => match crate::fsread::read_regular(&real, MAX_BASELINE_SIZE) {
-                Ok(bytes) => Some(
-                    crate::policy::Baseline::parse(&c.shown_path(p), &String::from_utf8_lossy(&bytes))
-                        .map_err(anyhow::Error::msg)?,
-                ),
+                Ok(bytes) => Some(crate::policy::Baseline::parse(
+                    &c.shown_path(p),
+                    &String::from_utf8_lossy(&bytes),
+                )?),
                 Err(why) => {
                     notes.push(c.refused("baseline", p, &why.to_string()));
                     None
@@ -699,7 +743,7 @@ fn read_baseline(p: &Path) -> Result<crate::policy::Baseline> {
             crate::text::printable(&p.display().to_string())
         );
     }
-    crate::policy::Baseline::read(p).map_err(|e| anyhow::anyhow!(e))
+    Ok(crate::policy::Baseline::read(p)?)
 }
 
 /// Finds the config file at the target root and reads it with the target's rules. A file
@@ -723,11 +767,15 @@ fn discover(
                 return Ok(None);
             }
         };
-        let text = String::from_utf8(bytes)
-            .map_err(|_| anyhow::anyhow!("cannot read config file {}: not UTF-8 text", path.display()))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::Invalid(format!(
+                "cannot read config file {}: not UTF-8 text",
+                path.display()
+            ))
+        })?;
         // The parser's message may quote the file: made safe to show.
         let config =
-            parse_config(&path, &text).map_err(|e| anyhow::anyhow!(crate::redact::shown(&e.to_string())))?;
+            parse_config(&path, &text).map_err(|e| Error::Invalid(crate::redact::shown(&e.to_string())))?;
         return Ok(Some((path, config, confined)));
     }
     Ok(None)
@@ -863,7 +911,7 @@ impl Confined {
     fn new(root: &Path, name: &str) -> Result<Self> {
         let real = root
             .canonicalize()
-            .with_context(|| format!("cannot resolve {}", root.display()))?;
+            .map_err(io(|| format!("cannot resolve {}", root.display())))?;
         Ok(Self {
             real,
             root: root.to_path_buf(),

@@ -49,9 +49,16 @@ pub fn category_name(id: &str) -> &str {
         .map_or(id, |(_, name)| name)
 }
 
+/// A `--scope` value that names no Trust Services category.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown TSC category `{0}` in --scope (expected availability, confidentiality, processing-integrity, privacy)"
+)]
+pub struct UnknownCategory(String);
+
 /// Parses `--scope` values (`availability,confidentiality,processing-integrity,privacy`;
 /// `security` is accepted and always in scope). Returns the category ids, deduplicated.
-pub fn parse_scope<S: AsRef<str>>(values: &[S]) -> Result<Vec<String>, String> {
+pub fn parse_scope<S: AsRef<str>>(values: &[S]) -> Result<Vec<String>, UnknownCategory> {
     let mut out: Vec<String> = Vec::new();
     for raw in values.iter().flat_map(|v| v.as_ref().split(',')) {
         let v = raw.trim().to_ascii_lowercase().replace(['-', ' '], "_");
@@ -64,12 +71,7 @@ pub fn parse_scope<S: AsRef<str>>(values: &[S]) -> Result<Vec<String>, String> {
             "confidentiality" | "c" => "confidentiality",
             "processing_integrity" | "pi" | "integrity" => "processing_integrity",
             "privacy" | "p" => "privacy",
-            _ => {
-                return Err(format!(
-                    "unknown TSC category `{}` in --scope (expected availability, confidentiality, processing-integrity, privacy)",
-                    raw.trim()
-                ))
-            }
+            _ => return Err(UnknownCategory(raw.trim().to_string())),
         };
         if !out.iter().any(|o| o == id) {
             out.push(id.to_string());

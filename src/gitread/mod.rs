@@ -40,7 +40,54 @@ use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context, Result};
+/// Why a revision could not be exported. Messages name the git step or file at fault and
+/// never quote raw git output unescaped.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The repository's layout was refused before git ran.
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    /// An I/O step failed; `what` says which (`cannot write …`, `git cat-file`).
+    #[error("{what}")]
+    Io {
+        /// The step, naming its path or git command.
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An I/O error with no more to say than itself.
+    #[error(transparent)]
+    Os(#[from] std::io::Error),
+    /// git misbehaved, was stopped, or the revision is over a limit.
+    #[error("{0}")]
+    Git(String),
+}
+
+/// The export's result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Returns an [`Error::Git`] with a formatted message.
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err(Error::Git(format!($($arg)*)))
+    };
+}
+
+/// Adds what was being done to an I/O error.
+trait IoContext<T> {
+    fn doing(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> IoContext<T> for std::io::Result<T> {
+    fn doing(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| Error::Io { what: what(), source })
+    }
+}
+
+/// A pipe that must be there (it was asked for when the child was spawned).
+fn pipe<T>(p: Option<T>, what: &str) -> Result<T> {
+    p.ok_or_else(|| Error::Git(what.to_string()))
+}
 
 pub use discover::{discover, show, GitDirs, Refused};
 
@@ -105,17 +152,18 @@ pub fn export_tree(target: &Path, reference: &str, dest: &Path, limits: &Limits)
     if reference.is_empty() || reference.starts_with('-') || reference.chars().any(|c| c.is_control()) {
         bail!("invalid revision `{}`", reference.escape_debug());
     }
-    let dirs = discover(target)?.ok_or_else(|| anyhow!("not inside a git repository"))?;
+    let dirs = discover(target)?.ok_or_else(|| Error::Git("not inside a git repository".into()))?;
     discover::check_object_dirs(&dirs)?;
     let refs = refs::collect(&dirs)?;
     let private = tempfile::Builder::new()
         .prefix("redflag-git-")
         .tempdir()
-        .context("cannot create a temporary directory")?;
+        .doing(|| "cannot create a temporary directory".into())?;
     let git_dir = private.path().join("git");
     let home = private.path().join("home");
     std::fs::create_dir(&home)?;
-    write_private_git_dir(&git_dir, &dirs, &refs).context("cannot write the private git directory")?;
+    write_private_git_dir(&git_dir, &dirs, &refs)
+        .doing(|| "cannot write the private git directory".into())?;
     let git = || git_command(&git_dir, &home);
 
     let mut spec = OsString::from(format!("{reference}:"));
@@ -132,15 +180,15 @@ pub fn export_tree(target: &Path, reference: &str, dest: &Path, limits: &Limits)
     let mut cat = Guarded::spawn(cat, "git cat-file", limits.timeout)?;
 
     std::fs::create_dir_all(dest)?;
-    let listing = BufReader::new(ls.child.stdout.take().context("git ls-tree output")?);
-    let cat_in = cat.child.stdin.take().context("git cat-file input")?;
-    let mut cat_out = BufReader::new(cat.child.stdout.take().context("git cat-file output")?);
+    let listing = BufReader::new(pipe(ls.child.stdout.take(), "git ls-tree output")?);
+    let cat_in = pipe(cat.child.stdin.take(), "git cat-file input")?;
+    let mut cat_out = BufReader::new(pipe(cat.child.stdout.take(), "git cat-file output")?);
     // One thread reads the listing and asks for blobs, this one writes them: git never
     // waits for a round trip, and the queue between them is bounded.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Job>>(16);
     let lim = limits.clone();
     let lister = std::thread::spawn(move || list(listing, cat_in, &lim, &tx));
-    let timed_out = |e: anyhow::Error| {
+    let timed_out = |e: Error| {
         if ls.timed_out() {
             ls.timeout_error()
         } else if cat.timed_out() {
@@ -155,7 +203,7 @@ pub fn export_tree(target: &Path, reference: &str, dest: &Path, limits: &Limits)
     }
     let done = lister
         .join()
-        .map_err(|_| anyhow!("the git listing thread failed"))?
+        .map_err(|_| Error::Git("the git listing thread failed".into()))?
         .map_err(timed_out)?;
     ls.finish()?;
     cat.finish()?;
@@ -204,7 +252,7 @@ fn list(
         let n = (&mut listing)
             .take(MAX_RECORD)
             .read_until(0, &mut record)
-            .context("git ls-tree")?;
+            .doing(|| "git ls-tree".into())?;
         if n == 0 {
             let _ = jobs.send(batch);
             return Ok(done);
@@ -228,7 +276,7 @@ fn list(
             continue;
         }
         let Some(size) = entry.size else {
-            bail!(missing(entry.id, rel));
+            return Err(Error::Git(missing(entry.id, rel)));
         };
         done.files += 1;
         if done.files > limits.max_files {
@@ -260,7 +308,7 @@ fn list(
                     .write_all(entry.id)
                     .and_then(|()| cat_in.write_all(b"\n"))
                     .and_then(|()| cat_in.flush())
-                    .context("git cat-file")?;
+                    .doing(|| "git cat-file".into())?;
                 Job::Read {
                     rel,
                     id: entry.id.to_vec(),
@@ -295,16 +343,16 @@ fn write_job(
     let cannot = || format!("cannot write {}", show(rel));
     if let Some(parent) = out_path.parent() {
         if last_parent.as_deref() != Some(parent) {
-            std::fs::create_dir_all(parent).with_context(cannot)?;
+            std::fs::create_dir_all(parent).doing(cannot)?;
             *last_parent = Some(parent.to_path_buf());
         }
     }
-    let file = create(&out_path).with_context(cannot)?;
+    let file = create(&out_path).doing(cannot)?;
     match job {
         Job::Read { id, size, .. } => copy_blob(cat_out, id, *size, file, rel),
         Job::Copy { from, .. } => {
-            let mut src = std::fs::File::open(dest.join(from)).with_context(cannot)?;
-            std::io::copy(&mut src, &mut std::io::BufWriter::new(file)).with_context(cannot)?;
+            let mut src = std::fs::File::open(dest.join(from)).doing(cannot)?;
+            std::io::copy(&mut src, &mut std::io::BufWriter::new(file)).doing(cannot)?;
             Ok(())
         }
         Job::TooLarge { size, .. } => {
@@ -384,11 +432,11 @@ fn copy_blob(
     let mut parts = header.split_whitespace();
     let (_, kind, size) = (parts.next(), parts.next(), parts.next());
     if kind == Some("missing") {
-        bail!(missing(id, rel));
+        return Err(Error::Git(missing(id, rel)));
     }
     let size: u64 = size
         .and_then(|s| s.parse().ok())
-        .with_context(|| format!("unexpected git cat-file output `{}`", header.trim_end()))?;
+        .ok_or_else(|| Error::Git(format!("unexpected git cat-file output `{}`", header.trim_end())))?;
     if kind != Some("blob") || size != expected {
         bail!(
             "git cat-file: object {} ({}) is not the blob git ls-tree listed",
@@ -529,7 +577,7 @@ impl Guarded {
     /// Spawns `cmd` (in a process group of its own) under a watchdog of `limit`.
     pub fn spawn(mut cmd: Command, what: &'static str, limit: Duration) -> Result<Self> {
         cmd.process_group(0);
-        let mut child = cmd.spawn().with_context(|| format!("cannot run {what}"))?;
+        let mut child = cmd.spawn().doing(|| format!("cannot run {what}"))?;
         let pid = i32::try_from(child.id()).unwrap_or(0);
         let state = Arc::new((Mutex::new(WatchState::default()), Condvar::new()));
         let watch = Arc::clone(&state);
@@ -577,12 +625,12 @@ impl Guarded {
         self.state.0.lock().is_ok_and(|s| s.timed_out)
     }
 
-    fn timeout_error(&self) -> anyhow::Error {
-        anyhow!(
+    fn timeout_error(&self) -> Error {
+        Error::Git(format!(
             "{} did not finish within {} s and was stopped",
             self.what,
             self.limit.as_secs()
-        )
+        ))
     }
 
     fn stop_watchdog(&mut self) {
@@ -608,7 +656,7 @@ impl Guarded {
         if self.timed_out() {
             return Err(self.timeout_error());
         }
-        let status = status.with_context(|| format!("{} failed", self.what))?;
+        let status = status.doing(|| format!("{} failed", self.what))?;
         if !status.success() {
             let msg = String::from_utf8_lossy(&stderr);
             let msg = crate::text::truncate_chars(msg.trim(), 400);

@@ -187,6 +187,21 @@ struct Group {
     min: usize,
 }
 
+/// A `content:` group that can never be met (it needs more matches than it lists terms).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("content group `{what}` needs {min} matches but lists {terms} terms")]
+pub struct Unmeetable {
+    what: String,
+    min: usize,
+    terms: usize,
+}
+
+/// What a document named like a kind lacks of the kind's content (`no severity,
+/// escalation…; no date`), for a note saying why it is not used as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Lacking(pub String);
+
 /// A compiled `content:` rule.
 #[derive(Debug, Clone)]
 pub struct ContentRule {
@@ -196,7 +211,7 @@ pub struct ContentRule {
 
 impl ContentSpec {
     /// Compiles the rule; `Err` names a group that can never be met.
-    pub fn compile(&self) -> Result<ContentRule, String> {
+    pub fn compile(&self) -> Result<ContentRule, Unmeetable> {
         let mut groups = Vec::new();
         for g in &self.require {
             let terms = |v: &[String]| v.iter().filter_map(|t| Term::new(t)).collect::<Vec<_>>();
@@ -215,12 +230,11 @@ impl ContentSpec {
                 .map(|t| t.shown.as_str())
                 .collect();
             if distinct.len() < group.min {
-                return Err(format!(
-                    "content group `{}` needs {} matches but lists {} terms",
-                    g.what,
-                    group.min,
-                    distinct.len()
-                ));
+                return Err(Unmeetable {
+                    what: g.what.clone(),
+                    min: group.min,
+                    terms: distinct.len(),
+                });
             }
             groups.push(group);
         }
@@ -246,7 +260,7 @@ fn padded(s: &str) -> String {
 impl ContentRule {
     /// `Ok` when the document has the kind's content; otherwise what it lacks, for a note
     /// (`no severity, escalation, containment…`).
-    pub fn check(&self, path: &str, doc: &Document) -> Result<(), String> {
+    pub fn check(&self, path: &str, doc: &Document) -> Result<(), Lacking> {
         let mut headings = String::from(" ");
         let mut keys = String::from(" ");
         let mut n = 0usize;
@@ -311,7 +325,7 @@ impl ContentRule {
         if missing.is_empty() {
             Ok(())
         } else {
-            Err(missing.join("; "))
+            Err(Lacking(missing.join("; ")))
         }
     }
 }
@@ -405,7 +419,7 @@ mod tests {
             "datadog-playbook.md",
             "# Datadog Query Playbook\n## Log sweep\nquery logs\n",
         );
-        let err = r.check("datadog-playbook.md", &guide).unwrap_err();
+        let err = r.check("datadog-playbook.md", &guide).unwrap_err().0;
         assert_eq!(
             err,
             "incident-response structure: no severity, escalat, containment, post-incident"
@@ -416,11 +430,11 @@ mod tests {
     fn keys_and_dates() {
         let r = rule("require:\n  - what: a vendor column\n    any_key: [vendor, provider]\ndate: true\n");
         let (doc, _) = parse("v.md", "| Vendor | DPA |\n|---|---|\n| OpenAI | yes |\n");
-        assert_eq!(r.check("v.md", &doc).unwrap_err(), "no date");
+        assert_eq!(r.check("v.md", &doc).unwrap_err().0, "no date");
         assert!(r.check("reviews/2026-Q1.md", &doc).is_ok());
         let (doc, _) = parse("v.md", "Vendors: OpenAI\nReviewed 2026-03-01\n");
         assert_eq!(
-            r.check("v.md", &doc).unwrap_err(),
+            r.check("v.md", &doc).unwrap_err().0,
             "a vendor column: no vendor, provider"
         );
     }

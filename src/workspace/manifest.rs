@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::node::{Node, Value};
+use super::ParseError;
 
 /// Package ecosystems, named as in the vendor catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,7 +104,7 @@ pub enum ManifestKind {
 }
 
 /// Parses a manifest. `Err` carries a one-line parse error for the report's notes.
-pub fn parse(kind: ManifestKind, file_name: &str, text: &str) -> Result<Vec<Dependency>, String> {
+pub fn parse(kind: ManifestKind, file_name: &str, text: &str) -> Result<Vec<Dependency>, ParseError> {
     let mut deps = match kind {
         ManifestKind::Requirements => Ok(requirements(text, is_dev_name(file_name))),
         ManifestKind::Pyproject => pyproject(text),
@@ -206,12 +207,12 @@ fn pep508_name(spec: &str) -> Option<&str> {
     REQ_NAME.captures(spec).and_then(|c| c.get(1)).map(|m| m.as_str())
 }
 
-fn toml_table(text: &str) -> Result<toml::Table, String> {
+fn toml_table(text: &str) -> Result<toml::Table, ParseError> {
     text.parse::<toml::Table>()
-        .map_err(|e| format!("TOML parse error: {}", e.message()))
+        .map_err(|e| ParseError(format!("TOML parse error: {}", e.message())))
 }
 
-fn pyproject(text: &str) -> Result<Vec<Dependency>, String> {
+fn pyproject(text: &str) -> Result<Vec<Dependency>, ParseError> {
     let doc = toml_table(text)?;
     let lines = NameLines::new(text);
     let mut out = Vec::new();
@@ -259,7 +260,7 @@ fn pyproject(text: &str) -> Result<Vec<Dependency>, String> {
     Ok(out)
 }
 
-fn pipfile(text: &str) -> Result<Vec<Dependency>, String> {
+fn pipfile(text: &str) -> Result<Vec<Dependency>, ParseError> {
     let doc = toml_table(text)?;
     let lines = NameLines::new(text);
     let mut out = Vec::new();
@@ -310,9 +311,9 @@ fn setup_cfg(text: &str) -> Vec<Dependency> {
     out
 }
 
-fn package_json(text: &str) -> Result<Vec<Dependency>, String> {
-    let root =
-        Node::from_json(text).map_err(|e| format!("JSON parse error at {}:{}: {e}", e.line(), e.column()))?;
+fn package_json(text: &str) -> Result<Vec<Dependency>, ParseError> {
+    let root = Node::from_json(text)
+        .map_err(|e| ParseError(format!("JSON parse error at {}:{}: {e}", e.line(), e.column())))?;
     let mut out = Vec::new();
     for (section, dev) in [
         ("dependencies", false),
@@ -365,7 +366,7 @@ fn go_mod(text: &str) -> Vec<Dependency> {
     out
 }
 
-fn cargo_toml(text: &str) -> Result<Vec<Dependency>, String> {
+fn cargo_toml(text: &str) -> Result<Vec<Dependency>, ParseError> {
     let doc = toml_table(text)?;
     let lines = NameLines::new(text);
     let mut out = Vec::new();

@@ -345,12 +345,12 @@ const TEDDY_GROUP: usize = 64;
 /// ends with one of its package names) and the literals of a part every match needs
 /// (`(?:[A-Za-z0-9]+_)*(?i:cohere_api_key)…`); the most selective wins: the longest
 /// shortest literal, then the fewest literals.
-fn prefix_literals(src: &str) -> Result<Option<Vec<Vec<u8>>>, String> {
+fn prefix_literals(src: &str) -> Result<Option<Vec<Vec<u8>>>, PatternError> {
     use regex_syntax::hir::literal::ExtractKind;
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(src)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| PatternError::Together(e.to_string()))?;
     let candidates = [
         required_literals(&hir),
         extract(&hir, ExtractKind::Suffix),
@@ -455,14 +455,14 @@ enum Literals {
 }
 
 impl Literals {
-    fn build(chunk: &[Vec<u8>]) -> Result<Self, String> {
+    fn build(chunk: &[Vec<u8>]) -> Result<Self, PatternError> {
         let mut b = aho_corasick::packed::Config::new().builder();
         b.extend(chunk);
         match b.build() {
             Some(searcher) => Ok(Literals::Packed(searcher)),
             None => AhoCorasick::new(chunk)
                 .map(Literals::Automaton)
-                .map_err(|e| e.to_string()),
+                .map_err(|e| PatternError::Together(e.to_string())),
         }
     }
 
@@ -565,11 +565,11 @@ impl Pattern {
     }
 }
 
-fn bytes_regex(src: &str) -> Result<BytesRegex, String> {
+fn bytes_regex(src: &str) -> Result<BytesRegex, PatternError> {
     regex::bytes::RegexBuilder::new(src)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(|e| PatternError::Together(e.to_string()))
 }
 
 /// The compiled patterns of a scan. A file's applicable scopes are a bit mask; for each
@@ -640,17 +640,16 @@ impl Matchers {
     /// whose tests do the same, so a bad pattern is an error at load, never a silent miss.
     pub fn check(&self) -> Result<(), PatternError> {
         for p in &self.patterns {
-            bytes_regex(&p.src).map_err(PatternError::Together)?;
+            bytes_regex(&p.src)?;
         }
         if !self.scopes.is_empty() {
             // Every scope's bit (1 to 64 scopes, checked by `build`).
-            self.prefilter(u64::MAX >> (64 - self.scopes.len().min(64)))
-                .map_err(PatternError::Together)?;
+            self.prefilter(u64::MAX >> (64 - self.scopes.len().min(64)))?;
         }
         Ok(())
     }
 
-    fn prefilter(&self, mask: u64) -> Result<Arc<Prefilter>, String> {
+    fn prefilter(&self, mask: u64) -> Result<Arc<Prefilter>, PatternError> {
         if let Some(p) = self.prefilters.read().ok().and_then(|m| m.get(&mask).cloned()) {
             return Ok(p);
         }
@@ -697,7 +696,7 @@ impl Matchers {
                 AhoCorasick::builder()
                     .match_kind(aho_corasick::MatchKind::Standard)
                     .build(by_literal.keys())
-                    .map_err(|e| e.to_string())?,
+                    .map_err(|e| PatternError::Together(e.to_string()))?,
             )
         };
         let owners = by_literal

@@ -28,6 +28,12 @@ pub use manifest::Dependency;
 pub use matcher::{Matchers, PatternId};
 pub use query::{Query, QueryMatch};
 
+/// Why a target file could not be parsed, in one line fit for the report's notes: the
+/// scan goes on without the file's structure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
 /// A root given on the command line (or in the config) to scan.
 #[derive(Debug, Clone)]
 pub struct TargetSpec {

@@ -12,6 +12,8 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
+use super::ParseError;
+
 /// One node of a parsed document, with the 1-based line it starts on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -186,10 +188,10 @@ impl<'a> JsonLines<'a> {
 }
 
 /// Parses every document of a YAML stream into nodes.
-pub fn parse_yaml_stream(text: &str) -> Result<Vec<Node>, String> {
+pub fn parse_yaml_stream(text: &str) -> Result<Vec<Node>, ParseError> {
     on_parser_stack(|| {
         let docs: Vec<Spanned<Value>> = serde_saphyr::from_multiple_with_options(text, yaml_options())
-            .map_err(|e| first_line(&e.to_string()))?;
+            .map_err(|e| ParseError(first_line(&e.to_string())))?;
         Ok(docs.into_iter().map(spanned_to_node).collect())
     })
 }
@@ -295,10 +297,10 @@ pub fn parse_yaml_documents(
 }
 
 /// Parses a single YAML document (front matter, control files use their own types).
-pub fn parse_yaml(text: &str) -> Result<Node, String> {
+pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
     on_parser_stack(|| {
         let doc: Spanned<Value> = serde_saphyr::from_str_with_options(text, yaml_options())
-            .map_err(|e| first_line(&e.to_string()))?;
+            .map_err(|e| ParseError(first_line(&e.to_string())))?;
         Ok(spanned_to_node(doc))
     })
 }
@@ -310,7 +312,7 @@ pub fn parse_yaml(text: &str) -> Result<Node, String> {
 /// document goes.
 const PARSER_STACK: usize = 32 << 20;
 
-fn on_parser_stack<R: Send>(parse: impl FnOnce() -> Result<R, String> + Send) -> Result<R, String> {
+fn on_parser_stack<R: Send>(parse: impl FnOnce() -> Result<R, ParseError> + Send) -> Result<R, ParseError> {
     std::thread::scope(|s| {
         match std::thread::Builder::new()
             .name("yaml".into())
@@ -318,7 +320,7 @@ fn on_parser_stack<R: Send>(parse: impl FnOnce() -> Result<R, String> + Send) ->
             .spawn_scoped(s, parse)
         {
             Ok(handle) => handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            Err(e) => Err(format!("cannot start the YAML parser: {e}")),
+            Err(e) => Err(ParseError(format!("cannot start the YAML parser: {e}"))),
         }
     })
 }

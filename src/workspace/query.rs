@@ -254,8 +254,13 @@ pub const AT_PATH: &str = "@path";
 /// How deep `**` descends.
 const MAX_DEPTH: usize = 24;
 
+/// Why a query path in a control file is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PathError(String);
+
 /// Parses `a.b[].c` into steps.
-pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
+pub fn parse_path(path: &str) -> Result<Vec<Step>, PathError> {
     let mut steps = Vec::new();
     let path = match path.strip_prefix('/') {
         Some(rest) => {
@@ -270,7 +275,7 @@ pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
             None => (part, false),
         };
         if key.is_empty() && !each {
-            return Err(format!("empty step in path `{path}`"));
+            return Err(PathError(format!("empty step in path `{path}`")));
         }
         if let Some(quoted) = key.strip_prefix('"').and_then(|k| k.strip_suffix('"')) {
             // A key holding dots (`annotations."eks.amazonaws.com/role-arn"`).
@@ -287,7 +292,7 @@ pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
         }
     }
     if matches!(steps.as_slice(), [] | [Step::Root]) {
-        return Err("empty path".to_string());
+        return Err(PathError("empty path".to_string()));
     }
     Ok(steps)
 }

@@ -585,7 +585,7 @@ fn process_text(
     if let Some(kind) = manifest::kind_of(name) {
         match manifest::parse(kind, name, text()) {
             Ok(deps) => r.deps = deps,
-            Err(e) => r.notes.push(e),
+            Err(e) => r.notes.push(e.0),
         }
     }
     let mut raw = Vec::new();

@@ -25,7 +25,16 @@ pub(super) fn kinds(specs: &[DocKindSpec], diags: &mut Vec<Diag>) -> (Vec<DocKin
     (doc_kinds, doc_kind_info)
 }
 
-fn kind(k: &DocKindSpec) -> Result<DocKind, String> {
+/// Why a document kind does not compile.
+#[derive(Debug, thiserror::Error)]
+enum KindError {
+    #[error(transparent)]
+    Pattern(#[from] crate::workspace::matcher::PatternError),
+    #[error(transparent)]
+    Content(#[from] crate::workspace::content::Unmeetable),
+}
+
+fn kind(k: &DocKindSpec) -> Result<DocKind, KindError> {
     // Names with a `/` are paths from the target root; the others file names.
     let (paths, names): (Vec<String>, Vec<String>) = k.names.iter().cloned().partition(|n| n.contains('/'));
     let trusted = if k.trusted_names.is_empty() {

@@ -23,7 +23,7 @@ use crate::workspace::matcher::{MatcherBuilder, Matchers, Owner};
 use crate::workspace::workload::ModelHint;
 use crate::workspace::{DocKind, Query};
 
-pub use sources::{check_pack_dir, MAX_PACK_BYTES, MAX_PACK_FILE, MAX_PACK_FILES};
+pub use sources::{check_pack_dir, PackRefused, MAX_PACK_BYTES, MAX_PACK_FILE, MAX_PACK_FILES};
 pub use yaml::clean_yaml_error;
 
 #[derive(Debug, Default, Clone)]
@@ -113,12 +113,12 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         || redactor(&key_rules),
         || (b.signals(&parsed.signals), b.controls(parsed.controls)),
     );
-    let redactor = redactor.unwrap_or_else(|message| {
+    let redactor = redactor.unwrap_or_else(|e| {
         b.diags.push(Diag {
             file: "catalog".into(),
             line: None,
             column: None,
-            message,
+            message: e.0,
         });
         Redactor::default()
     });
@@ -210,7 +210,7 @@ impl Builder<'_> {
 }
 
 /// The built-in secret shapes plus the catalogues' key rules.
-fn redactor(key_rules: &[crate::redact::KeyRule]) -> Result<Redactor, String> {
+fn redactor(key_rules: &[crate::redact::KeyRule]) -> Result<Redactor, crate::redact::RuleError> {
     let _phase = Phase::start("load: redactor");
     Redactor::new(key_rules)
 }

@@ -186,11 +186,17 @@ fn dir_sources(dir: &Path, diags: &mut Vec<Diag>) -> Vec<SourceFile> {
     out
 }
 
+/// Why a pack directory named by a target's config file is not loaded: the first problem,
+/// with the file relative to the directory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PackRefused(pub String);
+
 /// Checks that a pack directory can be loaded within the limits of [`dir_sources`] (its
 /// files are read): `Err` holds the first problem, with the file relative to `dir`. For a
 /// pack named by a config file found in a target, which is refused rather than failing
 /// the run.
-pub fn check_pack_dir(dir: &Path) -> Result<(), String> {
+pub fn check_pack_dir(dir: &Path) -> Result<(), PackRefused> {
     let mut diags = Vec::new();
     dir_sources(dir, &mut diags);
     match diags.into_iter().next() {
@@ -201,11 +207,11 @@ pub fn check_pack_dir(dir: &Path) -> Result<(), String> {
                 .file
                 .strip_prefix(&full)
                 .map_or(d.file.as_str(), |r| r.trim_start_matches('/'));
-            Err(if file.is_empty() {
+            Err(PackRefused(if file.is_empty() {
                 d.message
             } else {
                 format!("{file}: {}", d.message)
-            })
+            }))
         }
     }
 }
