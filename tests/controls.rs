@@ -173,7 +173,7 @@ fn every_builtin_control_has_a_passing_and_a_gapping_fixture() {
     assert!(loaded.diags.is_empty(), "{:?}", loaded.diags);
     let mut missing = Vec::new();
     for c in &loaded.controls.controls {
-        let dir = root.join(&c.id);
+        let dir = root.join(c.id.as_str());
         let names: Vec<String> = if dir.is_dir() {
             cases(&dir)
                 .iter()

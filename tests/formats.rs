@@ -257,7 +257,7 @@ fn assert_github_subset(report: &Report, log: &Value) {
     let mut want: BTreeMap<(String, String), usize> = BTreeMap::new();
     for f in &report.findings {
         *want
-            .entry((f.control_id.clone(), f.fingerprint.clone()))
+            .entry((f.control_id.to_string(), f.fingerprint.clone()))
             .or_default() += 1;
     }
     let mut got: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -545,7 +545,7 @@ fn junit_escapes_hostile_text() {
     let case = suites
         .iter()
         .flat_map(|s| &s.cases)
-        .find(|c| c.name.starts_with(&id))
+        .find(|c| c.name.starts_with(id.as_str()))
         .unwrap();
     assert_eq!(case.name, format!("{id}: <b>\"quotes\" & 'apos'</b>[31m"));
     assert!(case
@@ -581,7 +581,7 @@ fn junit_skips_gaps_whose_findings_are_all_accepted() {
         .controls
         .iter()
         .filter(|c| c.status == Status::Gap)
-        .map(|c| c.id.clone())
+        .map(|c| c.id.to_string())
         .collect();
     let (waived, known) = (&gaps[0], &gaps[1]);
     for f in report.findings.iter_mut() {

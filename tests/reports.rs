@@ -172,7 +172,7 @@ fn markdown_reports_parse_as_commonmark_with_every_section_and_finding() {
         assert!(text.contains(client) && text.contains("Harbor Assurance Partners"));
         assert!(text.contains("Confidentiality, Privacy"));
         for c in &r.controls {
-            assert!(text.contains(&c.id), "{}", c.id);
+            assert!(text.contains(c.id.as_str()), "{}", c.id);
         }
         for f in &r.findings {
             assert!(text.contains(&f.message), "finding missing: {}", f.message);
@@ -986,7 +986,7 @@ fn a_selected_control_gets_the_full_scans_verdict() {
                 &[PathBuf::from(&target)],
                 parse_iso("2026-12-01").unwrap(),
             );
-            settings.only = vec![c.id.clone()];
+            settings.only = vec![c.id.to_string()];
             let one = redflag::app::assess(&settings).unwrap();
             let pick = |r: &Report| {
                 let control = r

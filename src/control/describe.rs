@@ -93,7 +93,7 @@ pub fn list_table(set: &ControlSet, width: Option<u16>) -> String {
     for c in &set.controls {
         let rf = c.red_flag.map_or_else(|| "-".to_string(), |r| format!("RF{r}"));
         table.add_row(vec![
-            c.id.clone(),
+            c.id.to_string(),
             rf,
             c.severity.to_string(),
             c.tsc.join(" "),

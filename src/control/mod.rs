@@ -7,6 +7,7 @@
 pub mod builtin;
 pub mod compile;
 pub mod describe;
+pub mod id;
 pub mod red_flags;
 pub mod spec;
 pub mod tsc;
@@ -19,6 +20,7 @@ use serde::Serialize;
 use crate::check::Condition;
 
 pub use compile::{load, LoadOptions, Loaded};
+pub use id::ControlId;
 
 /// Marks an inline waiver (`# redflag:ignore ID reason`); registered with the one-pass
 /// matcher by the loader, read by `policy::waiver`.
@@ -87,7 +89,7 @@ pub struct Source {
 /// One compiled control.
 #[derive(Debug)]
 pub struct Control {
-    pub id: String,
+    pub id: ControlId,
     pub title: String,
     pub red_flag: Option<u8>,
     pub severity: Severity,
@@ -105,9 +107,9 @@ pub struct Control {
     /// What a passing check examined (see [`Examines`]).
     pub examines: Option<Examines>,
     /// Ids of the controls this one depends on (`requires:`).
-    pub requires: Vec<String>,
+    pub requires: Vec<ControlId>,
     /// Ids of the controls whose findings take this one's on the same line (`defers_to:`).
-    pub defers_to: Vec<String>,
+    pub defers_to: Vec<ControlId>,
     pub source: Source,
     /// The risk of a gap in plain words (`risk:`), for client reports.
     pub risk: Option<String>,

@@ -86,7 +86,7 @@ impl Baseline {
                 let old = previous.and_then(|p| p.entries.iter().find(|e| e.fingerprint == f.fingerprint));
                 Entry {
                     fingerprint: f.fingerprint.clone(),
-                    control_id: f.control_id.clone(),
+                    control_id: f.control_id.to_string(),
                     path: f.evidence.first().map(|p| p.path.clone()).unwrap_or_default(),
                     message: f.message.clone(),
                     first_seen: old.map_or_else(|| as_of.to_string(), |e| e.first_seen.clone()),

@@ -20,7 +20,7 @@ use super::{
     TargetOut, TargetRole, Tool,
 };
 use crate::check::Context;
-use crate::control::{Control, ControlSet, Severity};
+use crate::control::{Control, ControlId, ControlSet, Severity};
 use crate::evidence::{Item, Pointer};
 use crate::redact::Redactor;
 use crate::workspace::Workspace;
@@ -43,7 +43,7 @@ struct Evaluated {
     subject: Vec<Pointer>,
     examined: Option<String>,
     reason: Option<String>,
-    blocked_by: Vec<String>,
+    blocked_by: Vec<ControlId>,
 }
 
 impl Evaluated {
@@ -170,7 +170,7 @@ impl Evaluator<'_, '_> {
     /// Drops the findings whose line a finding of a `defers_to` control points at (its
     /// finding is the one root cause); returns the ids of those controls that took any,
     /// and how many findings they took.
-    fn defer(&mut self, control: &Control, failed: &mut Vec<Item>, depth: usize) -> (Vec<String>, usize) {
+    fn defer(&mut self, control: &Control, failed: &mut Vec<Item>, depth: usize) -> (Vec<ControlId>, usize) {
         let mut took = Vec::new();
         let mut n = 0;
         for id in &control.defers_to {

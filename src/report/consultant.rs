@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use super::{Report, Status};
-use crate::control::{tsc, ControlSet, Severity};
+use crate::control::{tsc, ControlId, ControlSet, Severity};
 use crate::date::Date;
 
 /// The engagement around a report: who it is for, who wrote it, what is in scope. Nothing
@@ -32,7 +32,7 @@ pub struct ReportMeta {
     pub target_commits: Vec<(String, Option<String>)>,
     /// Explain texts of the evaluated controls ([`ControlText::from_set`]); a control
     /// missing here falls back to the built-in pack's text.
-    pub controls: BTreeMap<String, ControlText>,
+    pub controls: BTreeMap<ControlId, ControlText>,
     /// `--all`: the terminal report details passing and not-applicable controls too.
     pub show_all: bool,
 }
@@ -53,7 +53,7 @@ pub struct ControlText {
 
 impl ControlText {
     /// The texts of every control of a loaded pack (built-ins, `--controls`, config params).
-    pub fn from_set(set: &ControlSet) -> BTreeMap<String, ControlText> {
+    pub fn from_set(set: &ControlSet) -> BTreeMap<ControlId, ControlText> {
         set.controls
             .iter()
             .map(|c| {
@@ -73,8 +73,8 @@ impl ControlText {
 }
 
 /// The built-in pack's texts, loaded once.
-pub fn builtin_texts() -> &'static BTreeMap<String, ControlText> {
-    static TEXTS: LazyLock<BTreeMap<String, ControlText>> = LazyLock::new(|| {
+pub fn builtin_texts() -> &'static BTreeMap<ControlId, ControlText> {
+    static TEXTS: LazyLock<BTreeMap<ControlId, ControlText>> = LazyLock::new(|| {
         let loaded = crate::control::load(&crate::control::LoadOptions::default());
         ControlText::from_set(&loaded.controls)
     });
@@ -186,7 +186,7 @@ pub struct TscRow {
     /// Gap when any of its controls has a gap; else pass when any passes; else manual;
     /// else not applicable.
     pub status: Status,
-    pub controls: Vec<(String, Status)>,
+    pub controls: Vec<(ControlId, Status)>,
     pub in_scope: bool,
 }
 
@@ -194,7 +194,7 @@ pub struct TscRow {
 /// and the criteria in scope that no control covers (they need manual evidence).
 pub fn tsc_coverage(report: &Report, meta: &ReportMeta) -> (Vec<TscRow>, Vec<&'static tsc::Criterion>) {
     let scope = meta.scope_categories();
-    let mut by_id: BTreeMap<&str, Vec<(String, Status)>> = BTreeMap::new();
+    let mut by_id: BTreeMap<&str, Vec<(ControlId, Status)>> = BTreeMap::new();
     for c in &report.controls {
         for t in &c.tsc {
             by_id

@@ -45,7 +45,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         let target = f.evidence.first().map_or("", |p| p.target.as_str());
         let evidence: Vec<String> = f.evidence.iter().map(|p| p.location(multi)).collect();
         let row = [
-            f.control_id.clone(),
+            f.control_id.to_string(),
             f.red_flag.map_or_else(String::new, |r| r.to_string()),
             f.severity.to_string(),
             f.tsc.join(" "),

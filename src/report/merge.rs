@@ -17,7 +17,7 @@ use super::{
     BaselineOut, BaselineState, ControlOut, DocumentOut, FailOn, FindingOut, Gate, NoteOut, PointerOut,
     Report, Status, TargetOut, TargetRole, Tool, WaiverOut, WaiverRef, WaiverStatus,
 };
-use crate::control::Severity;
+use crate::control::{ControlId, Severity};
 use crate::date::Date;
 
 // Owned mirrors of the JSON contract, read back into the model.
@@ -286,7 +286,7 @@ pub fn read_json(text: &str) -> Result<Report, ReadError> {
             .map(|o| {
                 Ok(super::OutOfScopeOut {
                     severity: severity(&o.severity)?,
-                    id: o.id,
+                    id: o.id.into(),
                     title: o.title,
                     red_flag: o.red_flag,
                     tsc: o.tsc,
@@ -352,7 +352,7 @@ fn control(c: JControl) -> Result<ControlOut, ReadError> {
     Ok(ControlOut {
         severity: severity(&c.severity)?,
         status: status(&c.status)?,
-        id: c.id,
+        id: c.id.into(),
         title: c.title,
         red_flag: c.red_flag,
         tsc: c.tsc,
@@ -360,7 +360,7 @@ fn control(c: JControl) -> Result<ControlOut, ReadError> {
         evidence: c.evidence.into_iter().map(pointer).collect(),
         examined: c.examined,
         reason: c.reason,
-        blocked_by: c.blocked_by,
+        blocked_by: c.blocked_by.into_iter().map(ControlId::from).collect(),
         remediation: c.remediation,
     })
 }
@@ -381,7 +381,7 @@ fn finding(f: JFinding) -> Result<FindingOut, ReadError> {
             owner: w.owner,
             expires: w.expires,
         }),
-        control_id: f.control_id,
+        control_id: f.control_id.into(),
         red_flag: f.red_flag,
         tsc: f.tsc,
         title: f.title,

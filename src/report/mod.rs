@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::control::Severity;
+use crate::control::{ControlId, Severity};
 use crate::date::Date;
 
 pub use build::build;
@@ -209,7 +209,7 @@ impl PointerOut {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlOut {
-    pub id: String,
+    pub id: ControlId,
     pub title: String,
     pub red_flag: Option<u8>,
     pub severity: Severity,
@@ -226,14 +226,14 @@ pub struct ControlOut {
     pub reason: Option<String>,
     /// For `blocked`: the required controls that have a gap.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub blocked_by: Vec<String>,
+    pub blocked_by: Vec<ControlId>,
     pub remediation: String,
 }
 
 /// A control left out by `--scope`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct OutOfScopeOut {
-    pub id: String,
+    pub id: ControlId,
     pub title: String,
     pub red_flag: Option<u8>,
     pub severity: Severity,
@@ -244,7 +244,7 @@ pub struct OutOfScopeOut {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingOut {
-    pub control_id: String,
+    pub control_id: ControlId,
     pub red_flag: Option<u8>,
     pub severity: Severity,
     pub tsc: Vec<String>,

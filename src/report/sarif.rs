@@ -695,7 +695,7 @@ fn result(f: &FindingOut, rule_index: usize, loc: &Locator<'_>) -> SarifResult {
         })
         .collect();
     SarifResult {
-        rule_id: f.control_id.clone(),
+        rule_id: f.control_id.to_string(),
         rule_index,
         level: level(f.severity),
         message: Text {
@@ -724,7 +724,7 @@ fn build_log(report: &Report, max_results: usize) -> Log {
         .iter()
         .map(|c| rule(&RuleSource::from(c)))
         .collect();
-    let mut rule_ids: Vec<String> = report.controls.iter().map(|c| c.id.clone()).collect();
+    let mut rule_ids: Vec<String> = report.controls.iter().map(|c| c.id.to_string()).collect();
 
     // Over GitHub's limit the whole file is rejected; keep the most severe findings (GitHub
     // itself keeps the most severe when it trims what it shows) in report order.
@@ -743,7 +743,7 @@ fn build_log(report: &Report, max_results: usize) -> Log {
             Some(index) => index,
             None => {
                 rules.push(rule(&RuleSource::from(f)));
-                rule_ids.push(f.control_id.clone());
+                rule_ids.push(f.control_id.to_string());
                 rules.len() - 1
             }
         };

@@ -94,14 +94,14 @@ pub fn seal_untrusted(report: &mut Report, r: &Redactor) {
     // Multi-line texts (remediation): line breaks kept.
     let block = |s: &mut String| *s = s.split('\n').map(|l| r.shown(l)).collect::<Vec<_>>().join("\n");
     for c in &mut report.controls {
-        text(&mut c.id);
+        c.id = r.shown(&c.id).into();
         text(&mut c.title);
-        c.blocked_by.iter_mut().for_each(text);
+        c.blocked_by.iter_mut().for_each(|id| *id = r.shown(id).into());
         c.tsc.iter_mut().for_each(text);
         block(&mut c.remediation);
     }
     for f in &mut report.findings {
-        text(&mut f.control_id);
+        f.control_id = r.shown(&f.control_id).into();
         text(&mut f.title);
         f.tsc.iter_mut().for_each(text);
         block(&mut f.remediation);

@@ -292,7 +292,7 @@ fn red_flag_section(
         table.add_row(vec![
             c.status.label().to_string(),
             c.severity.to_string(),
-            c.id.clone(),
+            c.id.to_string(),
             c.title.clone(),
             c.findings.to_string(),
         ]);

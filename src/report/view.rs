@@ -530,7 +530,7 @@ fn top_risks(report: &Report, meta: &ReportMeta, multi: bool) -> Vec<RiskView> {
         .map(|(c, open)| {
             let found: Vec<String> = open.iter().take(3).map(|f| f.message.clone()).collect();
             RiskView {
-                control_id: c.id.clone(),
+                control_id: c.id.to_string(),
                 severity: c.severity,
                 headline: headline(c, meta),
                 more: open.len().saturating_sub(found.len()),
@@ -593,7 +593,7 @@ fn red_flag(report: &Report, meta: &ReportMeta, rf: Option<u8>, multi: bool) -> 
 fn control(report: &Report, meta: &ReportMeta, c: &ControlOut, multi: bool) -> ControlView {
     let own: Vec<&PointerOut> = c.evidence.iter().collect();
     let mut view = ControlView {
-        id: c.id.clone(),
+        id: c.id.to_string(),
         title: c.title.clone(),
         status: c.status.into(),
         severity: c.severity,
@@ -646,7 +646,7 @@ fn tsc(report: &Report, meta: &ReportMeta) -> TscView {
             .out_of_scope
             .iter()
             .map(|o| OutOfScopeRow {
-                id: o.id.clone(),
+                id: o.id.to_string(),
                 title: o.title.clone(),
                 reason: o.reason.clone(),
             })
@@ -663,7 +663,7 @@ fn tsc(report: &Report, meta: &ReportMeta) -> TscView {
                     .controls
                     .into_iter()
                     .map(|(id, st)| TscControl {
-                        id,
+                        id: id.to_string(),
                         status: st.into(),
                     })
                     .collect(),
@@ -672,7 +672,7 @@ fn tsc(report: &Report, meta: &ReportMeta) -> TscView {
         uncovered: uncovered
             .into_iter()
             .map(|c| UncoveredRow {
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 category: category_name(&c.category),
                 title: c.title.clone(),
             })
@@ -692,7 +692,7 @@ fn manual(report: &Report, meta: &ReportMeta) -> ManualView {
             .iter()
             .filter(|c| c.status == Status::Manual)
             .map(|c| ManualControl {
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 title: c.title.clone(),
                 rationale: meta.text(&c.id).map(|t| unwrap_text(&t.rationale)),
                 asks: asks(&c.id),
@@ -703,7 +703,7 @@ fn manual(report: &Report, meta: &ReportMeta) -> ManualView {
             .iter()
             .filter(|c| c.status != Status::NotApplicable)
             .map(|c| RequestRow {
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 title: c.title.clone(),
                 status: c.status.into(),
                 asks: asks(&c.id),
@@ -745,7 +745,7 @@ fn sentence(s: &str) -> String {
 fn task(t: &roadmap::Task) -> TaskView {
     TaskView {
         severity: t.severity,
-        control_id: t.control_id.clone(),
+        control_id: t.control_id.as_ref().map(ToString::to_string),
         milestone: t.kind == roadmap::TaskKind::Milestone,
         title: t.title.clone(),
         due: t.due.to_string(),
@@ -812,7 +812,7 @@ fn appendix(report: &Report, multi: bool) -> Appendix {
             .controls
             .iter()
             .map(|c| AppendixControl {
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 title: c.title.clone(),
                 status: c.status.into(),
                 evidence: evidence(&all_evidence(report, c), multi, usize::MAX),

@@ -126,7 +126,7 @@ impl Builder<'_> {
             return None;
         }
         Some(Control {
-            id,
+            id: id.into(),
             // A pack may come from a third party: its texts reach terminals, CI logs and
             // reports, so control characters are escaped once, here.
             title: printable(spec.title.trim()).into_owned(),
@@ -145,8 +145,8 @@ impl Builder<'_> {
             message: spec.message.as_deref().map(|m| printable(m).into_owned()),
             params,
             examines: examines.flatten(),
-            requires: spec.requires.iter().map(|r| r.value.clone()).collect(),
-            defers_to: spec.defers_to.iter().map(|r| r.value.clone()).collect(),
+            requires: spec.requires.iter().map(|r| r.value.as_str().into()).collect(),
+            defers_to: spec.defers_to.iter().map(|r| r.value.as_str().into()).collect(),
             risk: spec.risk.as_deref().map(trimmed),
             roadmap: roadmap_text(&spec.roadmap),
             init: spec.init.as_ref().map(|t| t.value.clone()),

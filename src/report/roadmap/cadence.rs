@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use super::schedule::Planner;
 use super::{add_months, indefinite, quarter_end, window_end, Task, TaskKind, Window};
+use crate::control::ControlId;
 use crate::date::{find_dates, quarter_list, Date, Quarter};
 use crate::report::consultant::ControlText;
 use crate::report::ControlOut;
@@ -170,7 +171,7 @@ fn prior_quarters(text: Option<&ControlText>) -> (u32, String) {
 pub(super) fn cadences<'a>(
     planner: &Planner<'a>,
     cadence_ids: &BTreeSet<&str>,
-    month_of: &BTreeMap<String, u32>,
+    month_of: &BTreeMap<ControlId, u32>,
 ) -> Vec<Cadence<'a>> {
     let report = planner.report;
     let as_of = planner.as_of;
@@ -202,7 +203,7 @@ pub(super) fn cadences<'a>(
             let prereqs = planner.planned_prereqs(&c.id);
             let ready = prereqs
                 .iter()
-                .filter_map(|p| month_of.get(p))
+                .filter_map(|p| month_of.get(p.as_str()))
                 .max()
                 .map_or(as_of, |m| add_months(as_of, *m));
             let mut first_new = Quarter::of(ready);

@@ -28,7 +28,7 @@ use chrono::Months;
 
 use super::consultant::{builtin_texts, ControlText};
 use super::Report;
-use crate::control::Severity;
+use crate::control::{ControlId, Severity};
 use crate::date::{Date, Quarter};
 
 pub use text::{headline, month_blocks, month_name, month_title, render_text, task_line, MonthBlock};
@@ -124,7 +124,7 @@ pub enum TaskKind {
 #[derive(Debug, Clone)]
 pub struct Task {
     pub kind: TaskKind,
-    pub control_id: Option<String>,
+    pub control_id: Option<ControlId>,
     pub severity: Option<Severity>,
     pub title: String,
     /// What exactly (the findings it closes, the quarter it covers).
@@ -150,7 +150,7 @@ pub struct Month {
 /// Something that sets a lower bound on the window start.
 #[derive(Debug, Clone)]
 pub struct Constraint {
-    pub control_id: Option<String>,
+    pub control_id: Option<ControlId>,
     pub date: Date,
     pub explanation: String,
 }
@@ -243,7 +243,7 @@ pub fn plan_with(
     report: &Report,
     as_of: Date,
     window_start: Option<Date>,
-    texts: &BTreeMap<String, ControlText>,
+    texts: &BTreeMap<ControlId, ControlText>,
 ) -> Roadmap {
     let planner = schedule::Planner::new(report, as_of, texts);
     let cadence_ids = planner.cadence_ids();

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{add_months, pred, Month, Phase, PhaseKind, Task, TaskKind, Window};
-use crate::control::Severity;
+use crate::control::{ControlId, Severity};
 use crate::date::Date;
 use crate::report::consultant::{builtin_texts, ControlText};
 use crate::report::prose::first_sentence;
@@ -86,7 +86,7 @@ impl Timeline {
 pub(super) struct Planner<'a> {
     pub(super) report: &'a Report,
     pub(super) as_of: Date,
-    texts: &'a BTreeMap<String, ControlText>,
+    texts: &'a BTreeMap<ControlId, ControlText>,
     /// Gap controls with a finding no waiver accepts, in report order.
     pub(super) gaps: Vec<&'a ControlOut>,
     gap_ids: BTreeSet<&'a str>,
@@ -94,7 +94,7 @@ pub(super) struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
-    pub(super) fn new(report: &'a Report, as_of: Date, texts: &'a BTreeMap<String, ControlText>) -> Self {
+    pub(super) fn new(report: &'a Report, as_of: Date, texts: &'a BTreeMap<ControlId, ControlText>) -> Self {
         let gaps: Vec<&ControlOut> = report.controls.iter().filter(|c| is_open(report, c)).collect();
         let gap_ids = gaps.iter().map(|c| c.id.as_str()).collect();
         let timeline = Timeline::new(as_of, &gaps);
@@ -146,10 +146,11 @@ impl<'a> Planner<'a> {
     }
 
     /// The planned prerequisites of the cadence controls: they set the earliest start.
-    pub(super) fn critical_path(&self, cadence_ids: &BTreeSet<&str>) -> BTreeSet<String> {
+    pub(super) fn critical_path(&self, cadence_ids: &BTreeSet<&str>) -> BTreeSet<ControlId> {
         cadence_ids
             .iter()
             .flat_map(|id| self.planned_prereqs(id))
+            .map(ControlId::from)
             .collect()
     }
 
@@ -157,10 +158,10 @@ impl<'a> Planner<'a> {
     pub(super) fn fix_months(
         &self,
         cadence_ids: &BTreeSet<&str>,
-        critical: &BTreeSet<String>,
-    ) -> BTreeMap<String, u32> {
+        critical: &BTreeSet<ControlId>,
+    ) -> BTreeMap<ControlId, u32> {
         let t = &self.timeline;
-        let mut month_of: BTreeMap<String, u32> = BTreeMap::new();
+        let mut month_of: BTreeMap<ControlId, u32> = BTreeMap::new();
         for c in &self.gaps {
             if cadence_ids.contains(c.id.as_str()) {
                 continue;
@@ -179,7 +180,7 @@ impl<'a> Planner<'a> {
             let snapshot = month_of.clone();
             for (id, m) in &mut month_of {
                 for p in self.after(id) {
-                    if let Some(pm) = snapshot.get(p) {
+                    if let Some(pm) = snapshot.get(p.as_str()) {
                         *m = (*m).max(*pm);
                     }
                 }
@@ -191,8 +192,8 @@ impl<'a> Planner<'a> {
     /// One task per scheduled fix, with the findings it closes.
     pub(super) fn fix_tasks(
         &self,
-        month_of: &BTreeMap<String, u32>,
-        critical: &BTreeSet<String>,
+        month_of: &BTreeMap<ControlId, u32>,
+        critical: &BTreeSet<ControlId>,
     ) -> Vec<(u32, Task)> {
         let mut tasks = Vec::new();
         for c in &self.gaps {
@@ -224,7 +225,7 @@ impl<'a> Planner<'a> {
                     after: self
                         .after(&c.id)
                         .iter()
-                        .filter(|p| month_of.contains_key(*p))
+                        .filter(|p| month_of.contains_key(p.as_str()))
                         .cloned()
                         .collect(),
                 },
@@ -325,12 +326,14 @@ fn order(tasks: Vec<Task>) -> Vec<Task> {
         tasks.into_iter().partition(|t| t.kind != TaskKind::Milestone);
     let mut out: Vec<Task> = Vec::new();
     while !rest.is_empty() {
-        let listed: BTreeSet<String> = out.iter().filter_map(|t| t.control_id.clone()).collect();
-        let pending: BTreeSet<String> = rest.iter().filter_map(|t| t.control_id.clone()).collect();
+        let listed: BTreeSet<ControlId> = out.iter().filter_map(|t| t.control_id.clone()).collect();
+        let pending: BTreeSet<ControlId> = rest.iter().filter_map(|t| t.control_id.clone()).collect();
         let ready = |t: &Task| {
-            t.after
-                .iter()
-                .all(|p| listed.contains(p) || !pending.contains(p) || t.control_id.as_deref() == Some(p))
+            t.after.iter().all(|p| {
+                listed.contains(p.as_str())
+                    || !pending.contains(p.as_str())
+                    || t.control_id.as_deref() == Some(p.as_str())
+            })
         };
         let pick = rest
             .iter()
