@@ -36,6 +36,14 @@ pub enum Severity {
     Critical,
 }
 
+impl<'de> serde::Deserialize<'de> for Severity {
+    /// As [`Severity::parse`] reads it (a JSON report read back by `merge`).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        Severity::parse(&s).ok_or_else(|| serde::de::Error::custom(format_args!("unknown severity `{s}`")))
+    }
+}
+
 impl Severity {
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {

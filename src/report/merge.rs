@@ -14,161 +14,35 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::{
-    BaselineOut, BaselineState, ControlOut, DocumentOut, FailOn, FindingOut, Gate, NoteOut, PointerOut,
-    Report, Status, TargetOut, TargetRole, Tool, WaiverOut, WaiverRef, WaiverStatus,
+    BaselineOut, ControlOut, DocumentOut, FailOn, FindingOut, Gate, NoteOut, OutOfScopeOut, PointerOut,
+    Report, Status, TargetOut, TargetRole, Tool, WaiverOut, WaiverStatus,
 };
-use crate::control::{ControlId, Severity};
 use crate::date::Date;
 
-// Owned mirrors of the JSON contract, read back into the model.
-
+/// A JSON report as written by `--format json`: the model's own types, read back. What a
+/// merge recomputes (summary, score, the gate's counts) is not read; the gate's settings are.
 #[derive(Deserialize)]
 struct JReport {
     schema_version: String,
     as_of: String,
-    targets: Vec<JTarget>,
-    controls: Vec<JControl>,
+    targets: Vec<TargetOut>,
+    controls: Vec<ControlOut>,
     #[serde(default)]
-    out_of_scope: Vec<JOutOfScope>,
-    findings: Vec<JFinding>,
+    out_of_scope: Vec<OutOfScopeOut>,
+    findings: Vec<FindingOut>,
     #[serde(default)]
-    notes: Vec<NoteJ>,
+    notes: Vec<NoteOut>,
     #[serde(default)]
-    documents: Vec<JDocument>,
+    documents: Vec<DocumentOut>,
     #[serde(default)]
-    waivers: Vec<JWaiver>,
+    waivers: Vec<WaiverOut>,
     #[serde(default)]
-    baseline: Option<JBaseline>,
+    baseline: Option<BaselineOut>,
     #[serde(default)]
     gate: Option<JGate>,
 }
 
-#[derive(Deserialize)]
-struct JOutOfScope {
-    id: String,
-    title: String,
-    red_flag: Option<u8>,
-    severity: String,
-    tsc: Vec<String>,
-    reason: String,
-}
-
-#[derive(Deserialize)]
-struct JDocument {
-    kind: String,
-    #[serde(default)]
-    title: String,
-    target: String,
-    path: String,
-    #[serde(default)]
-    summary: String,
-}
-
-#[derive(Deserialize)]
-struct JTarget {
-    path: String,
-    #[serde(default)]
-    files_scanned: u64,
-    #[serde(default)]
-    bytes_scanned: u64,
-    #[serde(default)]
-    role: Option<String>,
-}
-
-#[derive(Deserialize, Clone)]
-struct JPointer {
-    target: String,
-    path: String,
-    line: Option<u32>,
-    snippet: Option<String>,
-    #[serde(default)]
-    label: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct JControl {
-    id: String,
-    title: String,
-    red_flag: Option<u8>,
-    severity: String,
-    #[serde(default)]
-    tsc: Vec<String>,
-    status: String,
-    #[serde(default)]
-    findings: usize,
-    #[serde(default)]
-    evidence: Vec<JPointer>,
-    #[serde(default)]
-    examined: Option<String>,
-    #[serde(default)]
-    reason: Option<String>,
-    #[serde(default)]
-    blocked_by: Vec<String>,
-    #[serde(default)]
-    remediation: String,
-}
-
-#[derive(Deserialize)]
-struct JWaiverRef {
-    source: String,
-    reason: String,
-    owner: Option<String>,
-    expires: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct JFinding {
-    control_id: String,
-    red_flag: Option<u8>,
-    severity: String,
-    #[serde(default)]
-    tsc: Vec<String>,
-    title: String,
-    message: String,
-    fingerprint: String,
-    #[serde(default)]
-    remediation: String,
-    #[serde(default)]
-    evidence: Vec<JPointer>,
-    #[serde(default)]
-    context: Vec<JPointer>,
-    #[serde(default)]
-    baseline: Option<String>,
-    #[serde(default)]
-    waiver: Option<JWaiverRef>,
-}
-
-#[derive(Deserialize)]
-struct NoteJ {
-    target: String,
-    path: String,
-    message: String,
-}
-
-#[derive(Deserialize)]
-struct JWaiver {
-    source: String,
-    control: String,
-    path: Option<String>,
-    fingerprint: Option<String>,
-    reason: String,
-    owner: Option<String>,
-    expires: Option<String>,
-    status: String,
-    #[serde(default)]
-    matched: usize,
-    location: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct JBaseline {
-    source: String,
-    new: usize,
-    known: usize,
-    #[serde(default)]
-    fixed: Vec<super::BaselineEntry>,
-}
-
+/// The gate's settings (its counts are recomputed).
 #[derive(Deserialize)]
 struct JGate {
     #[serde(default)]
@@ -192,41 +66,10 @@ pub enum ReadError {
     SchemaVersion { found: String },
     #[error("invalid as_of `{0}`")]
     AsOf(String),
-    #[error("unknown severity `{0}`")]
-    Severity(String),
-    #[error("unknown status `{0}`")]
-    Status(String),
-    #[error("unknown baseline state `{0}`")]
-    BaselineState(String),
 }
 
 fn quoted(s: &str) -> String {
     crate::redact::shown(s)
-}
-
-fn severity(s: &str) -> Result<Severity, ReadError> {
-    Severity::parse(s).ok_or_else(|| ReadError::Severity(quoted(s)))
-}
-
-fn status(s: &str) -> Result<Status, ReadError> {
-    Ok(match s {
-        "pass" => Status::Pass,
-        "gap" => Status::Gap,
-        "not_applicable" => Status::NotApplicable,
-        "manual" => Status::Manual,
-        "blocked" => Status::Blocked,
-        other => return Err(ReadError::Status(quoted(other))),
-    })
-}
-
-fn pointer(p: JPointer) -> PointerOut {
-    PointerOut {
-        target: p.target,
-        path: p.path,
-        line: p.line,
-        snippet: p.snippet,
-        label: p.label,
-    }
 }
 
 /// Reads a JSON report (`--format json`, schema_version 2) back into the model. The gate's
@@ -244,16 +87,6 @@ pub fn read_json(text: &str) -> Result<Report, ReadError> {
     let Some(as_of) = crate::date::parse_iso(&j.as_of) else {
         return Err(ReadError::AsOf(quoted(&j.as_of)));
     };
-    let controls = j
-        .controls
-        .into_iter()
-        .map(control)
-        .collect::<Result<Vec<_>, ReadError>>()?;
-    let findings = j
-        .findings
-        .into_iter()
-        .map(finding)
-        .collect::<Result<Vec<_>, ReadError>>()?;
     let gate = j.gate.map_or_else(Gate::default, |g| Gate {
         fail_on: FailOn::parse(&g.fail_on),
         fail_on_score: g.fail_on_score,
@@ -264,79 +97,15 @@ pub fn read_json(text: &str) -> Result<Report, ReadError> {
         schema_version: super::SCHEMA_VERSION,
         tool: tool(),
         as_of,
-        targets: j
-            .targets
-            .into_iter()
-            .map(|t| TargetOut {
-                path: t.path,
-                files_scanned: t.files_scanned,
-                bytes_scanned: t.bytes_scanned,
-                role: if t.role.as_deref() == Some("evidence") {
-                    TargetRole::Evidence
-                } else {
-                    TargetRole::Scan
-                },
-            })
-            .collect(),
+        targets: j.targets,
         summary: super::build::summarize(&[], &[]),
-        controls,
-        out_of_scope: j
-            .out_of_scope
-            .into_iter()
-            .map(|o| {
-                Ok(super::OutOfScopeOut {
-                    severity: severity(&o.severity)?,
-                    id: o.id.into(),
-                    title: o.title,
-                    red_flag: o.red_flag,
-                    tsc: o.tsc,
-                    reason: o.reason,
-                })
-            })
-            .collect::<Result<Vec<_>, ReadError>>()?,
-        findings,
-        notes: j
-            .notes
-            .into_iter()
-            .map(|n| NoteOut {
-                target: n.target,
-                path: n.path,
-                message: n.message,
-            })
-            .collect(),
-        documents: j
-            .documents
-            .into_iter()
-            .map(|d| DocumentOut {
-                kind: d.kind,
-                title: d.title,
-                target: d.target,
-                path: d.path,
-                summary: d.summary,
-            })
-            .collect(),
-        waivers: j
-            .waivers
-            .into_iter()
-            .map(|w| WaiverOut {
-                source: w.source,
-                control: w.control,
-                path: w.path,
-                fingerprint: w.fingerprint,
-                reason: w.reason,
-                owner: w.owner,
-                expires: w.expires,
-                status: WaiverStatus::parse(&w.status),
-                matched: w.matched,
-                location: w.location,
-            })
-            .collect(),
-        baseline: j.baseline.map(|b| BaselineOut {
-            source: b.source,
-            new: b.new,
-            known: b.known,
-            fixed: b.fixed,
-        }),
+        controls: j.controls,
+        out_of_scope: j.out_of_scope,
+        findings: j.findings,
+        notes: j.notes,
+        documents: j.documents,
+        waivers: j.waivers,
+        baseline: j.baseline,
         gate,
     };
     // A report from elsewhere is untrusted input: every string is redacted (with the
@@ -345,52 +114,6 @@ pub fn read_json(text: &str) -> Result<Report, ReadError> {
     report.summary = super::build::summarize(&report.controls, &report.findings);
     report.gate = gate_of(&report, &report.gate);
     Ok(report)
-}
-
-/// A control of a report read back.
-fn control(c: JControl) -> Result<ControlOut, ReadError> {
-    Ok(ControlOut {
-        severity: severity(&c.severity)?,
-        status: status(&c.status)?,
-        id: c.id.into(),
-        title: c.title,
-        red_flag: c.red_flag,
-        tsc: c.tsc,
-        findings: c.findings,
-        evidence: c.evidence.into_iter().map(pointer).collect(),
-        examined: c.examined,
-        reason: c.reason,
-        blocked_by: c.blocked_by.into_iter().map(ControlId::from).collect(),
-        remediation: c.remediation,
-    })
-}
-
-/// A finding of a report read back.
-fn finding(f: JFinding) -> Result<FindingOut, ReadError> {
-    Ok(FindingOut {
-        severity: severity(&f.severity)?,
-        baseline: match f.baseline.as_deref() {
-            None => None,
-            Some("new") => Some(BaselineState::New),
-            Some("known") => Some(BaselineState::Known),
-            Some(other) => return Err(ReadError::BaselineState(quoted(other))),
-        },
-        waiver: f.waiver.map(|w| WaiverRef {
-            source: w.source,
-            reason: w.reason,
-            owner: w.owner,
-            expires: w.expires,
-        }),
-        control_id: f.control_id.into(),
-        red_flag: f.red_flag,
-        tsc: f.tsc,
-        title: f.title,
-        message: f.message,
-        fingerprint: f.fingerprint,
-        remediation: f.remediation,
-        evidence: f.evidence.into_iter().map(pointer).collect(),
-        context: f.context.into_iter().map(pointer).collect(),
-    })
 }
 
 /// Renames the targets of report `r` (job `name`) that collide with targets already

@@ -70,13 +70,24 @@ pub struct Tool {
     pub version: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetOut {
     pub path: String,
+    #[serde(default)]
     pub files_scanned: u64,
+    #[serde(default)]
     pub bytes_scanned: u64,
     /// `scan` for a scanned target, `evidence` for an `--evidence` directory.
+    #[serde(default, deserialize_with = "lenient_role")]
     pub role: TargetRole,
+}
+
+/// A role read back from JSON: anything but `evidence` is a scanned target.
+fn lenient_role<'de, D: serde::Deserializer<'de>>(d: D) -> Result<TargetRole, D::Error> {
+    Ok(match Option::<String>::deserialize(d)?.as_deref() {
+        Some("evidence") => TargetRole::Evidence,
+        _ => TargetRole::Scan,
+    })
 }
 
 /// What a target is to the scan.
@@ -144,6 +155,20 @@ pub enum Status {
     Blocked,
 }
 
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(match s.as_str() {
+            "pass" => Status::Pass,
+            "gap" => Status::Gap,
+            "not_applicable" => Status::NotApplicable,
+            "manual" => Status::Manual,
+            "blocked" => Status::Blocked,
+            _ => return Err(serde::de::Error::custom(format_args!("unknown status `{s}`"))),
+        })
+    }
+}
+
 impl Status {
     pub fn label(self) -> &'static str {
         match self {
@@ -190,13 +215,13 @@ pub fn score<'a>(controls: impl IntoIterator<Item = &'a ControlOut>) -> Option<f
     (possible > 0.0).then(|| (earned / possible * 1000.0).round() / 10.0)
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PointerOut {
     pub target: String,
     pub path: String,
     pub line: Option<u32>,
     pub snippet: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
 }
 
@@ -207,31 +232,35 @@ impl PointerOut {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ControlOut {
     pub id: ControlId,
     pub title: String,
     pub red_flag: Option<u8>,
     pub severity: Severity,
+    #[serde(default)]
     pub tsc: Vec<String>,
     pub status: Status,
+    #[serde(default)]
     pub findings: usize,
+    #[serde(default)]
     pub evidence: Vec<PointerOut>,
     /// What the check examined, in words ("12 CI configuration files"): set for `pass` and
     /// `gap`; a pass always examined something.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub examined: Option<String>,
     /// Why the control is `not_applicable` or `blocked`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// For `blocked`: the required controls that have a gap.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked_by: Vec<ControlId>,
+    #[serde(default)]
     pub remediation: String,
 }
 
 /// A control left out by `--scope`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct OutOfScopeOut {
     pub id: ControlId,
     pub title: String,
@@ -242,28 +271,31 @@ pub struct OutOfScopeOut {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FindingOut {
     pub control_id: ControlId,
     pub red_flag: Option<u8>,
     pub severity: Severity,
+    #[serde(default)]
     pub tsc: Vec<String>,
     pub title: String,
     pub message: String,
     pub fingerprint: String,
+    #[serde(default)]
     pub remediation: String,
     /// Where the gap is: the offending lines, or for something missing, where it should
     /// be (the expected document path, or the target's root).
+    #[serde(default)]
     pub evidence: Vec<PointerOut>,
     /// Why the control applies (what needs it: "AI in use: OpenAI at app/chat.ts:3"),
     /// shown as context; never the location of the gap.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub context: Vec<PointerOut>,
     /// With `--baseline` or `--new-since`: `new` or `known` (added field).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineState>,
     /// The waiver that accepts this risk, when one does (added field).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverRef>,
 }
 
@@ -292,7 +324,7 @@ impl FindingOut {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineState {
     New,
@@ -300,19 +332,19 @@ pub enum BaselineState {
 }
 
 /// The waiver applied to a finding.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct WaiverRef {
     /// `config`, or `inline path:line`.
     pub source: String,
     pub reason: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
 }
 
 /// A waiver and what became of it in this run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WaiverOut {
     pub source: String,
     pub control: String,
@@ -324,6 +356,7 @@ pub struct WaiverOut {
     /// `active`, `expired`, `unused`, or `invalid: …`.
     pub status: WaiverStatus,
     /// Findings it waived.
+    #[serde(default)]
     pub matched: usize,
     /// For an inline waiver, where the comment is.
     pub location: Option<String>,
@@ -381,13 +414,20 @@ impl Serialize for WaiverStatus {
     }
 }
 
+impl<'de> Deserialize<'de> for WaiverStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| WaiverStatus::parse(&s))
+    }
+}
+
 /// The baseline comparison (added field).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BaselineOut {
     pub source: String,
     pub new: usize,
     pub known: usize,
     /// Known gaps that are gone: the baseline can be tightened (`redflag baseline --update`).
+    #[serde(default)]
     pub fixed: Vec<BaselineEntry>,
 }
 
@@ -407,19 +447,21 @@ pub struct BaselineEntry {
 }
 
 /// An evidence document used in the report, and the role it was taken for.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DocumentOut {
     /// The document kind id (`vendor-register`).
     pub kind: String,
     /// The kind's title (`Vendor register`).
+    #[serde(default)]
     pub title: String,
     pub target: String,
     pub path: String,
     /// What it holds, counted as fits the kind (`7 entries`, `4 sections`).
+    #[serde(default)]
     pub summary: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NoteOut {
     pub target: String,
     pub path: String,
