@@ -137,23 +137,28 @@ fn deferred(n: &str) -> bool {
     const FIRST: &[&str] = &[
         "none", "tba", "pending", "unknown", "deferred", "missing", "planned", "unclear",
     ];
+    const TO_BE: &[&str] = &[
+        "determined",
+        "defined",
+        "decided",
+        "confirmed",
+        "documented",
+        "implemented",
+    ];
     let mut words = n.split(' ');
     let first = words.next().unwrap_or("");
+    if FIRST.contains(&first) || (first == "n" && words.next() == Some("a")) {
+        return true;
+    }
     let padded = format!(" {n} ");
-    FIRST.contains(&first)
-        || (first == "n" && words.next() == Some("a"))
-        || padded.contains(" planned ")
+    padded.contains(" planned ")
         || padded.contains(" not yet ")
-        || [
-            "determined",
-            "defined",
-            "decided",
-            "confirmed",
-            "documented",
-            "implemented",
-        ]
-        .iter()
-        .any(|w| padded.contains(&format!(" to be {w} ")))
+        || padded.match_indices(" to be ").any(|(i, m)| {
+            let rest = &padded[i + m.len()..];
+            TO_BE
+                .iter()
+                .any(|w| rest.strip_prefix(w).is_some_and(|r| r.starts_with(' ')))
+        })
 }
 
 /// "A", "A and B", "A, B and C".

@@ -180,9 +180,7 @@ fn word_spans(hay: &str, needle: &str) -> Vec<(usize, usize)> {
     while let Some(pos) = hay[start..].find(needle) {
         let a = start + pos;
         let b = a + needle.len();
-        let before = hay[..a].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        let after = hay[b..].chars().next().is_none_or(|c| !c.is_alphanumeric());
-        if before && after {
+        if whole_word(hay, a, b) {
             out.push((a, b));
         }
         start = b;
@@ -193,51 +191,138 @@ fn word_spans(hay: &str, needle: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// True when `hay[a..b]` is not part of a longer word.
+fn whole_word(hay: &str, a: usize, b: usize) -> bool {
+    hay[..a].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+        && hay[b..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// What a catalogue name is of its item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameKind {
+    Name,
+    Product,
+    Parent,
+}
+
+/// Every lower-cased name, product and parent-company name of a catalogue in one
+/// automaton: an entry's identity is searched once, not once per name (a register of a
+/// few hundred thousand rows times a few hundred names was seconds of searcher set-up).
+struct NameFinder {
+    ac: Option<aho_corasick::AhoCorasick>,
+    /// Per pattern: the items and kinds it names (one text may name several).
+    owners: Vec<Vec<(usize, NameKind)>>,
+}
+
+/// Whole-word occurrences of catalogue names in a text: (item, kind, span).
+type NameHits = Vec<(usize, NameKind, Span)>;
+
+impl NameFinder {
+    fn new(catalog: &Catalog) -> Self {
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut owners: Vec<Vec<(usize, NameKind)>> = Vec::new();
+        for (i, item) in catalog.items.iter().enumerate() {
+            let kinds = [
+                (&item.names, NameKind::Name),
+                (&item.products, NameKind::Product),
+                (&item.parent_names, NameKind::Parent),
+            ];
+            for (list, kind) in kinds {
+                for n in list.iter().filter(|n| !n.is_empty()) {
+                    match patterns.iter().position(|p| p == n) {
+                        Some(k) => owners[k].push((i, kind)),
+                        None => {
+                            patterns.push(n);
+                            owners.push(vec![(i, kind)]);
+                        }
+                    }
+                }
+            }
+        }
+        let ac = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(&patterns)
+            .ok();
+        Self { ac, owners }
+    }
+
+    /// Where catalogue names occur in `hay` (lower case) as whole words.
+    fn find(&self, hay: &str) -> NameHits {
+        let mut out = Vec::new();
+        let Some(ac) = &self.ac else { return out };
+        for m in ac.find_overlapping_iter(hay) {
+            if !whole_word(hay, m.start(), m.end()) {
+                continue;
+            }
+            for &(i, kind) in &self.owners[m.pattern().as_usize()] {
+                out.push((i, kind, (m.start(), m.end())));
+            }
+        }
+        out
+    }
+}
+
 /// The catalogue items an entry names, by index: the items its identity names by name,
 /// alias or product — a name inside a longer name of another item is that item's
 /// (`Azure OpenAI` is not `OpenAI`), and a product is not the item's when another item is
 /// named outright (`Amazon Bedrock (Claude)` is Bedrock's, not Anthropic's) — and the
 /// items whose parent company it names while a services or products column lists them.
-fn named_items(record: &Record, catalog: &Catalog) -> Vec<usize> {
+fn named_items(record: &Record, catalog: &Catalog, finder: &NameFinder) -> Vec<usize> {
     let id = identity(record, catalog);
-    let own: Vec<(Vec<Span>, Vec<Span>)> = catalog
-        .items
+    let hits = finder.find(&id);
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    // Name and product spans of every item named.
+    let all: Vec<(usize, Span)> = hits
         .iter()
-        .map(|i| (spans(&id, &i.names), spans(&id, &i.products)))
-        .collect();
-    let all: Vec<(usize, (usize, usize))> = own
-        .iter()
-        .enumerate()
-        .flat_map(|(i, (n, p))| n.iter().chain(p).map(move |s| (i, *s)))
+        .filter(|(_, k, _)| *k != NameKind::Parent)
+        .map(|&(i, _, s)| (i, s))
         .collect();
     // A span of item `i` not strictly inside a longer span of another item.
-    let free = |i: usize, (a, b): (usize, usize)| {
+    let free = |i: usize, (a, b): Span| {
         !all.iter()
             .any(|&(j, (c, d))| j != i && c <= a && b <= d && d - c > b - a)
     };
-    let by_name: Vec<usize> = (0..own.len())
-        .filter(|&i| own[i].0.iter().any(|&s| free(i, s)))
+    let free_of = |kind: NameKind| -> Vec<usize> {
+        let mut items: Vec<usize> = hits
+            .iter()
+            .filter(|&&(i, k, s)| k == kind && free(i, s))
+            .map(|&(i, _, _)| i)
+            .collect();
+        items.sort_unstable();
+        items.dedup();
+        items
+    };
+    let by_name = free_of(NameKind::Name);
+    // Then, in catalogue order: items named by a product (when none is named outright),
+    // and items whose parent the entry names while listing them.
+    let mut more = if by_name.is_empty() {
+        free_of(NameKind::Product)
+    } else {
+        Vec::new()
+    };
+    let mut parents: Vec<usize> = hits
+        .iter()
+        .filter(|(_, k, _)| *k == NameKind::Parent)
+        .map(|&(i, _, _)| i)
         .collect();
-    let mut out = by_name.clone();
-    for (i, item) in catalog.items.iter().enumerate() {
-        if out.contains(&i) {
-            continue;
-        }
-        let by_product = own[i].1.iter().any(|&s| free(i, s)) && by_name.is_empty();
-        if by_product || (!item.parent_names.is_empty() && lists_item(record, catalog, i, &id)) {
-            out.push(i);
+    parents.sort_unstable();
+    parents.dedup();
+    for i in parents {
+        if !by_name.contains(&i) && !more.contains(&i) && lists_item(record, catalog, finder, i) {
+            more.push(i);
         }
     }
+    more.sort_unstable();
+    let mut out = by_name;
+    out.extend(more);
     out
 }
 
-/// True when the entry's identity names the item's parent company and one of its services
-/// or products columns names the item.
-fn lists_item(record: &Record, catalog: &Catalog, i: usize, id: &str) -> bool {
-    let item = &catalog.items[i];
-    if spans(id, &item.parent_names).is_empty() {
-        return false;
-    }
+/// True when one of the entry's services or products columns names item `i` (the entry's
+/// identity names the item's parent company).
+fn lists_item(record: &Record, catalog: &Catalog, finder: &NameFinder, i: usize) -> bool {
     record
         .fields
         .iter()
@@ -248,8 +333,10 @@ fn lists_item(record: &Record, catalog: &Catalog, i: usize, id: &str) -> bool {
                 .any(|k| crate::text::key_matches(&f.norm, k))
         })
         .any(|f| {
-            let v = f.value.to_lowercase();
-            !(spans(&v, &item.names).is_empty() && spans(&v, &item.products).is_empty())
+            finder
+                .find(&f.value.to_lowercase())
+                .iter()
+                .any(|&(j, k, _)| j == i && k != NameKind::Parent)
         })
 }
 
@@ -260,10 +347,11 @@ pub(crate) struct RegisterIndex<'a> {
 
 impl<'a> RegisterIndex<'a> {
     pub fn new(docs: &[&'a EvidenceDoc], catalog: &Catalog) -> Self {
+        let finder = NameFinder::new(catalog);
         let mut out = Vec::new();
         for d in docs {
             for r in entries(d) {
-                let items = named_items(&r, catalog);
+                let items = named_items(&r, catalog, &finder);
                 out.push((*d, r, items));
             }
         }
