@@ -13,6 +13,24 @@ pub struct Pointer {
     pub snippet: Option<String>,
     /// A short label saying what this pointer shows (`OpenAI · import`); optional.
     pub label: Option<String>,
+    /// What the pointer is evidence of, as data (the label says it in words): for tools
+    /// that act on what was found, such as `init`. Not part of the JSON report.
+    pub subject: Option<Subject>,
+}
+
+/// What a pointer shows, as data.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subject {
+    /// A use of a catalogue item (an AI vendor): the item's name, how it is used
+    /// (`import`, `package`, `env var`, `API host`, `API key`) and the item's trust-centre
+    /// or documentation page.
+    Usage {
+        item: String,
+        how: &'static str,
+        docs: Option<String>,
+    },
+    /// A file an `artifact` check found, with the check's label (`model artifact`).
+    Artifact { label: String },
 }
 
 impl Pointer {
@@ -23,6 +41,7 @@ impl Pointer {
             line: None,
             snippet: None,
             label: None,
+            subject: None,
         }
     }
 
@@ -33,12 +52,20 @@ impl Pointer {
             line: Some(line),
             snippet: Some(crate::redact::snippet(text)),
             label: None,
+            subject: None,
         }
     }
 
     #[must_use]
     pub fn labelled(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
+        self
+    }
+
+    /// Records what the pointer shows, as data (see [`Subject`]).
+    #[must_use]
+    pub fn about(mut self, subject: Subject) -> Self {
+        self.subject = Some(subject);
         self
     }
 }

@@ -15,24 +15,25 @@
 //! `Date:` field or their first lines), so the cadence checks do not count them as a
 //! quarter's record; a filled, dated copy per quarter does.
 //!
-//! What was detected comes from the report's evidence labels, which the checks write as
-//! `<vendor> · <how>` for AI vendor usage (`OpenAI · import`) and `model artifact · <size>`
-//! for model files (also in findings' `context`), optionally prefixed `needs this control: `. Vendor names are checked
-//! against the vendor catalogue; model names are the artifact file names without their
-//! extension (the directory name for `MLmodel` and `saved_model.pb`).
+//! What was detected comes from the report's pointers as data ([`Subject`]): the usage sites
+//! of AI vendors, with each vendor's trust-centre page, and the model files of the model
+//! artifact check (in controls' evidence and in findings' evidence and `context`). Model
+//! names are the artifact file names without their extension (the directory name for
+//! `MLmodel` and `saved_model.pb`).
 //!
 //! Nothing is overwritten unless `force`; symbolic links are never written through.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
 use crate::control::ControlSet;
+use crate::evidence::Subject;
 use crate::report::{PointerOut, Report, Status};
 
-/// How a vendor's use was detected, as the inventory labels it.
-const USAGE_KINDS: [&str; 5] = ["import", "package", "env var", "API host", "API key"];
+/// The label of the `artifact` check that finds model files (`model-artifacts` in
+/// `controls/signals.yaml`): its files are the models a lineage record is written for.
+const MODEL_ARTIFACT: &str = "model artifact";
 
 /// What `init` did with one starter file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,21 +132,6 @@ pub struct Model {
     pub artifact: String,
 }
 
-/// The built-in vendor catalogue: name → trust-centre URL.
-fn catalog() -> &'static BTreeMap<String, Option<String>> {
-    static C: LazyLock<BTreeMap<String, Option<String>>> = LazyLock::new(|| {
-        let loaded = crate::control::load(&crate::control::LoadOptions::default());
-        loaded
-            .catalogs
-            .iter()
-            .filter(|c| c.id == "ai-vendors")
-            .flat_map(|c| c.items.iter())
-            .map(|i| (i.name.clone(), i.docs.clone()))
-            .collect()
-    });
-    &C
-}
-
 /// Every pointer of the report (controls' evidence, findings' evidence and context: what
 /// needs each control).
 fn pointers(report: &Report) -> impl Iterator<Item = &PointerOut> {
@@ -155,11 +141,6 @@ fn pointers(report: &Report) -> impl Iterator<Item = &PointerOut> {
             .iter()
             .flat_map(|f| f.evidence.iter().chain(&f.context)),
     )
-}
-
-fn label_of(p: &PointerOut) -> Option<&str> {
-    let l = p.label.as_deref()?;
-    Some(l.strip_prefix("needs this control: ").unwrap_or(l))
 }
 
 fn site(p: &PointerOut, how: &str, multi: bool) -> String {
@@ -175,31 +156,25 @@ fn site(p: &PointerOut, how: &str, multi: bool) -> String {
     s
 }
 
-/// AI vendors in use, from the report's evidence labels, in catalogue order of first
-/// appearance.
+/// AI vendors in use, from the report's usage pointers, in order of first appearance.
 pub fn detected_vendors(report: &Report) -> Vec<Vendor> {
     let multi = report.targets.len() > 1;
     let mut out: Vec<Vendor> = Vec::new();
     for p in pointers(report) {
-        let Some((name, how)) = label_of(p).and_then(|l| l.split_once(" · ")) else {
+        let Some(Subject::Usage { item, how, docs }) = &p.subject else {
             continue;
         };
-        if !USAGE_KINDS.contains(&how) {
-            continue;
-        }
-        // A vendor of a custom catalogue is accepted, without a trust centre.
-        let trust_center = catalog().get(name).cloned().flatten();
         let s = site(p, how, multi);
-        match out.iter_mut().find(|v| v.name == name) {
+        match out.iter_mut().find(|v| &v.name == item) {
             Some(v) => {
                 if !v.sites.contains(&s) && v.sites.len() < 5 {
                     v.sites.push(s);
                 }
             }
             None => out.push(Vendor {
-                name: name.to_string(),
+                name: item.clone(),
                 sites: vec![s],
-                trust_center,
+                trust_center: docs.clone(),
             }),
         }
     }
@@ -249,8 +224,7 @@ pub fn model_name(path: &str) -> Option<String> {
 pub fn detected_models(report: &Report) -> Vec<Model> {
     let mut out: Vec<Model> = Vec::new();
     for p in pointers(report) {
-        let is_artifact =
-            label_of(p).is_some_and(|l| l == "model artifact" || l.starts_with("model artifact · "));
+        let is_artifact = matches!(&p.subject, Some(Subject::Artifact { label }) if label == MODEL_ARTIFACT);
         if !is_artifact {
             continue;
         }

@@ -60,10 +60,13 @@ impl Artifact {
                     && self.files.is_match(&f.path)
             })
             .map(|(i, f)| {
-                let mut p =
-                    cx.ws
-                        .file_pointer(i as u32)
-                        .labelled(format!("{} · {}", self.label, human_size(f.size)));
+                let mut p = cx
+                    .ws
+                    .file_pointer(i as u32)
+                    .labelled(format!("{} · {}", self.label, human_size(f.size)))
+                    .about(crate::evidence::Subject::Artifact {
+                        label: self.label.clone(),
+                    });
                 p.snippet = None;
                 Item::new(
                     format!("{} {} ({})", self.label, f.path, human_size(f.size)),

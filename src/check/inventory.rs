@@ -21,8 +21,18 @@ use serde_saphyr::Spanned;
 use super::dependency::name_matches;
 use super::{CompileCx, Context, Outcome};
 use crate::check::catalog::{Catalog, CatalogItem, SignalKind};
-use crate::evidence::{Item, Pointer, TargetId};
+use crate::evidence::{Item, Pointer, Subject, TargetId};
 use crate::workspace::FileId;
+
+/// A usage site, labelled (`OpenAI · import`) and marked as a use of `item`.
+fn usage_pointer(p: Pointer, item: &CatalogItem, kind: SignalKind) -> Pointer {
+    p.labelled(format!("{} · {}", item.name, kind.as_str()))
+        .about(Subject::Usage {
+            item: item.name.clone(),
+            how: kind.as_str(),
+            docs: item.docs.clone(),
+        })
+}
 
 /// What an AI provider integration is to the company.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
@@ -393,7 +403,7 @@ impl Inventory {
                     // Every site: renderers cap what they show, the JSON lists all.
                     let mut pointers: Vec<Pointer> = sites
                         .into_iter()
-                        .map(|(k, p)| p.labelled(format!("{} · {}", item.name, k.as_str())))
+                        .map(|(k, p)| usage_pointer(p, item, k))
                         .collect();
                     // A role's reason goes right after the first call site it explains (first
                     // when there is none).
@@ -441,11 +451,7 @@ impl Inventory {
                             .replace("{name}", &item.name)
                             .replace("{kinds}", k.as_str());
                         let key = format!("{}|{}|{}", item.id, p.path, p.snippet.as_deref().unwrap_or(""));
-                        items.push(Item::new(
-                            message,
-                            key,
-                            vec![p.labelled(format!("{} · {}", item.name, k.as_str()))],
-                        ));
+                        items.push(Item::new(message, key, vec![usage_pointer(p, item, k)]));
                     }
                 }
             }

@@ -408,6 +408,7 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>, redacto
         line: p.line,
         snippet: p.snippet.clone(),
         label: p.label.clone(),
+        subject: p.subject.clone(),
     };
     let mut out_controls = Vec::new();
     let mut findings: Vec<FindingOut> = Vec::new();

@@ -223,6 +223,9 @@ pub struct PointerOut {
     pub snippet: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// What it shows, as data (for `init`); not in the JSON.
+    #[serde(skip)]
+    pub subject: Option<crate::evidence::Subject>,
 }
 
 impl PointerOut {

@@ -658,6 +658,7 @@ impl Locator<'_> {
                     line: None,
                     snippet: None,
                     label: None,
+                    subject: None,
                 };
                 self.location(&placeholder, None, None)
             }
@@ -771,6 +772,7 @@ fn build_log(report: &Report, max_results: usize) -> Log {
             line: None,
             snippet: None,
             label: None,
+            subject: None,
         };
         let mut location = loc.location(&p, None, None);
         location.physical_location.region = None;
