@@ -500,7 +500,9 @@ pub fn build(controls: &[&Control], pack: &ControlSet, cx: &Context<'_>, redacto
         baseline: None,
         gate: Gate::default(),
     };
+    let seal_phase = crate::timings::Phase::start("  evaluate: seal");
     super::seal::seal(&mut report, redactor);
+    drop(seal_phase);
     // Sorted as shown, so every format lists findings in the same order.
     report.findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     report
