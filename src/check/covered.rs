@@ -43,6 +43,10 @@ pub struct Spec {
     /// File-name globs that make their directory a component (default: project manifests).
     #[serde(default)]
     pub components: Vec<Spanned<String>>,
+    /// Globs of files whose sites need no evidence: evaluation harnesses and benchmarks
+    /// call a model to measure it, they are not a feature that serves it.
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
 }
 
 /// Files that make a directory a project of its own.
@@ -77,6 +81,7 @@ pub struct Covered {
     sites: Box<Condition>,
     evidence: Box<Condition>,
     components: crate::workspace::matcher::Globs,
+    exclude: Option<Box<crate::workspace::matcher::Globs>>,
     label: String,
     evidence_label: String,
 }
@@ -93,12 +98,22 @@ impl Spec {
             g
         };
         let components = crate::workspace::matcher::glob_set(&globs).ok()?;
+        let exclude = if self.exclude.is_empty() {
+            None
+        } else {
+            let g = cx.globs(&self.exclude);
+            if g.len() != self.exclude.len() {
+                return None;
+            }
+            Some(Box::new(crate::workspace::matcher::glob_set(&g).ok()?))
+        };
         let sites = self.sites.compile(cx);
         let evidence = self.evidence.compile(cx);
         Some(Covered {
             sites: Box::new(sites?),
             evidence: Box::new(evidence?),
             components,
+            exclude,
             label: self.label.clone().unwrap_or_else(|| "site".into()),
             evidence_label: self.evidence_label.clone().unwrap_or_else(|| "evidence".into()),
         })
@@ -286,6 +301,10 @@ impl Covered {
         }
         let comps = Components::new(ws, &self.components);
         let (mut units, unit_at) = self.units(ws, &comps, &sites);
+        if units.is_empty() {
+            // Every site was excluded: judged as if there were none.
+            return self.evidence.evaluate(cx);
+        }
 
         let evidence = self.evidence.evaluate(cx);
         let mut ev_seen = BTreeSet::new();
@@ -354,7 +373,9 @@ impl Covered {
         let mut unit_at: BTreeMap<ResourceAt, UnitKey> = BTreeMap::new();
         let mut seen = BTreeSet::new();
         for p in sites.passed.iter().flat_map(|i| i.pointers.iter()) {
-            if !seen.insert((p.target, p.path.clone(), p.line)) {
+            if self.exclude.as_ref().is_some_and(|x| x.is_match(&p.path))
+                || !seen.insert((p.target, p.path.clone(), p.line))
+            {
                 continue;
             }
             let Some(file) = file_id(ws, p) else { continue };
