@@ -14,6 +14,7 @@ use crate::text::norm_key;
 use crate::workspace::manifest::Ecosystem;
 
 use crate::workspace::matcher::{glob_set, Globs, LazyRegex, MatcherBuilder, Owner};
+use crate::workspace::query::{parse_path, Expect, Query};
 use crate::workspace::PatternId;
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +147,11 @@ pub struct ItemSpec {
     /// `boto3.client("bedrock-runtime")`), searched in source files; they count as imports.
     #[serde(default)]
     pub code_patterns: Vec<String>,
+    /// Structured queries over YAML files for use no line names (an MLflow model whose
+    /// flavor wraps the vendor: `flavors.openai` in an `MLmodel` file); a match counts as
+    /// an import, cited at the line of the `report` path (default: the first condition's).
+    #[serde(default)]
+    pub queries: Vec<ItemQuerySpec>,
     /// Paths of the item's HTTP API (`/v1/messages`): a server routing them offers a
     /// compatible API.
     #[serde(default)]
@@ -155,6 +161,17 @@ pub struct ItemSpec {
     #[serde(default = "yes")]
     pub runs_models: bool,
     pub docs: Option<String>,
+}
+
+/// One of an item's `queries`: the `query` check's `files`, `where` and `report`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemQuerySpec {
+    pub files: Vec<String>,
+    /// Path → expected value: exact text, `~regex`, or `*exists*`.
+    #[serde(rename = "where")]
+    pub conditions: BTreeMap<String, String>,
+    pub report: Option<String>,
 }
 
 fn yes() -> bool {
@@ -204,6 +221,9 @@ pub struct CatalogItem {
     pub packages: Vec<(Ecosystem, String)>,
     /// Content patterns of this item with what they detect.
     pub patterns: Vec<(PatternId, SignalKind)>,
+    /// The item's structured queries (indexes into the scan plan's queries), each with
+    /// what it detects.
+    pub queries: Vec<(usize, SignalKind)>,
     /// The key rules among them (`SignalKind::Key`): what of a hit may be shown.
     pub keys: Vec<(PatternId, KeyRule)>,
     /// Markers of a server offering this item's API, and paths that are such servers.
@@ -443,6 +463,7 @@ pub fn key_rules(item: &ItemSpec) -> Vec<KeyRule> {
 pub fn compile(
     specs: Vec<(String, CatalogSpec, bool)>,
     matchers: &mut MatcherBuilder,
+    queries: &mut Vec<Query>,
     diags: &mut Vec<Diag>,
 ) -> Vec<Catalog> {
     // Keys leak from any file; hosts and variable names in prose are documentation, not use
@@ -477,7 +498,24 @@ pub fn compile(
         let items: Vec<CatalogItem> = spec
             .items
             .into_iter()
-            .map(|item| compile_item(item, &cx, index, matchers, &mut problems, eager))
+            .map(|mut item| {
+                let queries = std::mem::take(&mut item.queries);
+                (item, queries)
+            })
+            .map(|item| {
+                let mut compiled = compile_item(item.0, &cx, index, matchers, &mut problems, eager);
+                for q in &item.1 {
+                    if let Some(query) =
+                        compile_query(q, Owner::Catalog(index, Some(SignalKind::Import as u8)), eager)
+                            .map_err(|e| problems.push(format!("{}: queries: {e}", compiled.id)))
+                            .ok()
+                    {
+                        queries.push(query);
+                        compiled.queries.push((queries.len() - 1, SignalKind::Import));
+                    }
+                }
+                compiled
+            })
             .collect();
         diags.extend(problems.into_iter().map(|message| Diag {
             file: file.clone(),
@@ -614,11 +652,45 @@ fn compile_item(
         names,
         packages,
         patterns,
+        queries: Vec::new(),
         keys,
         offers,
         offer_paths,
         docs: item.docs,
     }
+}
+
+/// One of an item's `queries`, compiled for the walk (see [`ItemQuerySpec`]).
+fn compile_query(spec: &ItemQuerySpec, owner: Owner, eager: bool) -> Result<Query, String> {
+    let files = glob_set(&spec.files)?;
+    let mut conditions = Vec::new();
+    for (path, want) in &spec.conditions {
+        let expect = if want == "*exists*" {
+            Expect::Exists
+        } else if let Some(re) = want.strip_prefix('~') {
+            Expect::Regex(LazyRegex::new(re, eager)?)
+        } else {
+            Expect::Exact(want.clone())
+        };
+        conditions.push((parse_path(path)?, expect));
+    }
+    let report = match &spec.report {
+        Some(p) => parse_path(p)?,
+        None => conditions
+            .first()
+            .map(|(p, _)| p.clone())
+            .ok_or("a query needs at least one `where` condition")?,
+    };
+    Ok(Query {
+        files,
+        conditions,
+        report,
+        name: None,
+        scope: None,
+        group: Vec::new(),
+        owner,
+        enabled: true,
+    })
 }
 
 /// What every item of one catalogue is compiled with.

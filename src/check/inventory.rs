@@ -330,6 +330,26 @@ impl Inventory {
                 sites.push((*kind, h.file, ws.pointer(h.file, h.line, &h.text)));
             }
         }
+        for (query, kind) in &item.queries {
+            if !self.signals.contains(kind) {
+                continue;
+            }
+            for (file, m) in &ws.query_matches[*query] {
+                let f = ws.file(*file);
+                // A query names its files (an `MLmodel` is also lineage evidence): only
+                // tests, examples and what is not use are left out.
+                if seen.contains(&(*file, *kind))
+                    || f.flags.test
+                    || f.flags.example
+                    || ws.targets[f.target as usize].evidence_only
+                    || usage.excludes(&f.path, *kind, Some(&m.text))
+                {
+                    continue;
+                }
+                seen.insert((*file, *kind));
+                sites.push((*kind, *file, ws.pointer(*file, m.line, &m.text)));
+            }
+        }
         sites.sort_by(|a, b| {
             (&a.2.target, &a.2.path, a.2.line, a.0).cmp(&(&b.2.target, &b.2.path, b.2.line, b.0))
         });

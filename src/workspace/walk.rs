@@ -603,6 +603,9 @@ fn process_text(
     }
     if matches!(ext.as_str(), "yaml" | "yml" | "json") && !is_state_or_lock(name) {
         read_structured(plan, path, ext == "json", text(), r);
+    } else if !name.contains('.') && plan.queries.iter().any(|q| q.enabled && q.files.is_match(path)) {
+        // A YAML file known by its name alone (MLflow's `MLmodel`): a query naming it reads it.
+        read_structured(plan, path, false, text(), r);
     }
 }
 

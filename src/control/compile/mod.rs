@@ -105,7 +105,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         signal_names: Vec::new(),
     };
     let inline_suppressions = b.matchers.add(super::INLINE_WAIVER_PATTERN, &[], &[]);
-    b.catalogs = catalog::compile(parsed.catalogs, &mut b.matchers, &mut b.diags);
+    b.catalogs = catalog::compile(parsed.catalogs, &mut b.matchers, &mut b.queries, &mut b.diags);
     // The redactor needs only the catalogues' key rules: it compiles on the other core
     // while signals and controls compile.
     let key_rules = b.key_rules();
