@@ -505,13 +505,13 @@ pub fn compile(
             .map(|item| {
                 let mut compiled = compile_item(item.0, &cx, index, matchers, &mut problems, eager);
                 for q in &item.1 {
-                    if let Some(query) =
-                        compile_query(q, Owner::Catalog(index, Some(SignalKind::Import as u8)), eager)
-                            .map_err(|e| problems.push(format!("{}: queries: {e}", compiled.id)))
-                            .ok()
-                    {
-                        queries.push(query);
-                        compiled.queries.push((queries.len() - 1, SignalKind::Import));
+                    let owner = Owner::Catalog(index, Some(SignalKind::Import as u8));
+                    match compile_query(q, owner, eager) {
+                        Ok(query) => {
+                            queries.push(query);
+                            compiled.queries.push((queries.len() - 1, SignalKind::Import));
+                        }
+                        Err(e) => problems.push(format!("{}: queries: {e}", compiled.id)),
                     }
                 }
                 compiled
