@@ -14,6 +14,7 @@ use crate::text::norm_key;
 use crate::workspace::manifest::Ecosystem;
 
 use crate::workspace::matcher::{glob_set, Globs, LazyRegex, MatcherBuilder, Owner};
+use crate::workspace::nested_key::Rule as NestedRule;
 use crate::workspace::query::{parse_path, Expect, Query};
 use crate::workspace::PatternId;
 
@@ -226,6 +227,9 @@ pub struct CatalogItem {
     pub queries: Vec<(usize, SignalKind)>,
     /// The key rules among them (`SignalKind::Key`): what of a hit may be shown.
     pub keys: Vec<(PatternId, KeyRule)>,
+    /// The item's rule for unprefixed keys nested in configuration (an index into the
+    /// scan plan's [`crate::workspace::nested_key::NestedKeys`]), when it has a `key_context`.
+    pub nested_key: Option<usize>,
     /// Markers of a server offering this item's API, and paths that are such servers.
     pub offers: Vec<PatternId>,
     pub offer_paths: Option<Globs>,
@@ -464,6 +468,7 @@ pub fn compile(
     specs: Vec<(String, CatalogSpec, bool)>,
     matchers: &mut MatcherBuilder,
     queries: &mut Vec<Query>,
+    nested: &mut Vec<NestedRule>,
     diags: &mut Vec<Diag>,
 ) -> Vec<Catalog> {
     // Keys leak from any file; hosts and variable names in prose are documentation, not use
@@ -503,7 +508,12 @@ pub fn compile(
                 (item, queries)
             })
             .map(|item| {
+                let nested_rule = nested_rule(&item.0, &spec.companies, index, eager);
                 let mut compiled = compile_item(item.0, &cx, index, matchers, &mut problems, eager);
+                if let Some(rule) = nested_rule {
+                    nested.push(rule);
+                    compiled.nested_key = Some(nested.len() - 1);
+                }
                 for q in &item.1 {
                     let owner = Owner::Catalog(index, Some(SignalKind::Import as u8));
                     match compile_query(q, owner, eager) {
@@ -654,10 +664,62 @@ fn compile_item(
         patterns,
         queries: Vec::new(),
         keys,
+        nested_key: None,
         offers,
         offer_paths,
         docs: item.docs,
     }
+}
+
+/// An item's rule for keys nested in configuration, from its `key_context`: the names
+/// that say the vendor are its id, name and aliases and the names of its key variables
+/// less their `API`/`KEY`/`TOKEN` words (`AZURE_OPENAI_API_KEY` → azure openai), never its
+/// parent company's name alone (an `azure:` map holds the keys of many Azure services) nor
+/// a name of fewer than four letters (`CO_API_KEY`).
+fn nested_rule(item: &ItemSpec, companies: &[CompanySpec], index: u32, eager: bool) -> Option<NestedRule> {
+    let context = item.key_context.as_ref()?;
+    let split = |n: &str| -> Vec<String> {
+        n.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let parent: Vec<String> = companies
+        .iter()
+        .filter(|c| item.parent.as_deref() == Some(c.id.as_str()))
+        .flat_map(|c| std::iter::once(&c.name).chain(&c.aliases))
+        .map(|n| split(n).concat())
+        .collect();
+    let mut names: Vec<Vec<String>> = std::iter::once(&item.id)
+        .chain(std::iter::once(&item.name))
+        .chain(&item.aliases)
+        .map(|n| split(n))
+        .chain(context.names.iter().map(|n| {
+            let mut w = split(n);
+            while w
+                .last()
+                .is_some_and(|l| matches!(l.as_str(), "api" | "key" | "token" | "subscription"))
+            {
+                w.pop();
+            }
+            w
+        }))
+        .filter(|w| {
+            let joined = w.concat();
+            joined.len() >= 4 && !parent.contains(&joined)
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    let shape = LazyRegex::new(&format!("(?:{})", context.value), eager).ok()?;
+    let value = LazyRegex::new(&format!("^(?:{})$", context.value), eager).ok()?;
+    Some(NestedRule {
+        names,
+        shape,
+        value,
+        owner: Owner::Catalog(index, Some(SignalKind::Key as u8)),
+        enabled: true,
+    })
 }
 
 /// One of an item's `queries`, compiled for the walk (see [`ItemQuerySpec`]).

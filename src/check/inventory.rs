@@ -161,6 +161,34 @@ impl Spec {
     }
 }
 
+/// The keys a nested-key rule found in configuration (`azureOpenAI:` → `apiKey: …`), each
+/// cited at its line with the value masked. Unlike a key a line shows whole, a key known by
+/// the keys above it is not reported from tests or examples (sample configurations), nor
+/// when it is a placeholder or not random.
+fn nested_keys(cx: &Context<'_>, rule: usize) -> Vec<(SignalKind, FileId, Pointer)> {
+    let ws = cx.ws;
+    let mut out = Vec::new();
+    for h in ws.nested_keys(rule) {
+        let f = ws.file(h.file);
+        if f.flags.test
+            || f.flags.example
+            || ws.targets[f.target as usize].evidence_only
+            || looks_fake(&h.text)
+            || !looks_random(h.matched())
+        {
+            continue;
+        }
+        let value = h.matched();
+        let masked = if value.is_empty() {
+            h.text.to_string()
+        } else {
+            h.text.replace(value, "…[redacted]")
+        };
+        out.push((SignalKind::Key, h.file, ws.pointer(h.file, h.line, &masked)));
+    }
+    out
+}
+
 /// Words that mark a line as a placeholder or test value.
 fn looks_fake(line: &str) -> bool {
     let l = line.to_ascii_lowercase();
@@ -329,6 +357,12 @@ impl Inventory {
                 seen.insert((h.file, *kind));
                 sites.push((*kind, h.file, ws.pointer(h.file, h.line, &h.text)));
             }
+        }
+        if let Some(rule) = item
+            .nested_key
+            .filter(|_| self.signals.contains(&SignalKind::Key))
+        {
+            sites.extend(nested_keys(cx, rule));
         }
         for (query, kind) in &item.queries {
             if !self.signals.contains(kind) {
