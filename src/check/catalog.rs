@@ -75,6 +75,11 @@ pub struct UsageSpec {
     /// `{paths}`: its `api_paths`). They mark their file.
     #[serde(default)]
     pub compatible_api: MarkerSpec,
+    /// Markers of a line giving an SDK client its base URL (`base_url=`, `baseURL:`): an
+    /// item's SDK import in a file whose every client is given another item's host on such
+    /// a line is that item's use, not the SDK vendor's.
+    #[serde(default)]
+    pub base_url: MarkerSpec,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -148,6 +153,10 @@ pub struct ItemSpec {
     /// `boto3.client("bedrock-runtime")`), searched in source files; they count as imports.
     #[serde(default)]
     pub code_patterns: Vec<String>,
+    /// Constructors of the item's SDK clients (`OpenAI`, `AsyncOpenAI`, `ChatOpenAI`):
+    /// counted against the base-URL lines of a file (see [`UsageSpec::base_url`]).
+    #[serde(default)]
+    pub clients: Vec<String>,
     /// Structured queries over YAML files for use no line names (an MLflow model whose
     /// flavor wraps the vendor: `flavors.openai` in an `MLmodel` file); a match counts as
     /// an import, cited at the line of the `report` path (default: the first condition's).
@@ -230,6 +239,8 @@ pub struct CatalogItem {
     /// The item's rule for unprefixed keys nested in configuration (an index into the
     /// scan plan's [`crate::workspace::nested_key::NestedKeys`]), when it has a `key_context`.
     pub nested_key: Option<usize>,
+    /// The constructions of the item's SDK clients (see [`ItemSpec::clients`]).
+    pub clients: Option<PatternId>,
     /// Markers of a server offering this item's API, and paths that are such servers.
     pub offers: Vec<PatternId>,
     pub offer_paths: Option<Globs>,
@@ -258,6 +269,8 @@ pub struct Usage {
     pub keep: Option<Globs>,
     pub lines: Vec<LineRule>,
     pub byok: Vec<PatternId>,
+    /// Base-URL lines (see [`UsageSpec::base_url`]).
+    pub base_url: Vec<PatternId>,
 }
 
 impl Usage {
@@ -585,6 +598,7 @@ fn compile_item(
             }
         }
     }
+    let clients = clients_pattern(&item, matchers, owner(Some(SignalKind::Import)));
     let mut add = |re: String,
                    kind: SignalKind,
                    patterns: &mut Vec<(PatternId, SignalKind)>,
@@ -665,6 +679,7 @@ fn compile_item(
         queries: Vec::new(),
         keys,
         nested_key: None,
+        clients,
         offers,
         offer_paths,
         docs: item.docs,
@@ -720,6 +735,22 @@ fn nested_rule(item: &ItemSpec, companies: &[CompanySpec], index: u32, eager: bo
         owner: Owner::Catalog(index, Some(SignalKind::Key as u8)),
         enabled: true,
     })
+}
+
+/// The pattern finding constructions of an item's SDK clients (`OpenAI(`), if it names any.
+fn clients_pattern(item: &ItemSpec, matchers: &mut MatcherBuilder, owner: Owner) -> Option<PatternId> {
+    if item.clients.is_empty() {
+        return None;
+    }
+    let alt = item
+        .clients
+        .iter()
+        .map(|c| regex::escape(c))
+        .collect::<Vec<_>>()
+        .join("|");
+    let files: Vec<String> = CODE_FILES.iter().map(ToString::to_string).collect();
+    matchers.owner = owner;
+    Some(matchers.add(&format!(r"(?-u:\b)(?:{alt})\("), &files, &[]))
 }
 
 /// One of an item's `queries`, compiled for the walk (see [`ItemQuerySpec`]).
@@ -850,6 +881,16 @@ fn compile_usage(
     }
     if !spec.byok.paths.is_empty() {
         problems.push("usage.byok: `paths` is not supported (markers only)".to_string());
+    }
+    let files = marker_files(&spec.base_url);
+    for re in &spec.base_url.markers {
+        match LazyRegex::new(re, eager) {
+            Ok(_) => usage.base_url.push(matchers.add(re, &files, &[])),
+            Err(e) => problems.push(format!("usage.base_url: {e}")),
+        }
+    }
+    if !spec.base_url.paths.is_empty() {
+        problems.push("usage.base_url: `paths` is not supported (markers only)".to_string());
     }
     usage
 }

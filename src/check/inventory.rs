@@ -259,7 +259,9 @@ impl Inventory {
             return None;
         }
         let catalog = &cx.catalogs[self.catalog];
-        let sites = self.raw_sites(cx, catalog, item);
+        let mut sites = self.raw_sites(cx, catalog, item);
+        let base_urls = cx.base_url_cache[self.catalog].get_or_init(|| BaseUrls::find(cx, catalog));
+        base_urls.drop_redirected(cx, catalog, item, &mut sites);
         if sites.is_empty() {
             return None;
         }
@@ -648,6 +650,83 @@ fn classify(
     }
     let p = code.iter().find_map(|(_, file, _)| offers.get(file)).cloned();
     (Role::CompatibleApi, false, p)
+}
+
+/// A catalogue's base-URL lines (`base_url="https://api.groq.com/openai/v1"`) by file,
+/// each with the items whose hosts it carries (found once per scan).
+#[derive(Debug, Default)]
+pub struct BaseUrls {
+    lines: BTreeMap<FileId, BTreeMap<u32, BTreeSet<usize>>>,
+}
+
+impl BaseUrls {
+    fn find(cx: &Context<'_>, catalog: &Catalog) -> Self {
+        let ws = cx.ws;
+        let mut out = Self::default();
+        for pattern in &catalog.usage.base_url {
+            for h in ws.hits(*pattern).iter().filter(|h| !h.comment) {
+                out.lines.entry(h.file).or_default().entry(h.line).or_default();
+            }
+        }
+        if out.lines.is_empty() {
+            return out;
+        }
+        for (i, item) in catalog.items.iter().enumerate() {
+            for (pattern, kind) in &item.patterns {
+                if *kind != SignalKind::Host {
+                    continue;
+                }
+                for h in ws.hits(*pattern) {
+                    if let Some(items) = out.lines.get_mut(&h.file).and_then(|l| l.get_mut(&h.line)) {
+                        items.insert(i);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Drops `item`'s SDK imports from each file whose every client of the item is given
+    /// another item's host as its base URL (`OpenAI(base_url="https://api.groq.com/…")` is
+    /// Groq's use): the file has at least as many base-URL lines as constructions of the
+    /// item's clients, and each carries another item's host and not this item's. A base
+    /// URL from the environment, a setting or localhost names no host: the import stays.
+    /// When every import went, so do the item's packages (the SDK serves other vendors).
+    fn drop_redirected(
+        &self,
+        cx: &Context<'_>,
+        catalog: &Catalog,
+        item: &CatalogItem,
+        sites: &mut Vec<(SignalKind, FileId, Pointer)>,
+    ) {
+        let Some(clients) = item.clients else { return };
+        let Some(me) = catalog.items.iter().position(|i| std::ptr::eq(i, item)) else {
+            return;
+        };
+        let redirected = |file: FileId| {
+            let Some(lines) = self.lines.get(&file) else {
+                return false;
+            };
+            let constructions = cx
+                .ws
+                .hits(clients)
+                .iter()
+                .filter(|h| h.file == file && !h.comment)
+                .count();
+            constructions <= lines.len()
+                && lines
+                    .values()
+                    .all(|hosts| !hosts.is_empty() && !hosts.contains(&me))
+        };
+        let imports = sites.iter().filter(|(k, _, _)| *k == SignalKind::Import).count();
+        sites.retain(|(k, file, _)| *k != SignalKind::Import || !redirected(*file));
+        let calls_left = sites
+            .iter()
+            .any(|(k, _, _)| matches!(k, SignalKind::Import | SignalKind::Host));
+        if imports > 0 && !calls_left {
+            sites.retain(|(k, _, _)| *k != SignalKind::Package);
+        }
+    }
 }
 
 /// A catalogue's bring-your-own-key markers in production code, the same for each of its
