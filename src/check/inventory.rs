@@ -656,7 +656,39 @@ fn classify(
 /// each with the items whose hosts it carries (found once per scan).
 #[derive(Debug, Default)]
 pub struct BaseUrls {
-    lines: BTreeMap<FileId, BTreeMap<u32, BTreeSet<usize>>>,
+    lines: BTreeMap<FileId, BTreeMap<u32, BaseUrlLine>>,
+}
+
+/// One base-URL line: the items whose hosts it carries, and whether it names a literal
+/// public host (`https://api.z.ai/…`, catalogued or not).
+#[derive(Debug, Default)]
+struct BaseUrlLine {
+    items: BTreeSet<usize>,
+    public: bool,
+}
+
+/// True when `line` holds an `http(s)://` URL whose host is written out and public: not a
+/// template (`${region}`), a local or private server, or a placeholder.
+fn names_public_host(line: &str) -> bool {
+    static URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"https?://([^/\s"'`:?#]+)"#).unwrap_or_else(|_| unreachable!())
+    });
+    URL.captures_iter(line).any(|c| {
+        let host = c[1].to_ascii_lowercase();
+        let local = host == "localhost"
+            || host.ends_with(".localhost")
+            || host.ends_with(".local")
+            || host.ends_with(".internal")
+            || host.starts_with("127.")
+            || host.starts_with("10.")
+            || host.starts_with("192.168.")
+            || host == "0.0.0.0";
+        let placeholder = host.contains("example") || host.starts_with("your") || host.contains("xxx");
+        host.contains('.')
+            && !host.contains(['$', '{', '}', '%', '<', '>', '[', ']'])
+            && !local
+            && !placeholder
+    })
 }
 
 impl BaseUrls {
@@ -665,7 +697,8 @@ impl BaseUrls {
         let mut out = Self::default();
         for pattern in &catalog.usage.base_url {
             for h in ws.hits(*pattern).iter().filter(|h| !h.comment) {
-                out.lines.entry(h.file).or_default().entry(h.line).or_default();
+                let line = out.lines.entry(h.file).or_default().entry(h.line).or_default();
+                line.public |= names_public_host(&h.text);
             }
         }
         if out.lines.is_empty() {
@@ -677,8 +710,8 @@ impl BaseUrls {
                     continue;
                 }
                 for h in ws.hits(*pattern) {
-                    if let Some(items) = out.lines.get_mut(&h.file).and_then(|l| l.get_mut(&h.line)) {
-                        items.insert(i);
+                    if let Some(line) = out.lines.get_mut(&h.file).and_then(|l| l.get_mut(&h.line)) {
+                        line.items.insert(i);
                     }
                 }
             }
@@ -687,10 +720,12 @@ impl BaseUrls {
     }
 
     /// Drops `item`'s SDK imports from each file whose every client of the item is given
-    /// another item's host as its base URL (`OpenAI(base_url="https://api.groq.com/…")` is
+    /// another vendor's host as its base URL (`OpenAI(base_url="https://api.groq.com/…")` is
     /// Groq's use): the file has at least as many base-URL lines as constructions of the
-    /// item's clients, and each carries another item's host and not this item's. A base
-    /// URL from the environment, a setting or localhost names no host: the import stays.
+    /// item's clients, and each carries another item's host, or a public host no item has
+    /// (`https://api.z.ai/…`: a vendor outside the catalogue), and not this item's. A base
+    /// URL from the environment, a setting, a template or localhost names no host: the
+    /// import stays.
     /// When every import went, so do the item's packages (the SDK serves other vendors).
     fn drop_redirected(
         &self,
@@ -716,7 +751,7 @@ impl BaseUrls {
             constructions <= lines.len()
                 && lines
                     .values()
-                    .all(|hosts| !hosts.is_empty() && !hosts.contains(&me))
+                    .all(|l| !l.items.contains(&me) && (!l.items.is_empty() || l.public))
         };
         let imports = sites.iter().filter(|(k, _, _)| *k == SignalKind::Import).count();
         sites.retain(|(k, file, _)| *k != SignalKind::Import || !redirected(*file));
