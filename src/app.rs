@@ -543,6 +543,7 @@ fn scan_plan(settings: &settings::Settings, loaded: &mut control::Loaded) -> Res
     // A scan of some controls runs only the patterns and queries they read.
     let mut matchers = std::mem::take(&mut loaded.matchers);
     let mut queries = std::mem::take(&mut loaded.queries);
+    let mut nested_keys = std::mem::take(&mut loaded.nested_keys);
     let mut readers: Vec<&workspace::workload::ModelHint> =
         loaded.workload_readers.iter().map(|(_, h)| h).collect();
     if !(settings.only.is_empty() && settings.skip.is_empty()) {
@@ -550,6 +551,9 @@ fn scan_plan(settings: &settings::Settings, loaded: &mut control::Loaded) -> Res
         matchers.retain(|o| needed.contains(&o));
         for q in &mut queries {
             q.enabled = needed.contains(&q.owner);
+        }
+        for r in &mut nested_keys {
+            r.enabled = needed.contains(&r.owner);
         }
         readers = loaded
             .workload_readers
@@ -562,6 +566,7 @@ fn scan_plan(settings: &settings::Settings, loaded: &mut control::Loaded) -> Res
     Ok(ScanPlan {
         matchers,
         queries,
+        nested_keys: workspace::nested_key::NestedKeys::new(nested_keys),
         workloads,
         doc_kinds: std::mem::take(&mut loaded.doc_kinds),
         not_evidence: std::mem::take(&mut loaded.not_evidence),

@@ -913,6 +913,7 @@ mod rendered_keys {
             let plan = ScanPlan {
                 matchers: std::mem::replace(&mut loaded.matchers, workspace::Matchers::empty()),
                 queries: std::mem::take(&mut loaded.queries),
+                nested_keys: Default::default(),
                 workloads: Some(redflag::workspace::workload::Filter::everything()),
                 doc_kinds: std::mem::take(&mut loaded.doc_kinds),
                 not_evidence: std::mem::take(&mut loaded.not_evidence),

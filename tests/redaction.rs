@@ -99,6 +99,24 @@ const SECRETS: &[Secret] = &[
     },
 ];
 
+/// Unprefixed vendor keys known only by the keys above them in a configuration file
+/// (`azureOpenAI:` → `key:`): no line-level secret shape masks `key: <32 hex>`, so only
+/// the nested-key evidence's own masking keeps them out. (path, text, line, key)
+const NESTED: &[(&str, &str, u32, &str)] = &[
+    (
+        "config/llm.yaml",
+        "azureOpenAI:\n  endpoint: https://contoso-eu.openai.azure.com\n  key: 5c0e7b2a9d4f1e8c3b6a0d5f2e9c7a41\n",
+        3,
+        "5c0e7b2a9d4f1e8c3b6a0d5f2e9c7a41",
+    ),
+    (
+        "config/search.json",
+        "{\n  \"providers\": {\n    \"cohere\": {\"token\": \"Rk4Tz9Lw2Qx7Vb3Nc8Mh5Jp1Sd6Fg0Ya2Ue7Io4K\"}\n  }\n}\n",
+        3,
+        "Rk4Tz9Lw2Qx7Vb3Nc8Mh5Jp1Sd6Fg0Ya2Ue7Io4K",
+    ),
+];
+
 /// AI vendor hosts, one per secret: each secret's code line is that vendor's only usage,
 /// so the inventory and vendor-register controls show it as evidence.
 const HOSTS: &[(&str, &str)] = &[
@@ -141,6 +159,10 @@ fn plant(root: &Path) -> Vec<(String, u32)> {
     write(root, "app/clients.py", code);
     write(root, "compliance/vendor-register.md", register);
     write(root, "app/key.py", format!("KEY = \"{AI_KEY}\"\n"));
+    for (path, text, line, _) in NESTED {
+        write(root, path, text);
+        at.push((path.to_string(), *line));
+    }
     at.push(("app/key.py".to_string(), 1));
     // Query evidence (the RBAC line) and CI static keys.
     write(
@@ -161,6 +183,11 @@ fn plant(root: &Path) -> Vec<(String, u32)> {
 }
 
 fn assert_clean(what: &str, text: &str) {
+    for (path, _, _, key) in NESTED {
+        if let Some(line) = text.lines().find(|l| l.contains(&key[4..24])) {
+            panic!("{what} prints the nested key of {path} in: {line}");
+        }
+    }
     for s in SECRETS {
         for f in s.fragments {
             if let Some(line) = text.lines().find(|l| l.contains(f)) {
@@ -202,6 +229,8 @@ fn no_secret_is_printed_in_any_format() {
         ("app/key.py", 1),
         ("k8s/rbac.yaml", 5),
         ("compliance/vendor-register.md", 5),
+        (NESTED[0].0, NESTED[0].2),
+        (NESTED[1].0, NESTED[1].2),
     ] {
         assert!(
             pointed.contains(&(path.to_string(), line)),

@@ -80,6 +80,7 @@ fn pack() -> &'static Pack {
         let plan = ScanPlan {
             matchers: std::mem::replace(&mut loaded.matchers, workspace::Matchers::empty()),
             queries: std::mem::take(&mut loaded.queries),
+            nested_keys: Default::default(),
             workloads: Some(redflag::workspace::workload::Filter::everything()),
             doc_kinds: std::mem::take(&mut loaded.doc_kinds),
             not_evidence: std::mem::take(&mut loaded.not_evidence),

@@ -14,6 +14,8 @@ use crate::text::norm_key;
 use crate::workspace::manifest::Ecosystem;
 
 use crate::workspace::matcher::{glob_set, Globs, LazyRegex, MatcherBuilder, Owner};
+use crate::workspace::nested_key::Rule as NestedRule;
+use crate::workspace::query::{parse_path, Expect, Query};
 use crate::workspace::PatternId;
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +75,11 @@ pub struct UsageSpec {
     /// `{paths}`: its `api_paths`). They mark their file.
     #[serde(default)]
     pub compatible_api: MarkerSpec,
+    /// Markers of a line giving an SDK client its base URL (`base_url=`, `baseURL:`): an
+    /// item's SDK import in a file whose every client is given another item's host on such
+    /// a line is that item's use, not the SDK vendor's.
+    #[serde(default)]
+    pub base_url: MarkerSpec,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -146,6 +153,15 @@ pub struct ItemSpec {
     /// `boto3.client("bedrock-runtime")`), searched in source files; they count as imports.
     #[serde(default)]
     pub code_patterns: Vec<String>,
+    /// Constructors of the item's SDK clients (`OpenAI`, `AsyncOpenAI`, `ChatOpenAI`):
+    /// counted against the base-URL lines of a file (see [`UsageSpec::base_url`]).
+    #[serde(default)]
+    pub clients: Vec<String>,
+    /// Structured queries over YAML files for use no line names (an MLflow model whose
+    /// flavor wraps the vendor: `flavors.openai` in an `MLmodel` file); a match counts as
+    /// an import, cited at the line of the `report` path (default: the first condition's).
+    #[serde(default)]
+    pub queries: Vec<ItemQuerySpec>,
     /// Paths of the item's HTTP API (`/v1/messages`): a server routing them offers a
     /// compatible API.
     #[serde(default)]
@@ -155,6 +171,17 @@ pub struct ItemSpec {
     #[serde(default = "yes")]
     pub runs_models: bool,
     pub docs: Option<String>,
+}
+
+/// One of an item's `queries`: the `query` check's `files`, `where` and `report`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemQuerySpec {
+    pub files: Vec<String>,
+    /// Path → expected value: exact text, `~regex`, or `*exists*`.
+    #[serde(rename = "where")]
+    pub conditions: BTreeMap<String, String>,
+    pub report: Option<String>,
 }
 
 fn yes() -> bool {
@@ -204,8 +231,16 @@ pub struct CatalogItem {
     pub packages: Vec<(Ecosystem, String)>,
     /// Content patterns of this item with what they detect.
     pub patterns: Vec<(PatternId, SignalKind)>,
+    /// The item's structured queries (indexes into the scan plan's queries), each with
+    /// what it detects.
+    pub queries: Vec<(usize, SignalKind)>,
     /// The key rules among them (`SignalKind::Key`): what of a hit may be shown.
     pub keys: Vec<(PatternId, KeyRule)>,
+    /// The item's rule for unprefixed keys nested in configuration (an index into the
+    /// scan plan's [`crate::workspace::nested_key::NestedKeys`]), when it has a `key_context`.
+    pub nested_key: Option<usize>,
+    /// The constructions of the item's SDK clients (see [`ItemSpec::clients`]).
+    pub clients: Option<PatternId>,
     /// Markers of a server offering this item's API, and paths that are such servers.
     pub offers: Vec<PatternId>,
     pub offer_paths: Option<Globs>,
@@ -234,6 +269,8 @@ pub struct Usage {
     pub keep: Option<Globs>,
     pub lines: Vec<LineRule>,
     pub byok: Vec<PatternId>,
+    /// Base-URL lines (see [`UsageSpec::base_url`]).
+    pub base_url: Vec<PatternId>,
 }
 
 impl Usage {
@@ -443,6 +480,8 @@ pub fn key_rules(item: &ItemSpec) -> Vec<KeyRule> {
 pub fn compile(
     specs: Vec<(String, CatalogSpec, bool)>,
     matchers: &mut MatcherBuilder,
+    queries: &mut Vec<Query>,
+    nested: &mut Vec<NestedRule>,
     diags: &mut Vec<Diag>,
 ) -> Vec<Catalog> {
     // Keys leak from any file; hosts and variable names in prose are documentation, not use
@@ -477,7 +516,29 @@ pub fn compile(
         let items: Vec<CatalogItem> = spec
             .items
             .into_iter()
-            .map(|item| compile_item(item, &cx, index, matchers, &mut problems, eager))
+            .map(|mut item| {
+                let queries = std::mem::take(&mut item.queries);
+                (item, queries)
+            })
+            .map(|item| {
+                let nested_rule = nested_rule(&item.0, &spec.companies, index, eager);
+                let mut compiled = compile_item(item.0, &cx, index, matchers, &mut problems, eager);
+                if let Some(rule) = nested_rule {
+                    nested.push(rule);
+                    compiled.nested_key = Some(nested.len() - 1);
+                }
+                for q in &item.1 {
+                    let owner = Owner::Catalog(index, Some(SignalKind::Import as u8));
+                    match compile_query(q, owner, eager) {
+                        Ok(query) => {
+                            queries.push(query);
+                            compiled.queries.push((queries.len() - 1, SignalKind::Import));
+                        }
+                        Err(e) => problems.push(format!("{}: queries: {e}", compiled.id)),
+                    }
+                }
+                compiled
+            })
             .collect();
         diags.extend(problems.into_iter().map(|message| Diag {
             file: file.clone(),
@@ -537,6 +598,7 @@ fn compile_item(
             }
         }
     }
+    let clients = clients_pattern(&item, matchers, owner(Some(SignalKind::Import)));
     let mut add = |re: String,
                    kind: SignalKind,
                    patterns: &mut Vec<(PatternId, SignalKind)>,
@@ -614,11 +676,114 @@ fn compile_item(
         names,
         packages,
         patterns,
+        queries: Vec::new(),
         keys,
+        nested_key: None,
+        clients,
         offers,
         offer_paths,
         docs: item.docs,
     }
+}
+
+/// An item's rule for keys nested in configuration, from its `key_context`: the names
+/// that say the vendor are its id, name and aliases and the names of its key variables
+/// less their `API`/`KEY`/`TOKEN` words (`AZURE_OPENAI_API_KEY` → azure openai), never its
+/// parent company's name alone (an `azure:` map holds the keys of many Azure services) nor
+/// a name of fewer than four letters (`CO_API_KEY`).
+fn nested_rule(item: &ItemSpec, companies: &[CompanySpec], index: u32, eager: bool) -> Option<NestedRule> {
+    let context = item.key_context.as_ref()?;
+    let split = |n: &str| -> Vec<String> {
+        n.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let parent: Vec<String> = companies
+        .iter()
+        .filter(|c| item.parent.as_deref() == Some(c.id.as_str()))
+        .flat_map(|c| std::iter::once(&c.name).chain(&c.aliases))
+        .map(|n| split(n).concat())
+        .collect();
+    let mut names: Vec<Vec<String>> = std::iter::once(&item.id)
+        .chain(std::iter::once(&item.name))
+        .chain(&item.aliases)
+        .map(|n| split(n))
+        .chain(context.names.iter().map(|n| {
+            let mut w = split(n);
+            while w
+                .last()
+                .is_some_and(|l| matches!(l.as_str(), "api" | "key" | "token" | "subscription"))
+            {
+                w.pop();
+            }
+            w
+        }))
+        .filter(|w| {
+            let joined = w.concat();
+            joined.len() >= 4 && !parent.contains(&joined)
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    let shape = LazyRegex::new(&format!("(?:{})", context.value), eager).ok()?;
+    let value = LazyRegex::new(&format!("^(?:{})$", context.value), eager).ok()?;
+    Some(NestedRule {
+        names,
+        shape,
+        value,
+        owner: Owner::Catalog(index, Some(SignalKind::Key as u8)),
+        enabled: true,
+    })
+}
+
+/// The pattern finding constructions of an item's SDK clients (`OpenAI(`), if it names any.
+fn clients_pattern(item: &ItemSpec, matchers: &mut MatcherBuilder, owner: Owner) -> Option<PatternId> {
+    if item.clients.is_empty() {
+        return None;
+    }
+    let alt = item
+        .clients
+        .iter()
+        .map(|c| regex::escape(c))
+        .collect::<Vec<_>>()
+        .join("|");
+    let files: Vec<String> = CODE_FILES.iter().map(ToString::to_string).collect();
+    matchers.owner = owner;
+    Some(matchers.add(&format!(r"(?-u:\b)(?:{alt})\("), &files, &[]))
+}
+
+/// One of an item's `queries`, compiled for the walk (see [`ItemQuerySpec`]).
+fn compile_query(spec: &ItemQuerySpec, owner: Owner, eager: bool) -> Result<Query, String> {
+    let files = glob_set(&spec.files)?;
+    let mut conditions = Vec::new();
+    for (path, want) in &spec.conditions {
+        let expect = if want == "*exists*" {
+            Expect::Exists
+        } else if let Some(re) = want.strip_prefix('~') {
+            Expect::Regex(LazyRegex::new(re, eager)?)
+        } else {
+            Expect::Exact(want.clone())
+        };
+        conditions.push((parse_path(path)?, expect));
+    }
+    let report = match &spec.report {
+        Some(p) => parse_path(p)?,
+        None => conditions
+            .first()
+            .map(|(p, _)| p.clone())
+            .ok_or("a query needs at least one `where` condition")?,
+    };
+    Ok(Query {
+        files,
+        conditions,
+        report,
+        name: None,
+        scope: None,
+        group: Vec::new(),
+        owner,
+        enabled: true,
+    })
 }
 
 /// What every item of one catalogue is compiled with.
@@ -716,6 +881,16 @@ fn compile_usage(
     }
     if !spec.byok.paths.is_empty() {
         problems.push("usage.byok: `paths` is not supported (markers only)".to_string());
+    }
+    let files = marker_files(&spec.base_url);
+    for re in &spec.base_url.markers {
+        match LazyRegex::new(re, eager) {
+            Ok(_) => usage.base_url.push(matchers.add(re, &files, &[])),
+            Err(e) => problems.push(format!("usage.base_url: {e}")),
+        }
+    }
+    if !spec.base_url.paths.is_empty() {
+        problems.push("usage.base_url: `paths` is not supported (markers only)".to_string());
     }
     usage
 }

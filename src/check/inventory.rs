@@ -171,6 +171,34 @@ impl Spec {
     }
 }
 
+/// The keys a nested-key rule found in configuration (`azureOpenAI:` → `apiKey: …`), each
+/// cited at its line with the value masked. Unlike a key a line shows whole, a key known by
+/// the keys above it is not reported from tests or examples (sample configurations), nor
+/// when it is a placeholder or not random.
+fn nested_keys(cx: &Context<'_>, rule: usize) -> Vec<(SignalKind, FileId, Pointer)> {
+    let ws = cx.ws;
+    let mut out = Vec::new();
+    for h in ws.nested_keys(rule) {
+        let f = ws.file(h.file);
+        if f.flags.test
+            || f.flags.example
+            || ws.targets[f.target as usize].evidence_only
+            || looks_fake(&h.text)
+            || !looks_random(h.matched())
+        {
+            continue;
+        }
+        let value = h.matched();
+        let masked = if value.is_empty() {
+            h.text.to_string()
+        } else {
+            h.text.replace(value, "…[redacted]")
+        };
+        out.push((SignalKind::Key, h.file, ws.pointer(h.file, h.line, &masked)));
+    }
+    out
+}
+
 /// Words that mark a line as a placeholder or test value.
 fn looks_fake(line: &str) -> bool {
     let l = line.to_ascii_lowercase();
@@ -241,7 +269,9 @@ impl Inventory {
             return None;
         }
         let catalog = &cx.catalogs[self.catalog];
-        let sites = self.raw_sites(cx, catalog, item);
+        let mut sites = self.raw_sites(cx, catalog, item);
+        let base_urls = cx.base_url_cache[self.catalog].get_or_init(|| BaseUrls::find(cx, catalog));
+        base_urls.drop_redirected(cx, catalog, item, &mut sites);
         if sites.is_empty() {
             return None;
         }
@@ -338,6 +368,32 @@ impl Inventory {
                 }
                 seen.insert((h.file, *kind));
                 sites.push((*kind, h.file, ws.pointer(h.file, h.line, &h.text)));
+            }
+        }
+        if let Some(rule) = item
+            .nested_key
+            .filter(|_| self.signals.contains(&SignalKind::Key))
+        {
+            sites.extend(nested_keys(cx, rule));
+        }
+        for (query, kind) in &item.queries {
+            if !self.signals.contains(kind) {
+                continue;
+            }
+            for (file, m) in &ws.query_matches[*query] {
+                let f = ws.file(*file);
+                // A query names its files (an `MLmodel` is also lineage evidence): only
+                // tests, examples and what is not use are left out.
+                if seen.contains(&(*file, *kind))
+                    || f.flags.test
+                    || f.flags.example
+                    || ws.targets[f.target as usize].evidence_only
+                    || usage.excludes(&f.path, *kind, Some(&m.text))
+                {
+                    continue;
+                }
+                seen.insert((*file, *kind));
+                sites.push((*kind, *file, ws.pointer(*file, m.line, &m.text)));
             }
         }
         sites.sort_by(|a, b| {
@@ -600,6 +656,118 @@ fn classify(
     }
     let p = code.iter().find_map(|(_, file, _)| offers.get(file)).cloned();
     (Role::CompatibleApi, false, p)
+}
+
+/// A catalogue's base-URL lines (`base_url="https://api.groq.com/openai/v1"`) by file,
+/// each with the items whose hosts it carries (found once per scan).
+#[derive(Debug, Default)]
+pub struct BaseUrls {
+    lines: BTreeMap<FileId, BTreeMap<u32, BaseUrlLine>>,
+}
+
+/// One base-URL line: the items whose hosts it carries, and whether it names a literal
+/// public host (`https://api.z.ai/…`, catalogued or not).
+#[derive(Debug, Default)]
+struct BaseUrlLine {
+    items: BTreeSet<usize>,
+    public: bool,
+}
+
+/// True when `line` holds an `http(s)://` URL whose host is written out and public: not a
+/// template (`${region}`), a local or private server, or a placeholder.
+fn names_public_host(line: &str) -> bool {
+    static URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"https?://([^/\s"'`:?#]+)"#).unwrap_or_else(|_| unreachable!())
+    });
+    URL.captures_iter(line).any(|c| {
+        let host = c[1].to_ascii_lowercase();
+        let local = host == "localhost"
+            || host.ends_with(".localhost")
+            || host.ends_with(".local")
+            || host.ends_with(".internal")
+            || host.starts_with("127.")
+            || host.starts_with("10.")
+            || host.starts_with("192.168.")
+            || host == "0.0.0.0";
+        let placeholder = host.contains("example") || host.starts_with("your") || host.contains("xxx");
+        host.contains('.')
+            && !host.contains(['$', '{', '}', '%', '<', '>', '[', ']'])
+            && !local
+            && !placeholder
+    })
+}
+
+impl BaseUrls {
+    fn find(cx: &Context<'_>, catalog: &Catalog) -> Self {
+        let ws = cx.ws;
+        let mut out = Self::default();
+        for pattern in &catalog.usage.base_url {
+            for h in ws.hits(*pattern).iter().filter(|h| !h.comment) {
+                let line = out.lines.entry(h.file).or_default().entry(h.line).or_default();
+                line.public |= names_public_host(&h.text);
+            }
+        }
+        if out.lines.is_empty() {
+            return out;
+        }
+        for (i, item) in catalog.items.iter().enumerate() {
+            for (pattern, kind) in &item.patterns {
+                if *kind != SignalKind::Host {
+                    continue;
+                }
+                for h in ws.hits(*pattern) {
+                    if let Some(line) = out.lines.get_mut(&h.file).and_then(|l| l.get_mut(&h.line)) {
+                        line.items.insert(i);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Drops `item`'s SDK imports from each file whose every client of the item is given
+    /// another vendor's host as its base URL (`OpenAI(base_url="https://api.groq.com/…")` is
+    /// Groq's use): the file has at least as many base-URL lines as constructions of the
+    /// item's clients, and each carries another item's host, or a public host no item has
+    /// (`https://api.z.ai/…`: a vendor outside the catalogue), and not this item's. A base
+    /// URL from the environment, a setting, a template or localhost names no host: the
+    /// import stays.
+    /// When every import went, so do the item's packages (the SDK serves other vendors).
+    fn drop_redirected(
+        &self,
+        cx: &Context<'_>,
+        catalog: &Catalog,
+        item: &CatalogItem,
+        sites: &mut Vec<(SignalKind, FileId, Pointer)>,
+    ) {
+        let Some(clients) = item.clients else { return };
+        let Some(me) = catalog.items.iter().position(|i| std::ptr::eq(i, item)) else {
+            return;
+        };
+        let redirected = |file: FileId| {
+            let Some(lines) = self.lines.get(&file) else {
+                return false;
+            };
+            let constructions = cx
+                .ws
+                .hits(clients)
+                .iter()
+                .filter(|h| h.file == file && !h.comment)
+                .count();
+            constructions <= lines.len()
+                && lines
+                    .values()
+                    .all(|l| !l.items.contains(&me) && (!l.items.is_empty() || l.public))
+        };
+        let imports = sites.iter().filter(|(k, _, _)| *k == SignalKind::Import).count();
+        sites.retain(|(k, file, _)| *k != SignalKind::Import || !redirected(*file));
+        let calls_left = sites
+            .iter()
+            .any(|(k, _, _)| matches!(k, SignalKind::Import | SignalKind::Host));
+        if imports > 0 && !calls_left {
+            sites.retain(|(k, _, _)| *k != SignalKind::Package);
+        }
+    }
 }
 
 /// A catalogue's bring-your-own-key markers in production code, the same for each of its

@@ -140,6 +140,8 @@ pub struct Context<'a> {
     signal_cache: Vec<OnceLock<Outcome>>,
     /// Each catalogue's bring-your-own-key markers, found once for all its items.
     byok_cache: Vec<OnceLock<inventory::ByokMarkers>>,
+    /// Each catalogue's base-URL lines and the items whose hosts they carry.
+    base_url_cache: Vec<OnceLock<inventory::BaseUrls>>,
     /// Evidence documents the checks read, as (file, kind): the report names them.
     used_docs: Mutex<BTreeSet<(crate::workspace::FileId, String)>>,
 }
@@ -154,6 +156,7 @@ impl<'a> Context<'a> {
     ) -> Self {
         let signal_cache = signals.iter().map(|_| OnceLock::new()).collect();
         let byok_cache = catalogs.iter().map(|_| OnceLock::new()).collect();
+        let base_url_cache = catalogs.iter().map(|_| OnceLock::new()).collect();
         Self {
             ws,
             as_of,
@@ -163,6 +166,7 @@ impl<'a> Context<'a> {
             vendor_roles: Default::default(),
             signal_cache,
             byok_cache,
+            base_url_cache,
             used_docs: Mutex::default(),
         }
     }

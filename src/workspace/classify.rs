@@ -213,6 +213,8 @@ impl PathFlags {
             .any(|d| EXAMPLE_DIRS.contains(d) || has_word(d, &["example", "examples", "samples"]))
             || name.ends_with(".ipynb")
             || stem.starts_with("example")
+            // `config-example.yml`, `settings_sample.json`: a word of the name.
+            || has_word(stem, &["example", "sample"])
             || template;
         let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
         let prose = matches!(

@@ -1066,3 +1066,69 @@ mod tests {
         assert!(out.iter().all(|h| h.pattern == a));
     }
 }
+
+#[cfg(test)]
+mod case_insensitive_tail {
+    use super::*;
+
+    /// Lines the prefilter finds for `re`, and lines the regex matches when run directly.
+    fn both(re: &str, text: &str) -> (Vec<u32>, Vec<u32>) {
+        let mut b = MatcherBuilder::default();
+        b.add(re, &[], &[]);
+        let m = b.build().unwrap();
+        let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        m.scan("a.sql", text.as_bytes(), &mut fast);
+        let direct = regex::Regex::new(re).unwrap();
+        for (i, l) in text.lines().enumerate() {
+            if direct.is_match(l) {
+                slow.push(u32::try_from(i + 1).unwrap());
+            }
+        }
+        (fast.iter().map(|h| h.line).collect(), slow)
+    }
+
+    #[test]
+    fn a_case_insensitive_regex_ending_in_a_long_alternation_keeps_its_matches() {
+        let re = r#"(?i)^[ \t]*(?:create[ \t]+table[^(\n]*\([ \t]*)?(?:(?:alter[ \t]+table[^\n]*?)?add[ \t]+(?:column[ \t]+)?)?["`\[]?[a-z0-9_]*api_?key["`\]]?[ \t]+(?:text|varchar|nvarchar|character varying|char|string|citext)(?-u:\b)"#;
+        let text = "CREATE TABLE keys (\n  openai_api_key TEXT NOT NULL,\n  Api_Key VarChar(255),\n  id int\n);\nALTER TABLE u ADD COLUMN api_key character varying;\nADD api_key CITEXT\n";
+        let (fast, slow) = both(re, text);
+        assert_eq!(slow, vec![2, 3, 6, 7]);
+        assert_eq!(fast, slow, "literals: {:?}", prefix_literals(re));
+    }
+
+    /// A sweep: `(?i)` heads before alternations of 1 to 12 words (past the literal limit:
+    /// each word has 2^n spellings), each word written in lower and upper case.
+    #[test]
+    fn case_insensitive_alternations_of_any_length_keep_their_matches() {
+        let words = [
+            "character varying",
+            "mediumtext",
+            "varchar",
+            "nvarchar",
+            "text",
+            "char",
+            "string",
+            "citext",
+            "timestamp",
+            "jsonb",
+            "blob",
+            "uuid",
+        ];
+        for head in [r"(?i)[a-z]*api_?key[ \t]+", r"(?i)^[ \t]*[a-z_]*[ \t]+"] {
+            for n in 1..=words.len() {
+                let re = format!("{head}(?:{})(?-u:\\b)", words[..n].join("|"));
+                let text: String = words[..n]
+                    .iter()
+                    .flat_map(|w| {
+                        [
+                            format!("openai_api_key {w},\n"),
+                            format!("API_KEY {}\n", w.to_uppercase()),
+                        ]
+                    })
+                    .collect();
+                let (fast, slow) = both(&re, &text);
+                assert_eq!(fast, slow, "{re}");
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@ pub mod document;
 pub mod iam;
 pub mod manifest;
 pub mod matcher;
+pub mod nested_key;
 pub mod node;
 pub mod query;
 pub mod resources;
@@ -70,6 +71,8 @@ pub struct DocKind {
 pub struct ScanPlan {
     pub matchers: Matchers,
     pub queries: Vec<Query>,
+    /// Unprefixed vendor keys nested in YAML and JSON configuration.
+    pub nested_keys: nested_key::NestedKeys,
     /// Gather Kubernetes workloads (a selected control reads them), from the documents
     /// the filter lets through.
     pub workloads: Option<workload::Filter>,
@@ -163,6 +166,8 @@ pub struct Workspace {
     pub deps: Vec<(FileId, Dependency)>,
     pub docs: Vec<EvidenceDoc>,
     pub query_matches: Vec<Vec<(FileId, QueryMatch)>>,
+    /// Nested keys of each [`nested_key::Rule`], as hits (the span is the value's).
+    pub nested_keys: Vec<Vec<Hit>>,
     /// Access grants from Terraform, IAM policy exports and CloudFormation, with the
     /// statement's line text.
     pub grants: Vec<(FileId, iam::Grant, String)>,
@@ -186,6 +191,11 @@ pub struct Workspace {
 impl Workspace {
     pub fn file(&self, id: FileId) -> &FileEntry {
         &self.files[id as usize]
+    }
+
+    /// The nested keys [`nested_key::Rule`] `rule` found.
+    pub fn nested_keys(&self, rule: usize) -> &[Hit] {
+        self.nested_keys.get(rule).map_or(&[], Vec::as_slice)
     }
 
     pub fn hits(&self, pattern: PatternId) -> &[Hit] {

@@ -386,6 +386,23 @@ fn select_scoped<'a>(node: &'a Node, steps: &[Step], out: &mut Vec<(&'a Node, St
     }
 }
 
+/// The line of key `key` whose value is `value`, in a mapping reached by `parent` (from
+/// the root when it starts with `/`, else from `doc`).
+fn key_line(doc: &Node, root: &Node, parent: &[Step], key: &str, value: &Node) -> Option<u32> {
+    let mut maps = Vec::new();
+    match parent {
+        [Step::Root, rest @ ..] => select(root, rest, &mut maps),
+        _ => select(doc, parent, &mut maps),
+    }
+    maps.into_iter().find_map(|m| match &m.value {
+        Value::Map(entries) => entries
+            .iter()
+            .find(|(k, v)| k.text == key && std::ptr::eq(v, value))
+            .map(|(k, _)| k.line),
+        _ => None,
+    })
+}
+
 /// Separates the values of a match's `group` (a value may hold `/`, as ARNs do).
 pub const GROUP_SEP: &str = "\u{1f}";
 
@@ -448,7 +465,16 @@ impl Query {
                 }
                 _ => {}
             }
-            hit_lines.push(nodes.into_iter().find(|n| expect.holds(n))?.line);
+            let found = nodes.into_iter().find(|n| expect.holds(n))?;
+            // A block mapping or list starts on its first entry's line; what exists is the
+            // key above it (`openai:` of `flavors.openai`).
+            let line = match (expect, &found.value, path.split_last()) {
+                (Expect::Exists, Value::Map(_) | Value::Seq(_), Some((Step::Key(k), parent))) => {
+                    key_line(doc, root, parent, k, found).unwrap_or(found.line)
+                }
+                _ => found.line,
+            };
+            hit_lines.push(line);
         }
         let reported = nodes_at(&self.report);
         // The line that made the query true beats the first node on the reported path.

@@ -61,6 +61,8 @@ struct FileResult {
     deps: Vec<Dependency>,
     doc: Option<(Vec<usize>, document::Document)>,
     queries: Vec<(usize, QueryMatch)>,
+    /// Nested keys by rule, as hits on this file (the span is the value's).
+    nested_keys: Vec<(usize, Hit)>,
     grants: Vec<(super::iam::Grant, String)>,
     links: Vec<super::iam::Link>,
     /// Exported policies by name (`(name, holder)`) and identities' attachments by name,
@@ -84,6 +86,7 @@ impl FileResult {
             && self.deps.is_empty()
             && self.doc.is_none()
             && self.queries.is_empty()
+            && self.nested_keys.is_empty()
             && self.grants.is_empty()
             && self.links.is_empty()
             && self.iam_names.is_empty()
@@ -603,6 +606,9 @@ fn process_text(
     }
     if matches!(ext.as_str(), "yaml" | "yml" | "json") && !is_state_or_lock(name) {
         read_structured(plan, path, ext == "json", text(), r);
+    } else if !name.contains('.') && plan.queries.iter().any(|q| q.enabled && q.files.is_match(path)) {
+        // A YAML file known by its name alone (MLflow's `MLmodel`): a query naming it reads it.
+        read_structured(plan, path, false, text(), r);
     }
 }
 
@@ -665,7 +671,9 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
     let teleport = super::iam::may_be_teleport_role(text);
     // Exported bucket lifecycle configurations (`{"Rules": [...]}`).
     let lifecycle = super::storage::may_be_lifecycle_export(text);
-    if wanted.is_empty() && !policy_doc && !cfn && !k8s && !teleport && !lifecycle {
+    // Unprefixed vendor keys nested under a key naming the vendor.
+    let keys = plan.nested_keys.may_hold(text);
+    if wanted.is_empty() && !policy_doc && !cfn && !k8s && !teleport && !lifecycle && !keys {
         return;
     }
     // Of a YAML stream, only the documents a query, a policy, a template or a workload
@@ -678,6 +686,7 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
                 || (policy_doc && holds_policy(doc))
                 || (teleport && super::iam::may_be_teleport_role(doc))
                 || (lifecycle && super::storage::may_be_lifecycle_export(doc))
+                || (keys && plan.nested_keys.may_hold(doc))
                 || (k8s
                     && super::workload::may_hold(doc)
                     && plan.workloads.as_ref().is_some_and(|f| f.may_be_model(doc))))
@@ -750,12 +759,48 @@ fn read_structured(plan: &ScanPlan, path: &str, json: bool, text: &str, r: &mut 
             }
         }
     }
-    for &qi in &wanted {
-        for d in &docs {
+    if keys {
+        read_nested_keys(plan, &docs, &line_of, r);
+    }
+    run_queries(plan, &wanted, &docs, &line_of, r);
+}
+
+/// The structured queries that may match a file, run on its parsed documents.
+fn run_queries(
+    plan: &ScanPlan,
+    wanted: &[usize],
+    docs: &[Node],
+    line_of: &dyn Fn(u32) -> String,
+    r: &mut FileResult,
+) {
+    for &qi in wanted {
+        for d in docs {
             for mut m in plan.queries[qi].run(d) {
                 m.text = line_of(m.line);
                 r.queries.push((qi, m));
             }
+        }
+    }
+}
+
+/// Unprefixed vendor keys nested under keys that name the vendor, as hits on this file
+/// cited at the value's line (its span is the value's, masked in the evidence; a value not
+/// on its line, a block scalar, leaves nothing there to show).
+fn read_nested_keys(plan: &ScanPlan, docs: &[Node], line_of: &dyn Fn(u32) -> String, r: &mut FileResult) {
+    for d in docs {
+        for k in plan.nested_keys.find(d) {
+            let line: std::sync::Arc<str> = line_of(k.line).into();
+            let span = line
+                .find(k.value.as_str())
+                .map_or((0, 0), |at| (at, at + k.value.len()));
+            let hit = Hit {
+                file: 0,
+                line: k.line,
+                text: line,
+                span,
+                comment: false,
+            };
+            r.nested_keys.push((k.rule, hit));
         }
     }
 }
@@ -775,6 +820,7 @@ fn assemble(
         deps: Vec::new(),
         docs: Vec::new(),
         query_matches: vec![Vec::new(); plan.queries.len()],
+        nested_keys: vec![Vec::new(); plan.nested_keys.rules.len()],
         grants: Vec::new(),
         iam_links: Vec::new(),
         trusts: Vec::new(),
@@ -846,6 +892,9 @@ fn assemble(
         ws.workloads.extend(r.workloads.into_iter().map(|w| (id, w)));
         for (qi, m) in r.queries {
             ws.query_matches[qi].push((id, m));
+        }
+        for (rule, hit) in r.nested_keys {
+            ws.nested_keys[rule].push(Hit { file: id, ..hit });
         }
         ws.files.push(entry);
     }

@@ -63,6 +63,8 @@ pub struct Loaded {
     pub not_evidence: crate::workspace::content::NotEvidence,
     pub matchers: Matchers,
     pub queries: Vec<Query>,
+    /// The catalogues' rules for unprefixed keys nested in configuration.
+    pub nested_keys: Vec<crate::workspace::nested_key::Rule>,
     /// The signals and controls that read Kubernetes workloads (see
     /// `ScanPlan::workloads`).
     pub workload_readers: Vec<(Owner, ModelHint)>,
@@ -105,7 +107,14 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         signal_names: Vec::new(),
     };
     let inline_suppressions = b.matchers.add(super::INLINE_WAIVER_PATTERN, &[], &[]);
-    b.catalogs = catalog::compile(parsed.catalogs, &mut b.matchers, &mut b.diags);
+    let mut nested_keys = Vec::new();
+    b.catalogs = catalog::compile(
+        parsed.catalogs,
+        &mut b.matchers,
+        &mut b.queries,
+        &mut nested_keys,
+        &mut b.diags,
+    );
     // The redactor needs only the catalogues' key rules: it compiles on the other core
     // while signals and controls compile.
     let key_rules = b.key_rules();
@@ -138,6 +147,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         not_evidence,
         matchers,
         queries: b.queries,
+        nested_keys,
         workload_readers: b.workload_readers,
         inline_suppressions,
         redactor,
