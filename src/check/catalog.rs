@@ -753,8 +753,19 @@ fn clients_pattern(item: &ItemSpec, matchers: &mut MatcherBuilder, owner: Owner)
     Some(matchers.add(&format!(r"(?-u:\b)(?:{alt})\("), &files, &[]))
 }
 
+/// Why an item's query does not compile.
+#[derive(Debug, thiserror::Error)]
+enum QueryError {
+    #[error(transparent)]
+    Pattern(#[from] crate::workspace::matcher::PatternError),
+    #[error(transparent)]
+    Path(#[from] crate::workspace::query::PathError),
+    #[error("a query needs at least one `where` condition")]
+    NoCondition,
+}
+
 /// One of an item's `queries`, compiled for the walk (see [`ItemQuerySpec`]).
-fn compile_query(spec: &ItemQuerySpec, owner: Owner, eager: bool) -> Result<Query, String> {
+fn compile_query(spec: &ItemQuerySpec, owner: Owner, eager: bool) -> Result<Query, QueryError> {
     let files = glob_set(&spec.files)?;
     let mut conditions = Vec::new();
     for (path, want) in &spec.conditions {
@@ -772,7 +783,7 @@ fn compile_query(spec: &ItemQuerySpec, owner: Owner, eager: bool) -> Result<Quer
         None => conditions
             .first()
             .map(|(p, _)| p.clone())
-            .ok_or("a query needs at least one `where` condition")?,
+            .ok_or(QueryError::NoCondition)?,
     };
     Ok(Query {
         files,
