@@ -20,6 +20,17 @@ const LIMIT: Duration = Duration::from_secs(90);
 /// Peak memory allowed for the whole hostile scan (debug build, 2 walker threads).
 const MAX_RSS_MIB: u64 = 400;
 
+/// The two scans of large hostile trees run one at a time: their time limits bound one
+/// scan, and on a two-core machine two of them side by side (with the rest of the suite)
+/// measure the machine's load instead.
+static LARGE_TREE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_large_tree_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    LARGE_TREE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// One planted trap: its path in the target, and a fragment the report's note for that path
 /// must contain (`None`: no note required, the file is handled like any other).
 struct Trap {
@@ -347,6 +358,7 @@ fn has_ai_key_gap(report: &serde_json::Value) -> bool {
 
 #[test]
 fn hostile_repository_scan_is_bounded_noted_and_still_finds_the_gap() {
+    let _one = one_large_tree_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
     std::fs::create_dir(&root).unwrap();
@@ -537,6 +549,7 @@ fn a_tree_deeper_than_path_max_is_bounded() {
 /// Files deleted, truncated, grown and swapped for FIFOs and links while the scan runs.
 #[test]
 fn files_changing_during_the_scan() {
+    let _one = one_large_tree_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
     write(&root, "app/key.py", format!("KEY = \"{AI_KEY}\"\n"));
